@@ -1,0 +1,264 @@
+// Commands: the plain `ip`, `tc`, `ovs-vsctl`, `sysctl` and `ethtool` invocations that create,
+// change or remove each kind of resource, as argument vectors.
+//
+// Knows: the command for every resource change, and the stage it runs in, so that the engine
+// can batch commands of one stage and one namespace into a single `ip -batch` (or one
+// `ovs-vsctl` transaction), and the exported script can print them one per line.
+// Leaves to others: running them (engine), deciding which to run (plan.ts).
+
+import { netnsEtcDir, type NsRef, type Resource } from "./resources";
+
+/** Delete stages run first, in this order, then create/update stages. */
+export const Stage = {
+  /** inside namespaces: processes stopped, routes, addresses, qdiscs, links removed */
+  delInside: 0,
+  /** OVS ports and bridges removed (one transaction) */
+  delOvs: 1,
+  /** root-namespace links and Linux bridges removed */
+  delRoot: 2,
+  /** namespaces removed */
+  delNetns: 3,
+  /** namespaces created */
+  netns: 10,
+  /** veth pairs and Linux bridges created (root batch) */
+  rootLinks: 11,
+  /** OVS bridges and ports created or changed (one transaction) */
+  ovs: 12,
+  /** OVS internal ports moved into their namespaces */
+  move: 13,
+  /** interface settings, addresses and routes, one batch per namespace */
+  configure: 14,
+  /** qdiscs, sysctls, offloads and files */
+  extras: 15,
+} as const;
+
+interface CommandBase {
+  stage: number;
+  /** a delete whose target is already gone counts as done */
+  missingOk?: boolean;
+}
+
+export type Command = CommandBase &
+  (
+    | { tool: "ip"; ns: NsRef; args: string[] }
+    | { tool: "tc"; ns: NsRef; args: string[] }
+    /** one sub-command of an `ovs-vsctl` transaction */
+    | { tool: "ovs-vsctl"; args: string[] }
+    /** a program run inside a namespace (root when ns is null) */
+    | { tool: "exec"; ns: NsRef; argv: string[] }
+    | { tool: "write"; path: string; content: string }
+    /** remove a file or a directory tree */
+    | { tool: "remove"; path: string }
+    /** stop every process inside a namespace, so that removing it frees its interfaces */
+    | { tool: "killns"; ns: string }
+  );
+
+const ip = (stage: number, ns: NsRef, ...args: string[]): Command => ({ tool: "ip", ns, args, stage });
+const tc = (stage: number, ns: NsRef, ...args: string[]): Command => ({ tool: "tc", ns, args, stage });
+const ovs = (...args: string[]): Command => ({ tool: "ovs-vsctl", args, stage: Stage.ovs });
+const gone = (c: Command): Command => ({ ...c, missingOk: true });
+
+function ovsExternalIds(table: string, name: string, ids: Record<string, string>): string[] {
+  return ["set", table, name, ...Object.entries(ids).map(([k, v]) => `external_ids:${k}=${v}`)];
+}
+
+function vlanArgs(r: { tag?: number; trunks?: number[] }): string[] {
+  const out: string[] = [];
+  if (r.tag !== undefined) out.push(`tag=${r.tag}`);
+  if (r.trunks && r.trunks.length) out.push(`trunks=${r.trunks.join(",")}`);
+  return out;
+}
+
+function routeArgs(r: Extract<Resource, { kind: "route" }>): string[] {
+  const args = [r.to];
+  if (r.via !== undefined) args.push("via", r.via);
+  if (r.dev !== undefined) args.push("dev", r.dev);
+  if (r.metric !== undefined) args.push("metric", String(r.metric));
+  args.push("proto", "static");
+  return args;
+}
+
+function qdiscArgs(r: Extract<Resource, { kind: "qdisc" }>): string[] {
+  const netem = r.delay !== undefined || r.loss !== undefined;
+  if (netem) {
+    const args = ["netem"];
+    if (r.delay !== undefined) args.push("delay", `${r.delay}ms`);
+    if (r.jitter !== undefined) args.push(`${r.jitter}ms`);
+    if (r.loss !== undefined) args.push("loss", `${r.loss}%`);
+    if (r.rate !== undefined) args.push("rate", `${r.rate}bit`);
+    return args;
+  }
+  const rate = r.rate!;
+  // burst: at least one full-size frame, and enough for a 100 Hz timer at this rate
+  const burst = Math.max(16_000, Math.ceil(rate / 8 / 100));
+  return ["tbf", "rate", `${rate}bit`, "burst", String(burst), "latency", "50ms"];
+}
+
+/** Commands that create a resource (idempotent where the tools allow it). */
+export function createCommands(r: Resource): Command[] {
+  switch (r.kind) {
+    case "netns":
+      return [ip(Stage.netns, null, "netns", "add", r.ns)];
+    case "sysctl":
+      return [sysctl(r.ns, r.values)];
+    case "lbridge":
+      return [
+        ip(Stage.rootLinks, null, "link", "add", "name", r.name, "type", "bridge", "stp_state", r.stp ? "1" : "0"),
+        ip(Stage.rootLinks, null, "link", "set", "dev", r.name, "alias", r.alias, "up"),
+      ];
+    case "veth": {
+      const [a, b] = r.ends;
+      const side = (e: typeof a) => (e.ns === null ? [] : ["netns", e.ns]);
+      return [
+        ip(Stage.rootLinks, null, "link", "add", "name", a.name, ...side(a), "type", "veth", "peer", "name", b.name, ...side(b)),
+        // mark the root-side ends at once, so that a crash cannot leave an unmarked interface
+        ...r.ends.filter((e) => e.ns === null).map((e) => ip(Stage.rootLinks, null, "link", "set", "dev", e.name, "alias", r.alias)),
+      ];
+    }
+    case "ovsBridge":
+      return [
+        ovs("--may-exist", "add-br", r.name),
+        ovs(
+          "set",
+          "Bridge",
+          r.name,
+          `datapath_type=${r.datapath}`,
+          `stp_enable=${r.stp}`,
+          "other_config:disable-in-band=true",
+          `external_ids:topolab-lab=${r.lab}`,
+          `external_ids:topolab-node=${r.node}`,
+        ),
+      ];
+    case "ovsPort": {
+      const cmds = [ovs("--may-exist", "add-port", r.bridge, r.name, ...vlanArgs(r))];
+      if (r.type === "internal") cmds.push(ovs("set", "Interface", r.name, "type=internal"));
+      if (r.type === "patch") cmds.push(ovs("set", "Interface", r.name, "type=patch", `options:peer=${r.peer}`));
+      cmds.push(ovs(...ovsExternalIds("Port", r.name, { "topolab-lab": r.lab })));
+      return cmds;
+    }
+    case "iface": {
+      const cmds: Command[] = [];
+      if (r.moveFromRoot) cmds.push(ip(Stage.move, null, "link", "set", "dev", r.name, "netns", r.ns!));
+      if (r.altname) cmds.push(ip(Stage.configure, r.ns, "link", "property", "add", "dev", r.name, "altname", r.altname));
+      cmds.push(ip(Stage.configure, r.ns, ...ifaceSet(r)));
+      if (r.offloadOff) cmds.push({ tool: "exec", ns: r.ns, argv: ["ethtool", "-K", r.name, "tx", "off"], stage: Stage.extras });
+      return cmds;
+    }
+    case "bport":
+      return [ip(Stage.configure, null, "link", "set", "dev", r.name, "master", r.bridge)];
+    case "addr":
+      return [ip(Stage.configure, r.ns, "addr", "replace", r.cidr, "dev", r.dev, ...(r.cidr.includes(":") ? ["nodad"] : []))];
+    case "route":
+      return [ip(Stage.configure, r.ns, "route", "replace", ...routeArgs(r))];
+    case "qdisc":
+      return [tc(Stage.extras, r.ns, "qdisc", "replace", "dev", r.dev, "root", ...qdiscArgs(r))];
+    case "file":
+      return [{ tool: "write", path: r.path, content: r.content, stage: Stage.extras }];
+  }
+}
+
+/** Commands that remove a resource; removing one that is already gone succeeds. */
+export function deleteCommands(r: Resource): Command[] {
+  switch (r.kind) {
+    case "netns":
+      return [
+        { tool: "killns", ns: r.ns, stage: Stage.delInside },
+        gone(ip(Stage.delNetns, null, "netns", "del", r.ns)),
+        { tool: "remove", path: netnsEtcDir(r.ns), stage: Stage.delNetns },
+      ];
+    case "sysctl":
+      return [{ ...sysctl(r.ns, Object.fromEntries(Object.keys(r.values).map((k) => [k, "0"]))), stage: Stage.delInside }];
+    case "lbridge":
+      return [gone(ip(Stage.delRoot, null, "link", "del", "dev", r.name))];
+    case "veth": {
+      const root = r.ends.find((e) => e.ns === null);
+      const end = root ?? r.ends[0];
+      return [gone(ip(root ? Stage.delRoot : Stage.delInside, end.ns, "link", "del", "dev", end.name))];
+    }
+    case "ovsBridge":
+      return [{ ...ovs("--if-exists", "del-br", r.name), stage: Stage.delOvs }];
+    case "ovsPort":
+      return [{ ...ovs("--if-exists", "del-port", r.bridge, r.name), stage: Stage.delOvs }];
+    case "iface":
+      // an interface goes with its veth or port; an internal port moved out is removed with its port
+      return [];
+    case "bport":
+      return [gone(ip(Stage.delRoot, null, "link", "set", "dev", r.name, "nomaster"))];
+    case "addr":
+      return [gone(ip(Stage.delInside, r.ns, "addr", "del", r.cidr, "dev", r.dev))];
+    case "route":
+      return [gone(ip(Stage.delInside, r.ns, "route", "del", ...routeArgs(r)))];
+    case "qdisc":
+      return [gone(tc(Stage.delInside, r.ns, "qdisc", "del", "dev", r.dev, "root"))];
+    case "file":
+      return [{ tool: "remove", path: r.path, stage: Stage.delInside }];
+  }
+}
+
+/**
+ * Commands that turn `actual` into `desired` in place, or null when the resource has to be
+ * removed and created again.
+ */
+export function updateCommands(desired: Resource, actual: Resource): Command[] | null {
+  switch (desired.kind) {
+    case "sysctl":
+      return [sysctl(desired.ns, desired.values)];
+    case "lbridge":
+      return [ip(Stage.configure, null, "link", "set", "dev", desired.name, "type", "bridge", "stp_state", desired.stp ? "1" : "0")];
+    case "ovsBridge": {
+      const a = actual as typeof desired;
+      if (a.datapath !== desired.datapath) return null;
+      return [ovs("set", "Bridge", desired.name, `stp_enable=${desired.stp}`)];
+    }
+    case "ovsPort": {
+      const a = actual as typeof desired;
+      if (a.type !== desired.type || a.bridge !== desired.bridge || a.peer !== desired.peer) return null;
+      const cmds: Command[] = [];
+      cmds.push(desired.tag !== undefined ? ovs("set", "Port", desired.name, `tag=${desired.tag}`) : ovs("clear", "Port", desired.name, "tag"));
+      cmds.push(
+        desired.trunks?.length
+          ? ovs("set", "Port", desired.name, `trunks=${desired.trunks.join(",")}`)
+          : ovs("clear", "Port", desired.name, "trunks"),
+      );
+      return cmds;
+    }
+    case "iface":
+      return [ip(Stage.configure, desired.ns, ...ifaceSet(desired))];
+    case "bport":
+      return [ip(Stage.configure, null, "link", "set", "dev", desired.name, "master", desired.bridge)];
+    case "route":
+      return [...deleteCommands(actual).map((c) => ({ ...c, stage: Stage.configure })), ...createCommands(desired)];
+    case "qdisc":
+    case "file":
+      return createCommands(desired);
+    default:
+      return null;
+  }
+}
+
+/**
+ * Commands that apply a resource again after something it builds on was re-created
+ * (a port whose veth was re-made, a route whose addresses changed).
+ */
+export function reapplyCommands(r: Resource): Command[] {
+  if (r.kind === "ovsPort") return [{ ...ovs("--if-exists", "del-port", r.bridge, r.name) }, ...createCommands(r)];
+  return createCommands(r);
+}
+
+function ifaceSet(r: Extract<Resource, { kind: "iface" }>): string[] {
+  const args = ["link", "set", "dev", r.name];
+  if (r.alias !== undefined) args.push("alias", r.alias);
+  if (r.mtu !== undefined) args.push("mtu", String(r.mtu));
+  if (r.mac !== undefined) args.push("address", r.mac);
+  args.push(r.up ? "up" : "down");
+  return args;
+}
+
+function sysctl(ns: string, values: Record<string, string>): Command {
+  return {
+    tool: "exec",
+    ns,
+    argv: ["sysctl", "-q", "-w", ...Object.entries(values).map(([k, v]) => `${k}=${v}`)],
+    stage: Stage.extras,
+  };
+}

@@ -1,0 +1,25 @@
+// @topolab/topology: the pure model of a lab. No I/O; the browser imports it too.
+//
+// schema.ts    the lab document (zod) and its canonical types
+// validate.ts  every problem with its place, and the canonical form
+// labfile.ts   YAML/JSON text in and out, with line numbers
+// names.ts     name rules and the kernel names derived from them
+// topos.ts     Mininet's single/linear/tree topologies
+// realize.ts   Lab -> desired kernel resources
+// plan.ts      plan(desired, actual) -> ordered operations
+// commands.ts  the commands of each operation
+// script.ts    the operations as a standalone bash script
+// capabilities.ts  what a lab needs from the machine
+
+export * from "./address";
+export * from "./names";
+export * from "./schema";
+export * from "./validate";
+export * from "./labfile";
+export * from "./topos";
+export * from "./resources";
+export * from "./realize";
+export * from "./commands";
+export * from "./plan";
+export * from "./script";
+export * from "./capabilities";

@@ -1,0 +1,117 @@
+// Lab files: YAML or JSON text in, a validated Lab (or problems with line numbers) out, and back.
+//
+// Knows: the text forms of a lab, how to point a problem at its line, and the compact form a
+// lab is written back in (endpoints as "node:interface", defaults left out).
+// Leaves to others: the rules themselves (validate.ts) and where files live (engine/CLI).
+
+import { LineCounter, parseDocument, stringify, isNode, type Document } from "yaml";
+import { formatIssue, validateLab, type LabIssue, type Validated } from "./validate";
+import { isHostLike, type Lab } from "./schema";
+
+export interface LabFileIssue extends LabIssue {
+  line?: number;
+}
+
+export type ParsedLabFile = { ok: true; lab: Lab } | { ok: false; issues: LabFileIssue[] };
+
+function pathParts(path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  const re = /([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(path))) {
+    if (m[1] !== undefined) parts.push(m[1]);
+    else if (m[2] !== undefined) parts.push(Number(m[2]));
+    else parts.push(JSON.parse(m[3]!) as string);
+  }
+  return parts;
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: string): number | undefined {
+  let parts = pathParts(path);
+  while (parts.length) {
+    const node = doc.getIn(parts, true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+    parts = parts.slice(0, -1);
+  }
+  return undefined;
+}
+
+/** Parses a lab file's text (YAML, of which JSON is a subset) and validates it. */
+export function parseLabText(text: string, options: { name?: string } = {}): ParsedLabFile {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => ({
+        path: "",
+        message: `not valid YAML: ${e.message.split("\n")[0]}`,
+        line: e.linePos?.[0]?.line,
+      })),
+    };
+  }
+  const result: Validated = validateLab(doc.toJS(), options);
+  if (result.ok) return result;
+  // a path such as "--name" names a command-line option, not a place in the file
+  const inFile = (path: string) => path !== "" && !path.startsWith("--");
+  return { ok: false, issues: result.issues.map((i) => ({ ...i, line: inFile(i.path) ? lineOf(doc, counter, i.path) : undefined })) };
+}
+
+export function formatFileIssue(issue: LabFileIssue, file?: string): string {
+  const where = [file, issue.line].filter((x) => x !== undefined).join(":");
+  return where ? `${where}: ${formatIssue(issue)}` : formatIssue(issue);
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : ms < 1 ? `${Math.round(ms * 1000)}us` : `${ms}ms`);
+
+/** The lab in its compact input form: what a person would have written. */
+export function labToDocument(lab: Lab): Record<string, unknown> {
+  const nodes = lab.nodes.map((n) => {
+    const out: Record<string, unknown> = { name: n.name, kind: n.kind };
+    if (n.label !== undefined) out["label"] = n.label;
+    if (!isHostLike(n)) {
+      if (n.type !== "ovs") out["type"] = n.type;
+      if (n.stp) out["stp"] = true;
+    } else {
+      const ifs: Record<string, unknown> = {};
+      for (const [name, cfg] of Object.entries(n.interfaces)) {
+        const c: Record<string, unknown> = {};
+        if (cfg.addresses.length) c["addresses"] = cfg.addresses;
+        if (cfg.mtu !== undefined) c["mtu"] = cfg.mtu;
+        if (cfg.mac !== undefined) c["mac"] = cfg.mac;
+        if (!cfg.up) c["up"] = false;
+        ifs[name] = c;
+      }
+      if (Object.keys(ifs).length) out["interfaces"] = ifs;
+      if (n.routes.length) out["routes"] = n.routes.map((r) => ({ ...r }));
+    }
+    if (n.position) out["position"] = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
+    return out;
+  });
+  const links = lab.links.map((l) => {
+    const out: Record<string, unknown> = { endpoints: l.endpoints.map((e) => `${e.node}:${e.interface}`) };
+    if (l.vlan !== undefined) out["vlan"] = l.vlan;
+    if (l.trunk) out["trunk"] = l.trunk;
+    if (l.internal) out["internal"] = true;
+    if (l.bandwidth !== undefined) out["bandwidth"] = l.bandwidth;
+    if (l.delay !== undefined) out["delay"] = fmtMs(l.delay);
+    if (l.jitter !== undefined) out["jitter"] = fmtMs(l.jitter);
+    if (l.loss !== undefined) out["loss"] = l.loss;
+    return out;
+  });
+  return {
+    version: 1,
+    name: lab.name,
+    ...(lab.description !== undefined ? { description: lab.description } : {}),
+    nodes,
+    links,
+  };
+}
+
+export function labToYaml(lab: Lab): string {
+  return stringify(labToDocument(lab), { lineWidth: 0, flowCollectionPadding: false });
+}
+
+export function labToJson(lab: Lab): string {
+  return JSON.stringify(labToDocument(lab), null, 2) + "\n";
+}

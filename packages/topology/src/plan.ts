@@ -1,0 +1,265 @@
+// The planner: plan(desired, actual) -> the ordered operations that turn one into the other.
+//
+// Knows: how to compare resources of each kind, which removals happen by themselves (a
+// namespace takes its interfaces, addresses and routes with it; an OVS bridge its ports),
+// what must be applied again when something it builds on is re-created, and which names in
+// the way are stale leftovers (inside the lab's namespaces) or someone else's (in the root
+// namespace: a conflict, never touched). Pure: plan(x, x) is empty.
+// Leaves to others: reading the kernel (engine/actual) and running the commands (engine/apply).
+
+import { createCommands, deleteCommands, reapplyCommands, Stage, updateCommands, type Command } from "./commands";
+import { KIND_ORDER, keys, type NsRef, type Resource, type ResourceKind } from "./resources";
+
+export type OpAction = "create" | "update" | "reapply" | "delete";
+
+export interface Op {
+  action: OpAction;
+  kind: ResourceKind;
+  key: string;
+  /** what it does, for people: "create namespace tl.demo.h1" */
+  summary: string;
+  commands: Command[];
+}
+
+export interface Plan {
+  ops: Op[];
+  /** root-namespace names the lab needs that something else already uses; nothing may run */
+  conflicts: string[];
+}
+
+export interface ActualState {
+  resources: Resource[];
+  /** every interface name present, per namespace ("root" for the root namespace) */
+  names?: Map<string, Set<string>>;
+}
+
+export interface PlanOptions {
+  /**
+   * The resources of the last applied document. Addresses carry no owner mark in the kernel;
+   * with `previous`, an address is removed only if topolab put it there, so an address a
+   * person added by hand in a shell is left alone.
+   */
+  previous?: Resource[];
+}
+
+const order = new Map(KIND_ORDER.map((k, i) => [k, i]));
+const byKindOrder = (a: Resource, b: Resource) => order.get(a.kind)! - order.get(b.kind)!;
+
+function sameArray<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Whether actual already is what desired asks for (undefined desired fields mean "any"). */
+export function sameResource(d: Resource, a: Resource): boolean {
+  switch (d.kind) {
+    case "netns":
+      return true;
+    case "sysctl": {
+      const av = (a as typeof d).values;
+      return Object.entries(d.values).every(([k, v]) => av[k] === v);
+    }
+    case "lbridge":
+      return d.stp === (a as typeof d).stp;
+    case "veth": {
+      const ae = (a as typeof d).ends;
+      const key = (e: { ns: NsRef; name: string }) => `${e.ns ?? ""}/${e.name}`;
+      const x = d.ends.map(key).sort();
+      const y = ae.map(key).sort();
+      return x[0] === y[0] && x[1] === y[1];
+    }
+    case "ovsBridge": {
+      const x = a as typeof d;
+      return d.datapath === x.datapath && d.stp === x.stp;
+    }
+    case "ovsPort": {
+      const x = a as typeof d;
+      return (
+        d.bridge === x.bridge &&
+        d.type === x.type &&
+        (d.type !== "patch" || d.peer === x.peer) &&
+        d.tag === x.tag &&
+        sameArray(d.trunks, x.trunks)
+      );
+    }
+    case "iface": {
+      const x = a as typeof d;
+      return (
+        d.up === x.up &&
+        (d.mtu === undefined || d.mtu === x.mtu) &&
+        (d.mac === undefined || d.mac === x.mac) &&
+        (d.alias === undefined || d.alias === x.alias)
+      );
+    }
+    case "bport":
+      return d.bridge === (a as typeof d).bridge;
+    case "addr":
+      return true;
+    case "route": {
+      const x = a as typeof d;
+      return (
+        d.via === x.via &&
+        (d.dev === undefined || d.dev === x.dev) &&
+        (d.metric === undefined || d.metric === x.metric)
+      );
+    }
+    case "qdisc": {
+      const x = a as typeof d;
+      const near = (p?: number, q?: number) =>
+        p === undefined ? q === undefined : q !== undefined && Math.abs(p - q) <= Math.max(1e-9, Math.abs(p) * 0.01);
+      return near(d.rate, x.rate) && near(d.delay, x.delay) && near(d.jitter, x.jitter) && near(d.loss, x.loss);
+    }
+    case "file":
+      return d.content === (a as typeof d).content;
+  }
+}
+
+export function describe(r: Resource): string {
+  const where = (ns: NsRef) => ns ?? "root namespace";
+  switch (r.kind) {
+    case "netns":
+      return `namespace ${r.ns} (node ${r.node})`;
+    case "sysctl":
+      return `forwarding in ${r.ns}`;
+    case "lbridge":
+      return `Linux bridge ${r.name} (switch ${r.node})`;
+    case "veth":
+      return `veth pair ${r.ends.map((e) => (e.ns ? `${e.ns}:${e.name}` : e.name)).join(" <-> ")} (link ${r.link})`;
+    case "ovsBridge":
+      return `OVS bridge ${r.name} (switch ${r.node})`;
+    case "ovsPort":
+      return `OVS ${r.type === "system" ? "" : `${r.type} `}port ${r.name} on ${r.bridge}`;
+    case "iface":
+      return `interface ${r.name} in ${where(r.ns)}`;
+    case "bport":
+      return `port ${r.name} of Linux bridge ${r.bridge}`;
+    case "addr":
+      return `address ${r.cidr} on ${r.ns}:${r.dev}`;
+    case "route":
+      return `route to ${r.to} in ${r.ns}`;
+    case "qdisc":
+      return `traffic shaping on ${r.ns ? `${r.ns}:` : ""}${r.dev}`;
+    case "file":
+      return `file ${r.path}`;
+  }
+}
+
+function op(action: OpAction, r: Resource, commands: Command[]): Op {
+  return { action, kind: r.kind, key: r.key, summary: `${action} ${describe(r)}`, commands };
+}
+
+/** Names a resource creates in a namespace ("root" for the root namespace). */
+function createdNames(r: Resource): { ns: string; name: string }[] {
+  if (r.kind === "veth") return r.ends.map((e) => ({ ns: e.ns ?? "root", name: e.name }));
+  if (r.kind === "lbridge" || r.kind === "ovsBridge") return [{ ns: "root", name: r.name }];
+  if (r.kind === "ovsPort" && r.type === "internal") return [{ ns: "root", name: r.name }];
+  if (r.kind === "iface" && r.moveFromRoot && r.ns) return [{ ns: r.ns, name: r.name }];
+  return [];
+}
+
+export function plan(desired: Resource[], actual: ActualState, options: PlanOptions = {}): Plan {
+  const D = new Map(desired.map((r) => [r.key, r]));
+  const actualSorted = [...actual.resources].sort(byKindOrder);
+  const A = new Map(actualSorted.map((r) => [r.key, r]));
+  const previousKeys = options.previous ? new Set(options.previous.map((r) => r.key)) : null;
+
+  const deleteKeys = new Set<string>();
+  const createKeys = new Set<string>();
+  const updates = new Map<string, Command[]>();
+
+  for (const [k, a] of A) {
+    if (D.has(k)) continue;
+    if (a.kind === "addr" && previousKeys && !previousKeys.has(k)) continue; // added by hand
+    deleteKeys.add(k);
+  }
+  for (const [k, d] of D) {
+    const a = A.get(k);
+    if (!a) createKeys.add(k);
+    else if (!sameResource(d, a)) {
+      const u = updateCommands(d, a);
+      if (u) updates.set(k, u);
+      else {
+        deleteKeys.add(k);
+        createKeys.add(k);
+      }
+    }
+  }
+
+  // what goes away by itself when something it lives in is removed
+  const removed = new Set(deleteKeys);
+  const implicit = new Set<string>();
+  for (const a of actualSorted) {
+    if (a.deps.some((dep) => removed.has(dep))) {
+      removed.add(a.key);
+      implicit.add(a.key);
+      if (D.has(a.key)) {
+        createKeys.add(a.key);
+        updates.delete(a.key);
+      }
+    }
+  }
+
+  // what must be applied again because something it builds on is made anew
+  const reapply = new Set<string>();
+  for (const d of desired) {
+    if (createKeys.has(d.key) || !A.has(d.key)) continue;
+    if (d.after?.some((k) => createKeys.has(k))) {
+      reapply.add(d.key);
+      updates.delete(d.key);
+    }
+  }
+
+  // names in the way of what will be created
+  const conflicts: string[] = [];
+  const stale: Command[] = [];
+  if (actual.names) {
+    const accounted = new Set<string>();
+    for (const a of actualSorted) {
+      if (removed.has(a.key)) continue;
+      for (const n of createdNames(a)) accounted.add(`${n.ns}/${n.name}`);
+      if (a.kind === "iface") accounted.add(`${a.ns ?? "root"}/${a.name}`);
+    }
+    for (const k of createKeys) {
+      const d = D.get(k)!;
+      for (const n of createdNames(d)) {
+        if (!actual.names.get(n.ns)?.has(n.name) || accounted.has(`${n.ns}/${n.name}`)) continue;
+        if (n.ns === "root") conflicts.push(n.name);
+        else if (!removed.has(keys.netns(n.ns))) {
+          stale.push({ tool: "ip", ns: n.ns, args: ["link", "del", "dev", n.name], stage: Stage.delInside, missingOk: true });
+        }
+      }
+    }
+  }
+
+  const ops: Op[] = [];
+  const deletes = actualSorted.filter((a) => deleteKeys.has(a.key) && !implicit.has(a.key)).reverse();
+  for (const a of deletes) ops.push(op("delete", a, deleteCommands(a)));
+  if (stale.length) {
+    ops.push({
+      action: "delete",
+      kind: "iface",
+      key: "stale-interfaces",
+      summary: `delete leftover interfaces ${stale.map((c) => (c.tool === "ip" ? `${c.ns}:${c.args[3]}` : "")).join(", ")}`,
+      commands: stale,
+    });
+  }
+  for (const d of [...desired].sort(byKindOrder)) {
+    if (createKeys.has(d.key)) ops.push(op("create", d, createCommands(d)));
+    else if (updates.has(d.key)) ops.push(op("update", d, updates.get(d.key)!));
+    else if (reapply.has(d.key)) ops.push(op("reapply", d, reapplyCommands(d)));
+  }
+  return { ops, conflicts: [...new Set(conflicts)] };
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+export function summarize(p: Plan): PlanSummary {
+  const s = { create: 0, update: 0, delete: 0 };
+  for (const o of p.ops) s[o.action === "reapply" ? "update" : o.action]++;
+  return s;
+}

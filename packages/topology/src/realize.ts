@@ -1,0 +1,337 @@
+// Realization: a canonical Lab becomes the set of kernel resources that should exist.
+//
+// Knows: how each node and link maps onto namespaces, veth pairs, OVS bridges and ports
+// (patch ports between two OVS switches, internal ports moved into hosts), Linux bridges,
+// interface settings, addresses, routes, qdiscs, forwarding sysctls and /etc/netns/<ns>/hosts.
+// Leaves to others: what exists now (engine) and what to change (plan.ts).
+
+import { nsName, ownerAlias, rootIfName } from "./names";
+import {
+  keys,
+  linkKey,
+  netnsEtcDir,
+  type End,
+  type IfaceRes,
+  type Resource,
+} from "./resources";
+import { isHostLike, type HostNode, type Lab, type LabNode, type Link } from "./schema";
+
+export interface RealizeEnv {
+  /** the lab's short tag, prefix of its root-namespace names (names.ts) */
+  tag: string;
+  /** OVS datapath_type for bridges: "system" (kernel module) or "netdev" (userspace) */
+  ovsDatapath: string;
+  /** turn tx checksum offload off on veths attached to OVS (userspace datapath without TSO) */
+  checksumOffloadOff?: boolean;
+}
+
+export const DEFAULT_MTU = 1500;
+
+export const FORWARDING_SYSCTLS: Record<string, string> = {
+  "net.ipv4.ip_forward": "1",
+  "net.ipv6.conf.all.forwarding": "1",
+};
+
+/** Kernel name of a switch (OVS bridge or Linux bridge). */
+export function switchIfName(tag: string, node: string): string {
+  return rootIfName(tag, node);
+}
+
+/** Root-side name of a switch port, or of an internal port (node = the host). */
+export function portIfName(tag: string, node: string, ifname: string): string {
+  return rootIfName(tag, node, ifname);
+}
+
+/** The kernel name of a host-like node's interface (internal ports get a generated name). */
+export function hostIfNames(lab: Lab, tag: string): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  const byName = new Map(lab.nodes.map((n) => [n.name, n]));
+  for (const link of lab.links) {
+    for (const end of link.endpoints) {
+      const node = byName.get(end.node);
+      if (!node || !isHostLike(node)) continue;
+      let m = out.get(node.name);
+      if (!m) out.set(node.name, (m = new Map()));
+      m.set(end.interface, link.internal ? portIfName(tag, node.name, end.interface) : end.interface);
+    }
+  }
+  return out;
+}
+
+export function hostsFileContent(lab: Lab): string {
+  const lines = [
+    `# /etc/hosts of lab ${lab.name}, written by topolab (edits are overwritten)`,
+    "127.0.0.1\tlocalhost",
+    "::1\tlocalhost ip6-localhost ip6-loopback",
+  ];
+  const linkOrder = new Map<string, number>();
+  lab.links.forEach((l, i) => l.endpoints.forEach((e) => linkOrder.set(`${e.node}:${e.interface}`, i)));
+  for (const node of lab.nodes) {
+    if (!isHostLike(node)) continue;
+    const ifs = Object.keys(node.interfaces).sort(
+      (a, b) => (linkOrder.get(`${node.name}:${a}`) ?? 1e9) - (linkOrder.get(`${node.name}:${b}`) ?? 1e9),
+    );
+    const addrs: string[] = [];
+    for (const ifname of ifs) {
+      if (ifname === "lo" && ifs.length > 1) continue;
+      for (const cidr of node.interfaces[ifname]!.addresses) addrs.push(cidr.slice(0, cidr.indexOf("/")));
+    }
+    const v4 = addrs.filter((a) => !a.includes(":"));
+    const v6 = addrs.filter((a) => a.includes(":"));
+    for (const a of [...v4, ...v6]) lines.push(`${a}\t${node.name}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The resources a lab needs, in no particular order. */
+export function realize(lab: Lab, env: RealizeEnv): Resource[] {
+  const out: Resource[] = [];
+  const byName = new Map<string, LabNode>(lab.nodes.map((n) => [n.name, n]));
+  const ns = (node: string) => nsName(lab.name, node);
+  const ifNames = hostIfNames(lab, env.tag);
+  const hostsContent = hostsFileContent(lab);
+
+  for (const node of lab.nodes) {
+    if (isHostLike(node)) {
+      const n = ns(node.name);
+      out.push({ kind: "netns", key: keys.netns(n), deps: [], ns: n, node: node.name });
+      out.push({ kind: "iface", key: keys.iface(n, "lo"), deps: [keys.netns(n)], ns: n, name: "lo", up: true });
+      if (node.kind === "router") {
+        out.push({ kind: "sysctl", key: keys.sysctl(n), deps: [keys.netns(n)], ns: n, values: { ...FORWARDING_SYSCTLS } });
+      }
+      const path = `${netnsEtcDir(n)}/hosts`;
+      out.push({ kind: "file", key: keys.file(path), deps: [keys.netns(n)], ns: n, path, content: hostsContent });
+      out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map()));
+    } else {
+      const name = switchIfName(env.tag, node.name);
+      if (node.type === "ovs") {
+        out.push({
+          kind: "ovsBridge",
+          lab: lab.name,
+          key: keys.ovsBridge(name),
+          deps: [],
+          name,
+          node: node.name,
+          datapath: env.ovsDatapath,
+          stp: node.stp,
+        });
+      } else {
+        out.push({
+          kind: "lbridge",
+          key: keys.lbridge(name),
+          deps: [],
+          name,
+          node: node.name,
+          alias: ownerAlias(lab.name, `node:${node.name}`),
+          stp: node.stp,
+        });
+      }
+    }
+  }
+
+  for (const link of lab.links) out.push(...linkResources(lab, link, byName, env, ns, ifNames));
+  return out;
+}
+
+function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>): Resource[] {
+  const out: Resource[] = [];
+  const kernel = (ifname: string) => ifNames.get(ifname) ?? ifname;
+  const addrKeys: string[] = [];
+  for (const [ifname, cfg] of Object.entries(node.interfaces)) {
+    const dev = kernel(ifname);
+    for (const cidr of cfg.addresses) {
+      const key = keys.addr(n, dev, cidr);
+      addrKeys.push(key);
+      out.push({ kind: "addr", key, deps: [keys.iface(n, dev)], ns: n, dev, cidr });
+    }
+  }
+  for (const route of node.routes) {
+    const dev = route.dev !== undefined ? kernel(route.dev) : undefined;
+    out.push({
+      kind: "route",
+      key: keys.route(n, route.to),
+      deps: dev ? [keys.netns(n), keys.iface(n, dev)] : [keys.netns(n)],
+      after: addrKeys,
+      ns: n,
+      to: route.to,
+      ...(route.via !== undefined ? { via: route.via } : {}),
+      ...(dev !== undefined ? { dev } : {}),
+      ...(route.metric !== undefined ? { metric: route.metric } : {}),
+    });
+  }
+  return out;
+}
+
+function linkResources(
+  lab: Lab,
+  link: Link,
+  byName: Map<string, LabNode>,
+  env: RealizeEnv,
+  ns: (node: string) => string,
+  ifNames: Map<string, Map<string, string>>,
+): Resource[] {
+  const out: Resource[] = [];
+  const id = linkKey(link.endpoints[0], link.endpoints[1]);
+  const alias = ownerAlias(lab.name, `link:${id}`);
+  const nodes = link.endpoints.map((e) => byName.get(e.node)!) as [LabNode, LabNode];
+  const vlan = { ...(link.vlan !== undefined ? { tag: link.vlan } : {}), ...(link.trunk ? { trunks: link.trunk } : {}) };
+  const shaped = link.bandwidth !== undefined || link.delay !== undefined || link.loss !== undefined;
+  const hostMtu = (node: HostNode, ifname: string) => node.interfaces[ifname]?.mtu ?? DEFAULT_MTU;
+
+  if (link.internal) {
+    const hostIdx = isHostLike(nodes[0]) ? 0 : 1;
+    const host = nodes[hostIdx] as HostNode;
+    const sw = nodes[1 - hostIdx]!;
+    const ifname = link.endpoints[hostIdx]!.interface;
+    const name = portIfName(env.tag, host.name, ifname);
+    const n = ns(host.name);
+    const bridge = switchIfName(env.tag, sw.name);
+    const portKey = keys.ovsPort(name);
+    out.push({ kind: "ovsPort", lab: lab.name, key: portKey, deps: [keys.ovsBridge(bridge)], bridge, name, type: "internal", ...vlan });
+    out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}) }));
+    if (shaped) out.push(qdisc(link, n, name));
+    return out;
+  }
+
+  const bothOvs = nodes.every((n) => n.kind === "switch" && n.type === "ovs");
+  if (bothOvs && !shaped) {
+    const names = link.endpoints.map((e) => portIfName(env.tag, e.node, e.interface));
+    link.endpoints.forEach((e, i) => {
+      const bridge = switchIfName(env.tag, e.node);
+      out.push({
+        kind: "ovsPort",
+        lab: lab.name,
+        key: keys.ovsPort(names[i]!),
+        deps: [keys.ovsBridge(bridge)],
+        bridge,
+        name: names[i]!,
+        type: "patch",
+        peer: names[1 - i]!,
+        ...vlan,
+      });
+    });
+    return out;
+  }
+
+  // a veth pair; host ends live in the host's namespace, switch ends in the root namespace
+  const ends = link.endpoints.map((e, i): End => {
+    const node = nodes[i]!;
+    if (isHostLike(node)) return { ns: ns(node.name), name: ifNames.get(node.name)?.get(e.interface) ?? e.interface };
+    return { ns: null, name: portIfName(env.tag, e.node, e.interface) };
+  }) as [End, End];
+  const vethKey = keys.veth(id);
+  out.push({
+    kind: "veth",
+    key: vethKey,
+    deps: ends.filter((e) => e.ns !== null).map((e) => keys.netns(e.ns!)),
+    link: id,
+    alias,
+    ends,
+  });
+  const hostMtus = nodes.flatMap((node, i) => (isHostLike(node) ? [hostMtu(node, link.endpoints[i]!.interface)] : []));
+  const linkMtu = hostMtus.length ? Math.max(...hostMtus) : DEFAULT_MTU;
+  const touchesOvs = nodes.some((n) => n.kind === "switch" && n.type === "ovs");
+  nodes.forEach((node, i) => {
+    const end = ends[i]!;
+    const offload = touchesOvs && env.checksumOffloadOff ? { offloadOff: true } : {};
+    if (isHostLike(node)) {
+      out.push(hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], { alias, ...offload }));
+    } else {
+      out.push({
+        kind: "iface",
+        key: keys.iface(null, end.name),
+        deps: [vethKey],
+        ns: null,
+        name: end.name,
+        alias,
+        mtu: linkMtu,
+        up: true,
+        ...offload,
+      });
+      const bridge = switchIfName(env.tag, node.name);
+      if (node.type === "ovs") {
+        out.push({
+          kind: "ovsPort",
+          lab: lab.name,
+          key: keys.ovsPort(end.name),
+          deps: [keys.ovsBridge(bridge)],
+          after: [vethKey],
+          bridge,
+          name: end.name,
+          type: "system",
+          ...vlan,
+        });
+      } else {
+        out.push({
+          kind: "bport",
+          key: keys.bport(end.name),
+          deps: [keys.iface(null, end.name), keys.lbridge(bridge)],
+          bridge,
+          name: end.name,
+        });
+      }
+    }
+    if (shaped) out.push(qdisc(link, end.ns, end.name));
+  });
+  return out;
+}
+
+function hostIface(
+  node: HostNode,
+  ifname: string,
+  n: string,
+  kernelName: string,
+  deps: string[],
+  extra: Partial<IfaceRes>,
+): IfaceRes {
+  const cfg = node.interfaces[ifname];
+  return {
+    kind: "iface",
+    key: keys.iface(n, kernelName),
+    deps,
+    ns: n,
+    name: kernelName,
+    mtu: cfg?.mtu ?? DEFAULT_MTU,
+    up: cfg?.up ?? true,
+    ...(cfg?.mac !== undefined ? { mac: cfg.mac } : {}),
+    ...extra,
+  };
+}
+
+function qdisc(link: Link, ns: string | null, dev: string): Resource {
+  return {
+    kind: "qdisc",
+    key: keys.qdisc(ns, dev),
+    deps: [keys.iface(ns, dev)],
+    ns,
+    dev,
+    ...(link.bandwidth !== undefined ? { rate: Math.round(link.bandwidth * 1e6) } : {}),
+    ...(link.delay !== undefined ? { delay: link.delay } : {}),
+    ...(link.jitter !== undefined ? { jitter: link.jitter } : {}),
+    ...(link.loss !== undefined ? { loss: link.loss } : {}),
+  };
+}
+
+/** The root-namespace (or OVS) names a resource claims; an OVS system port shares its veth end's name. */
+function claimedNames(r: Resource): string[] {
+  if (r.kind === "ovsBridge" || r.kind === "lbridge") return [r.name];
+  if (r.kind === "ovsPort" && r.type !== "system") return [r.name];
+  if (r.kind === "veth") return r.ends.filter((e) => e.ns === null).map((e) => e.name);
+  return [];
+}
+
+/** Every root-namespace name a lab's resources use, for collision checks. */
+export function rootNames(resources: Resource[]): string[] {
+  return [...new Set(resources.flatMap(claimedNames))];
+}
+
+/** Root-namespace names that two objects of a lab would share (node names that collide once joined). */
+export function duplicateRootNames(resources: Resource[]): string[] {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const name of resources.flatMap(claimedNames)) {
+    if (seen.has(name)) dups.add(name);
+    seen.add(name);
+  }
+  return [...dups];
+}

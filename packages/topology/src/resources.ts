@@ -1,0 +1,194 @@
+// Kernel resources: the flat, comparable form of a lab that the planner diffs.
+//
+// Knows: every kind of kernel object topolab manages (namespaces, veth pairs, OVS bridges and
+// ports, Linux bridges, interface settings, addresses, routes, qdiscs, sysctls, /etc/netns
+// files), the key that identifies each one, and what each depends on. The same types describe
+// the desired state (realize.ts, from a Lab) and the actual state (the engine, from the kernel).
+// Leaves to others: deciding what to change (plan.ts) and running commands (engine).
+
+/** null is the root namespace. */
+export type NsRef = string | null;
+
+export interface End {
+  ns: NsRef;
+  name: string;
+}
+
+interface Base {
+  key: string;
+  /** keys whose removal removes this resource too (a namespace takes its interfaces with it) */
+  deps: string[];
+  /** keys whose re-creation requires this one to be applied again */
+  after?: string[];
+}
+
+export interface NetnsRes extends Base {
+  kind: "netns";
+  ns: string;
+  node: string;
+}
+
+export interface SysctlRes extends Base {
+  kind: "sysctl";
+  ns: string;
+  /** sysctl name -> value, e.g. net.ipv4.ip_forward -> "1" */
+  values: Record<string, string>;
+}
+
+export interface LinuxBridgeRes extends Base {
+  kind: "lbridge";
+  name: string;
+  node: string;
+  alias: string;
+  stp: boolean;
+}
+
+export interface VethRes extends Base {
+  kind: "veth";
+  /** the link's identity, e.g. "h1:eth0|s1:eth1" */
+  link: string;
+  alias: string;
+  ends: [End, End];
+}
+
+export interface OvsBridgeRes extends Base {
+  kind: "ovsBridge";
+  lab: string;
+  name: string;
+  node: string;
+  datapath: string;
+  stp: boolean;
+}
+
+export interface OvsPortRes extends Base {
+  kind: "ovsPort";
+  lab: string;
+  bridge: string;
+  name: string;
+  type: "system" | "internal" | "patch";
+  peer?: string;
+  tag?: number;
+  trunks?: number[];
+}
+
+export interface IfaceRes extends Base {
+  kind: "iface";
+  ns: NsRef;
+  name: string;
+  /** the name a person uses for an interface whose kernel name was generated (internal ports) */
+  altname?: string;
+  alias?: string;
+  /** undefined: leave as it is */
+  mtu?: number;
+  mac?: string;
+  up: boolean;
+  /** an OVS internal port, created in the root namespace and moved into `ns` */
+  moveFromRoot?: boolean;
+  /** turn tx checksum offload off (userspace OVS datapath without userspace TSO) */
+  offloadOff?: boolean;
+}
+
+export interface BridgePortRes extends Base {
+  kind: "bport";
+  bridge: string;
+  name: string;
+}
+
+export interface AddrRes extends Base {
+  kind: "addr";
+  ns: string;
+  dev: string;
+  /** canonical CIDR */
+  cidr: string;
+}
+
+export interface RouteRes extends Base {
+  kind: "route";
+  ns: string;
+  /** canonical prefix, 0.0.0.0/0 and ::/0 for defaults */
+  to: string;
+  via?: string;
+  dev?: string;
+  metric?: number;
+}
+
+export interface QdiscRes extends Base {
+  kind: "qdisc";
+  ns: NsRef;
+  dev: string;
+  /** bit/s */
+  rate?: number;
+  /** ms */
+  delay?: number;
+  jitter?: number;
+  /** percent */
+  loss?: number;
+}
+
+export interface FileRes extends Base {
+  kind: "file";
+  ns: string;
+  path: string;
+  content: string;
+}
+
+export type Resource =
+  | NetnsRes
+  | SysctlRes
+  | LinuxBridgeRes
+  | VethRes
+  | OvsBridgeRes
+  | OvsPortRes
+  | IfaceRes
+  | BridgePortRes
+  | AddrRes
+  | RouteRes
+  | QdiscRes
+  | FileRes;
+
+export type ResourceKind = Resource["kind"];
+
+/** Creation order; deletion runs the other way round. */
+export const KIND_ORDER: ResourceKind[] = [
+  "netns",
+  "lbridge",
+  "veth",
+  "ovsBridge",
+  "ovsPort",
+  "iface",
+  "bport",
+  "addr",
+  "route",
+  "qdisc",
+  "sysctl",
+  "file",
+];
+
+const rootOr = (ns: NsRef) => ns ?? "root";
+
+export const keys = {
+  netns: (ns: string) => `netns:${ns}`,
+  sysctl: (ns: string) => `sysctl:${ns}`,
+  lbridge: (name: string) => `lbridge:${name}`,
+  veth: (link: string) => `veth:${link}`,
+  ovsBridge: (name: string) => `ovsBridge:${name}`,
+  ovsPort: (name: string) => `ovsPort:${name}`,
+  iface: (ns: NsRef, name: string) => `iface:${rootOr(ns)}/${name}`,
+  bport: (name: string) => `bport:${name}`,
+  addr: (ns: string, dev: string, cidr: string) => `addr:${ns}/${dev}/${cidr}`,
+  route: (ns: string, to: string) => `route:${ns}/${to}`,
+  qdisc: (ns: NsRef, dev: string) => `qdisc:${rootOr(ns)}/${dev}`,
+  file: (path: string) => `file:${path}`,
+};
+
+/** The directory `ip netns exec` binds files from, e.g. /etc/netns/<ns>/hosts. */
+export function netnsEtcDir(ns: string): string {
+  return `/etc/netns/${ns}`;
+}
+
+/** The identity of a link: its two endpoints, sorted. */
+export function linkKey(a: { node: string; interface: string }, b: { node: string; interface: string }): string {
+  const x = `${a.node}:${a.interface}`;
+  const y = `${b.node}:${b.interface}`;
+  return x < y ? `${x}|${y}` : `${y}|${x}`;
+}

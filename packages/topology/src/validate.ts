@@ -1,0 +1,543 @@
+// Validation: an untrusted lab document in, a canonical Lab or every problem with its place out.
+//
+// Knows: the rules a lab must follow beyond its shape (names unique, links between existing
+// nodes, one use per interface, VLANs only where there is an OVS port, addresses and routes
+// that make sense), the defaults a beginner expects (eth0.. on hosts, eth1.. on switches),
+// and how to say what is wrong in a sentence with a path such as `links[3].vlan`.
+// Leaves to others: whether this machine can build it (capabilities.ts), kernel names (names.ts).
+
+import type { z } from "zod";
+import {
+  contains,
+  formatCidr,
+  formatIp,
+  networkOf,
+  parseCidr,
+  parseIp,
+  parseMac,
+  type Cidr,
+} from "./address";
+import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
+import {
+  LabInputSchema,
+  LinkSchema,
+  NodeSchema,
+  type Endpoint,
+  type HostNode,
+  type Interface,
+  type Lab,
+  type LabNode,
+  type Link,
+  type LinkInput,
+  type NodeInput,
+  type Route,
+} from "./schema";
+
+export type PathPart = string | number;
+
+export interface LabIssue {
+  /** e.g. `links[3].vlan` */
+  path: string;
+  message: string;
+}
+
+export type Validated = { ok: true; lab: Lab } | { ok: false; issues: LabIssue[] };
+
+export class LabValidationError extends Error {
+  constructor(readonly issues: LabIssue[]) {
+    super(issues.map(formatIssue).join("\n"));
+    this.name = "LabValidationError";
+  }
+}
+
+export function formatIssue(issue: LabIssue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+/** ["links", 3, "vlan"] -> links[3].vlan; odd keys are quoted: interfaces["eth0.100"] */
+export function formatPath(path: readonly PathPart[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `the text ${JSON.stringify(value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+/** zod's issues, reworded for a person and placed under `prefix`. */
+export function zodIssues(error: z.ZodError, prefix: readonly PathPart[]): LabIssue[] {
+  const out: LabIssue[] = [];
+  for (const issue of error.issues) {
+    const path = [...prefix, ...(issue.path as PathPart[])];
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case "unrecognized_keys":
+        for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: "is not a known field" });
+        break;
+      case "invalid_type":
+        out.push({
+          path: formatPath(path),
+          message: input === undefined ? "is required" : `must be ${article(issue.expected)}, not ${describe(input)}`,
+        });
+        break;
+      case "invalid_value":
+        out.push({
+          path: formatPath(path),
+          message: `must be ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}, not ${describe(input)}`,
+        });
+        break;
+      case "invalid_union":
+        out.push({ path: formatPath(path), message: `has an unexpected form (${describe(input)})` });
+        break;
+      case "too_big":
+        out.push({ path: formatPath(path), message: `is too long (at most ${String(issue.maximum)})` });
+        break;
+      case "too_small":
+        out.push({ path: formatPath(path), message: `is too short (at least ${String(issue.minimum)})` });
+        break;
+      default:
+        out.push({ path: formatPath(path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    string: "a text",
+    number: "a number",
+    boolean: "true or false",
+    object: "an object",
+    array: "a list",
+  };
+  return names[type] ?? type;
+}
+
+const KINDS = ["host", "router", "switch"];
+
+const BANDWIDTH = /^(\d+(?:\.\d+)?)\s*(bit|kbit|mbit|gbit)$/i;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s)$/;
+
+/** Mbit/s from a number (already Mbit/s) or a text like "10mbit"; or a reason. */
+export function parseBandwidth(value: number | string): number | string {
+  let mbit: number;
+  if (typeof value === "number") mbit = value;
+  else {
+    const m = BANDWIDTH.exec(value.trim());
+    if (!m) return `"${value}" is not a rate (write it like 10mbit, 500kbit, 1gbit, or a number of Mbit/s)`;
+    const scale: Record<string, number> = { bit: 1e-6, kbit: 1e-3, mbit: 1, gbit: 1e3 };
+    mbit = Number(m[1]) * scale[m[2]!.toLowerCase()]!;
+  }
+  if (!(mbit > 0)) return `${String(value)} is not a positive rate`;
+  if (mbit < 0.008) return `${String(value)} is below the lowest rate, 8kbit`;
+  if (mbit > 100_000) return `${String(value)} is above the highest rate, 100gbit`;
+  return mbit;
+}
+
+/** Milliseconds from a text like "10ms", "1s", "500us"; or a reason. */
+export function parseDuration(value: string): number | string {
+  const m = DURATION.exec(value.trim());
+  if (!m) return `"${value}" is not a duration (write it like 10ms, 500us or 1s)`;
+  const ms = Number(m[1]) * (m[2] === "s" ? 1000 : m[2] === "us" ? 0.001 : 1);
+  if (ms > 60_000) return `${value} is longer than the longest allowed, 60s`;
+  return ms;
+}
+
+interface Collector {
+  issues: LabIssue[];
+  add(path: readonly PathPart[], message: string): void;
+}
+
+function collector(): Collector {
+  const issues: LabIssue[] = [];
+  return { issues, add: (path, message) => issues.push({ path: formatPath(path), message }) };
+}
+
+function parseEndpoint(raw: string | { node: string; interface?: string }): { node: string; interface?: string } {
+  if (typeof raw !== "string") return raw;
+  const colon = raw.indexOf(":");
+  if (colon < 0) return { node: raw };
+  return { node: raw.slice(0, colon), interface: raw.slice(colon + 1) };
+}
+
+/** "10.0.0.0/24" from "10.0.0.0/24"; "default" to 0.0.0.0/0 or ::/0 by the family of `via`. */
+function parseRouteTarget(to: string, via: string | undefined): Cidr | string {
+  if (to === "default" || to === "default4") {
+    const viaIp = via ? parseIp(via) : null;
+    return parseCidr(to === "default" && viaIp?.family === 6 ? "::/0" : "0.0.0.0/0") as Cidr;
+  }
+  if (to === "default6") return parseCidr("::/0") as Cidr;
+  const c = parseCidr(to);
+  if (typeof c === "string") return c;
+  const net = networkOf(c);
+  if (net.ip.value !== c.ip.value) return `"${to}" has host bits set; did you mean ${formatCidr(net)}?`;
+  return c;
+}
+
+/**
+ * Validates a lab document and returns it in canonical form, or all of its problems at once.
+ * `name` overrides the document's own name (the CLI's --name).
+ */
+export function validateLab(input: unknown, options: { name?: string } = {}): Validated {
+  const c = collector();
+  const top = LabInputSchema.safeParse(input, { reportInput: true });
+  if (!top.success) {
+    c.issues.push(...zodIssues(top.error, []));
+    // go on with what can be read, so that every problem is reported at once
+  }
+  const raw = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
+  const labName = options.name ?? raw["name"];
+  if (labName === undefined) c.add(["name"], "is required (or give one with --name)");
+  else if (options.name !== undefined) {
+    // the CLI option, not a place in the document (formatPath would print it as ["--name"])
+    const problem = labNameProblem(labName);
+    if (problem) c.issues.push({ path: "--name", message: problem });
+  } else if (typeof labName === "string") {
+    // a name that is not a text was reported by the schema above already
+    const problem = labNameProblem(labName);
+    if (problem) c.add(["name"], problem);
+  }
+
+  // 1. each node on its own
+  const nodes: LabNode[] = [];
+  const nodeIndex = new Map<string, number>();
+  const rawNodes = Array.isArray(raw["nodes"]) ? raw["nodes"] : [];
+  rawNodes.forEach((rawNode, i) => {
+    const kind = (rawNode as { kind?: unknown } | null)?.kind;
+    if (typeof rawNode === "object" && rawNode !== null && !KINDS.includes(kind as string)) {
+      c.add(
+        ["nodes", i, "kind"],
+        kind === undefined ? `is required (one of ${KINDS.join(", ")})` : `must be one of ${KINDS.join(", ")}, not ${describe(kind)}`,
+      );
+      return;
+    }
+    const parsed = NodeSchema.safeParse(rawNode, { reportInput: true });
+    if (!parsed.success) {
+      c.issues.push(...zodIssues(parsed.error, ["nodes", i]));
+      // a node whose name is fine still counts as existing, so links to it are not reported too
+      const name = (rawNode as { name?: unknown } | null)?.name;
+      if (typeof name === "string" && !nodeNameProblem(name) && !nodeIndex.has(name)) nodeIndex.set(name, -1);
+      return;
+    }
+    const node = canonicalNode(parsed.data);
+    const earlier = nodeIndex.get(node.name);
+    if (earlier !== undefined) {
+      c.add(["nodes", i, "name"], `"${node.name}" is already the name of nodes[${earlier}]`);
+      return;
+    }
+    nodeIndex.set(node.name, i);
+    nodes.push(node);
+  });
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+
+  // 2. each link on its own, then endpoints against the nodes
+  const rawLinks = Array.isArray(raw["links"]) ? raw["links"] : [];
+  interface Pending {
+    index: number;
+    input: LinkInput;
+    ends: [{ node: string; interface?: string }, { node: string; interface?: string }];
+  }
+  const pending: Pending[] = [];
+  rawLinks.forEach((rawLink, i) => {
+    const parsed = LinkSchema.safeParse(rawLink, { reportInput: true });
+    if (!parsed.success) {
+      c.issues.push(...zodIssues(parsed.error, ["links", i]));
+      return;
+    }
+    const ends = parsed.data.endpoints.map(parseEndpoint) as Pending["ends"];
+    let ok = true;
+    ends.forEach((end, j) => {
+      const path = ["links", i, "endpoints", j];
+      const known = nodeIndex.has(end.node);
+      if (!known) {
+        const names = [...nodeIndex.keys()];
+        c.add(path, `no node is named "${end.node}"${names.length ? ` (nodes: ${names.join(", ")})` : ""}`);
+        ok = false;
+      }
+      if (end.interface !== undefined) {
+        const problem = ifNameProblem(end.interface);
+        if (problem) {
+          c.add(path, `interface ${problem}`);
+          ok = false;
+        } else if (end.interface === "lo") {
+          c.add(path, `"lo" is the loopback interface; a link needs an interface of its own`);
+          ok = false;
+        }
+      }
+      if (known && !byName.has(end.node)) ok = false; // the node itself was invalid
+    });
+    if (ok && ends[0].node === ends[1].node) {
+      c.add(["links", i, "endpoints"], `a link cannot join ${ends[0].node} to itself`);
+      ok = false;
+    }
+    if (ok) pending.push({ index: i, input: parsed.data, ends });
+  });
+
+  // 3. interface names: explicit ones first, then defaults in link order
+  const used = new Map<string, Map<string, number>>(); // node -> interface -> link index
+  const claim = (node: string, ifname: string, index: number, path: PathPart[]) => {
+    let ifs = used.get(node);
+    if (!ifs) used.set(node, (ifs = new Map()));
+    const earlier = ifs.get(ifname);
+    if (earlier !== undefined) {
+      c.add(path, `${node}:${ifname} is already used by links[${earlier}]`);
+      return false;
+    }
+    ifs.set(ifname, index);
+    return true;
+  };
+  const explicitOk = new Set<number>();
+  for (const p of pending) {
+    let ok = true;
+    p.ends.forEach((end, j) => {
+      if (end.interface !== undefined && !claim(end.node, end.interface, p.index, ["links", p.index, "endpoints", j]))
+        ok = false;
+    });
+    if (ok) explicitOk.add(p.index);
+  }
+  const links: Link[] = [];
+  const linkIndexOf = new Map<Link, number>();
+  for (const p of pending) {
+    if (!explicitOk.has(p.index)) continue;
+    const endpoints = p.ends.map((end) => {
+      if (end.interface !== undefined) return { node: end.node, interface: end.interface };
+      const node = byName.get(end.node)!;
+      const ifs = used.get(end.node) ?? new Map<string, number>();
+      let n = node.kind === "switch" ? 1 : 0;
+      while (ifs.has(`eth${n}`)) n++;
+      claim(end.node, `eth${n}`, p.index, []);
+      return { node: end.node, interface: `eth${n}` };
+    }) as [Endpoint, Endpoint];
+    const link = canonicalLink(p.input, endpoints, ["links", p.index], byName, c);
+    if (link) {
+      links.push(link);
+      linkIndexOf.set(link, p.index);
+    }
+  }
+
+  // 4. node-level checks that need the links: interface settings, addresses, routes
+  const macs = new Map<string, string>();
+  rawNodes.forEach((_, i) => {
+    const node = nodes.find((n) => nodeIndex.get(n.name) === i);
+    if (!node || node.kind === "switch") return;
+    checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
+  });
+
+  if (c.issues.length > 0) return { ok: false, issues: c.issues };
+  const lab: Lab = { version: 1, name: labName as string, nodes, links };
+  if (typeof raw["description"] === "string") lab.description = raw["description"];
+  return { ok: true, lab };
+}
+
+function canonicalNode(input: NodeInput): LabNode {
+  const base = {
+    name: input.name,
+    ...(input.label !== undefined ? { label: input.label } : {}),
+    ...(input.position ? { position: { x: input.position.x, y: input.position.y } } : {}),
+  };
+  if (input.kind === "switch") {
+    return { kind: "switch", ...base, type: input.type ?? "ovs", stp: input.stp ?? false };
+  }
+  const interfaces: Record<string, Interface> = {};
+  for (const [name, cfg] of Object.entries(input.interfaces ?? {})) {
+    interfaces[name] = {
+      addresses: cfg.addresses ?? [],
+      up: cfg.up ?? true,
+      ...(cfg.mtu !== undefined ? { mtu: cfg.mtu } : {}),
+      ...(cfg.mac !== undefined ? { mac: cfg.mac } : {}),
+    };
+  }
+  const routes: Route[] = (input.routes ?? []).map((r) => ({
+    to: r.to,
+    ...(r.via !== undefined ? { via: r.via } : {}),
+    ...(r.dev !== undefined ? { dev: r.dev } : {}),
+    ...(r.metric !== undefined ? { metric: r.metric } : {}),
+  }));
+  return { kind: input.kind, ...base, interfaces, routes };
+}
+
+function canonicalLink(
+  input: LinkInput,
+  endpoints: [Endpoint, Endpoint],
+  path: PathPart[],
+  byName: Map<string, LabNode>,
+  c: Collector,
+): Link | null {
+  const before = c.issues.length;
+  const link: Link = { endpoints };
+  const nodes = endpoints.map((e) => byName.get(e.node)!);
+  const ovsEnds = nodes.filter((n) => n.kind === "switch" && n.type === "ovs").length;
+  const bridgeEnds = nodes.filter((n) => n.kind === "switch" && n.type === "bridge").length;
+
+  if (input.vlan !== undefined && input.trunk !== undefined) {
+    c.add([...path, "trunk"], "a switch port is either an access port (vlan) or a trunk, not both");
+  }
+  for (const field of ["vlan", "trunk"] as const) {
+    if (input[field] === undefined) continue;
+    if (ovsEnds === 0) {
+      c.add(
+        [...path, field],
+        bridgeEnds > 0
+          ? "VLANs are supported on OVS switches (type: ovs), not yet on Linux bridges"
+          : "VLANs need a switch: neither end of this link is an OVS switch",
+      );
+    }
+  }
+  if (input.vlan !== undefined) link.vlan = input.vlan;
+  if (input.trunk !== undefined) {
+    const seen = new Set<number>();
+    input.trunk.forEach((v, k) => {
+      if (seen.has(v)) c.add([...path, "trunk", k], `VLAN ${v} is listed twice`);
+      seen.add(v);
+    });
+    if (input.trunk.length === 0) c.add([...path, "trunk"], "a trunk needs at least one VLAN");
+    link.trunk = [...seen].sort((a, b) => a - b);
+  }
+  if (input.internal) {
+    const hostEnds = nodes.filter((n) => n.kind !== "switch").length;
+    if (ovsEnds !== 1 || hostEnds !== 1) {
+      c.add([...path, "internal"], "an internal port joins one OVS switch to one host or router");
+    } else {
+      link.internal = true;
+    }
+  }
+  if (input.bandwidth !== undefined) {
+    const bw = parseBandwidth(input.bandwidth);
+    if (typeof bw === "string") c.add([...path, "bandwidth"], bw);
+    else link.bandwidth = bw;
+  }
+  if (input.delay !== undefined) {
+    const d = parseDuration(input.delay);
+    if (typeof d === "string") c.add([...path, "delay"], d);
+    else link.delay = d;
+  }
+  if (input.jitter !== undefined) {
+    const j = parseDuration(input.jitter);
+    if (typeof j === "string") c.add([...path, "jitter"], j);
+    else if (input.delay === undefined) c.add([...path, "jitter"], "jitter needs a delay too");
+    else link.jitter = j;
+  }
+  if (input.loss !== undefined) {
+    if (!(input.loss >= 0 && input.loss <= 100)) c.add([...path, "loss"], `${input.loss} is outside 0..100 (percent)`);
+    else link.loss = input.loss;
+  }
+  return c.issues.length === before ? link : null;
+}
+
+function checkHost(
+  node: HostNode,
+  path: PathPart[],
+  linked: Map<string, number>,
+  c: Collector,
+  macs: Map<string, string>,
+): void {
+  const subnets: { ifname: string; net: Cidr; text: string }[] = [];
+  const seenAddrs = new Map<string, string>();
+  for (const [ifname, cfg] of Object.entries(node.interfaces)) {
+    const ipath = [...path, "interfaces", ifname];
+    const problem = ifNameProblem(ifname);
+    if (problem) {
+      c.add(ipath, problem);
+      continue;
+    }
+    if (ifname === "lo") {
+      if (cfg.mtu !== undefined || cfg.mac !== undefined || !cfg.up)
+        c.add(ipath, "only addresses can be set on lo");
+    } else if (!linked.has(ifname)) {
+      const names = [...linked.keys()];
+      c.add(ipath, `${node.name} has no link on ${ifname}${names.length ? ` (its links use ${names.join(", ")})` : ""}`);
+      continue;
+    }
+    if (cfg.mac !== undefined) {
+      const mac = parseMac(cfg.mac);
+      if (typeof mac !== "string") c.add([...ipath, "mac"], mac.error);
+      else {
+        const other = macs.get(mac);
+        if (other) c.add([...ipath, "mac"], `${mac} is already the MAC of ${other}`);
+        macs.set(mac, `${node.name}:${ifname}`);
+        cfg.mac = mac;
+      }
+    }
+    cfg.addresses = cfg.addresses.map((text, k) => {
+      const apath = [...ipath, "addresses", k];
+      const parsed = parseCidr(text);
+      if (typeof parsed === "string") {
+        c.add(apath, parsed);
+        return text;
+      }
+      const canonical = formatCidr(parsed);
+      const ipText = formatIp(parsed.ip);
+      if (parsed.ip.family === 4 && parsed.prefix <= 30) {
+        const net = networkOf(parsed);
+        const broadcast = net.ip.value + (1n << BigInt(32 - parsed.prefix)) - 1n;
+        if (parsed.ip.value === net.ip.value) c.add(apath, `${ipText} is the network address of ${formatCidr(net)}`);
+        else if (parsed.ip.value === broadcast) c.add(apath, `${ipText} is the broadcast address of ${formatCidr(net)}`);
+      }
+      const other = seenAddrs.get(ipText);
+      if (other !== undefined) c.add(apath, `${ipText} is already an address of ${node.name}:${other}`);
+      seenAddrs.set(ipText, ifname);
+      subnets.push({ ifname, net: parsed, text: canonical });
+      return canonical;
+    });
+  }
+
+  const seenRoutes = new Map<string, number>();
+  node.routes = node.routes.map((route, k) => {
+    const rpath = [...path, "routes", k];
+    const target = parseRouteTarget(route.to, route.via);
+    if (typeof target === "string") {
+      c.add([...rpath, "to"], target);
+      return route;
+    }
+    const out: Route = { ...route, to: formatCidr(target) };
+    if (route.via === undefined && route.dev === undefined) {
+      c.add(rpath, "a route needs a gateway (via) or an interface (dev)");
+    }
+    if (route.dev !== undefined && route.dev !== "lo" && !linked.has(route.dev)) {
+      c.add([...rpath, "dev"], `${node.name} has no interface ${route.dev}`);
+    }
+    if (route.via !== undefined) {
+      const via = parseIp(route.via);
+      if (!via) c.add([...rpath, "via"], `"${route.via}" is not an IPv4 or IPv6 address`);
+      else if (via.family !== target.ip.family) {
+        c.add([...rpath, "via"], `${route.via} is IPv${via.family} but ${out.to} is IPv${target.ip.family}`);
+      } else {
+        out.via = formatIp(via);
+        const candidates = subnets.filter(
+          (s) => s.net.ip.family === via.family && (route.dev === undefined || s.ifname === route.dev),
+        );
+        const isLinkLocal6 = via.family === 6 && via.value >> 118n === 0x3fan;
+        if (!isLinkLocal6 && !candidates.some((s) => contains(s.net, via))) {
+          const have = candidates.map((s) => s.text);
+          c.add(
+            [...rpath, "via"],
+            `${out.via} is not in a subnet of ${node.name}${route.dev ? `:${route.dev}` : ""}` +
+              (have.length ? ` (${have.join(", ")})` : ` (it has no IPv${via.family} address)`),
+          );
+        }
+      }
+    }
+    const key = `${out.to}`;
+    const earlier = seenRoutes.get(key);
+    if (earlier !== undefined) c.add([...rpath, "to"], `${key} is already routed by routes[${earlier}]`);
+    seenRoutes.set(key, k);
+    return out;
+  });
+}
+
+/** Throws LabValidationError unless the document is valid. */
+export function parseLab(input: unknown, options: { name?: string } = {}): Lab {
+  const result = validateLab(input, options);
+  if (!result.ok) throw new LabValidationError(result.issues);
+  return result.lab;
+}
