@@ -1,0 +1,57 @@
+// Plain-text views for the terminal: tables of labs and nodes, plan listings.
+//
+// Knows: column alignment and the words shown to a person. Leaves to others: the data.
+
+import type { LabStatus } from "@topolab/engine";
+import { opsToShell, type Op, type PlanSummary } from "@topolab/topology";
+
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return "";
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function summaryLine(lab: string, s: PlanSummary, seconds: number): string {
+  if (s.create + s.update + s.delete === 0) return `lab ${lab}: up to date, nothing to change (${seconds.toFixed(2)} s)`;
+  return `lab ${lab}: ${s.create} created, ${s.update} changed, ${s.delete} removed (${seconds.toFixed(2)} s)`;
+}
+
+export function labsTable(labs: LabStatus[]): string {
+  if (labs.length === 0) return "no labs (start one: topolab up --topo single,3 --name demo)";
+  return table([
+    ["LAB", "STATE", "NODES", "UPDATED", "SOURCE"],
+    ...labs.map((l) => [l.name, l.state, String(l.nodes.length), l.updatedAt?.replace("T", " ").slice(0, 19) ?? "-", l.source ?? "-"]),
+  ]);
+}
+
+export function nodesTable(lab: LabStatus): string {
+  const rows: string[][] = [["NODE", "KIND", "STATE", "INTERFACE", "ADDRESSES", "LINK TO"]];
+  for (const n of lab.nodes) {
+    const kind = n.type ? `${n.kind}/${n.type}` : n.kind;
+    if (n.interfaces.length === 0) rows.push([n.name, kind, n.state, "-", "", ""]);
+    n.interfaces.forEach((i, k) => {
+      rows.push([
+        k === 0 ? n.name : "",
+        k === 0 ? kind : "",
+        k === 0 ? n.state : "",
+        `${i.name}${i.state !== "up" ? ` (${i.state})` : ""}`,
+        i.addresses.join(" "),
+        i.peer ?? "",
+      ]);
+    });
+  }
+  const problems = lab.nodes.flatMap((n) => n.problems.map((p) => `  ${n.name}: ${p}`));
+  return [`lab ${lab.name}: ${lab.state}`, table(rows), ...(problems.length ? ["problems:", ...problems] : [])].join("\n");
+}
+
+export function planListing(ops: Op[]): string {
+  if (ops.length === 0) return "nothing to change";
+  return opsToShell(ops).join("\n");
+}

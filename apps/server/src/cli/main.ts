@@ -1,0 +1,216 @@
+// The topolab command line: up, down, status, exec, shell, export, validate, clean, caps.
+//
+// Knows: the commands, their options and exit codes, and how errors read on a terminal.
+// Leaves to others: all the work (engine) and the rules (topology).
+
+import { spawn } from "node:child_process";
+import { Command, CommanderError } from "commander";
+import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
+import { capabilityIssues, formatIssue, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
+import { labsTable, nodesTable, planListing, summaryLine } from "./format";
+import { FileProblems, loadLab, UsageError } from "./load";
+
+/** Runs a program with the terminal attached; resolves with its exit code. */
+function attach(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env, ...(cwd ? { cwd } : {}) });
+    child.on("error", (e) => {
+      process.stderr.write(`topolab: cannot start ${argv[0]}: ${e.message}\n`);
+      resolve(127);
+    });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+  });
+}
+
+const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+
+function engine(verbose: boolean): Engine {
+  return new Engine({
+    ...(verbose ? { log: (e) => err(`${e.ok ? "  ok " : " ERR "} ${e.command}${e.error ? `\n      ${e.error}` : ""}`) } : {}),
+  });
+}
+
+export function program(): Command {
+  const p = new Command("topolab")
+    .description("A network lab of namespaces, veth pairs and Open vSwitch, from a lab file or a drawing")
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  p.command("up")
+    .description("bring a lab up, or apply the changes made to its file (idempotent)")
+    .argument("[file]", "lab file (YAML or JSON)")
+    .option("--topo <spec>", "a Mininet topology instead of a file: minimal, single,N, linear,N, tree,DEPTH,FANOUT")
+    .option("--name <lab>", "lab name (overrides the file's)")
+    .option("--dry-run", "print the commands it would run, and run none")
+    .option("-v, --verbose", "print every kernel command as it runs")
+    .option("--json", "print the result as JSON")
+    .action(async (file: string | undefined, o: { topo?: string; name?: string; dryRun?: boolean; verbose?: boolean; json?: boolean }) => {
+      const { lab, source } = await loadLab(file, o);
+      await ensureOvsIfNeeded(lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"));
+      const e = engine(!!o.verbose);
+      if (o.dryRun) {
+        const plan = await e.dryRun(lab);
+        out(o.json ? JSON.stringify(plan, null, 2) : planListing(plan.ops));
+        return;
+      }
+      const started = performance.now();
+      const result = await e.up(lab, { source });
+      const seconds = (performance.now() - started) / 1000;
+      if (o.json) {
+        out(JSON.stringify({ lab: result.lab, summary: result.summary, seconds, status: (await e.status(lab.name))[0] }, null, 2));
+        return;
+      }
+      out(summaryLine(lab.name, result.summary, seconds));
+      if (!result.unchanged) {
+        out(nodesTable((await e.status(lab.name))[0]!));
+        const host = lab.nodes.find((n) => n.kind !== "switch");
+        if (host) out(`\ntry: topolab shell ${lab.name} ${host.name}    or: topolab pingall ${lab.name}`);
+      }
+    });
+
+  p.command("down")
+    .description("remove every kernel object of a lab")
+    .argument("<lab>")
+    .option("--keep", "keep the lab's document in the state directory")
+    .option("-v, --verbose", "print every kernel command as it runs")
+    .action(async (lab: string, o: { keep?: boolean; verbose?: boolean }) => {
+      const started = performance.now();
+      await engine(!!o.verbose).down(lab, o.keep ? { keep: true } : {});
+      out(`lab ${lab}: removed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+    });
+
+  p.command("status")
+    .description("list labs, or one lab's nodes, interfaces and addresses as the kernel has them")
+    .argument("[lab]")
+    .option("--json", "print JSON")
+    .action(async (lab: string | undefined, o: { json?: boolean }) => {
+      const labs = await engine(false).status(lab);
+      if (o.json) out(JSON.stringify(lab ? labs[0] : labs, null, 2));
+      else out(lab ? nodesTable(labs[0]!) : labsTable(labs));
+    });
+
+  p.command("exec")
+    .description("run a command inside a node; prints its output and exits with its code")
+    .argument("<lab>")
+    .argument("<node>")
+    .argument("<command...>", "the command and its arguments (put -- before it)")
+    .passThroughOptions()
+    .action(async (lab: string, node: string, command: string[]) => {
+      const ns = await engine(false).nodeNamespace(lab, node);
+      const argv = command[0] === "--" ? command.slice(1) : command;
+      if (argv.length === 0) throw new UsageError("give the command to run after --");
+      process.exitCode = await attach(["ip", "netns", "exec", ns, ...argv]);
+    });
+
+  p.command("shell")
+    .description("open an interactive shell inside a node (the prompt names the node)")
+    .argument("<lab>")
+    .argument("<node>")
+    .action(async (lab: string, node: string) => {
+      const e = engine(false);
+      const ns = await e.nodeNamespace(lab, node);
+      const spec = await shellSpec(e.state.dir, lab, node, ns);
+      process.exitCode = await attach(spec.argv, { ...process.env, ...spec.env }, spec.cwd);
+    });
+
+  p.command("export")
+    .description("print a lab as a bash script of plain ip/ovs-vsctl commands (sh), its teardown (sh-down), or its file")
+    .argument("<lab>")
+    .option("--format <format>", "sh, sh-down, yaml or json", "sh")
+    .action(async (lab: string, o: { format: string }) => {
+      const e = engine(false);
+      if (o.format === "sh" || o.format === "sh-down") out(await e.exportScript(lab, o.format));
+      else if (o.format === "yaml" || o.format === "json") {
+        const doc = await e.state.readLab(lab);
+        if (!doc) throw new NotFoundError(`there is no lab named ${lab}`);
+        out(o.format === "yaml" ? labToYaml(doc) : labToJson(doc));
+      } else throw new UsageError(`--format must be sh, sh-down, yaml or json, not ${o.format}`);
+    });
+
+  p.command("validate")
+    .description("check a lab file and print every problem, without touching the kernel")
+    .argument("<file>")
+    .option("--name <lab>", "lab name (overrides the file's)")
+    .action(async (file: string, o: { name?: string }) => {
+      const { lab } = await loadLab(file, o);
+      const caps = await new Engine().capabilities();
+      const issues = capabilityIssues(lab, caps);
+      if (issues.length) throw new LabValidationError(issues);
+      out(`${file}: lab ${lab.name} is valid (${lab.nodes.length} nodes, ${lab.links.length} links)`);
+    });
+
+  p.command("clean")
+    .description("remove every namespace, interface, OVS bridge and file topolab made on this machine, of every lab")
+    .action(async () => {
+      const r = await engine(false).clean();
+      const n = r.namespaces.length + r.interfaces.length + r.ovsBridges.length + r.ovsPorts.length;
+      out(
+        n === 0 && r.files.length === 0
+          ? "nothing of topolab's was left on this machine"
+          : [
+              `removed ${r.namespaces.length} namespaces, ${r.interfaces.length} interfaces, ${r.ovsBridges.length} OVS bridges, ` +
+                `${r.ovsPorts.length} OVS ports, ${r.files.length} /etc/netns directories, stopped ${r.processes.length} processes`,
+              ...[...r.namespaces, ...r.interfaces, ...r.ovsBridges, ...r.ovsPorts].map((x) => `  ${x}`),
+            ].join("\n"),
+      );
+    });
+
+  p.command("caps")
+    .description("what this machine can build: Open vSwitch and its datapath, netem, tbf")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const c = await new Engine().capabilities();
+      if (o.json) {
+        out(JSON.stringify(c, null, 2));
+        return;
+      }
+      out(
+        [
+          `Open vSwitch: ${c.ovs.available ? `yes (${c.ovs.version ?? "?"}), ${c.ovs.datapath === "system" ? "kernel datapath" : "userspace datapath (netdev)"}${c.ovs.datapath === "netdev" ? `, userspace TSO ${c.ovs.userspaceTso ? "on" : "off: TCP gets checksum offload turned off per veth"}` : ""}` : `no: ${c.ovs.reason}`}`,
+          `netem (delay, jitter, loss): ${c.netem ? "yes" : "no: labs that ask for delay or loss are refused"}`,
+          `tbf (bandwidth): ${c.tbf ? "yes" : "no"}`,
+        ].join("\n"),
+      );
+    });
+  return p;
+}
+
+async function ensureOvsIfNeeded(needed: boolean): Promise<void> {
+  if (!needed) return;
+  const said = await ensureOvsRunning();
+  if (said === "started Open vSwitch") {
+    err("topolab: started Open vSwitch");
+    forgetCapabilities();
+  }
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const p = program().exitOverride();
+  try {
+    await p.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof LabValidationError) {
+      err(`topolab: the lab is not valid:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
+      return 2;
+    }
+    if (e instanceof FileProblems) {
+      err(`topolab: the lab file is not valid:\n${e.lines.map((l) => `  ${l}`).join("\n")}`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      err(`topolab: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ApplyError || e instanceof ConflictError || e instanceof NotFoundError || e instanceof LockError) {
+      err(`topolab: ${e.message}`);
+      return 1;
+    }
+    err(`topolab: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}

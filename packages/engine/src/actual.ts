@@ -1,0 +1,381 @@
+// Reading the kernel back: what of a lab exists right now, as the planner's resources.
+//
+// Knows: where each kind of object shows up (`ip -j -d` per namespace in one batch, the root
+// namespace's links with their topolab alias, OVS rows with their external_ids, qdiscs, sysctls,
+// /etc/netns files), and how to turn each into the same resource shape realize() produces, so
+// that plan(desired, actual) compares like with like. Objects are recognised by their marks
+// (namespace name, alias, external_ids), never by guessing.
+// Leaves to others: deciding what to change (planner).
+
+import { readdir, readFile } from "node:fs/promises";
+import {
+  aliasLab,
+  canonicalIp,
+  keys,
+  netnsEtcDir,
+  nsName,
+  parseNsName,
+  OVS_LAB_KEY,
+  OVS_NODE_KEY,
+  type ActualState,
+  type Resource,
+} from "@topolab/topology";
+import { pool, run } from "./exec";
+import { readOvs, type OvsSnapshot } from "./ovs";
+import { NETNS_DIR } from "./processes";
+
+/** One interface as `ip -j -d addr show` prints it (the parts we read). */
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags: string[];
+  mtu: number;
+  qdisc?: string;
+  operstate?: string;
+  address?: string;
+  master?: string;
+  ifalias?: string;
+  altnames?: string[];
+  link_index?: number;
+  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean; label?: string }[];
+}
+
+export interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  metric?: number;
+  pref?: string;
+  protocol?: string;
+  table?: string;
+  type?: string;
+}
+
+/** What is found once for the whole machine; per-lab reads build on it. */
+export interface KernelSnapshot {
+  namespaces: string[];
+  rootLinks: IpLink[];
+  ovs: OvsSnapshot | null;
+}
+
+export interface NsInfo {
+  links: IpLink[];
+  routes: IpRoute[];
+}
+
+export interface LabActual extends ActualState {
+  /** raw per-namespace reads, for status */
+  ns: Map<string, NsInfo>;
+}
+
+export async function listNamespaces(): Promise<string[]> {
+  try {
+    return (await readdir(NETNS_DIR)).sort();
+  } catch {
+    return [];
+  }
+}
+
+function parseJsonLines<T>(text: string): T[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+export async function readRootLinks(): Promise<IpLink[]> {
+  const r = await run(["ip", "-j", "-d", "link", "show"]);
+  if (r.code !== 0) throw new Error(`ip -j -d link show failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout || "[]") as IpLink[];
+}
+
+export async function readSnapshot(options: { ovs: boolean }): Promise<KernelSnapshot> {
+  const [namespaces, rootLinks, ovs] = await Promise.all([
+    listNamespaces(),
+    readRootLinks(),
+    options.ovs ? readOvs() : Promise.resolve(null),
+  ]);
+  return { namespaces, rootLinks, ovs };
+}
+
+/** Links with addresses, and topolab's static routes, of one namespace in one `ip` call. */
+export async function readNamespace(ns: string): Promise<NsInfo | null> {
+  const r = await run(["ip", "-n", ns, "-d", "-j", "-batch", "-"], {
+    input: "addr show\nroute show table all proto static\n",
+  });
+  if (r.code !== 0) return null;
+  const [links, routes] = parseJsonLines<unknown[]>(r.stdout) as [IpLink[], IpRoute[]];
+  return { links: links ?? [], routes: routes ?? [] };
+}
+
+interface TcQdisc {
+  kind: string;
+  dev: string;
+  root?: boolean;
+  options?: Record<string, unknown>;
+}
+
+async function readQdiscs(ns: string | null): Promise<TcQdisc[]> {
+  const r = await run(["tc", ...(ns ? ["-n", ns] : []), "-j", "qdisc", "show"]);
+  if (r.code !== 0) return [];
+  try {
+    return JSON.parse(r.stdout) as TcQdisc[];
+  } catch {
+    return [];
+  }
+}
+
+function qdiscFields(q: TcQdisc): { rate?: number; delay?: number; jitter?: number; loss?: number } {
+  const o = q.options ?? {};
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  if (q.kind === "tbf") {
+    const rate = num(o["rate"]);
+    return rate !== undefined ? { rate: rate * 8 } : {};
+  }
+  if (q.kind === "netem") {
+    const out: { rate?: number; delay?: number; jitter?: number; loss?: number } = {};
+    const delay = num(o["delay"]) ?? num((o["delay"] as Record<string, unknown> | undefined)?.["delay"]);
+    const jitter = num(o["jitter"]) ?? num((o["delay"] as Record<string, unknown> | undefined)?.["jitter"]);
+    // iproute2 prints netem times in seconds
+    if (delay !== undefined && delay > 0) out.delay = delay * 1000;
+    if (jitter !== undefined && jitter > 0) out.jitter = jitter * 1000;
+    const loss = num(o["loss-random"]) ?? num((o["loss-random"] as Record<string, unknown> | undefined)?.["loss"]) ?? num(o["loss"]);
+    if (loss !== undefined && loss > 0) out.loss = loss > 1 ? loss : loss * 100;
+    const rate = num((o["rate"] as Record<string, unknown> | undefined)?.["rate"]) ?? num(o["rate"]);
+    if (rate !== undefined && rate > 0) out.rate = rate * 8;
+    return out;
+  }
+  return {};
+}
+
+const SHAPING = new Set(["tbf", "netem"]);
+
+/** "default" with the family told by the gateway or IPv6-only fields; bare addresses get /32 or /128. */
+function routeTarget(r: IpRoute): string {
+  const v6 = r.dst.includes(":") || (r.gateway ?? "").includes(":") || r.pref !== undefined;
+  if (r.dst === "default") return v6 ? "::/0" : "0.0.0.0/0";
+  if (r.dst.includes("/")) {
+    const [ip, len] = r.dst.split("/");
+    return `${canonicalIp(ip!) ?? ip}/${len}`;
+  }
+  return `${canonicalIp(r.dst) ?? r.dst}/${v6 ? 128 : 32}`;
+}
+
+export interface ReadLabOptions {
+  lab: string;
+  /** nodes whose forwarding sysctls to read (routers now or in the last applied document) */
+  sysctlNodes?: Iterable<string>;
+}
+
+/** The lab's resources as the kernel has them. */
+export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions): Promise<LabActual> {
+  const { lab } = options;
+  const resources: Resource[] = [];
+  const names = new Map<string, Set<string>>();
+  const prefix = nsName(lab, "");
+  const namespaces = snapshot.namespaces.filter((n) => n.startsWith(prefix) && parseNsName(n)?.lab === lab);
+
+  // root namespace: marked links, and every name (for conflicts)
+  names.set("root", new Set(snapshot.rootLinks.map((l) => l.ifname)));
+  const vethEnds = new Map<string, { ns: string | null; name: string }[]>();
+  const aliasOf = (link: string) => `topolab:${lab}:link:${link}`;
+  const ownedRootLinks = snapshot.rootLinks.filter((l) => aliasLab(l.ifalias)?.lab === lab);
+  const lbridges = new Set<string>();
+  for (const l of ownedRootLinks) {
+    const what = aliasLab(l.ifalias)!.what;
+    if (l.linkinfo?.info_kind === "bridge" && what.startsWith("node:")) {
+      lbridges.add(l.ifname);
+      resources.push({
+        kind: "lbridge",
+        key: keys.lbridge(l.ifname),
+        deps: [],
+        name: l.ifname,
+        node: what.slice(5),
+        alias: l.ifalias!,
+        stp: Number(l.linkinfo.info_data?.["stp_state"] ?? 0) !== 0,
+      });
+    }
+  }
+
+  // OVS: the lab's bridges and their ports
+  const internalPorts = new Set<string>();
+  if (snapshot.ovs) {
+    for (const name of snapshot.ovs.bridges.map((b) => b.name)) names.get("root")!.add(name);
+    for (const p of snapshot.ovs.ports.values()) names.get("root")!.add(p.name);
+    for (const b of snapshot.ovs.bridges) {
+      if (b.externalIds[OVS_LAB_KEY] !== lab) continue;
+      resources.push({
+        kind: "ovsBridge",
+        key: keys.ovsBridge(b.name),
+        deps: [],
+        lab,
+        name: b.name,
+        node: b.externalIds[OVS_NODE_KEY] ?? "",
+        datapath: b.datapathType || "system",
+        stp: b.stp,
+      });
+      for (const portId of b.ports) {
+        const p = snapshot.ovs.ports.get(portId);
+        if (!p || p.name === b.name) continue;
+        const iface = snapshot.ovs.interfaces.get(p.interfaces[0] ?? "");
+        const type = iface?.type === "internal" ? "internal" : iface?.type === "patch" ? "patch" : "system";
+        if (type === "internal") internalPorts.add(p.name);
+        resources.push({
+          kind: "ovsPort",
+          key: keys.ovsPort(p.name),
+          deps: [keys.ovsBridge(b.name)],
+          lab,
+          bridge: b.name,
+          name: p.name,
+          type,
+          ...(type === "patch" && iface?.options["peer"] ? { peer: iface.options["peer"] } : {}),
+          ...(p.tag !== undefined ? { tag: p.tag } : {}),
+          ...(p.trunks.length ? { trunks: p.trunks } : {}),
+        });
+      }
+    }
+  }
+
+  const ifaceOf = (ns: string | null, l: IpLink, deps: string[]): Resource => ({
+    kind: "iface",
+    key: keys.iface(ns, l.ifname),
+    deps,
+    ns,
+    name: l.ifname,
+    ...(l.ifalias ? { alias: l.ifalias } : {}),
+    ...(l.altnames?.length ? { altname: l.altnames[0]! } : {}),
+    mtu: l.mtu,
+    ...(l.address ? { mac: l.address } : {}),
+    up: l.flags.includes("UP"),
+  });
+
+  const rootShaped: string[] = [];
+  for (const l of ownedRootLinks) {
+    const what = aliasLab(l.ifalias)!.what;
+    if (l.linkinfo?.info_kind !== "veth" || !what.startsWith("link:")) continue;
+    const link = what.slice(5);
+    (vethEnds.get(link) ?? vethEnds.set(link, []).get(link)!).push({ ns: null, name: l.ifname });
+    resources.push(ifaceOf(null, l, [keys.veth(link)]));
+    if (l.master && lbridges.has(l.master)) {
+      resources.push({
+        kind: "bport",
+        key: keys.bport(l.ifname),
+        deps: [keys.iface(null, l.ifname), keys.lbridge(l.master)],
+        bridge: l.master,
+        name: l.ifname,
+      });
+    }
+    if (l.qdisc && SHAPING.has(l.qdisc)) rootShaped.push(l.ifname);
+  }
+
+  // namespaces, read side by side
+  const sysctlNodes = new Set(options.sysctlNodes ?? []);
+  const nsInfo = new Map<string, NsInfo>();
+  await pool(
+    namespaces.map((n) => async () => {
+      const node = parseNsName(n)!.node;
+      const info = await readNamespace(n);
+      resources.push({ kind: "netns", key: keys.netns(n), deps: [], ns: n, node });
+      if (!info) return;
+      nsInfo.set(n, info);
+      names.set(n, new Set(info.links.map((l) => l.ifname)));
+      const shaped: string[] = [];
+      for (const l of info.links) {
+        const owner = aliasLab(l.ifalias);
+        let deps: string[] | null = null;
+        if (l.ifname === "lo") deps = [keys.netns(n)];
+        else if (owner?.lab === lab && owner.what.startsWith("link:") && l.linkinfo?.info_kind === "veth") {
+          const link = owner.what.slice(5);
+          (vethEnds.get(link) ?? vethEnds.set(link, []).get(link)!).push({ ns: n, name: l.ifname });
+          deps = [keys.veth(link), keys.netns(n)];
+        } else if (internalPorts.has(l.ifname)) deps = [keys.ovsPort(l.ifname), keys.netns(n)];
+        if (!deps) continue; // not topolab's: a person made it in a shell
+        const iface = ifaceOf(n, l, deps);
+        if (l.ifname === "lo") {
+          delete (iface as { mtu?: number }).mtu;
+          delete (iface as { mac?: string }).mac;
+        }
+        resources.push(iface);
+        for (const a of l.addr_info ?? []) {
+          if (a.scope === "link" || a.scope === "host" || a.dynamic) continue;
+          const cidr = `${canonicalIp(a.local) ?? a.local}/${a.prefixlen}`;
+          resources.push({ kind: "addr", key: keys.addr(n, l.ifname, cidr), deps: [keys.iface(n, l.ifname)], ns: n, dev: l.ifname, cidr });
+        }
+        if (l.qdisc && SHAPING.has(l.qdisc)) shaped.push(l.ifname);
+      }
+      for (const r of info.routes) {
+        if (r.protocol !== undefined && r.protocol !== "static") continue;
+        if (r.table !== undefined && r.table !== "main") continue;
+        const to = routeTarget(r);
+        resources.push({
+          kind: "route",
+          key: keys.route(n, to),
+          deps: r.dev ? [keys.netns(n), keys.iface(n, r.dev)] : [keys.netns(n)],
+          ns: n,
+          to,
+          ...(r.gateway ? { via: canonicalIp(r.gateway) ?? r.gateway } : {}),
+          ...(r.dev ? { dev: r.dev } : {}),
+          ...(r.metric !== undefined ? { metric: r.metric } : {}),
+        });
+      }
+      if (shaped.length) {
+        for (const q of await readQdiscs(n)) {
+          if (!q.root || !shaped.includes(q.dev) || !SHAPING.has(q.kind)) continue;
+          resources.push({ kind: "qdisc", key: keys.qdisc(n, q.dev), deps: [keys.iface(n, q.dev)], ns: n, dev: q.dev, ...qdiscFields(q) });
+        }
+      }
+      if (sysctlNodes.has(node)) {
+        const names = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];
+        const s = await run(["ip", "netns", "exec", n, "sysctl", "-n", ...names]);
+        if (s.code === 0) {
+          const values = s.stdout.trim().split("\n");
+          if (values.every((v) => v.trim() === "1")) {
+            resources.push({
+              kind: "sysctl",
+              key: keys.sysctl(n),
+              deps: [keys.netns(n)],
+              ns: n,
+              values: Object.fromEntries(names.map((k, i) => [k, values[i]!.trim()])),
+            });
+          }
+        }
+      }
+      const path = `${netnsEtcDir(n)}/hosts`;
+      try {
+        resources.push({ kind: "file", key: `file:${path}`, deps: [keys.netns(n)], ns: n, path, content: await readFile(path, "utf8") });
+      } catch {
+        /* not written yet */
+      }
+    }),
+    8,
+  );
+  if (rootShaped.length) {
+    for (const q of await readQdiscs(null)) {
+      if (!q.root || !rootShaped.includes(q.dev) || !SHAPING.has(q.kind)) continue;
+      resources.push({ kind: "qdisc", key: keys.qdisc(null, q.dev), deps: [keys.iface(null, q.dev)], ns: null, dev: q.dev, ...qdiscFields(q) });
+    }
+  }
+
+  for (const [link, ends] of vethEnds) {
+    const pair = ends.length >= 2 ? [ends[0]!, ends[1]!] : [ends[0]!, { ns: "?", name: "?" }];
+    resources.push({
+      kind: "veth",
+      key: keys.veth(link),
+      deps: pair.filter((e) => e.ns !== null && e.ns !== "?").map((e) => keys.netns(e.ns!)),
+      link,
+      alias: aliasOf(link),
+      ends: pair as [{ ns: string | null; name: string }, { ns: string | null; name: string }],
+    });
+  }
+  return { resources, names, ns: nsInfo };
+}
+
+/** Root-side interfaces and namespaces of a lab still present (for waiting until a removal is done). */
+export function labLeftovers(snapshot: KernelSnapshot, lab: string): string[] {
+  const left: string[] = [];
+  for (const n of snapshot.namespaces) if (parseNsName(n)?.lab === lab) left.push(`namespace ${n}`);
+  for (const l of snapshot.rootLinks) if (aliasLab(l.ifalias)?.lab === lab) left.push(`interface ${l.ifname}`);
+  for (const b of snapshot.ovs?.bridges ?? []) if (b.externalIds[OVS_LAB_KEY] === lab) left.push(`OVS bridge ${b.name}`);
+  return left;
+}

@@ -1,0 +1,95 @@
+// Probing the machine once: Open vSwitch (installed? running? kernel or userspace datapath?
+// userspace TSO?), and the qdiscs the kernel has (netem, tbf).
+//
+// Knows: how to find each out for real (a qdisc is tried on the loopback of a throw-away
+// namespace), and that qdisc answers hold until the next boot, so they are kept in the state
+// directory keyed by the boot id. Leaves to others: what a missing capability means for a lab
+// (topology's capabilityIssues).
+
+import { existsSync } from "node:fs";
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import type { Capabilities } from "@topolab/topology";
+import { run } from "./exec";
+import { ovsAnswers, ovsInstalled } from "./ovs";
+
+export const PROBE_NS_PREFIX = "tl._probe.";
+
+async function bootId(): Promise<string> {
+  try {
+    return (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function probeQdiscs(): Promise<{ netem: boolean; tbf: boolean }> {
+  const ns = `${PROBE_NS_PREFIX}${process.pid}`;
+  const add = await run(["ip", "netns", "add", ns]);
+  if (add.code !== 0) return { netem: false, tbf: false };
+  try {
+    const tryQdisc = async (...args: string[]) =>
+      (await run(["tc", "-n", ns, "qdisc", "replace", "dev", "lo", "root", ...args])).code === 0;
+    const netem = await tryQdisc("netem", "delay", "1ms");
+    const tbf = await tryQdisc("tbf", "rate", "1mbit", "burst", "16000", "latency", "50ms");
+    return { netem, tbf };
+  } finally {
+    await run(["ip", "netns", "del", ns]);
+  }
+}
+
+async function probeOvs(): Promise<Capabilities["ovs"]> {
+  const datapath = existsSync("/sys/module/openvswitch") ? "system" : "netdev";
+  if (!ovsInstalled()) {
+    return { available: false, reason: "Open vSwitch is not installed (apt-get install openvswitch-switch)", datapath, userspaceTso: false };
+  }
+  if (!(await ovsAnswers())) {
+    return {
+      available: false,
+      reason: "Open vSwitch is installed but not running (start it with /usr/share/openvswitch/scripts/ovs-ctl start)",
+      datapath,
+      userspaceTso: false,
+    };
+  }
+  const r = await run(["ovs-vsctl", "--timeout=5", "--format=json", "--columns=ovs_version,other_config", "list", "Open_vSwitch"]);
+  let version: string | undefined;
+  let tso = false;
+  try {
+    const table = JSON.parse(r.stdout) as { data: unknown[][] };
+    const row = table.data[0]!;
+    version = String(row[0]).replace(/"/g, "");
+    const other = row[1] as [string, [string, string][]];
+    tso = other[1].some(([k, v]) => k === "userspace-tso-enable" && v === "true");
+  } catch {
+    /* an older OVS prints something else; treat TSO as off */
+  }
+  return { available: true, datapath, userspaceTso: tso, ...(version ? { version } : {}) };
+}
+
+let cached: Promise<Capabilities> | null = null;
+
+/** The machine's capabilities, probed once per process (qdiscs once per boot). */
+export function capabilities(stateDir: string): Promise<Capabilities> {
+  cached ??= (async () => {
+    const file = `${stateDir}/capabilities.json`;
+    const boot = await bootId();
+    let qdiscs: { netem: boolean; tbf: boolean } | null = null;
+    try {
+      const saved = JSON.parse(await readFile(file, "utf8")) as { boot: string; netem: boolean; tbf: boolean };
+      if (saved.boot === boot) qdiscs = { netem: saved.netem, tbf: saved.tbf };
+    } catch {
+      /* not probed yet */
+    }
+    if (!qdiscs) {
+      qdiscs = await probeQdiscs();
+      await mkdir(stateDir, { recursive: true });
+      await writeFile(file, JSON.stringify({ boot, ...qdiscs }) + "\n");
+    }
+    return { ovs: await probeOvs(), ...qdiscs };
+  })();
+  return cached;
+}
+
+/** Forget the probe (after starting OVS, for instance). */
+export function forgetCapabilities(): void {
+  cached = null;
+}

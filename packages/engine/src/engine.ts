@@ -1,0 +1,365 @@
+// The engine: bring a lab up, change it, take it down, say how it is, clean the machine.
+//
+// Knows the sequence of an apply: lock the lab, check what this machine can build, realize
+// the document, read the kernel, plan, run, and on any failure return the kernel to the last
+// document that applied whole (or to nothing, for a new lab), naming the operation that failed
+// and the kernel's message. Knows what "down" and "clean" remove, and that they only ever
+// remove what carries topolab's marks. Leaves the details to planner, executor and reader.
+
+import { readdir, rm } from "node:fs/promises";
+import {
+  capabilityIssues,
+  duplicateRootNames,
+  isHostLike,
+  LabValidationError,
+  nsName,
+  parseNsName,
+  plan,
+  realize,
+  renderScript,
+  summarize,
+  OVS_DATAPATH_VAR,
+  OVS_LAB_KEY,
+  aliasLab,
+  type Capabilities,
+  type Lab,
+  type Op,
+  type Plan,
+  type PlanSummary,
+  type RealizeEnv,
+  type Resource,
+} from "@topolab/topology";
+import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActual } from "./actual";
+import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
+import { execute, OperationError, type CommandLogEntry } from "./executor";
+import { run } from "./exec";
+import { killNetnsProcesses, sleep } from "./processes";
+import { StateStore, type LabMeta } from "./state";
+import { buildStatus, type LabStatus } from "./status";
+
+export interface EngineOptions {
+  stateDir?: string;
+  /** every kernel command, as it completes */
+  log?: (entry: CommandLogEntry & { lab: string }) => void;
+}
+
+export interface ApplyResult {
+  lab: string;
+  summary: PlanSummary;
+  ops: Op[];
+  /** true when nothing had to change */
+  unchanged: boolean;
+}
+
+export class ApplyError extends Error {
+  constructor(
+    message: string,
+    readonly cause: OperationError | Error,
+    readonly rolledBack: boolean,
+    readonly rollbackError?: Error,
+  ) {
+    super(message);
+    this.name = "ApplyError";
+  }
+}
+
+export class ConflictError extends Error {
+  constructor(readonly names: string[], lab: string) {
+    super(
+      `lab ${lab} needs ${names.length === 1 ? "the interface name" : "the interface names"} ${names.join(", ")}, ` +
+        `which something else on this machine already uses; nothing was changed`,
+    );
+    this.name = "ConflictError";
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+export interface CleanResult {
+  namespaces: string[];
+  interfaces: string[];
+  ovsBridges: string[];
+  ovsPorts: string[];
+  files: string[];
+  processes: number[];
+}
+
+export class Engine {
+  readonly state: StateStore;
+
+  constructor(private readonly options: EngineOptions = {}) {
+    this.state = new StateStore(options.stateDir);
+  }
+
+  capabilities(): Promise<Capabilities> {
+    return capabilities(this.state.dir);
+  }
+
+  private async env(tag: string): Promise<RealizeEnv> {
+    const caps = await this.capabilities();
+    return {
+      tag,
+      ovsDatapath: caps.ovs.datapath,
+      checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
+    };
+  }
+
+  private async snapshot(): Promise<KernelSnapshot> {
+    return readSnapshot({ ovs: (await this.capabilities()).ovs.available });
+  }
+
+  private async readActual(snapshot: KernelSnapshot, name: string, docs: (Lab | null)[]): Promise<LabActual> {
+    const routers = docs.flatMap((d) => (d ? d.nodes.filter((n) => n.kind === "router").map((n) => n.name) : []));
+    return readLab(snapshot, { lab: name, sysctlNodes: routers });
+  }
+
+  /** What up(lab) would do, without doing it. */
+  async dryRun(lab: Lab): Promise<Plan> {
+    const meta = await this.state.readMeta(lab.name);
+    const env = await this.env(meta?.tag ?? "tag");
+    const previous = await this.state.readLab(lab.name);
+    const snapshot = await this.snapshot();
+    const actual = await this.readActual(snapshot, lab.name, [lab, previous]);
+    return plan(realize(lab, env), actual, { previous: previous ? realize(previous, env) : [] });
+  }
+
+  /**
+   * Makes the kernel match the lab: creates what is missing, changes what differs, removes
+   * what the lab no longer has. All or nothing: on failure the lab returns to its last good
+   * document. Running it twice changes nothing the second time.
+   */
+  async up(lab: Lab, options: { source?: string } = {}): Promise<ApplyResult> {
+    const caps = await this.capabilities();
+    const issues = capabilityIssues(lab, caps);
+    if (issues.length) throw new LabValidationError(issues);
+    return this.state.withLabLock(lab.name, `up ${lab.name}`, async () => {
+      const snapshot = await this.snapshot();
+      const isNew = (await this.state.readMeta(lab.name)) === null;
+      const meta = await this.state.ensureMeta(lab.name, new Set(snapshot.rootLinks.map((l) => l.ifname)), options.source);
+      try {
+        return await this.applyLocked(lab, meta, snapshot);
+      } catch (e) {
+        if (isNew && !(await this.state.readLab(lab.name))) await this.state.removeLab(lab.name);
+        throw e;
+      }
+    });
+  }
+
+  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: KernelSnapshot): Promise<ApplyResult> {
+    const env = await this.env(meta.tag);
+    const desired = realize(lab, env);
+    const dups = duplicateRootNames(desired);
+    if (dups.length) {
+      throw new LabValidationError([
+        {
+          path: "nodes",
+          message: `two parts of the lab would get the same kernel name (${dups.join(", ")}); rename a switch or an interface`,
+        },
+      ]);
+    }
+    const previousLab = await this.state.readLab(lab.name);
+    const previous = previousLab ? realize(previousLab, env) : [];
+    const actual = await this.readActual(snapshot, lab.name, [lab, previousLab]);
+    const p = plan(desired, actual, { previous });
+    if (p.conflicts.length) throw new ConflictError(p.conflicts, lab.name);
+    const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: lab.name }) : undefined;
+    try {
+      await execute(p.ops, { ...(log ? { log } : {}) });
+      if (p.ops.some((o) => o.action === "delete" && o.kind === "netns")) await this.waitGone(lab.name, desired);
+    } catch (e) {
+      const failure = e as Error;
+      let rollbackError: Error | undefined;
+      try {
+        await this.rollback(lab.name, previousLab, [...desired, ...previous], env);
+      } catch (re) {
+        rollbackError = re as Error;
+      }
+      const back = previousLab ? "the lab is back as it was before this change" : "nothing of it was left behind";
+      throw new ApplyError(
+        `${failure.message}\n${rollbackError ? `rolling back failed too: ${rollbackError.message}` : back}`,
+        failure,
+        !rollbackError,
+        rollbackError,
+      );
+    }
+    await this.state.writeLab(lab);
+    await this.state.writeMeta({ ...meta, updatedAt: new Date().toISOString(), running: true });
+    const summary = summarize(p);
+    return { lab: lab.name, summary, ops: p.ops, unchanged: p.ops.length === 0 };
+  }
+
+  private async rollback(name: string, previousLab: Lab | null, touched: Resource[], env: RealizeEnv): Promise<void> {
+    const target = previousLab ? realize(previousLab, env) : [];
+    const actual = await this.readActual(await this.snapshot(), name, [previousLab]);
+    const p = plan(target, actual, { previous: touched });
+    await execute(p.ops);
+    if (!previousLab) await this.waitGone(name, []);
+  }
+
+  /** Waits until what the kernel removes in the background (veth ends of removed namespaces) is gone. */
+  private async waitGone(name: string, keep: Resource[], timeoutMs = 10_000): Promise<void> {
+    const wanted = new Set(
+      keep.flatMap((r) => (r.kind === "veth" ? r.ends.filter((e) => e.ns === null).map((e) => e.name) : [])),
+    );
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await readSnapshot({ ovs: false });
+      const left = now.rootLinks.filter((l) => aliasLab(l.ifalias)?.lab === name && l.linkinfo?.info_kind === "veth" && !wanted.has(l.ifname));
+      const nsLeft = now.namespaces.filter(
+        (n) => parseNsName(n)?.lab === name && !keep.some((r) => r.kind === "netns" && r.ns === n),
+      );
+      if (left.length === 0 && nsLeft.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`lab ${name}: ${[...left.map((l) => l.ifname), ...nsLeft].join(", ")} did not go away`);
+      }
+      await sleep(10);
+    }
+  }
+
+  /**
+   * Removes every kernel object of the lab, and its state unless `keep` (then the document
+   * stays, marked not running).
+   */
+  async down(name: string, options: { keep?: boolean } = {}): Promise<{ removed: number }> {
+    const meta = await this.state.readMeta(name);
+    const snapshot0 = await this.snapshot();
+    if (!meta && labLeftovers(snapshot0, name).length === 0) {
+      throw new NotFoundError(`there is no lab named ${name}`);
+    }
+    return this.state.withLabLock(name, `down ${name}`, async () => {
+      const previous = await this.state.readLab(name);
+      const actual = await this.readActual(await this.snapshot(), name, [previous]);
+      const p = plan([], actual);
+      const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: name }) : undefined;
+      await execute(p.ops, { ...(log ? { log } : {}) });
+      await this.waitGone(name, []);
+      if (options.keep && meta) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
+      else await this.state.removeLab(name);
+      return { removed: p.ops.length };
+    });
+  }
+
+  /** Every lab known to the state directory or found in the kernel, with its nodes' states. */
+  async status(only?: string): Promise<LabStatus[]> {
+    const snapshot = await this.snapshot();
+    const names = new Set(await this.state.labNames());
+    for (const n of snapshot.namespaces) {
+      const p = parseNsName(n);
+      if (p) names.add(p.lab);
+    }
+    for (const b of snapshot.ovs?.bridges ?? []) if (b.externalIds[OVS_LAB_KEY]) names.add(b.externalIds[OVS_LAB_KEY]);
+    if (only !== undefined) {
+      if (!names.has(only)) throw new NotFoundError(`there is no lab named ${only}`);
+      names.clear();
+      names.add(only);
+    }
+    const out: LabStatus[] = [];
+    for (const name of [...names].sort()) {
+      const [meta, doc] = await Promise.all([this.state.readMeta(name), this.state.readLab(name)]);
+      const env = await this.env(meta?.tag ?? "");
+      const actual = await this.readActual(snapshot, name, [doc]);
+      out.push(buildStatus(name, meta, doc, doc ? realize(doc, env) : [], actual));
+    }
+    return out;
+  }
+
+  /** The namespace of a host or router of a running lab. */
+  async nodeNamespace(labName: string, node: string): Promise<string> {
+    const doc = await this.state.readLab(labName);
+    if (!doc) throw new NotFoundError(`there is no lab named ${labName}`);
+    const n = doc.nodes.find((x) => x.name === node);
+    if (!n) throw new NotFoundError(`lab ${labName} has no node named ${node} (nodes: ${doc.nodes.map((x) => x.name).join(", ")})`);
+    if (!isHostLike(n)) {
+      throw new NotFoundError(`${node} is a switch: it has no namespace of its own (its ports are in the root namespace)`);
+    }
+    return nsName(labName, node);
+  }
+
+  /** The lab as a bash script of plain commands: `sh` builds it, `sh-down` removes it. */
+  async exportScript(name: string, format: "sh" | "sh-down"): Promise<string> {
+    const doc = await this.state.readLab(name);
+    const meta = await this.state.readMeta(name);
+    if (!doc || !meta) throw new NotFoundError(`there is no lab named ${name}`);
+    const caps = await this.capabilities();
+    const resources = realize(doc, { tag: meta.tag, ovsDatapath: OVS_DATAPATH_VAR, checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso });
+    const usesOvs = resources.some((r) => r.kind === "ovsBridge");
+    if (format === "sh") {
+      const p = plan(resources, { resources: [] });
+      return renderScript(p.ops, { lab: name, title: `Builds lab ${name} with plain ip, tc and ovs-vsctl commands.`, usesOvs, strict: true });
+    }
+    const p = plan([], { resources });
+    return renderScript(p.ops, { lab: name, title: `Removes lab ${name} (what its "sh" export built).`, usesOvs: false, strict: false });
+  }
+
+  /** Removes every object topolab made on this machine, whatever lab it belongs to; nothing else. */
+  async clean(): Promise<CleanResult> {
+    const snapshot = await this.snapshot();
+    const result: CleanResult = { namespaces: [], interfaces: [], ovsBridges: [], ovsPorts: [], files: [], processes: [] };
+    const ours = snapshot.namespaces.filter((n) => parseNsName(n) !== null || n.startsWith(PROBE_NS_PREFIX));
+    for (const n of ours) result.processes.push(...(await killNetnsProcesses(n)));
+    if (snapshot.ovs) {
+      const args: string[] = [];
+      const ourBridges = new Set<string>();
+      for (const b of snapshot.ovs.bridges) {
+        if (b.externalIds[OVS_LAB_KEY]) {
+          ourBridges.add(b.name);
+          result.ovsBridges.push(b.name);
+          args.push("--", "--if-exists", "del-br", b.name);
+        }
+      }
+      for (const b of snapshot.ovs.bridges) {
+        if (ourBridges.has(b.name)) continue;
+        for (const id of b.ports) {
+          const p = snapshot.ovs.ports.get(id);
+          if (p?.externalIds[OVS_LAB_KEY]) {
+            result.ovsPorts.push(p.name);
+            args.push("--", "--if-exists", "del-port", b.name, p.name);
+          }
+        }
+      }
+      if (args.length) {
+        const r = await run(["ovs-vsctl", "--timeout=60", ...args]);
+        if (r.code !== 0) throw new Error(`ovs-vsctl failed: ${r.stderr.trim()}`);
+      }
+    }
+    const batch: string[] = [];
+    for (const n of ours) {
+      result.namespaces.push(n);
+      batch.push(`netns del ${n}`);
+    }
+    for (const l of snapshot.rootLinks) {
+      if (aliasLab(l.ifalias)) {
+        result.interfaces.push(l.ifname);
+        batch.push(`link del dev ${l.ifname}`);
+      }
+    }
+    if (batch.length) await run(["ip", "-force", "-batch", "-"], { input: batch.join("\n") + "\n" });
+    try {
+      for (const d of await readdir("/etc/netns")) {
+        if (parseNsName(d) || d.startsWith(PROBE_NS_PREFIX)) {
+          await rm(`/etc/netns/${d}`, { recursive: true, force: true });
+          result.files.push(`/etc/netns/${d}`);
+        }
+      }
+    } catch {
+      /* no /etc/netns */
+    }
+    for (const name of await this.state.labNames()) {
+      const meta = await this.state.readMeta(name);
+      if (meta && meta.running) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
+    }
+    // namespaces take their veth ends with them in the background
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const s = await readSnapshot({ ovs: false });
+      if (!s.rootLinks.some((l) => aliasLab(l.ifalias)) && !s.namespaces.some((n) => parseNsName(n))) break;
+      await sleep(20);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,23 @@
+// @topolab/engine: the only package that touches the kernel.
+//
+// engine.ts        up / down / status / export / clean, with rollback on failure
+// executor.ts      operations run in batches (ip -batch per namespace, one ovs-vsctl transaction)
+// actual.ts        the kernel read back as resources (ip -j, ovs-vsctl --format=json, tc -j)
+// capabilities.ts  OVS datapath, userspace TSO, netem and tbf, probed once
+// ovs.ts           OVS database rows; starting OVS
+// state.ts         the state directory, lab documents, tags and locks
+// status.ts        node states from desired against actual
+// processes.ts     processes inside namespaces, by PID
+// shell.ts         how a node's shell is started (CLI and web terminals alike)
+// exec.ts          running programs by argument vector
+
+export * from "./engine";
+export * from "./executor";
+export * from "./actual";
+export * from "./capabilities";
+export * from "./ovs";
+export * from "./state";
+export * from "./status";
+export * from "./processes";
+export * from "./shell";
+export * from "./exec";

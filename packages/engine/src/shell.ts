@@ -1,0 +1,36 @@
+// Shells and commands inside a node: the one recipe that both `topolab shell` and the web
+// terminals use, so that a browser terminal is exactly the shell a person gets on the CLI.
+//
+// Knows: `ip netns exec <ns>` (which also binds /etc/netns/<ns>/hosts over /etc/hosts), a
+// private UTS namespace so `hostname` says the node's name, and a bash rc file that gives the
+// prompt `root@<node>:~#`. Leaves to others: spawning (node-pty in the server, stdio in the CLI).
+
+import { mkdir, writeFile } from "node:fs/promises";
+
+export const BASHRC = `# topolab: the shell of a lab node (written by topolab; edits are overwritten)
+[ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
+[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"
+if [ -n "\${TOPOLAB_NODE:-}" ]; then
+  hostname "$TOPOLAB_NODE" 2>/dev/null
+  PS1='\\[\\e[1;32m\\]\\u@'"$TOPOLAB_NODE"'\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ '
+fi
+`;
+
+export interface ShellSpec {
+  argv: string[];
+  env: Record<string, string>;
+  /** shells start in root's home, like a login on the node */
+  cwd: string;
+}
+
+/** Writes the rc file (once per process) and returns how to start a node's shell. */
+export async function shellSpec(stateDir: string, lab: string, node: string, ns: string): Promise<ShellSpec> {
+  const rc = `${stateDir}/bashrc`;
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(rc, BASHRC);
+  return {
+    argv: ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "bash", "--rcfile", rc, "-i"],
+    env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node, TERM: process.env["TERM"] || "xterm-256color" },
+    cwd: process.env["HOME"] || "/root",
+  };
+}

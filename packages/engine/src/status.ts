@@ -1,0 +1,175 @@
+// Status: how each node of a lab is doing, from what the kernel says against what the
+// document asks for.
+//
+// Knows: a node is up when everything the document gives it exists as asked, down when none of
+// it exists, and degraded in between (with what is missing); and what to show per interface
+// (kernel state, MAC, MTU, every address including those leased by DHCP, the far end).
+// Leaves to others: reading the kernel (actual.ts).
+
+import { hostIfNames, isHostLike, nsName, parseNsName, sameResource, type Lab, type Resource } from "@topolab/topology";
+import type { LabActual } from "./actual";
+import type { LabMeta } from "./state";
+
+export type NodeState = "up" | "down" | "degraded";
+
+export interface InterfaceStatus {
+  /** the name a person uses (eth0) */
+  name: string;
+  /** the kernel's name when it differs (OVS internal ports) */
+  kernelName?: string;
+  state: "up" | "down" | "missing";
+  mac?: string;
+  mtu?: number;
+  addresses: string[];
+  /** the other end of its link, "s1:eth1" */
+  peer?: string;
+}
+
+export interface NodeStatus {
+  name: string;
+  kind: string;
+  type?: string;
+  state: NodeState;
+  namespace?: string;
+  interfaces: InterfaceStatus[];
+  /** what is missing or different, in words */
+  problems: string[];
+}
+
+export interface LabStatus {
+  name: string;
+  tag?: string;
+  running: boolean;
+  /** orphan: objects in the kernel with no document in the state directory */
+  state: NodeState | "orphan";
+  updatedAt?: string;
+  source?: string;
+  nodes: NodeStatus[];
+}
+
+/** The node a resource belongs to. */
+function nodeOf(r: Resource, switchOfBridge: Map<string, string>): string | null {
+  switch (r.kind) {
+    case "netns":
+      return r.node;
+    case "ovsBridge":
+    case "lbridge":
+      return r.node;
+    case "ovsPort":
+    case "bport":
+      return switchOfBridge.get(r.bridge) ?? null;
+    case "veth":
+      return null;
+    default:
+      return r.ns ? (parseNsName(r.ns)?.node ?? null) : null;
+  }
+}
+
+export function buildStatus(name: string, meta: LabMeta | null, doc: Lab | null, desired: Resource[], actual: LabActual): LabStatus {
+  const A = new Map(actual.resources.map((r) => [r.key, r]));
+  if (!doc) {
+    const nodes = new Set(actual.resources.map((r) => (r.kind === "netns" ? r.node : null)).filter((n): n is string => !!n));
+    return {
+      name,
+      running: false,
+      state: "orphan",
+      nodes: [...nodes].map((n) => ({ name: n, kind: "unknown", state: "degraded", interfaces: [], problems: ["no document: run topolab down or clean"] })),
+    };
+  }
+  const switchOfBridge = new Map<string, string>();
+  for (const r of desired) if (r.kind === "ovsBridge" || r.kind === "lbridge") switchOfBridge.set(r.name, r.node);
+  const perNode = new Map<string, { want: number; have: number; problems: string[] }>();
+  for (const d of desired) {
+    const node = nodeOf(d, switchOfBridge);
+    if (!node) continue;
+    const entry = perNode.get(node) ?? perNode.set(node, { want: 0, have: 0, problems: [] }).get(node)!;
+    entry.want++;
+    const a = A.get(d.key);
+    if (a && sameResource(d, a)) entry.have++;
+    else if (d.kind !== "file") entry.problems.push(`${a ? "differs" : "missing"}: ${describeShort(d)}`);
+    else entry.have++; // the hosts file is a convenience, not the node's state
+  }
+  const kernelNames = hostIfNames(doc, meta?.tag ?? "");
+  const peers = new Map<string, string>();
+  for (const l of doc.links) {
+    const [a, b] = l.endpoints;
+    peers.set(`${a.node}:${a.interface}`, `${b.node}:${b.interface}`);
+    peers.set(`${b.node}:${b.interface}`, `${a.node}:${a.interface}`);
+  }
+  const nodes: NodeStatus[] = doc.nodes.map((n) => {
+    const e = perNode.get(n.name) ?? { want: 0, have: 0, problems: [] };
+    const state: NodeState = e.have === e.want ? "up" : e.have === 0 ? "down" : "degraded";
+    const out: NodeStatus = { name: n.name, kind: n.kind, state, interfaces: [], problems: e.problems };
+    if (!isHostLike(n)) {
+      out.type = n.type;
+      for (const l of doc.links) {
+        for (const end of l.endpoints) {
+          if (end.node === n.name) out.interfaces.push({ name: end.interface, state: state === "down" ? "missing" : "up", addresses: [], peer: peers.get(`${n.name}:${end.interface}`)! });
+        }
+      }
+      return out;
+    }
+    const ns = nsName(doc.name, n.name);
+    out.namespace = ns;
+    const info = actual.ns.get(ns);
+    const names = kernelNames.get(n.name) ?? new Map<string, string>();
+    const seen = new Set<string>();
+    for (const [ifname, kernel] of names) {
+      seen.add(kernel);
+      const link = info?.links.find((l) => l.ifname === kernel);
+      out.interfaces.push({
+        name: ifname,
+        ...(kernel !== ifname ? { kernelName: kernel } : {}),
+        state: !link ? "missing" : link.flags.includes("UP") ? "up" : "down",
+        ...(link?.address ? { mac: link.address } : {}),
+        ...(link ? { mtu: link.mtu } : {}),
+        addresses: (link?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
+        peer: peers.get(`${n.name}:${ifname}`)!,
+      });
+    }
+    // interfaces made by hand in a shell, and extra loopback addresses, are shown too
+    for (const link of info?.links ?? []) {
+      if (seen.has(link.ifname)) continue;
+      const addrs = (link.addr_info ?? []).filter((a) => a.scope !== "link" && a.scope !== "host").map((a) => `${a.local}/${a.prefixlen}`);
+      if (link.ifname === "lo" && addrs.length === 0) continue;
+      out.interfaces.push({ name: link.ifname, state: link.flags.includes("UP") ? "up" : "down", mtu: link.mtu, ...(link.address ? { mac: link.address } : {}), addresses: addrs });
+    }
+    return out;
+  });
+  const states = new Set(nodes.map((n) => n.state));
+  const state: NodeState = states.size === 0 ? "up" : states.size === 1 ? [...states][0]! : "degraded";
+  return {
+    name,
+    ...(meta ? { tag: meta.tag, updatedAt: meta.updatedAt, running: meta.running } : { running: false }),
+    ...(meta?.source ? { source: meta.source } : {}),
+    state: nodes.length === 0 ? (meta?.running ? "up" : "down") : state,
+    nodes,
+  };
+}
+
+function describeShort(r: Resource): string {
+  switch (r.kind) {
+    case "netns":
+      return `namespace ${r.ns}`;
+    case "iface":
+      return `interface ${r.name}`;
+    case "addr":
+      return `address ${r.cidr} on ${r.dev}`;
+    case "route":
+      return `route to ${r.to}`;
+    case "ovsBridge":
+      return `OVS bridge ${r.name}`;
+    case "ovsPort":
+      return `OVS port ${r.name}`;
+    case "lbridge":
+      return `Linux bridge ${r.name}`;
+    case "bport":
+      return `bridge port ${r.name}`;
+    case "qdisc":
+      return `shaping on ${r.dev}`;
+    case "sysctl":
+      return "forwarding";
+    default:
+      return r.key;
+  }
+}
