@@ -188,6 +188,10 @@ async function ensureOvsIfNeeded(needed: boolean): Promise<void> {
 
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `topolab status | head -1`: a closed pipe is the reader's choice, not an error
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+  });
   const p = program().exitOverride();
   try {
     await p.parseAsync(argv, { from: "user" });
