@@ -45,7 +45,10 @@ export function capabilityIssues(lab: Lab, caps: Capabilities): LabIssue[] {
         });
       }
     }
-    if (link.bandwidth !== undefined && !caps.tbf && !caps.netem) {
+    // a rate alone is a tbf qdisc; with a delay or loss it rides on netem (commands.ts), whose
+    // absence is reported above
+    const netemCarriesRate = link.delay !== undefined || link.loss !== undefined;
+    if (link.bandwidth !== undefined && !netemCarriesRate && !caps.tbf) {
       issues.push({ path: `links[${i}].bandwidth`, message: "this kernel has no tbf (sch_tbf) qdisc, so bandwidth cannot be limited" });
     }
   });

@@ -10,6 +10,7 @@
 // commands.ts  the commands of each operation
 // script.ts    the operations as a standalone bash script
 // capabilities.ts  what a lab needs from the machine
+// jsonschema.ts    the lab file as JSON Schema, for editors
 
 export * from "./address";
 export * from "./names";
@@ -23,3 +24,4 @@ export * from "./commands";
 export * from "./plan";
 export * from "./script";
 export * from "./capabilities";
+export * from "./jsonschema";

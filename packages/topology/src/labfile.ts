@@ -46,7 +46,8 @@ export function parseLabText(text: string, options: { name?: string } = {}): Par
       issues: doc.errors.map((e) => ({
         path: "",
         message: `not valid YAML: ${e.message.split("\n")[0]}`,
-        line: e.linePos?.[0]?.line,
+        // linePos is only filled in with prettyErrors, which would also reformat the message
+        line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
       })),
     };
   }
@@ -54,7 +55,9 @@ export function parseLabText(text: string, options: { name?: string } = {}): Par
   if (result.ok) return result;
   // a path such as "--name" names a command-line option, not a place in the file
   const inFile = (path: string) => path !== "" && !path.startsWith("--");
-  return { ok: false, issues: result.issues.map((i) => ({ ...i, line: inFile(i.path) ? lineOf(doc, counter, i.path) : undefined })) };
+  const issues = result.issues.map((i) => ({ ...i, line: inFile(i.path) ? lineOf(doc, counter, i.path) : undefined }));
+  // in the file's order, which is how a person reads them
+  return { ok: false, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
 }
 
 export function formatFileIssue(issue: LabFileIssue, file?: string): string {

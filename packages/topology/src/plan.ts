@@ -216,7 +216,10 @@ export function plan(desired: Resource[], actual: ActualState, options: PlanOpti
   if (actual.names) {
     const accounted = new Set<string>();
     for (const a of actualSorted) {
-      if (removed.has(a.key)) continue;
+      // the lab's own names are not in the way, neither those it keeps nor those it removes
+      // (deletes run before creates, so a veth re-made under the same name frees it first);
+      // only an interface deleted on its own is not freed, as deleting an iface runs nothing
+      if (removed.has(a.key) && a.kind === "iface" && !implicit.has(a.key)) continue;
       for (const n of createdNames(a)) accounted.add(`${n.ns}/${n.name}`);
       if (a.kind === "iface") accounted.add(`${a.ns ?? "root"}/${a.name}`);
     }
@@ -234,7 +237,10 @@ export function plan(desired: Resource[], actual: ActualState, options: PlanOpti
 
   const ops: Op[] = [];
   const deletes = actualSorted.filter((a) => deleteKeys.has(a.key) && !implicit.has(a.key)).reverse();
-  for (const a of deletes) ops.push(op("delete", a, deleteCommands(a)));
+  for (const a of deletes) {
+    const commands = deleteCommands(a);
+    if (commands.length) ops.push(op("delete", a, commands)); // an interface goes with its veth or port
+  }
   if (stale.length) {
     ops.push({
       action: "delete",

@@ -187,7 +187,8 @@ function linkResources(
     const n = ns(host.name);
     const bridge = switchIfName(env.tag, sw.name);
     const portKey = keys.ovsPort(name);
-    out.push({ kind: "ovsPort", lab: lab.name, key: portKey, deps: [keys.ovsBridge(bridge)], bridge, name, type: "internal", ...vlan });
+    // a new namespace means a new tap: the port is made again (its old tap went with the old namespace)
+    out.push({ kind: "ovsPort", lab: lab.name, key: portKey, deps: [keys.ovsBridge(bridge)], after: [keys.netns(n)], bridge, name, type: "internal", ...vlan });
     out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}) }));
     if (shaped) out.push(qdisc(link, n, name));
     return out;

@@ -8,23 +8,35 @@
 // (names.ts), and anything that touches the kernel.
 
 import { z } from "zod";
-import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
+import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem } from "./names";
 
 const problemCheck = (problem: (v: unknown) => string | null) => (value: string, ctx: z.RefinementCtx) => {
   const reason = problem(value);
   if (reason) ctx.addIssue({ code: "custom", message: reason });
 };
 
-export const LabNameSchema = z.string().superRefine(problemCheck(labNameProblem));
-export const NodeNameSchema = z.string().superRefine(problemCheck(nodeNameProblem));
-export const IfNameSchema = z.string().superRefine(problemCheck(ifNameProblem));
+export const LabNameSchema = z
+  .string()
+  .superRefine(problemCheck(labNameProblem))
+  .meta({ pattern: LAB_NAME.source, description: "lab name: lower-case letters, digits, - and _, at most 32" });
+export const NodeNameSchema = z
+  .string()
+  .superRefine(problemCheck(nodeNameProblem))
+  .meta({ pattern: NODE_NAME.source, description: "node name: letters, digits, - and _, at most 32" });
+export const IfNameSchema = z
+  .string()
+  .superRefine(problemCheck(ifNameProblem))
+  .meta({ pattern: IF_NAME.source, description: "interface name: at most 15 bytes, no /, :, white space or leading -" });
 
 /** An integer in lo..hi, with a message that says so. */
 export function intIn(lo: number, hi: number) {
-  return z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v)) ctx.addIssue({ code: "custom", message: `${v} is not a whole number` });
-    else if (v < lo || v > hi) ctx.addIssue({ code: "custom", message: `${v} is outside ${lo}..${hi}` });
-  });
+  return z
+    .number()
+    .superRefine((v, ctx) => {
+      if (!Number.isInteger(v)) ctx.addIssue({ code: "custom", message: `${v} is not a whole number` });
+      else if (v < lo || v > hi) ctx.addIssue({ code: "custom", message: `${v} is outside ${lo}..${hi}` });
+    })
+    .meta({ type: "integer", minimum: lo, maximum: hi });
 }
 
 export const VlanSchema = intIn(1, 4094);
@@ -33,17 +45,17 @@ export const PositionSchema = z.strictObject({ x: z.number().finite(), y: z.numb
 
 export const InterfaceSchema = z.strictObject({
   /** static addresses, "10.0.0.1/24" or "fd00::1/64" */
-  addresses: z.array(z.string()).optional(),
+  addresses: z.array(z.string()).optional().describe('static addresses, e.g. ["10.0.0.1/24", "fd00::1/64"]'),
   mtu: intIn(68, 65535).optional(),
-  mac: z.string().optional(),
+  mac: z.string().optional().describe("unicast MAC address, e.g. 02:00:00:00:00:01"),
   /** administrative state; default up */
-  up: z.boolean().optional(),
+  up: z.boolean().optional().describe("administrative state (default true)"),
 });
 
 export const RouteSchema = z.strictObject({
   /** "default" (IPv4 or IPv6, from `via`), "default6", or a prefix such as 10.2.0.0/16 */
-  to: z.string(),
-  via: z.string().optional(),
+  to: z.string().describe('"default" (IPv4, or IPv6 when via is IPv6), "default6", or a prefix such as 10.2.0.0/16'),
+  via: z.string().optional().describe("gateway address"),
   dev: IfNameSchema.optional(),
   metric: intIn(0, 4294967295).optional(),
 });
@@ -51,7 +63,7 @@ export const RouteSchema = z.strictObject({
 const nodeBase = {
   name: NodeNameSchema,
   label: z.string().max(200).optional(),
-  position: PositionSchema.optional(),
+  position: PositionSchema.optional().describe("where the node sits on the canvas"),
 };
 
 const hostFields = {
@@ -67,9 +79,9 @@ export const SwitchNodeSchema = z.strictObject({
   kind: z.literal("switch"),
   ...nodeBase,
   /** ovs: an Open vSwitch bridge (default); bridge: a Linux bridge, which needs no OVS */
-  type: z.enum(["ovs", "bridge"]).optional(),
+  type: z.enum(["ovs", "bridge"]).optional().describe("ovs: an Open vSwitch bridge (default); bridge: a Linux bridge, which needs no OVS"),
   /** spanning tree, for labs with loops */
-  stp: z.boolean().optional(),
+  stp: z.boolean().optional().describe("spanning tree, for labs with loops"),
 });
 
 export const NodeSchema = z.discriminatedUnion("kind", [HostNodeSchema, RouterNodeSchema, SwitchNodeSchema]);
@@ -80,21 +92,21 @@ export const EndpointSchema = z.union([
 ]);
 
 export const LinkSchema = z.strictObject({
-  endpoints: z.tuple([EndpointSchema, EndpointSchema]),
+  endpoints: z.tuple([EndpointSchema, EndpointSchema]).describe('the two ends, "node:interface" or "node" (the next free interface)'),
   /** access VLAN on every OVS switch end of the link */
-  vlan: VlanSchema.optional(),
+  vlan: VlanSchema.optional().describe("access VLAN on the OVS switch end(s)"),
   /** trunk VLANs on every OVS switch end of the link */
-  trunk: z.array(VlanSchema).optional(),
+  trunk: z.array(VlanSchema).optional().describe("trunk VLANs on the OVS switch end(s)"),
   /** an OVS internal port moved into the host instead of a veth pair */
-  internal: z.boolean().optional(),
+  internal: z.boolean().optional().describe("an OVS internal port moved into the host instead of a veth pair"),
   /** rate limit in Mbit/s (a number), or a text such as "10mbit", "500kbit", "1gbit" */
-  bandwidth: z.union([z.number(), z.string()]).optional(),
+  bandwidth: z.union([z.number(), z.string()]).optional().describe('rate limit: Mbit/s, or a text such as "10mbit", "500kbit"'),
   /** one-way delay such as "10ms" (needs netem) */
-  delay: z.string().optional(),
+  delay: z.string().optional().describe('one-way delay such as "10ms" (needs netem)'),
   /** delay variation such as "2ms" (needs netem and a delay) */
-  jitter: z.string().optional(),
+  jitter: z.string().optional().describe('delay variation such as "2ms" (needs netem)'),
   /** packet loss in percent, 0..100 (needs netem) */
-  loss: z.number().optional(),
+  loss: z.number().optional().describe("packet loss in percent (needs netem)"),
 });
 
 export const LabInputSchema = z.strictObject({

@@ -84,7 +84,7 @@ export function renderScript(ops: Op[], options: ScriptOptions): string {
   const head = [
     "#!/usr/bin/env bash",
     `# ${options.title}`,
-    `# Lab "${options.lab}", exported by topolab. Run as root. It uses only ip, tc, ovs-vsctl and sysctl.`,
+    `# Lab "${options.lab}", exported by topolab. Run as root. Plain ip, tc, ovs-vsctl and sysctl (no topolab).`,
     options.strict ? "set -euo pipefail" : "set -uo pipefail",
   ];
   if (options.usesOvs) {

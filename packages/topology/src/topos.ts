@@ -30,6 +30,8 @@ export function parseTopoSpec(text: string): TopoSpec | string {
     case "single":
     case "linear":
       if (args.length > 1) return `"${text}": ${kind} takes one number (${kind},N)`;
+      // the same limit topoLab enforces, said here instead of thrown there
+      if ((args[0] ?? 2) > LIMIT) return `"${text}": ${args[0]} ${kind === "single" ? "hosts" : "switches"} is more than ${LIMIT}`;
       return { kind, args: [args[0] ?? 2] };
     case "tree": {
       if (args.length > 2) return `"${text}": tree takes depth and fanout (tree,DEPTH,FANOUT)`;

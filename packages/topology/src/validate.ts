@@ -119,6 +119,9 @@ function article(type: string): string {
     boolean: "true or false",
     object: "an object",
     array: "a list",
+    // zod 4 names these by schema type: interfaces is a record, endpoints a tuple
+    record: "an object",
+    tuple: "a list",
   };
   return names[type] ?? type;
 }
@@ -219,6 +222,9 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
         ["nodes", i, "kind"],
         kind === undefined ? `is required (one of ${KINDS.join(", ")})` : `must be one of ${KINDS.join(", ")}, not ${describe(kind)}`,
       );
+      // like any other invalid node: its name still exists, so links to it are not reported too
+      const name = (rawNode as { name?: unknown }).name;
+      if (typeof name === "string" && !nodeNameProblem(name) && !nodeIndex.has(name)) nodeIndex.set(name, -1);
       return;
     }
     const parsed = NodeSchema.safeParse(rawNode, { reportInput: true });
@@ -244,43 +250,59 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   const rawLinks = Array.isArray(raw["links"]) ? raw["links"] : [];
   interface Pending {
     index: number;
-    input: LinkInput;
+    /** null when something about the link is wrong: it makes no link, but its good ends still use their interfaces */
+    input: LinkInput | null;
     ends: [{ node: string; interface?: string }, { node: string; interface?: string }];
+    /** ends whose node and interface name are fine: they claim their interface even when the link is wrong,
+     * so that a node's interface settings are checked rather than reported as unlinked too */
+    usable: [boolean, boolean];
   }
   const pending: Pending[] = [];
   rawLinks.forEach((rawLink, i) => {
     const parsed = LinkSchema.safeParse(rawLink, { reportInput: true });
+    let rawEnds: LinkInput["endpoints"];
     if (!parsed.success) {
       c.issues.push(...zodIssues(parsed.error, ["links", i]));
-      return;
+      // a link with, say, a bad VLAN still has endpoints worth checking
+      const endsOnly = LinkSchema.shape.endpoints.safeParse((rawLink as { endpoints?: unknown } | null)?.endpoints);
+      if (!endsOnly.success) return;
+      rawEnds = endsOnly.data;
+    } else {
+      rawEnds = parsed.data.endpoints;
     }
-    const ends = parsed.data.endpoints.map(parseEndpoint) as Pending["ends"];
-    let ok = true;
+    const ends = rawEnds.map(parseEndpoint) as Pending["ends"];
+    let ok = parsed.success;
+    const usable: Pending["usable"] = [true, true];
     ends.forEach((end, j) => {
       const path = ["links", i, "endpoints", j];
+      const fail = () => {
+        ok = false;
+        usable[j] = false;
+      };
       const known = nodeIndex.has(end.node);
       if (!known) {
         const names = [...nodeIndex.keys()];
         c.add(path, `no node is named "${end.node}"${names.length ? ` (nodes: ${names.join(", ")})` : ""}`);
-        ok = false;
+        fail();
       }
       if (end.interface !== undefined) {
         const problem = ifNameProblem(end.interface);
         if (problem) {
           c.add(path, `interface ${problem}`);
-          ok = false;
+          fail();
         } else if (end.interface === "lo") {
           c.add(path, `"lo" is the loopback interface; a link needs an interface of its own`);
-          ok = false;
+          fail();
         }
       }
-      if (known && !byName.has(end.node)) ok = false; // the node itself was invalid
+      if (known && !byName.has(end.node)) fail(); // the node itself was invalid
     });
-    if (ok && ends[0].node === ends[1].node) {
+    if (usable[0] && usable[1] && ends[0].node === ends[1].node) {
       c.add(["links", i, "endpoints"], `a link cannot join ${ends[0].node} to itself`);
       ok = false;
+      usable[1] = false;
     }
-    if (ok) pending.push({ index: i, input: parsed.data, ends });
+    pending.push({ index: i, input: ok && parsed.success ? parsed.data : null, ends, usable });
   });
 
   // 3. interface names: explicit ones first, then defaults in link order
@@ -300,7 +322,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   for (const p of pending) {
     let ok = true;
     p.ends.forEach((end, j) => {
-      if (end.interface !== undefined && !claim(end.node, end.interface, p.index, ["links", p.index, "endpoints", j]))
+      if (p.usable[j] && end.interface !== undefined && !claim(end.node, end.interface, p.index, ["links", p.index, "endpoints", j]))
         ok = false;
     });
     if (ok) explicitOk.add(p.index);
@@ -308,9 +330,8 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   const links: Link[] = [];
   const linkIndexOf = new Map<Link, number>();
   for (const p of pending) {
-    if (!explicitOk.has(p.index)) continue;
-    const endpoints = p.ends.map((end) => {
-      if (end.interface !== undefined) return { node: end.node, interface: end.interface };
+    const endpoints = p.ends.map((end, j) => {
+      if (end.interface !== undefined || !p.usable[j]) return { node: end.node, interface: end.interface ?? "" };
       const node = byName.get(end.node)!;
       const ifs = used.get(end.node) ?? new Map<string, number>();
       let n = node.kind === "switch" ? 1 : 0;
@@ -318,6 +339,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
       claim(end.node, `eth${n}`, p.index, []);
       return { node: end.node, interface: `eth${n}` };
     }) as [Endpoint, Endpoint];
+    if (!p.input || !explicitOk.has(p.index)) continue;
     const link = canonicalLink(p.input, endpoints, ["links", p.index], byName, c);
     if (link) {
       links.push(link);
