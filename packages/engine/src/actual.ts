@@ -37,6 +37,8 @@ export interface IpLink {
   ifalias?: string;
   altnames?: string[];
   link_index?: number;
+  /** set on a veth end whose peer is in another namespace */
+  link_netnsid?: number;
   linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean; label?: string }[];
 }
@@ -164,6 +166,8 @@ function routeTarget(r: IpRoute): string {
 
 export interface ReadLabOptions {
   lab: string;
+  /** only what exists at the top (namespaces, bridges, root-side links): enough to remove a lab */
+  shallow?: boolean;
   /** nodes whose forwarding sysctls to read (routers now or in the last applied document) */
   sysctlNodes?: Iterable<string>;
 }
@@ -275,8 +279,9 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
   await pool(
     namespaces.map((n) => async () => {
       const node = parseNsName(n)!.node;
-      const info = await readNamespace(n);
       resources.push({ kind: "netns", key: keys.netns(n), deps: [], ns: n, node });
+      if (options.shallow) return;
+      const info = await readNamespace(n);
       if (!info) return;
       nsInfo.set(n, info);
       names.set(n, new Set(info.links.map((l) => l.ifname)));
@@ -357,12 +362,18 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
     }
   }
 
+  const peerInNetns = new Set(ownedRootLinks.filter((l) => l.link_netnsid !== undefined).map((l) => l.ifname));
   for (const [link, ends] of vethEnds) {
     const pair = ends.length >= 2 ? [ends[0]!, ends[1]!] : [ends[0]!, { ns: "?", name: "?" }];
+    // a shallow read does not look inside namespaces: a root end whose peer is in one of them
+    // goes when the lab's namespaces go
+    const unseenPeer = options.shallow && ends.length === 1 && peerInNetns.has(ends[0]!.name);
     resources.push({
       kind: "veth",
       key: keys.veth(link),
-      deps: pair.filter((e) => e.ns !== null && e.ns !== "?").map((e) => keys.netns(e.ns!)),
+      deps: unseenPeer
+        ? namespaces.map((n) => keys.netns(n))
+        : pair.filter((e) => e.ns !== null && e.ns !== "?").map((e) => keys.netns(e.ns!)),
       link,
       alias: aliasOf(link),
       ends: pair as [{ ns: string | null; name: string }, { ns: string | null; name: string }],

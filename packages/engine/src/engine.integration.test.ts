@@ -47,7 +47,7 @@ function topo(spec: string, name: string, switchType: "ovs" | "bridge" = "ovs"):
   const s = parseTopoSpec(spec);
   if (typeof s === "string") throw new Error(s);
   const doc = topoLab(s, name);
-  for (const n of doc.nodes) if (n.kind === "switch") (n as Record<string, unknown>)["type"] = switchType;
+  for (const n of doc.nodes) if (n.kind === "switch") (n as unknown as Record<string, unknown>)["type"] = switchType;
   return lab(doc);
 }
 

@@ -227,13 +227,12 @@ export class Engine {
    */
   async down(name: string, options: { keep?: boolean } = {}): Promise<{ removed: number }> {
     const meta = await this.state.readMeta(name);
-    const snapshot0 = await this.snapshot();
-    if (!meta && labLeftovers(snapshot0, name).length === 0) {
+    if (!meta && labLeftovers(await this.snapshot(), name).length === 0) {
       throw new NotFoundError(`there is no lab named ${name}`);
     }
     return this.state.withLabLock(name, `down ${name}`, async () => {
-      const previous = await this.state.readLab(name);
-      const actual = await this.readActual(await this.snapshot(), name, [previous]);
+      // what lives inside the namespaces goes with them: no need to read it
+      const actual = await readLab(await this.snapshot(), { lab: name, shallow: true });
       const p = plan([], actual);
       const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: name }) : undefined;
       await execute(p.ops, { ...(log ? { log } : {}) });
@@ -301,7 +300,7 @@ export class Engine {
     const snapshot = await this.snapshot();
     const result: CleanResult = { namespaces: [], interfaces: [], ovsBridges: [], ovsPorts: [], files: [], processes: [] };
     const ours = snapshot.namespaces.filter((n) => parseNsName(n) !== null || n.startsWith(PROBE_NS_PREFIX));
-    for (const n of ours) result.processes.push(...(await killNetnsProcesses(n)));
+    result.processes.push(...(await killNetnsProcesses(ours)));
     if (snapshot.ovs) {
       const args: string[] = [];
       const ourBridges = new Set<string>();

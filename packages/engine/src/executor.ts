@@ -63,8 +63,8 @@ export async function execute(ops: Op[], options: ExecuteOptions = {}): Promise<
       const key =
         c.tool === "ip" || c.tool === "tc"
           ? `${c.tool}:${c.ns ?? ""}`
-          : c.tool === "ovs-vsctl"
-            ? "ovs"
+          : c.tool === "ovs-vsctl" || c.tool === "killns"
+            ? c.tool
             : `solo:${solo++}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
@@ -84,6 +84,12 @@ async function runGroup(group: Item[], options: ExecuteOptions): Promise<Operati
   const first = group[0]!.command;
   if (first.tool === "ip" || first.tool === "tc") return runBatch(first.tool, first.ns, group, options);
   if (first.tool === "ovs-vsctl") return runOvs(group, options);
+  if (first.tool === "killns") {
+    // one pass over /proc for all the namespaces about to go
+    await killNetnsProcesses(group.map((i) => (i.command as { ns: string }).ns));
+    group.forEach((i) => logged(options, i, true));
+    return null;
+  }
   for (const item of group) {
     const failure = await runOne(item, options);
     if (failure) return failure;
@@ -186,9 +192,6 @@ async function runOne(item: Item, options: ExecuteOptions): Promise<OperationErr
       case "remove":
         if (!ownedPath(c.path)) return fail(`refusing to remove ${c.path}: not a topolab path`);
         await rm(c.path, { recursive: true, force: true });
-        break;
-      case "killns":
-        await killNetnsProcesses(c.ns);
         break;
       default:
         return fail(`internal: ${c.tool} cannot run alone`);

@@ -8,27 +8,31 @@ import { readdir, readlink, stat } from "node:fs/promises";
 
 export const NETNS_DIR = "/run/netns";
 
-/** PIDs of the processes whose network namespace is /run/netns/<ns>. */
-export async function pidsInNetns(ns: string): Promise<number[]> {
-  let ino: number;
-  try {
-    ino = (await stat(`${NETNS_DIR}/${ns}`)).ino;
-  } catch {
-    return [];
+/** PIDs of the processes living in each of the namespaces /run/netns/<ns>, in one pass over /proc. */
+export async function pidsInNetns(namespaces: string[]): Promise<Map<string, number[]>> {
+  const byInode = new Map<string, string>();
+  const out = new Map<string, number[]>();
+  for (const ns of namespaces) {
+    try {
+      byInode.set(`net:[${(await stat(`${NETNS_DIR}/${ns}`)).ino}]`, ns);
+      out.set(ns, []);
+    } catch {
+      /* already gone */
+    }
   }
-  const wanted = `net:[${ino}]`;
-  const pids: number[] = [];
+  if (byInode.size === 0) return out;
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
     try {
-      if ((await readlink(`/proc/${entry}/ns/net`)) === wanted) pids.push(pid);
+      const ns = byInode.get(await readlink(`/proc/${entry}/ns/net`));
+      if (ns) out.get(ns)!.push(pid);
     } catch {
       /* gone, or a kernel thread */
     }
   }
-  return pids;
+  return out;
 }
 
 export function alive(pid: number): boolean {
@@ -61,8 +65,9 @@ export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
   }
 }
 
-export async function killNetnsProcesses(ns: string): Promise<number[]> {
-  const pids = await pidsInNetns(ns);
+/** Stops every process inside the namespaces; returns their PIDs. */
+export async function killNetnsProcesses(namespaces: string[]): Promise<number[]> {
+  const pids = [...(await pidsInNetns(namespaces)).values()].flat();
   if (pids.length) await stopPids(pids);
   return pids;
 }

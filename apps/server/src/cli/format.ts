@@ -3,7 +3,7 @@
 // Knows: column alignment and the words shown to a person. Leaves to others: the data.
 
 import type { LabStatus } from "@topolab/engine";
-import { opsToShell, type Op, type PlanSummary } from "@topolab/topology";
+import { opsToShell, type Lab, type Op, type PlanSummary } from "@topolab/topology";
 
 export function table(rows: string[][]): string {
   if (rows.length === 0) return "";
@@ -49,6 +49,20 @@ export function nodesTable(lab: LabStatus): string {
   }
   const problems = lab.nodes.flatMap((n) => n.problems.map((p) => `  ${n.name}: ${p}`));
   return [`lab ${lab.name}: ${lab.state}`, table(rows), ...(problems.length ? ["problems:", ...problems] : [])].join("\n");
+}
+
+/** "hosts h1 h2 h3 · switches s1", from the document (no second look at the kernel). */
+export function nodeLine(lab: Lab): string {
+  const groups: [string, string[]][] = [
+    ["hosts", lab.nodes.filter((n) => n.kind === "host").map((n) => n.name)],
+    ["routers", lab.nodes.filter((n) => n.kind === "router").map((n) => n.name)],
+    ["switches", lab.nodes.filter((n) => n.kind === "switch").map((n) => n.name)],
+  ];
+  const shorten = (names: string[]) => (names.length > 12 ? `${names.slice(0, 10).join(" ")} … ${names.at(-1)} (${names.length})` : names.join(" "));
+  return groups
+    .filter(([, names]) => names.length)
+    .map(([what, names]) => `${what} ${shorten(names)}`)
+    .join("   ·   ");
 }
 
 export function planListing(ops: Op[]): string {

@@ -6,8 +6,8 @@
 import { spawn } from "node:child_process";
 import { Command, CommanderError } from "commander";
 import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
-import { capabilityIssues, formatIssue, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
-import { labsTable, nodesTable, planListing, summaryLine } from "./format";
+import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
+import { labsTable, nodeLine, nodesTable, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
@@ -48,8 +48,8 @@ export function program(): Command {
     .option("--json", "print the result as JSON")
     .action(async (file: string | undefined, o: { topo?: string; name?: string; dryRun?: boolean; verbose?: boolean; json?: boolean }) => {
       const { lab, source } = await loadLab(file, o);
-      await ensureOvsIfNeeded(lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"));
       const e = engine(!!o.verbose);
+      await ensureOvsIfNeeded(e, lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"));
       if (o.dryRun) {
         const plan = await e.dryRun(lab);
         out(o.json ? JSON.stringify(plan, null, 2) : planListing(plan.ops));
@@ -59,14 +59,14 @@ export function program(): Command {
       const result = await e.up(lab, { source });
       const seconds = (performance.now() - started) / 1000;
       if (o.json) {
-        out(JSON.stringify({ lab: result.lab, summary: result.summary, seconds, status: (await e.status(lab.name))[0] }, null, 2));
+        out(JSON.stringify({ lab: result.lab, summary: result.summary, seconds, ops: result.ops.map((x) => x.summary) }, null, 2));
         return;
       }
       out(summaryLine(lab.name, result.summary, seconds));
       if (!result.unchanged) {
-        out(nodesTable((await e.status(lab.name))[0]!));
+        out(nodeLine(lab));
         const host = lab.nodes.find((n) => n.kind !== "switch");
-        if (host) out(`\ntry: topolab shell ${lab.name} ${host.name}    or: topolab pingall ${lab.name}`);
+        if (host) out(`try: topolab shell ${lab.name} ${host.name}   ·   topolab status ${lab.name}`);
       }
     });
 
@@ -157,6 +157,12 @@ export function program(): Command {
       );
     });
 
+  p.command("schema")
+    .description("print the lab file's JSON Schema (for editors: docs/lab.schema.json)")
+    .action(() => {
+      out(JSON.stringify(labJsonSchema(), null, 2));
+    });
+
   p.command("caps")
     .description("what this machine can build: Open vSwitch and its datapath, netem, tbf")
     .option("--json", "print JSON")
@@ -177,8 +183,8 @@ export function program(): Command {
   return p;
 }
 
-async function ensureOvsIfNeeded(needed: boolean): Promise<void> {
-  if (!needed) return;
+async function ensureOvsIfNeeded(e: Engine, needed: boolean): Promise<void> {
+  if (!needed || (await e.capabilities()).ovs.available) return;
   const said = await ensureOvsRunning();
   if (said === "started Open vSwitch") {
     err("topolab: started Open vSwitch");
