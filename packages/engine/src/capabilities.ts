@@ -10,7 +10,8 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import type { Capabilities } from "@topolab/topology";
 import { run } from "./exec";
-import { ovsAnswers, ovsInstalled } from "./ovs";
+import { ovsInstalled } from "./ovs";
+import { alive } from "./processes";
 
 export const PROBE_NS_PREFIX = "tl._probe.";
 
@@ -42,7 +43,9 @@ async function probeOvs(): Promise<Capabilities["ovs"]> {
   if (!ovsInstalled()) {
     return { available: false, reason: "Open vSwitch is not installed (apt-get install openvswitch-switch)", datapath, userspaceTso: false };
   }
-  if (!(await ovsAnswers())) {
+  // one call answers both: is ovsdb-server there, and how is it set up
+  const r = await run(["ovs-vsctl", "--timeout=3", "--format=json", "--columns=ovs_version,other_config", "list", "Open_vSwitch"], { timeoutMs: 5000 });
+  if (r.code !== 0) {
     return {
       available: false,
       reason: "Open vSwitch is installed but not running (start it with /usr/share/openvswitch/scripts/ovs-ctl start)",
@@ -50,7 +53,14 @@ async function probeOvs(): Promise<Capabilities["ovs"]> {
       userspaceTso: false,
     };
   }
-  const r = await run(["ovs-vsctl", "--timeout=5", "--format=json", "--columns=ovs_version,other_config", "list", "Open_vSwitch"]);
+  if (!(await vswitchdRunning())) {
+    return {
+      available: false,
+      reason: "ovsdb-server runs but ovs-vswitchd does not (start it with /usr/share/openvswitch/scripts/ovs-ctl start)",
+      datapath,
+      userspaceTso: false,
+    };
+  }
   let version: string | undefined;
   let tso = false;
   try {
@@ -63,6 +73,18 @@ async function probeOvs(): Promise<Capabilities["ovs"]> {
     /* an older OVS prints something else; treat TSO as off */
   }
   return { available: true, datapath, userspaceTso: tso, ...(version ? { version } : {}) };
+}
+
+async function vswitchdRunning(): Promise<boolean> {
+  for (const dir of ["/run/openvswitch", "/var/run/openvswitch"]) {
+    try {
+      const pid = Number((await readFile(`${dir}/ovs-vswitchd.pid`, "utf8")).trim());
+      if (pid > 0 && alive(pid)) return true;
+    } catch {
+      /* not there */
+    }
+  }
+  return false;
 }
 
 let cached: Promise<Capabilities> | null = null;

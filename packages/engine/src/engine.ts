@@ -6,6 +6,7 @@
 // and the kernel's message. Knows what "down" and "clean" remove, and that they only ever
 // remove what carries topolab's marks. Leaves the details to planner, executor and reader.
 
+import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import {
   capabilityIssues,
@@ -170,7 +171,7 @@ export class Engine {
     const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: lab.name }) : undefined;
     try {
       await execute(p.ops, { ...(log ? { log } : {}) });
-      if (p.ops.some((o) => o.action === "delete" && o.kind === "netns")) await this.waitGone(lab.name, desired);
+      if (p.ops.some((o) => o.action === "delete" && o.kind === "netns")) await this.waitGone(actual.resources, desired);
     } catch (e) {
       const failure = e as Error;
       let rollbackError: Error | undefined;
@@ -198,26 +199,23 @@ export class Engine {
     const actual = await this.readActual(await this.snapshot(), name, [previousLab]);
     const p = plan(target, actual, { previous: touched });
     await execute(p.ops);
-    if (!previousLab) await this.waitGone(name, []);
+    await this.waitGone(actual.resources, target);
   }
 
-  /** Waits until what the kernel removes in the background (veth ends of removed namespaces) is gone. */
-  private async waitGone(name: string, keep: Resource[], timeoutMs = 10_000): Promise<void> {
-    const wanted = new Set(
-      keep.flatMap((r) => (r.kind === "veth" ? r.ends.filter((e) => e.ns === null).map((e) => e.name) : [])),
-    );
+  /**
+   * Waits until the root-side veth ends of removed namespaces are gone: the kernel removes them
+   * in the background after `ip netns del`. Checked in /sys/class/net, without spawning anything.
+   */
+  private async waitGone(actual: Resource[], keep: Resource[], timeoutMs = 10_000): Promise<void> {
+    const rootEnds = (rs: Resource[]) => rs.flatMap((r) => (r.kind === "veth" ? r.ends.filter((e) => e.ns === null).map((e) => e.name) : []));
+    const kept = new Set(rootEnds(keep));
+    let left = rootEnds(actual).filter((n) => !kept.has(n));
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const now = await readSnapshot({ ovs: false });
-      const left = now.rootLinks.filter((l) => aliasLab(l.ifalias)?.lab === name && l.linkinfo?.info_kind === "veth" && !wanted.has(l.ifname));
-      const nsLeft = now.namespaces.filter(
-        (n) => parseNsName(n)?.lab === name && !keep.some((r) => r.kind === "netns" && r.ns === n),
-      );
-      if (left.length === 0 && nsLeft.length === 0) return;
-      if (Date.now() > deadline) {
-        throw new Error(`lab ${name}: ${[...left.map((l) => l.ifname), ...nsLeft].join(", ")} did not go away`);
-      }
-      await sleep(10);
+    while (left.length) {
+      left = left.filter((n) => existsSync(`/sys/class/net/${n}`));
+      if (left.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`${left.join(", ")} did not go away after their namespaces were removed`);
+      await sleep(5);
     }
   }
 
@@ -236,7 +234,7 @@ export class Engine {
       const p = plan([], actual);
       const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: name }) : undefined;
       await execute(p.ops, { ...(log ? { log } : {}) });
-      await this.waitGone(name, []);
+      await this.waitGone(actual.resources, []);
       if (options.keep && meta) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
       else await this.state.removeLab(name);
       return { removed: p.ops.length };
