@@ -1,0 +1,194 @@
+// The socket.io contract: every event both ways, its payload as a strict zod schema, the
+// acknowledgement each request gets, the protocol version and the limits.
+//
+// Knows: event names and shapes, which client events want an ack, and the bounds a payload
+// must keep (sizes, terminal dimensions). Leaves to others: what the server does with them,
+// and the lab rules (topology).
+
+import { z } from "zod";
+import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
+import { ChangeSchema } from "./changes";
+import type { Issue } from "./issues";
+import {
+  CapabilitiesSchema,
+  EditResultSchema,
+  LabSchema,
+  LabStatusSchema,
+  LabSummarySchema,
+  LabViewSchema,
+  LogEntrySchema,
+  TemplateInfoSchema,
+  TerminalInfoSchema,
+} from "./views";
+
+/** Raised whenever an event, a payload or a meaning changes incompatibly. */
+export const PROTOCOL_VERSION = 1;
+
+export const LIMITS = {
+  /** the largest socket.io message; a bigger one closes the connection */
+  maxMessageBytes: 1024 * 1024,
+  /** an uploaded lab file */
+  maxLabText: 512 * 1024,
+  /** changes in one lab:edit */
+  maxChanges: 1000,
+  /** one term:input (a paste) */
+  maxInput: 64 * 1024,
+  cols: { min: 2, max: 500 },
+  rows: { min: 1, max: 200 },
+  /**
+   * Flow control: the server stops reading a terminal when this many characters of its
+   * output are not acknowledged (term:ack), and reads again below lowWater.
+   */
+  highWater: 256 * 1024,
+  lowWater: 32 * 1024,
+} as const;
+
+// ---- connection ----
+
+/** socket.io's `auth` option: io({ auth: { protocol: PROTOCOL_VERSION, session } }). */
+export const HandshakeSchema = z.strictObject({
+  protocol: z.number().int(),
+  /** the access token, when the cookie is not there (scripts, tests) */
+  token: z.string().max(512).optional(),
+  /**
+   * Chosen by the browser tab and kept over a reload (sessionStorage): its terminals are
+   * listed and reattached by it.
+   */
+  session: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
+});
+export type Handshake = z.infer<typeof HandshakeSchema>;
+
+// ---- acknowledgements ----
+
+export type ErrorCode =
+  | "invalid" // the request or the lab it asks for breaks a rule: see issues
+  | "not_found"
+  | "conflict" // a name is taken, or the kernel has a name in the way
+  | "busy" // the lab is being changed by someone else (the CLI)
+  | "apply_failed" // the kernel refused; the lab was rolled back
+  | "stopped" // the lab is not running (terminals, exec)
+  | "limit" // too many, too often or too big
+  | "unknown_event"
+  | "internal";
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  issues?: Issue[];
+}
+
+export type Response<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+export type Ack<T> = (response: Response<T>) => void;
+
+export const IssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  line: z.number().optional(),
+  node: z.string().optional(),
+  link: z.string().optional(),
+});
+export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string(), issues: z.array(IssueSchema).optional() });
+export function responseSchema<T extends z.ZodType>(value: T) {
+  return z.union([z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: ErrorInfoSchema })]);
+}
+
+// ---- client -> server ----
+
+const TermIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const ColsSchema = z.number().int().min(LIMITS.cols.min).max(LIMITS.cols.max);
+const RowsSchema = z.number().int().min(LIMITS.rows.min).max(LIMITS.rows.max);
+const LabRef = z.strictObject({ lab: LabNameSchema });
+const Empty = z.strictObject({});
+
+export const CreateSourceSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("blank") }),
+  /** a file in the server's templates directory, by id */
+  z.strictObject({ type: z.literal("template"), id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) }),
+  /** the text of a lab file (YAML or JSON) */
+  z.strictObject({ type: z.literal("file"), text: z.string().max(LIMITS.maxLabText) }),
+]);
+
+/**
+ * Each client event: its payload schema, and the schema of the value its ack carries (null:
+ * the event is fire-and-forget, no ack). Every request is one object; every ack a Response.
+ */
+export const clientEvents = {
+  "labs:list": { args: Empty, ack: z.array(LabSummarySchema) },
+  "templates:list": { args: Empty, ack: z.array(TemplateInfoSchema) },
+  /** name: required for blank; for a template or file, overrides the name inside it */
+  "lab:create": { args: z.strictObject({ name: LabNameSchema.optional(), source: CreateSourceSchema }), ack: LabViewSchema },
+  /** joins the lab's room: lab:document, lab:status, lab:log and lab:removed follow */
+  "lab:open": { args: LabRef, ack: LabViewSchema },
+  "lab:close": { args: LabRef, ack: z.null() },
+  /** all changes apply, or none; rejected ones come back with issues and their places */
+  "lab:edit": { args: z.strictObject({ lab: LabNameSchema, changes: z.array(ChangeSchema).min(1).max(LIMITS.maxChanges) }), ack: EditResultSchema },
+  "lab:rename": { args: z.strictObject({ lab: LabNameSchema, to: LabNameSchema }), ack: LabSummarySchema },
+  /** takes the lab down and forgets it */
+  "lab:delete": { args: LabRef, ack: z.null() },
+  /** brings a stopped lab up again */
+  "lab:start": { args: LabRef, ack: EditResultSchema },
+  /** takes it down, keeping the document */
+  "lab:stop": { args: LabRef, ack: z.null() },
+  /** reads the kernel now */
+  "lab:status": { args: LabRef, ack: LabStatusSchema },
+  "term:open": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema, cols: ColsSchema, rows: RowsSchema }), ack: TerminalInfoSchema },
+  /** this session's terminals (after a reload) */
+  "term:list": { args: Empty, ack: z.array(TerminalInfoSchema) },
+  /** takes a terminal over: its recent output comes back, then term:output follows */
+  "term:attach": { args: z.strictObject({ id: TermIdSchema }), ack: z.object({ terminal: TerminalInfoSchema, scrollback: z.string() }) },
+  "term:close": { args: z.strictObject({ id: TermIdSchema }), ack: z.null() },
+  "term:input": { args: z.strictObject({ id: TermIdSchema, data: z.string().max(LIMITS.maxInput) }), ack: null },
+  "term:resize": { args: z.strictObject({ id: TermIdSchema, cols: ColsSchema, rows: RowsSchema }), ack: null },
+  /** the number of output characters the browser has written to the screen since its last ack */
+  "term:ack": { args: z.strictObject({ id: TermIdSchema, chars: z.number().int().min(0).max(LIMITS.maxMessageBytes) }), ack: null },
+} as const;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientArgs<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]["args"]>;
+type AckSchemaOf<E extends ClientEventName> = (typeof clientEvents)[E]["ack"];
+export type RequestEventName = { [E in ClientEventName]: AckSchemaOf<E> extends null ? never : E }[ClientEventName];
+export type FireEventName = Exclude<ClientEventName, RequestEventName>;
+export type AckValue<E extends RequestEventName> = AckSchemaOf<E> extends z.ZodType ? z.infer<AckSchemaOf<E>> : never;
+
+export const isClientEvent = (name: string): name is ClientEventName => Object.hasOwn(clientEvents, name);
+
+// ---- server -> client ----
+
+export const serverEvents = {
+  /** right after connecting */
+  "server:hello": z.object({ protocol: z.number(), version: z.string(), session: z.string(), capabilities: CapabilitiesSchema }),
+  /** the list changed: a lab was created, renamed, deleted, started or stopped (here or by the CLI) */
+  "labs:changed": z.object({ labs: z.array(LabSummarySchema) }),
+  /** to the lab's room, after every accepted change (also by the CLI): the whole new document */
+  "lab:document": z.object({ lab: z.string(), revision: z.number(), running: z.boolean(), document: LabSchema }),
+  /** to the lab's room: the kernel's view, after changes and when asked */
+  "lab:status": z.object({ lab: z.string(), status: LabStatusSchema }),
+  /** to the lab's room: kernel commands as they complete, in order */
+  "lab:log": z.object({ lab: z.string(), entries: z.array(LogEntrySchema) }),
+  /** to the lab's room: a change is being applied (busy) or done */
+  "lab:busy": z.object({ lab: z.string(), busy: z.boolean(), what: z.string().optional() }),
+  /** to the lab's room: the lab was deleted or renamed; the room is closed */
+  "lab:removed": z.object({ lab: z.string(), reason: z.string(), renamedTo: z.string().optional() }),
+  "term:output": z.object({ id: z.string(), data: z.string() }),
+  /** the terminal is gone, and why (shell exited, node removed, lab stopped, ...) */
+  "term:exit": z.object({ id: z.string(), code: z.number().nullable(), signal: z.number().nullable(), reason: z.string() }),
+  /** another tab of this session took the terminal over */
+  "term:detached": z.object({ id: z.string(), reason: z.string() }),
+  /** an event without an ack was refused (unknown, malformed, too frequent) */
+  "protocol:error": z.object({ event: z.string(), error: ErrorInfoSchema }),
+} as const;
+
+export type ServerEventName = keyof typeof serverEvents;
+export type ServerPayload<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
+
+// ---- typed event maps for socket.io's Server<...> and Socket<...> ----
+
+export type ClientToServerEvents = {
+  [E in RequestEventName]: (args: ClientArgs<E>, ack: Ack<AckValue<E>>) => void;
+} & {
+  [E in FireEventName]: (args: ClientArgs<E>) => void;
+};
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerPayload<E>) => void;
+};

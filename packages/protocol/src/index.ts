@@ -1,0 +1,12 @@
+// @topolab/protocol: the contract between the topolab server and the web app. Pure, no I/O;
+// the browser imports it. See docs/protocol.md.
+//
+// events.ts   every socket.io event both ways, acks, protocol version, limits
+// changes.ts  edits as data, and applyChanges(lab, changes) -> the next document
+// issues.ts   problems placed on the node or link they concern
+// views.ts    labs, status, command log, templates and terminals as the server sends them
+
+export * from "./events";
+export * from "./changes";
+export * from "./issues";
+export * from "./views";
