@@ -9,6 +9,7 @@ import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec,
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
 import { labsTable, nodeLine, nodesTable, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
+import { registerServe } from "./serve";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
 function attach(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
@@ -180,6 +181,7 @@ export function program(): Command {
         ].join("\n"),
       );
     });
+  registerServe(p);
   return p;
 }
 

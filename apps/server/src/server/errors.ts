@@ -1,0 +1,51 @@
+// Errors as a client sees them: every failure becomes { code, message, issues? }, the same for
+// a socket.io ack and a REST response (with an HTTP status to match).
+//
+// Knows: which engine and topology errors mean what to a person. Leaves to others: raising them.
+
+import { ApplyError, ConflictError, LockError, NotFoundError } from "@topolab/engine";
+import { LabValidationError } from "@topolab/topology";
+import type { ErrorCode, ErrorInfo, Issue } from "@topolab/protocol";
+import { QueueFullError } from "./limits";
+
+/** A refusal the server words itself. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: Issue[],
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+export const invalid = (issues: Issue[], message = "the lab is not valid") => new RequestError("invalid", message, issues);
+
+export function toErrorInfo(e: unknown, log?: (line: string) => void): ErrorInfo {
+  if (e instanceof RequestError) return { code: e.code, message: e.message, ...(e.issues ? { issues: e.issues } : {}) };
+  if (e instanceof LabValidationError) return { code: "invalid", message: "the lab is not valid", issues: e.issues };
+  if (e instanceof NotFoundError) return { code: "not_found", message: e.message };
+  if (e instanceof ConflictError) return { code: "conflict", message: e.message };
+  if (e instanceof LockError) return { code: "busy", message: e.message };
+  if (e instanceof ApplyError) return { code: "apply_failed", message: e.message };
+  if (e instanceof QueueFullError) return { code: "limit", message: e.message };
+  log?.(`topolab: internal error: ${(e as Error)?.stack ?? String(e)}`);
+  return { code: "internal", message: `internal error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  busy: 409,
+  stopped: 409,
+  apply_failed: 500,
+  limit: 429,
+  unknown_event: 400,
+  internal: 500,
+};
+
+export function httpStatus(code: ErrorCode): number {
+  return STATUS[code];
+}

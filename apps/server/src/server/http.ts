@@ -1,0 +1,137 @@
+// The HTTP side, in the order a request meets it: the Host header (DNS rebinding), security
+// headers, the one-time `?token=` swapped for a cookie, authentication, the Origin of anything
+// that changes state, rate limits, then the API and the web app.
+//
+// Knows: express middleware and error responses. Leaves to others: the rules (security.ts),
+// the routes (rest.ts, web.ts).
+
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import type { Engine } from "@topolab/engine";
+import { LIMITS, PROTOCOL_VERSION } from "@topolab/protocol";
+import { httpStatus, toErrorInfo } from "./errors";
+import type { Labs } from "./labs";
+import { BucketMap } from "./limits";
+import { restRouter } from "./rest";
+import type { Guard } from "./security";
+import type { Templates } from "./templates";
+import { noAccessPage, webApp } from "./web";
+
+export interface HttpDeps {
+  guard: Guard;
+  labs: Labs;
+  engine: Engine;
+  templates: Templates;
+  webDir: string;
+  version: string;
+  log: (line: string) => void;
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join("; ");
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const wantsApi = (path: string) => path === "/api" || path.startsWith("/api/");
+
+export function httpApp(d: HttpDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  const { guard } = d;
+  const fail = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
+
+  const hostCheck: RequestHandler = (req, res, next) => {
+    if (guard.hostAllowed(req.headers.host)) return next();
+    res.status(403).type("text").send("topolab: this server is not reached under that name (Host header refused, against DNS rebinding); use the address it printed, or allow it with --allow-origin\n");
+  };
+
+  const headers: RequestHandler = (_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+    res.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+    res.setHeader("Content-Security-Policy", CSP);
+    next();
+  };
+
+  // the address printed at start carries the token once; the browser keeps it as a cookie
+  const tokenSwap: RequestHandler = (req, res, next) => {
+    const url = new URL(req.originalUrl, "http://topolab");
+    const token = url.searchParams.get("token");
+    if (token === null || req.method !== "GET") return next();
+    if (!guard.tokenMatches(token)) {
+      res.status(401).type("html").send(noAccessPage);
+      return;
+    }
+    url.searchParams.delete("token");
+    res.setHeader("Set-Cookie", guard.cookie());
+    res.setHeader("Cache-Control", "no-store");
+    res.redirect(302, `${url.pathname}${url.search}`);
+  };
+
+  const authenticate: RequestHandler = (req, res, next) => {
+    const via = guard.authenticate(req.headers);
+    if (via) {
+      res.locals["auth"] = via;
+      return next();
+    }
+    if (wantsApi(req.path)) fail(res, 401, "unauthorized", "send the access token: Authorization: Bearer <token>");
+    else res.status(401).type("html").send(noAccessPage);
+  };
+
+  // a browser's cross-site request carries a foreign Origin, or (old browsers) the cookie and
+  // none: both refused. A bearer token cannot be sent cross-site without our consent (CORS),
+  // so scripts such as curl may omit Origin.
+  const originCheck: RequestHandler = (req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    if (origin === undefined ? res.locals["auth"] === "bearer" : guard.originAllowed(origin)) return next();
+    fail(res, 403, "forbidden", origin === undefined ? "a request that changes something needs an Origin header" : `requests from ${origin} are not allowed`);
+  };
+
+  const perClient = new BucketMap(50, 200);
+  const rateLimit: RequestHandler = (req, res, next) => {
+    if (perClient.take(req.socket.remoteAddress ?? "?")) return next();
+    fail(res, 429, "limit", "too many requests; slow down");
+  };
+
+  app.use(hostCheck, headers, tokenSwap);
+  app.get("/api/health", (_req, res) => {
+    res.json({ ok: true, version: d.version, protocol: PROTOCOL_VERSION });
+  });
+  app.use(authenticate, originCheck);
+  app.use(
+    "/api",
+    (_req, res, next) => {
+      res.setHeader("Cache-Control", "no-store");
+      next();
+    },
+    rateLimit,
+    express.json({ limit: LIMITS.maxMessageBytes }),
+    express.text({ type: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"], limit: LIMITS.maxMessageBytes }),
+    restRouter(d),
+    (_req, res) => fail(res, 404, "not_found", "there is no such API path (see docs/api.md)"),
+  );
+  app.use(webApp(d.webDir));
+
+  const errors: ErrorRequestHandler = (err, _req, res, _next) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === "entity.too.large") return fail(res, 413, "limit", `the request body is larger than ${LIMITS.maxMessageBytes} bytes`);
+    if (e.type === "entity.parse.failed") return fail(res, 400, "invalid", `the request body is not valid JSON: ${e.message}`);
+    if (typeof e.status === "number" && e.status < 500 && e.type) return fail(res, e.status, "invalid", e.message ?? "bad request");
+    const info = toErrorInfo(err, d.log);
+    res.status(httpStatus(info.code)).json({ error: info });
+  };
+  app.use(errors);
+  return app;
+}

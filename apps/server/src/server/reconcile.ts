@@ -1,0 +1,76 @@
+// Reconcile at start: make the kernel match the state directory after whatever happened while
+// no server ran (a crash in the middle of an apply, a reboot, hand edits): running labs are
+// applied again (the engine adopts what matches and repairs what drifted), stopped labs lose
+// leftovers, and topolab objects of labs without a document are removed.
+//
+// Knows: the cases and their order. Leaves to others: all kernel work (engine), and the lab
+// queue it runs through (so no edit interleaves with it).
+
+import { NotFoundError, type Engine } from "@topolab/engine";
+import type { KeyedQueue } from "./limits";
+
+export interface ReconcileReport {
+  /** running labs the kernel already matched */
+  adopted: string[];
+  /** labs that needed changes to match their document */
+  repaired: string[];
+  /** labs whose objects were removed: no document, or a creation that never finished */
+  removed: string[];
+  failed: { lab: string; message: string }[];
+}
+
+export async function reconcile(engine: Engine, queue: KeyedQueue, inScope: (lab: string) => boolean): Promise<ReconcileReport> {
+  const report: ReconcileReport = { adopted: [], repaired: [], removed: [], failed: [] };
+  const one = (name: string, work: () => Promise<void>) =>
+    queue.run(name, async () => {
+      try {
+        await work();
+      } catch (e) {
+        report.failed.push({ lab: name, message: (e as Error).message });
+      }
+    });
+
+  for (const name of (await engine.state.labNames()).filter(inScope)) {
+    await one(name, async () => {
+      const [meta, doc] = await Promise.all([engine.state.readMeta(name), engine.state.readLab(name)]);
+      if (!doc) {
+        // its first apply never finished: nothing of it is meant to exist
+        try {
+          await engine.down(name);
+        } catch (e) {
+          if (!(e instanceof NotFoundError)) throw e;
+          await engine.state.removeLab(name);
+        }
+        report.removed.push(name);
+      } else if (meta?.running) {
+        const r = await engine.up(doc);
+        (r.unchanged ? report.adopted : report.repaired).push(name);
+      } else {
+        const [status] = await engine.status(name);
+        if (status!.nodes.some((n) => n.state !== "down")) {
+          await engine.down(name, { keep: true });
+          report.repaired.push(name);
+        }
+      }
+    });
+  }
+
+  // objects in the kernel that name a lab the state directory does not know
+  for (const s of await engine.status()) {
+    if (s.state !== "orphan" || !inScope(s.name)) continue;
+    await one(s.name, async () => {
+      await engine.down(s.name);
+      report.removed.push(s.name);
+    });
+  }
+  return report;
+}
+
+export function reportLine(r: ReconcileReport): string {
+  const parts = [
+    `${r.adopted.length + r.repaired.length} running ${r.adopted.length + r.repaired.length === 1 ? "lab" : "labs"} (${r.repaired.length} repaired)`,
+    `${r.removed.length} removed`,
+  ];
+  const failed = r.failed.map((f) => `\n  lab ${f.lab} could not be brought back: ${f.message}`).join("");
+  return `topolab: reconciled the kernel with the saved labs: ${parts.join(", ")}${r.failed.length ? `; ${r.failed.length} failed:${failed}` : ""}`;
+}

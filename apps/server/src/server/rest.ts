@@ -1,0 +1,116 @@
+// The REST API under /api (see docs/api.md): labs (list, read, create, PUT a whole document,
+// edit, rename, start, stop, delete), the kernel's view of a lab, commands run in a node, and
+// exports. Requests are checked with the same schemas as socket.io events.
+//
+// Knows: routes, bodies, status codes. Leaves to others: authentication and Origin (http.ts),
+// the work (labs.ts, engine).
+
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import { inNetns, run, type Engine } from "@topolab/engine";
+import { LabNameSchema, labToJson, labToYaml, NodeNameSchema, zodIssues } from "@topolab/topology";
+import { clientEvents, LIMITS } from "@topolab/protocol";
+import { invalid, RequestError } from "./errors";
+import type { Labs } from "./labs";
+import type { Templates } from "./templates";
+import { shellEnv } from "../terminals/terminal";
+
+const ExecBody = z.strictObject({
+  /** the program and its arguments; never a shell string */
+  argv: z.array(z.string().max(8192)).min(1).max(256),
+  /** default 10 s, at most 300 s */
+  timeoutMs: z.number().int().min(1).max(300_000).optional(),
+  /** given to the program on stdin */
+  input: z.string().max(LIMITS.maxLabText).optional(),
+});
+const EditBody = clientEvents["lab:edit"].args.omit({ lab: true });
+const RenameBody = clientEvents["lab:rename"].args.omit({ lab: true });
+const CreateBody = clientEvents["lab:create"].args;
+const MAX_EXEC_OUTPUT = 4 * 1024 * 1024;
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const r = schema.safeParse(value ?? {}, { reportInput: true });
+  if (!r.success) throw invalid(zodIssues(r.error, []), `the ${where} is not valid`);
+  return r.data;
+}
+
+const labParam = (req: Request) => parse(LabNameSchema, req.params["lab"], "lab name in the address");
+
+export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates }): express.Router {
+  const r = express.Router();
+  const { labs, engine } = d;
+
+  r.get("/labs", async (_req, res) => {
+    res.json(await labs.list());
+  });
+  r.post("/labs", async (req, res) => {
+    res.status(201).json(await labs.create(parse(CreateBody, req.body, "request body")));
+  });
+  r.get("/templates", async (_req, res) => {
+    res.json(await d.templates.list());
+  });
+  r.get("/capabilities", async (_req, res) => {
+    res.json(await engine.capabilities());
+  });
+
+  r.get("/labs/:lab", async (req, res) => {
+    res.json(await labs.view(labParam(req), { status: req.query["status"] === "1" }));
+  });
+  r.put("/labs/:lab", async (req, res) => {
+    const result = await labs.put(labParam(req), req.body);
+    res.status(result.created ? 201 : 200).json(result);
+  });
+  r.delete("/labs/:lab", async (req, res) => {
+    await labs.remove(labParam(req));
+    res.status(204).end();
+  });
+  r.post("/labs/:lab/edit", async (req, res) => {
+    res.json(await labs.edit(labParam(req), parse(EditBody, req.body, "request body").changes));
+  });
+  r.post("/labs/:lab/rename", async (req, res) => {
+    res.json(await labs.rename(labParam(req), parse(RenameBody, req.body, "request body").to));
+  });
+  r.post("/labs/:lab/start", async (req, res) => {
+    res.json(await labs.start(labParam(req)));
+  });
+  r.post("/labs/:lab/stop", async (req, res) => {
+    await labs.stop(labParam(req));
+    res.status(204).end();
+  });
+  r.get("/labs/:lab/status", async (req, res) => {
+    res.json(await labs.status(labParam(req)));
+  });
+
+  r.get("/labs/:lab/export", async (req, res) => {
+    const lab = labParam(req);
+    const format = req.query["format"] ?? "sh";
+    if (format === "sh" || format === "sh-down") {
+      res.type("text/plain").send(await engine.exportScript(lab, format));
+      return;
+    }
+    if (format !== "yaml" && format !== "json") throw invalid([{ path: "format", message: "must be sh, sh-down, yaml or json" }]);
+    const doc = await engine.state.readLab(lab);
+    if (!doc) throw new RequestError("not_found", `there is no lab named ${lab}`);
+    res.type(format === "yaml" ? "application/yaml" : "application/json").send(format === "yaml" ? labToYaml(doc) : labToJson(doc));
+  });
+
+  r.post("/labs/:lab/nodes/:node/exec", async (req: Request, res: Response) => {
+    const lab = labParam(req);
+    const node = parse(NodeNameSchema, req.params["node"], "node name in the address");
+    const body = parse(ExecBody, req.body, "request body");
+    const ns = await engine.nodeNamespace(lab, node);
+    if (!(await engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it first`);
+    const timeoutMs = body.timeoutMs ?? 10_000;
+    const started = performance.now();
+    const result = await run(inNetns(ns, body.argv), {
+      timeoutMs,
+      maxOutput: MAX_EXEC_OUTPUT,
+      ...(body.input !== undefined ? { input: body.input } : {}),
+      env: shellEnv({ argv: [], cwd: "/root", env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node } }),
+    });
+    const timedOut = result.stderr.endsWith(`timed out after ${timeoutMs} ms`);
+    res.json({ code: result.code, stdout: result.stdout, stderr: result.stderr, timedOut, ms: Math.round(performance.now() - started) });
+  });
+
+  return r;
+}

@@ -1,0 +1,208 @@
+// socket.io: the handshake (protocol version, token, session), every client event checked
+// against its schema before it reaches a handler, acks, rate limits, rooms per lab, and the
+// terminals of each socket.
+//
+// Knows: the protocol's events and which module answers each. Leaves to others: labs
+// (labs.ts), terminals (terminals/), who may connect at all (app.ts: Host and Origin).
+
+import { randomBytes } from "node:crypto";
+import type { Server, Socket } from "socket.io";
+import { shellSpec, type Engine } from "@topolab/engine";
+import { zodIssues } from "@topolab/topology";
+import {
+  clientEvents,
+  HandshakeSchema,
+  isClientEvent,
+  PROTOCOL_VERSION,
+  type AckValue,
+  type ClientArgs,
+  type ClientEventName,
+  type ClientToServerEvents,
+  type ErrorInfo,
+  type FireEventName,
+  type RequestEventName,
+  type Response,
+  type ServerToClientEvents,
+} from "@topolab/protocol";
+import { RequestError, toErrorInfo } from "./errors";
+import { TokenBucket } from "./limits";
+import type { Hub, Labs } from "./labs";
+import type { Guard } from "./security";
+import type { Templates } from "./templates";
+import type { Attachment, Terminals } from "../terminals/terminals";
+
+export interface SocketData {
+  session: string;
+}
+
+export type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface SocketDeps {
+  labs: Labs;
+  terminals: Terminals;
+  templates: Templates;
+  engine: Engine;
+  guard: Guard;
+  version: string;
+  log: (line: string) => void;
+}
+
+const room = (lab: string) => `lab:${lab}`;
+
+/** Terminal traffic has its own, larger allowance than everything else. */
+const STREAM = new Set<ClientEventName>(["term:input", "term:resize", "term:ack"]);
+/** A client refused this many times is disconnected. */
+const MAX_REFUSED = 200;
+
+export function socketHub(io: IO): Hub {
+  // the payload's type is checked by Hub's signature; socket.io's generic emit cannot see that
+  const emit = (target: object, event: string, payload: unknown) => (target as { emit(e: string, p: unknown): boolean }).emit(event, payload);
+  return {
+    toLab: (lab, event, payload) => emit(io.to(room(lab)), event, payload),
+    toAll: (event, payload) => emit(io, event, payload),
+    closeRoom: (lab) => io.in(room(lab)).socketsLeave(room(lab)),
+  };
+}
+
+function refusal(code: string, message: string): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+type Handlers = { [E in RequestEventName]: (args: ClientArgs<E>) => Promise<AckValue<E>> } & {
+  [E in FireEventName]: (args: ClientArgs<E>) => void;
+};
+
+function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>, d: SocketDeps): Handlers {
+  const { session } = socket.data;
+  const at: Attachment = {
+    socketId: socket.id,
+    output: (id, data) => socket.emit("term:output", { id, data }),
+    exit: (id, info) => socket.emit("term:exit", { id, ...info }),
+    detached: (id, reason) => socket.emit("term:detached", { id, reason }),
+  };
+  const labs = d.labs;
+  return {
+    "labs:list": () => labs.list(),
+    "templates:list": () => d.templates.list(),
+    "lab:create": async (a) => {
+      const view = await labs.create(a);
+      await socket.join(room(view.name));
+      return view;
+    },
+    "lab:open": async ({ lab }) => {
+      await socket.join(room(lab)); // first, so that no change falls between the view and the room
+      try {
+        return await labs.view(lab, { status: true });
+      } catch (e) {
+        await socket.leave(room(lab));
+        throw e;
+      }
+    },
+    "lab:close": async ({ lab }) => {
+      await socket.leave(room(lab));
+      return null;
+    },
+    "lab:edit": ({ lab, changes }) => labs.edit(lab, changes),
+    "lab:rename": ({ lab, to }) => labs.rename(lab, to),
+    "lab:delete": async ({ lab }) => {
+      await labs.remove(lab);
+      return null;
+    },
+    "lab:start": ({ lab }) => labs.start(lab),
+    "lab:stop": async ({ lab }) => {
+      await labs.stop(lab);
+      return null;
+    },
+    "lab:status": async ({ lab }) => {
+      const status = await labs.status(lab);
+      return status;
+    },
+    "term:open": async ({ lab, node, cols, rows }) => {
+      const ns = await d.engine.nodeNamespace(lab, node);
+      if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
+      const spec = await shellSpec(d.engine.state.dir, lab, node, ns);
+      return d.terminals.open(session, at, { lab, node, cols, rows, spec });
+    },
+    "term:list": async () => d.terminals.list(session),
+    "term:attach": async ({ id }) => d.terminals.attach(session, at, id),
+    "term:close": async ({ id }) => {
+      await d.terminals.close(session, id, "closed");
+      return null;
+    },
+    "term:input": ({ id, data }) => d.terminals.input(session, socket.id, id, data),
+    "term:resize": ({ id, cols, rows }) => d.terminals.resize(session, socket.id, id, cols, rows),
+    "term:ack": ({ id, chars }) => d.terminals.ack(session, socket.id, id, chars),
+  };
+}
+
+export function attachSockets(io: IO, d: SocketDeps): void {
+  io.use((socket, next) => {
+    const hs = HandshakeSchema.safeParse(socket.handshake.auth);
+    if (!hs.success) return next(refusal("invalid", "the connection's auth must be { protocol, token?, session? }"));
+    if (hs.data.protocol !== PROTOCOL_VERSION) {
+      return next(refusal("protocol", `this page speaks protocol ${hs.data.protocol} and the server ${PROTOCOL_VERSION}: reload the page`));
+    }
+    if (!d.guard.tokenMatches(hs.data.token ?? d.guard.cookieToken(socket.handshake.headers))) {
+      return next(refusal("unauthorized", "the access token is missing or wrong: open the address the server printed when it started"));
+    }
+    socket.data.session = hs.data.session ?? randomBytes(16).toString("base64url");
+    next();
+  });
+
+  io.on("connection", (socket) => {
+    const control = new TokenBucket(20, 60);
+    const stream = new TokenBucket(2000, 4000);
+    let refused = 0;
+    const h = handlers(socket, d) as Record<ClientEventName, (args: unknown) => Promise<unknown> | void>;
+
+    const refuse = (event: string, error: ErrorInfo, ack?: (r: Response<never>) => void) => {
+      if (ack) ack({ ok: false, error });
+      else socket.emit("protocol:error", { event: event.slice(0, 64), error });
+      if (++refused > MAX_REFUSED) socket.disconnect(true);
+    };
+
+    socket.use(([event, ...args], next) => {
+      const last = args[args.length - 1];
+      const ack = typeof last === "function" ? (last as (r: Response<never>) => void) : undefined;
+      if (typeof event !== "string" || !isClientEvent(event)) {
+        return refuse(String(event), { code: "unknown_event", message: `there is no event named ${JSON.stringify(String(event).slice(0, 64))}` }, ack);
+      }
+      if (!(STREAM.has(event) ? stream : control).take()) return refuse(event, { code: "limit", message: `too many ${event} requests; slow down` }, ack);
+      next();
+    });
+
+    for (const name of Object.keys(clientEvents) as ClientEventName[]) {
+      (socket as unknown as Socket).on(name, async (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Response<unknown>) => void) : undefined;
+        const wantsAck = clientEvents[name].ack !== null;
+        if (wantsAck && !ack) return refuse(name, { code: "invalid", message: `${name} needs an acknowledgement callback` });
+        if (args.length !== 1) return refuse(name, { code: "invalid", message: `${name} takes one object` }, ack);
+        const parsed = clientEvents[name].args.safeParse(args[0], { reportInput: true });
+        if (!parsed.success) {
+          return refuse(name, { code: "invalid", message: `${name}: the request is not valid`, issues: zodIssues(parsed.error, []) }, ack);
+        }
+        try {
+          const value = await h[name](parsed.data);
+          if (wantsAck) ack!({ ok: true, value: value ?? null });
+        } catch (e) {
+          const error = toErrorInfo(e, d.log);
+          if (ack) ack({ ok: false, error });
+          else socket.emit("protocol:error", { event: name, error });
+        }
+      });
+    }
+
+    socket.on("disconnect", () => d.terminals.socketGone(socket.id));
+
+    void d.engine.capabilities().then(
+      (c) =>
+        socket.emit("server:hello", {
+          protocol: PROTOCOL_VERSION,
+          version: d.version,
+          session: socket.data.session,
+          capabilities: { ovs: { available: c.ovs.available, datapath: c.ovs.datapath, ...(c.ovs.reason ? { reason: c.ovs.reason } : {}) }, netem: c.netem, tbf: c.tbf },
+        }),
+      (e) => d.log(`topolab: cannot read this machine's capabilities: ${(e as Error).message}`),
+    );
+  });
+}
