@@ -55,7 +55,7 @@ export class Scrollback {
   push(data: string): void {
     this.chunks.push(data);
     this.size += data.length;
-    while (this.size > this.max && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
+    while (this.size - this.chunks[0]!.length >= this.max) this.size -= this.chunks.shift()!.length;
     if (this.size > this.max) {
       this.chunks[0] = this.chunks[0]!.slice(this.size - this.max);
       this.size = this.max;
