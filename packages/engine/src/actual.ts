@@ -12,6 +12,7 @@ import {
   aliasLab,
   canonicalIp,
   keys,
+  natTableName,
   netnsEtcDir,
   nsName,
   parseNsName,
@@ -23,6 +24,7 @@ import {
 import { pool, run } from "./exec";
 import { readOvs, type OvsSnapshot } from "./ovs";
 import { NETNS_DIR } from "./processes";
+import type { Services } from "./services";
 
 /** One interface as `ip -j -d addr show` prints it (the parts we read). */
 export interface IpLink {
@@ -69,6 +71,8 @@ export interface NsInfo {
 export interface LabActual extends ActualState {
   /** raw per-namespace reads, for status */
   ns: Map<string, NsInfo>;
+  /** the root namespace's links, for status */
+  rootLinks: IpLink[];
 }
 
 export async function listNamespaces(): Promise<string[]> {
@@ -86,9 +90,10 @@ function parseJsonLines<T>(text: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
+/** Root-namespace links with their details and addresses, in one call. */
 export async function readRootLinks(): Promise<IpLink[]> {
-  const r = await run(["ip", "-j", "-d", "link", "show"]);
-  if (r.code !== 0) throw new Error(`ip -j -d link show failed: ${r.stderr.trim()}`);
+  const r = await run(["ip", "-j", "-d", "addr", "show"]);
+  if (r.code !== 0) throw new Error(`ip -j -d addr show failed: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout || "[]") as IpLink[];
 }
 
@@ -166,6 +171,10 @@ function routeTarget(r: IpRoute): string {
 
 export interface ReadLabOptions {
   lab: string;
+  /** where the lab's services keep their records (omit: services are not read) */
+  services?: Services;
+  /** read NAT rules, and with which tool (when a NAT node is in the document, now or before) */
+  nat?: "nft" | "iptables";
   /** only what exists at the top (namespaces, bridges, root-side links): enough to remove a lab */
   shallow?: boolean;
   /** nodes whose forwarding sysctls to read (routers now or in the last applied document) */
@@ -261,6 +270,12 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
     const link = what.slice(5);
     (vethEnds.get(link) ?? vethEnds.set(link, []).get(link)!).push({ ns: null, name: l.ifname });
     resources.push(ifaceOf(null, l, [keys.veth(link)]));
+    // a NAT gateway's address, in the root namespace
+    for (const a of l.addr_info ?? []) {
+      if (a.scope === "link" || a.scope === "host" || a.dynamic) continue;
+      const cidr = `${canonicalIp(a.local) ?? a.local}/${a.prefixlen}`;
+      resources.push({ kind: "addr", key: keys.addr(null, l.ifname, cidr), deps: [keys.iface(null, l.ifname)], ns: null, dev: l.ifname, cidr });
+    }
     if (l.master && lbridges.has(l.master)) {
       resources.push({
         kind: "bport",
@@ -362,6 +377,23 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
     }
   }
 
+  if (options.services) {
+    for (const svc of await options.services.records(lab)) {
+      const n = nsName(lab, svc.node);
+      resources.push({
+        kind: "proc",
+        key: keys.proc(n, svc.name),
+        deps: [keys.netns(n)],
+        ns: n,
+        node: svc.node,
+        name: svc.name,
+        argv: svc.record.argv,
+        ...(svc.record.env ? { env: svc.record.env } : {}),
+      });
+    }
+  }
+  if (options.nat) resources.push(...(await readNat(lab, options.nat)));
+
   const peerInNetns = new Set(ownedRootLinks.filter((l) => l.link_netnsid !== undefined).map((l) => l.ifname));
   for (const [link, ends] of vethEnds) {
     const pair = ends.length >= 2 ? [ends[0]!, ends[1]!] : [ends[0]!, { ns: "?", name: "?" }];
@@ -379,7 +411,72 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
       ends: pair as [{ ns: string | null; name: string }, { ns: string | null; name: string }],
     });
   }
-  return { resources, names, ns: nsInfo };
+  return { resources, names, ns: nsInfo, rootLinks: snapshot.rootLinks };
+}
+
+interface NftItem {
+  table?: { family: string; name: string };
+  rule?: { family: string; table: string; chain: string; expr: unknown[] };
+}
+
+/** Subnets and interface of the MASQUERADE rule in a nft rule's expressions. */
+function nftMasquerade(expr: unknown[]): { subnets: string[]; iface: string } | null {
+  let subnets: string[] = [];
+  let iface = "";
+  let masq = false;
+  for (const e of expr as Record<string, unknown>[]) {
+    if ("masquerade" in e) masq = true;
+    const m = e["match"] as { left?: Record<string, unknown>; right?: unknown } | undefined;
+    if (!m) continue;
+    const prefix = (v: unknown): string | null => {
+      const p = (v as { prefix?: { addr: string; len: number } }).prefix;
+      if (p) return `${p.addr}/${p.len}`;
+      return typeof v === "string" ? `${v}/32` : null;
+    };
+    if ((m.left?.["payload"] as { field?: string } | undefined)?.field === "saddr") {
+      const right = m.right as { set?: unknown[] } | unknown;
+      const items = (right as { set?: unknown[] }).set ?? [right];
+      subnets = items.map(prefix).filter((x): x is string => x !== null);
+    }
+    if ((m.left?.["meta"] as { key?: string } | undefined)?.key === "oifname" && typeof m.right === "string") iface = m.right;
+  }
+  return masq ? { subnets, iface } : null;
+}
+
+/** The lab's NAT rules as resources: nftables tables topolab.<lab>.<node>, or iptables rules with its comment. */
+export async function readNat(lab: string, backend: "nft" | "iptables"): Promise<Resource[]> {
+  const out: Resource[] = [];
+  if (backend === "nft") {
+    const r = await run(["nft", "-j", "list", "ruleset", "ip"]);
+    if (r.code !== 0) return out;
+    const items = (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
+    const prefix = natTableName(lab, "");
+    for (const t of items) {
+      if (!t.table || !t.table.name.startsWith(prefix)) continue;
+      const node = t.table.name.slice(prefix.length);
+      const rule = items.find((i) => i.rule?.table === t.table!.name && i.rule.chain === "postrouting");
+      const m = rule?.rule ? nftMasquerade(rule.rule.expr) : null;
+      out.push({ kind: "nat", key: keys.nat(lab, node), deps: [], lab, node, backend, iface: m?.iface ?? "", subnets: m?.subnets ?? [] });
+    }
+    return out;
+  }
+  const r = await run(["iptables-save"]);
+  if (r.code !== 0) return out;
+  const found = new Map<string, { subnets: string[]; iface: string }>();
+  const mark = `topolab:${lab}:nat:`;
+  for (const line of r.stdout.split("\n")) {
+    const m = /--comment "?([^"\s]+)"?/.exec(line);
+    if (!m || !m[1]!.startsWith(mark)) continue;
+    const node = m[1]!.slice(mark.length);
+    const entry = found.get(node) ?? found.set(node, { subnets: [], iface: "" }).get(node)!;
+    const masq = /-A POSTROUTING -s (\S+) ! -o (\S+)/.exec(line);
+    if (masq) {
+      entry.subnets.push(masq[1]!.includes("/") ? masq[1]! : `${masq[1]}/32`);
+      entry.iface = masq[2]!;
+    }
+  }
+  for (const [node, e] of found) out.push({ kind: "nat", key: keys.nat(lab, node), deps: [], lab, node, backend, iface: e.iface, subnets: e.subnets });
+  return out;
 }
 
 /** Root-side interfaces and namespaces of a lab still present (for waiting until a removal is done). */

@@ -87,6 +87,13 @@ async function vswitchdRunning(): Promise<boolean> {
   return false;
 }
 
+function natBackend(): "nft" | "iptables" | null {
+  const has = (name: string) => ["/usr/sbin", "/sbin", "/usr/bin", "/usr/local/sbin"].some((d) => existsSync(`${d}/${name}`));
+  if (has("nft")) return "nft";
+  if (has("iptables")) return "iptables";
+  return null;
+}
+
 let cached: Promise<Capabilities> | null = null;
 
 /** The machine's capabilities, probed once per process (qdiscs once per boot). */
@@ -106,7 +113,7 @@ export function capabilities(stateDir: string): Promise<Capabilities> {
       await mkdir(stateDir, { recursive: true });
       await writeFile(file, JSON.stringify({ boot, ...qdiscs }) + "\n");
     }
-    return { ovs: await probeOvs(), ...qdiscs };
+    return { ovs: await probeOvs(), ...qdiscs, nat: natBackend() };
   })();
   return cached;
 }

@@ -7,9 +7,10 @@
 // remove what carries topolab's marks. Leaves the details to planner, executor and reader.
 
 import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import {
   capabilityIssues,
+  dhcpClientName,
   duplicateRootNames,
   isHostLike,
   LabValidationError,
@@ -36,7 +37,9 @@ import { execute, OperationError, type CommandLogEntry } from "./executor";
 import { run } from "./exec";
 import { killNetnsProcesses, sleep } from "./processes";
 import { StateStore, type LabMeta } from "./state";
-import { buildStatus, type LabStatus } from "./status";
+import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
+import { Services } from "./services";
+import { cleanNat, syncHostForwarding } from "./nat";
 
 export interface EngineOptions {
   stateDir?: string;
@@ -88,13 +91,18 @@ export interface CleanResult {
   ovsPorts: string[];
   files: string[];
   processes: number[];
+  /** nftables tables or iptables rules of NAT gateways */
+  natRules?: string[];
 }
 
 export class Engine {
   readonly state: StateStore;
 
+  readonly services: Services;
+
   constructor(private readonly options: EngineOptions = {}) {
     this.state = new StateStore(options.stateDir);
+    this.services = new Services(this.state.dir);
   }
 
   capabilities(): Promise<Capabilities> {
@@ -107,6 +115,7 @@ export class Engine {
       tag,
       ovsDatapath: caps.ovs.datapath,
       checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
+      natBackend: caps.nat ?? "nft",
     };
   }
 
@@ -114,9 +123,22 @@ export class Engine {
     return readSnapshot({ ovs: (await this.capabilities()).ovs.available });
   }
 
-  private async readActual(snapshot: KernelSnapshot, name: string, docs: (Lab | null)[]): Promise<LabActual> {
+  private async readActual(snapshot: KernelSnapshot, name: string, docs: (Lab | null)[], shallow = false): Promise<LabActual> {
     const routers = docs.flatMap((d) => (d ? d.nodes.filter((n) => n.kind === "router").map((n) => n.name) : []));
-    return readLab(snapshot, { lab: name, sysctlNodes: routers });
+    const nat = (await this.capabilities()).nat;
+    const hasNat = docs.some((d) => d?.nodes.some((n) => n.kind === "nat"));
+    return readLab(snapshot, {
+      lab: name,
+      sysctlNodes: routers,
+      services: this.services,
+      ...(hasNat && nat ? { nat } : {}),
+      ...(shallow ? { shallow } : {}),
+    });
+  }
+
+  private run(ops: Op[], lab: string): Promise<void> {
+    const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab }) : undefined;
+    return execute(ops, { services: this.services, ...(log ? { log } : {}) });
   }
 
   /** What up(lab) would do, without doing it. */
@@ -168,9 +190,8 @@ export class Engine {
     const actual = await this.readActual(snapshot, lab.name, [lab, previousLab]);
     const p = plan(desired, actual, { previous });
     if (p.conflicts.length) throw new ConflictError(p.conflicts, lab.name);
-    const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: lab.name }) : undefined;
     try {
-      await execute(p.ops, { ...(log ? { log } : {}) });
+      await this.run(p.ops, lab.name);
       if (p.ops.some((o) => o.action === "delete" && o.kind === "netns")) await this.waitGone(actual.resources, desired);
     } catch (e) {
       const failure = e as Error;
@@ -190,6 +211,7 @@ export class Engine {
     }
     await this.state.writeLab(lab);
     await this.state.writeMeta({ ...meta, updatedAt: new Date().toISOString(), running: true });
+    await this.syncHostForwarding();
     const summary = summarize(p);
     return { lab: lab.name, summary, ops: p.ops, unchanged: p.ops.length === 0 };
   }
@@ -198,7 +220,7 @@ export class Engine {
     const target = previousLab ? realize(previousLab, env) : [];
     const actual = await this.readActual(await this.snapshot(), name, [previousLab]);
     const p = plan(target, actual, { previous: touched });
-    await execute(p.ops);
+    await this.run(p.ops, name);
     await this.waitGone(actual.resources, target);
   }
 
@@ -230,13 +252,13 @@ export class Engine {
     }
     return this.state.withLabLock(name, `down ${name}`, async () => {
       // what lives inside the namespaces goes with them: no need to read it
-      const actual = await readLab(await this.snapshot(), { lab: name, shallow: true });
+      const actual = await this.readActual(await this.snapshot(), name, [await this.state.readLab(name)], true);
       const p = plan([], actual);
-      const log = this.options.log ? (e: CommandLogEntry) => this.options.log!({ ...e, lab: name }) : undefined;
-      await execute(p.ops, { ...(log ? { log } : {}) });
+      await this.run(p.ops, name);
       await this.waitGone(actual.resources, []);
       if (options.keep && meta) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
       else await this.state.removeLab(name);
+      await this.syncHostForwarding();
       return { removed: p.ops.length };
     });
   }
@@ -260,9 +282,34 @@ export class Engine {
       const [meta, doc] = await Promise.all([this.state.readMeta(name), this.state.readLab(name)]);
       const env = await this.env(meta?.tag ?? "");
       const actual = await this.readActual(snapshot, name, [doc]);
-      out.push(buildStatus(name, meta, doc, doc ? realize(doc, env) : [], actual));
+      const services = await this.services.list(name);
+      const leases = new Map<string, DhcpLease>();
+      for (const node of doc?.nodes ?? []) {
+        if (!isHostLike(node)) continue;
+        for (const [ifname, cfg] of Object.entries(node.interfaces)) {
+          if (!cfg.dhcp) continue;
+          const text = await readFile(`${this.services.runDir(name, node.name)}/${dhcpClientName(ifname)}.leases`, "utf8").catch(() => "");
+          const lease = parseDhclientLease(text);
+          if (lease) leases.set(`${node.name}/${ifname}`, lease);
+        }
+      }
+      out.push(buildStatus(name, meta, doc, doc ? realize(doc, env) : [], actual, { services, leases }));
     }
     return out;
+  }
+
+  /**
+   * IPv4 forwarding in the root namespace, which a NAT gateway needs: on while a running lab
+   * of this state directory has one, and put back as it was when none has.
+   */
+  private async syncHostForwarding(): Promise<void> {
+    let needed = false;
+    for (const name of await this.state.labNames()) {
+      const meta = await this.state.readMeta(name);
+      const doc = meta?.running ? await this.state.readLab(name) : null;
+      if (doc?.nodes.some((n) => n.kind === "nat")) needed = true;
+    }
+    await syncHostForwarding(this.state.dir, needed);
   }
 
   /** The namespace of a host or router of a running lab. */
@@ -346,10 +393,13 @@ export class Engine {
     } catch {
       /* no /etc/netns */
     }
+    const nat = (await this.capabilities()).nat;
+    if (nat) result.natRules = await cleanNat(nat);
     for (const name of await this.state.labNames()) {
       const meta = await this.state.readMeta(name);
       if (meta && meta.running) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
     }
+    await syncHostForwarding(this.state.dir, false);
     // namespaces take their veth ends with them in the background
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {

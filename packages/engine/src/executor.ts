@@ -10,6 +10,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { commandToShell, type Command, type Op } from "@topolab/topology";
 import { firstLines, inNetns, pool, run } from "./exec";
 import { killNetnsProcesses } from "./processes";
+import type { Services } from "./services";
 
 export interface CommandLogEntry {
   /** the plain command it amounts to */
@@ -24,6 +25,8 @@ export interface CommandLogEntry {
 export interface ExecuteOptions {
   /** namespaces (or root) configured at the same time */
   concurrency?: number;
+  /** where services are started and stopped (required when a plan has any) */
+  services?: Services;
   /** every command, as it completes */
   log?: (entry: CommandLogEntry) => void;
 }
@@ -182,6 +185,19 @@ async function runOne(item: Item, options: ExecuteOptions): Promise<OperationErr
           if (c.missingOk && MISSING.test(message)) break;
           return fail(message);
         }
+        break;
+      }
+      case "start":
+        if (!options.services) return fail("internal: no service runner");
+        await options.services.start(c);
+        break;
+      case "stop":
+        if (!options.services) return fail("internal: no service runner");
+        await options.services.stop(c.lab, c.node, c.name);
+        break;
+      case "nft": {
+        const result = await run(["nft", "-f", "-"], { input: c.script, timeoutMs: 30_000 });
+        if (result.code !== 0) return fail(firstLines(result.stderr || result.stdout));
         break;
       }
       case "write":

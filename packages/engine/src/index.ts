@@ -9,6 +9,8 @@
 // status.ts        node states from desired against actual
 // processes.ts     processes inside namespaces, by PID
 // shell.ts         how a node's shell is started (CLI and web terminals alike)
+// services.ts      programs run inside nodes (dnsmasq, dhclient, any command): pid files, logs
+// nat.ts           root forwarding for NAT gateways, and removing topolab's NAT rules
 // exec.ts          running programs by argument vector
 
 export * from "./engine";
@@ -20,4 +22,6 @@ export * from "./state";
 export * from "./status";
 export * from "./processes";
 export * from "./shell";
+export * from "./services";
+export * from "./nat";
 export * from "./exec";

@@ -4,6 +4,7 @@
 // namespace's inode), and how to stop them politely, then firmly. A namespace whose processes
 // are gone releases its interfaces when it is removed. Leaves to others: which namespaces.
 
+import { readFileSync } from "node:fs";
 import { readdir, readlink, stat } from "node:fs/promises";
 
 export const NETNS_DIR = "/run/netns";
@@ -27,7 +28,7 @@ export async function pidsInNetns(namespaces: string[]): Promise<Map<string, num
     if (pid === process.pid) continue;
     try {
       const ns = byInode.get(await readlink(`/proc/${entry}/ns/net`));
-      if (ns) out.get(ns)!.push(pid);
+      if (ns && alive(pid)) out.get(ns)!.push(pid);
     } catch {
       /* gone, or a kernel thread */
     }
@@ -35,12 +36,21 @@ export async function pidsInNetns(namespaces: string[]): Promise<Map<string, num
   return out;
 }
 
+/**
+ * Whether a process still runs. A zombie does not: it has ended and only waits for its parent
+ * to collect it (in a container whose PID 1 does not reap, that may be never).
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+  } catch {
+    return false;
   }
 }
 
@@ -65,10 +75,14 @@ export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
   }
 }
 
-/** Stops every process inside the namespaces; returns their PIDs. */
-export async function killNetnsProcesses(namespaces: string[]): Promise<number[]> {
+/**
+ * Stops every process inside namespaces about to be removed; returns their PIDs. They get a
+ * short grace (dnsmasq, for one, takes two seconds over a SIGTERM), since their network is
+ * going away with the namespace anyway.
+ */
+export async function killNetnsProcesses(namespaces: string[], graceMs = 300): Promise<number[]> {
   const pids = [...(await pidsInNetns(namespaces)).values()].flat();
-  if (pids.length) await stopPids(pids);
+  if (pids.length) await stopPids(pids, graceMs);
   return pids;
 }
 

@@ -8,6 +8,7 @@
 
 import { hostIfNames, isHostLike, nsName, parseNsName, sameResource, type Lab, type Resource } from "@topolab/topology";
 import type { LabActual } from "./actual";
+import type { ServiceInfo } from "./services";
 import type { LabMeta } from "./state";
 
 export type NodeState = "up" | "down" | "degraded";
@@ -23,6 +24,23 @@ export interface InterfaceStatus {
   addresses: string[];
   /** the other end of its link, "s1:eth1" */
   peer?: string;
+  /** the DHCP lease it holds, when it takes its address by DHCP */
+  lease?: DhcpLease;
+}
+
+export interface DhcpLease {
+  address: string;
+  /** the DHCP server's identifier (its address) */
+  server?: string;
+  expires?: string;
+}
+
+export interface ServiceStatus {
+  name: string;
+  command: string[];
+  state: "running" | "exited" | "stopped";
+  pid?: number;
+  exitCode?: number | null;
 }
 
 export interface NodeStatus {
@@ -32,6 +50,7 @@ export interface NodeStatus {
   state: NodeState;
   namespace?: string;
   interfaces: InterfaceStatus[];
+  services: ServiceStatus[];
   /** what is missing or different, in words */
   problems: string[];
 }
@@ -48,9 +67,11 @@ export interface LabStatus {
 }
 
 /** The node a resource belongs to. */
-function nodeOf(r: Resource, switchOfBridge: Map<string, string>): string | null {
+function nodeOf(r: Resource, switchOfBridge: Map<string, string>, rootOwner: Map<string, string>): string | null {
   switch (r.kind) {
     case "netns":
+    case "nat":
+    case "proc":
       return r.node;
     case "ovsBridge":
     case "lbridge":
@@ -60,12 +81,42 @@ function nodeOf(r: Resource, switchOfBridge: Map<string, string>): string | null
       return switchOfBridge.get(r.bridge) ?? null;
     case "veth":
       return null;
+    case "iface":
+    case "qdisc":
+      return r.ns ? (parseNsName(r.ns)?.node ?? null) : (rootOwner.get(r.kind === "iface" ? r.name : r.dev) ?? null);
+    case "addr":
+      return r.ns ? (parseNsName(r.ns)?.node ?? null) : (rootOwner.get(r.dev) ?? null);
     default:
-      return r.ns ? (parseNsName(r.ns)?.node ?? null) : null;
+      return parseNsName(r.ns)?.node ?? null;
   }
 }
 
-export function buildStatus(name: string, meta: LabMeta | null, doc: Lab | null, desired: Resource[], actual: LabActual): LabStatus {
+/** The last lease in a dhclient lease file. */
+export function parseDhclientLease(text: string): DhcpLease | null {
+  const blocks = text.split(/^lease \{/m).slice(1);
+  const last = blocks.at(-1);
+  if (!last) return null;
+  const address = /fixed-address ([0-9.]+);/.exec(last)?.[1];
+  if (!address) return null;
+  const server = /option dhcp-server-identifier ([0-9.]+);/.exec(last)?.[1];
+  const expire = /expire \d+ (\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d);/.exec(last)?.[1];
+  return { address, ...(server ? { server } : {}), ...(expire ? { expires: `${expire.replace(/\//g, "-").replace(" ", "T")}Z` } : {}) };
+}
+
+export interface StatusExtras {
+  services: ServiceInfo[];
+  /** "node/ifname" -> lease */
+  leases: Map<string, DhcpLease>;
+}
+
+export function buildStatus(
+  name: string,
+  meta: LabMeta | null,
+  doc: Lab | null,
+  desired: Resource[],
+  actual: LabActual,
+  extras: StatusExtras = { services: [], leases: new Map() },
+): LabStatus {
   const A = new Map(actual.resources.map((r) => [r.key, r]));
   if (!doc) {
     const nodes = new Set(actual.resources.map((r) => (r.kind === "netns" ? r.node : null)).filter((n): n is string => !!n));
@@ -73,14 +124,18 @@ export function buildStatus(name: string, meta: LabMeta | null, doc: Lab | null,
       name,
       running: false,
       state: "orphan",
-      nodes: [...nodes].map((n) => ({ name: n, kind: "unknown", state: "degraded", interfaces: [], problems: ["no document: run topolab down or clean"] })),
+      nodes: [...nodes].map((n) => ({ name: n, kind: "unknown", state: "degraded", interfaces: [], services: [], problems: ["no document: run topolab down or clean"] })),
     };
   }
   const switchOfBridge = new Map<string, string>();
-  for (const r of desired) if (r.kind === "ovsBridge" || r.kind === "lbridge") switchOfBridge.set(r.name, r.node);
+  const rootOwner = new Map<string, string>();
+  for (const r of desired) {
+    if (r.kind === "ovsBridge" || r.kind === "lbridge") switchOfBridge.set(r.name, r.node);
+    if (r.kind === "nat") rootOwner.set(r.iface, r.node);
+  }
   const perNode = new Map<string, { want: number; have: number; problems: string[] }>();
   for (const d of desired) {
-    const node = nodeOf(d, switchOfBridge);
+    const node = nodeOf(d, switchOfBridge, rootOwner);
     if (!node) continue;
     const entry = perNode.get(node) ?? perNode.set(node, { want: 0, have: 0, problems: [] }).get(node)!;
     entry.want++;
@@ -99,7 +154,37 @@ export function buildStatus(name: string, meta: LabMeta | null, doc: Lab | null,
   const nodes: NodeStatus[] = doc.nodes.map((n) => {
     const e = perNode.get(n.name) ?? { want: 0, have: 0, problems: [] };
     const state: NodeState = e.have === e.want ? "up" : e.have === 0 ? "down" : "degraded";
-    const out: NodeStatus = { name: n.name, kind: n.kind, state, interfaces: [], problems: e.problems };
+    const services: ServiceStatus[] = extras.services
+      .filter((x) => x.node === n.name)
+      .map((x) => ({
+        name: x.name,
+        command: x.argv,
+        state: x.status.state,
+        ...(x.status.state === "running" ? { pid: x.status.pid } : {}),
+        ...(x.status.state === "exited" ? { exitCode: x.status.code } : {}),
+      }));
+    const out: NodeStatus = { name: n.name, kind: n.kind, state, interfaces: [], services, problems: e.problems };
+    if (n.kind === "nat") {
+      const rootByName = new Map<string, { flags: string[]; address?: string; mtu: number; addr_info?: { local: string; prefixlen: number; scope?: string }[] }>();
+      for (const l of actual.rootLinks) rootByName.set(l.ifname, l);
+      const nat = desired.find((r) => r.kind === "nat" && r.node === n.name) as { iface: string } | undefined;
+      for (const l of doc.links) {
+        for (const end of l.endpoints) {
+          if (end.node !== n.name) continue;
+          const link = nat ? rootByName.get(nat.iface) : undefined;
+          out.interfaces.push({
+            name: end.interface,
+            ...(nat ? { kernelName: nat.iface } : {}),
+            state: !link ? "missing" : link.flags.includes("UP") ? "up" : "down",
+            ...(link?.address ? { mac: link.address } : {}),
+            ...(link ? { mtu: link.mtu } : {}),
+            addresses: (link?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
+            peer: peers.get(`${n.name}:${end.interface}`)!,
+          });
+        }
+      }
+      return out;
+    }
     if (!isHostLike(n)) {
       out.type = n.type;
       for (const l of doc.links) {
@@ -125,6 +210,7 @@ export function buildStatus(name: string, meta: LabMeta | null, doc: Lab | null,
         ...(link ? { mtu: link.mtu } : {}),
         addresses: (link?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
         peer: peers.get(`${n.name}:${ifname}`)!,
+        ...(extras.leases.has(`${n.name}/${ifname}`) ? { lease: extras.leases.get(`${n.name}/${ifname}`)! } : {}),
       });
     }
     // interfaces made by hand in a shell, and extra loopback addresses, are shown too

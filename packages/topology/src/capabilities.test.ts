@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { capabilityIssues, type Capabilities } from "./capabilities";
 import { parseLab } from "./validate";
 
-const full: Capabilities = { ovs: { available: true, datapath: "system", userspaceTso: false }, netem: true, tbf: true };
+const full: Capabilities = { ovs: { available: true, datapath: "system", userspaceTso: false }, netem: true, tbf: true, nat: "nft" };
 
 const lab = () =>
   parseLab({

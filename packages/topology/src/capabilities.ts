@@ -23,6 +23,8 @@ export interface Capabilities {
   netem: boolean;
   /** sch_tbf: bandwidth */
   tbf: boolean;
+  /** how NAT rules can be written: nftables, iptables, or not at all */
+  nat: "nft" | "iptables" | null;
 }
 
 /** Parts of the lab this machine cannot build, each with its place and what to do instead. */
@@ -33,6 +35,14 @@ export function capabilityIssues(lab: Lab, caps: Capabilities): LabIssue[] {
       issues.push({
         path: `nodes[${i}].type`,
         message: `${node.name} is an Open vSwitch switch, but ${caps.ovs.reason ?? "Open vSwitch is not available"}; use type: bridge (a Linux bridge) or install and start openvswitch-switch`,
+      });
+    }
+  });
+  lab.nodes.forEach((node, i) => {
+    if (node.kind === "nat" && !caps.nat) {
+      issues.push({
+        path: `nodes[${i}].kind`,
+        message: `${node.name} is a NAT gateway, but neither nft nor iptables is installed (apt-get install nftables)`,
       });
     }
   });

@@ -6,7 +6,7 @@
 // `ovs-vsctl` transaction), and the exported script can print them one per line.
 // Leaves to others: running them (engine), deciding which to run (plan.ts).
 
-import { netnsEtcDir, type NsRef, type Resource } from "./resources";
+import { natComment, natTableName, netnsEtcDir, type NsRef, type Resource } from "./resources";
 
 /** Delete stages run first, in this order, then create/update stages. */
 export const Stage = {
@@ -28,8 +28,10 @@ export const Stage = {
   move: 13,
   /** interface settings, addresses and routes, one batch per namespace */
   configure: 14,
-  /** qdiscs, sysctls, offloads and files */
+  /** qdiscs, sysctls, offloads, files and NAT rules */
   extras: 15,
+  /** services started, once the network is there */
+  services: 16,
 } as const;
 
 interface CommandBase {
@@ -51,6 +53,12 @@ export type Command = CommandBase &
     | { tool: "remove"; path: string }
     /** stop every process inside a namespace, so that removing it frees its interfaces */
     | { tool: "killns"; ns: string }
+    /** start a service inside a node, watched by topolab (pid file, log, exit code) */
+    | { tool: "start"; ns: string; lab: string; node: string; name: string; argv: string[]; env?: Record<string, string> }
+    /** stop a service (its process group, by PID) */
+    | { tool: "stop"; lab: string; node: string; name: string }
+    /** an nftables script, given to `nft -f -` */
+    | { tool: "nft"; script: string }
   );
 
 const ip = (stage: number, ns: NsRef, ...args: string[]): Command => ({ tool: "ip", ns, args, stage });
@@ -154,7 +162,27 @@ export function createCommands(r: Resource): Command[] {
       return [tc(Stage.extras, r.ns, "qdisc", "replace", "dev", r.dev, "root", ...qdiscArgs(r))];
     case "file":
       return [{ tool: "write", path: r.path, content: r.content, stage: Stage.extras }];
+    case "proc":
+      return [
+        {
+          tool: "start",
+          ns: r.ns,
+          lab: labOfNs(r.ns),
+          node: r.node,
+          name: r.name,
+          argv: r.argv,
+          ...(r.env ? { env: r.env } : {}),
+          stage: Stage.services,
+        },
+      ];
+    case "nat":
+      return natCreate(r);
   }
+}
+
+/** The lab of a namespace tl.<lab>.<node>. */
+function labOfNs(ns: string): string {
+  return ns.slice(3, ns.indexOf(".", 3));
 }
 
 /** Commands that remove a resource; removing one that is already gone succeeds. */
@@ -192,6 +220,10 @@ export function deleteCommands(r: Resource): Command[] {
       return [gone(tc(Stage.delInside, r.ns, "qdisc", "del", "dev", r.dev, "root"))];
     case "file":
       return [{ tool: "remove", path: r.path, stage: Stage.delInside }];
+    case "proc":
+      return [{ tool: "stop", lab: labOfNs(r.ns), node: r.node, name: r.name, stage: Stage.delInside }];
+    case "nat":
+      return natDelete(r);
   }
 }
 
@@ -231,6 +263,10 @@ export function updateCommands(desired: Resource, actual: Resource): Command[] |
     case "qdisc":
     case "file":
       return createCommands(desired);
+    case "nat":
+      return [...natDelete(actual as typeof desired).map((c) => ({ ...c, stage: Stage.extras })), ...natCreate(desired)];
+    case "proc":
+      return [{ ...deleteCommands(actual)[0]!, stage: Stage.services }, ...createCommands(desired)];
     default:
       return null;
   }
@@ -242,7 +278,61 @@ export function updateCommands(desired: Resource, actual: Resource): Command[] |
  */
 export function reapplyCommands(r: Resource): Command[] {
   if (r.kind === "ovsPort") return [{ ...ovs("--if-exists", "del-port", r.bridge, r.name) }, ...createCommands(r)];
+  if (r.kind === "proc") return [{ ...deleteCommands(r)[0]!, stage: Stage.services }, ...createCommands(r)];
   return createCommands(r);
+}
+
+/** The nftables table of a NAT gateway: MASQUERADE out of the lab, and forwarding allowed. */
+export function natNftScript(r: Extract<Resource, { kind: "nat" }>): string {
+  const table = natTableName(r.lab, r.node);
+  const saddr = r.subnets.length === 1 ? r.subnets[0]! : `{ ${r.subnets.join(", ")} }`;
+  return [
+    `table ip ${table} {`,
+    `  chain postrouting {`,
+    `    type nat hook postrouting priority srcnat; policy accept;`,
+    `    ip saddr ${saddr} oifname != "${r.iface}" masquerade`,
+    `  }`,
+    `  chain forward {`,
+    `    type filter hook forward priority filter; policy accept;`,
+    `    iifname "${r.iface}" accept`,
+    `    oifname "${r.iface}" ct state established,related accept`,
+    `  }`,
+    `}`,
+    "",
+  ].join("\n");
+}
+
+/** The iptables rules of a NAT gateway, each as the arguments after -A/-D. */
+export function natIptablesRules(r: Extract<Resource, { kind: "nat" }>): { table: string; chain: string; args: string[] }[] {
+  const mark = ["-m", "comment", "--comment", natComment(r.lab, r.node)];
+  return [
+    ...r.subnets.map((s) => ({ table: "nat", chain: "POSTROUTING", args: ["-s", s, "!", "-o", r.iface, ...mark, "-j", "MASQUERADE"] })),
+    { table: "filter", chain: "FORWARD", args: ["-i", r.iface, ...mark, "-j", "ACCEPT"] },
+    { table: "filter", chain: "FORWARD", args: ["-o", r.iface, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", ...mark, "-j", "ACCEPT"] },
+  ];
+}
+
+function natCreate(r: Extract<Resource, { kind: "nat" }>): Command[] {
+  if (r.backend === "nft") return [{ tool: "nft", script: natNftScript(r), stage: Stage.extras }];
+  return natIptablesRules(r).map((rule) => ({
+    tool: "exec",
+    ns: null,
+    argv: ["iptables", "-t", rule.table, rule.chain === "POSTROUTING" ? "-A" : "-I", rule.chain, ...rule.args],
+    stage: Stage.extras,
+  }));
+}
+
+function natDelete(r: Extract<Resource, { kind: "nat" }>): Command[] {
+  if (r.backend === "nft") {
+    return [{ tool: "exec", ns: null, argv: ["nft", "delete", "table", "ip", natTableName(r.lab, r.node)], stage: Stage.delRoot, missingOk: true }];
+  }
+  return natIptablesRules(r).map((rule) => ({
+    tool: "exec",
+    ns: null,
+    argv: ["iptables", "-t", rule.table, "-D", rule.chain, ...rule.args],
+    stage: Stage.delRoot,
+    missingOk: true,
+  }));
 }
 
 function ifaceSet(r: Extract<Resource, { kind: "iface" }>): string[] {

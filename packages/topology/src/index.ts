@@ -11,6 +11,7 @@
 // script.ts    the operations as a standalone bash script
 // capabilities.ts  what a lab needs from the machine
 // jsonschema.ts    the lab file as JSON Schema, for editors
+// services.ts      tokens of service command lines, the DHCP client script
 
 export * from "./address";
 export * from "./names";
@@ -25,3 +26,4 @@ export * from "./plan";
 export * from "./script";
 export * from "./capabilities";
 export * from "./jsonschema";
+export * from "./services";

@@ -106,7 +106,7 @@ nodes:
 links:
   - endpoints: [h1, s1]
 `;
-    expect(issuesOf(text)).toEqual([{ path: "nodes[1].kind", message: "is required (one of host, router, switch)", line: 5 }]);
+    expect(issuesOf(text)).toEqual([{ path: "nodes[1].kind", message: "is required (one of host, router, switch, nat)", line: 5 }]);
     expect(issuesOf("nodes: []\n")).toEqual([{ path: "name", message: "is required (or give one with --name)", line: undefined }]);
     expect(issuesOf("[1, 2]\n")).toEqual([
       { path: "", message: "must be an object, not a list", line: undefined },

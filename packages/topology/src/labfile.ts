@@ -6,7 +6,7 @@
 
 import { LineCounter, parseDocument, stringify, isNode, type Document } from "yaml";
 import { formatIssue, validateLab, type LabIssue, type Validated } from "./validate";
-import { isHostLike, type Lab } from "./schema";
+import type { Lab } from "./schema";
 
 export interface LabFileIssue extends LabIssue {
   line?: number;
@@ -72,9 +72,12 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
   const nodes = lab.nodes.map((n) => {
     const out: Record<string, unknown> = { name: n.name, kind: n.kind };
     if (n.label !== undefined) out["label"] = n.label;
-    if (!isHostLike(n)) {
+    if (n.kind === "switch") {
       if (n.type !== "ovs") out["type"] = n.type;
       if (n.stp) out["stp"] = true;
+    } else if (n.kind === "nat") {
+      if (Object.keys(n.interfaces).length) out["interfaces"] = n.interfaces;
+      if (!n.defaultRoute) out["defaultRoute"] = false;
     } else {
       const ifs: Record<string, unknown> = {};
       for (const [name, cfg] of Object.entries(n.interfaces)) {
@@ -83,10 +86,12 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
         if (cfg.mtu !== undefined) c["mtu"] = cfg.mtu;
         if (cfg.mac !== undefined) c["mac"] = cfg.mac;
         if (!cfg.up) c["up"] = false;
+        if (cfg.dhcp) c["dhcp"] = true;
         ifs[name] = c;
       }
       if (Object.keys(ifs).length) out["interfaces"] = ifs;
       if (n.routes.length) out["routes"] = n.routes.map((r) => ({ ...r }));
+      if (n.services.length) out["services"] = n.services.map((x) => ({ ...x }));
     }
     if (n.position) out["position"] = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
     return out;

@@ -12,6 +12,8 @@ export const LAB_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 /** Interface names inside a node: what the kernel accepts and `ip`/sysctl paths do not misread. */
 export const IF_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+/** Service names end up in file names (logs, pid files). */
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 /** A lab's short tag, the prefix of its root-namespace objects. */
 export const LAB_TAG = /^[a-z0-9]{1,5}$/;
 
@@ -36,6 +38,14 @@ export function nodeNameProblem(name: unknown): string | null {
   if (name.length > 32) return `"${name}" is ${name.length} characters; a node name has at most 32`;
   if (!NODE_NAME.test(name))
     return `"${name}" may hold only letters, digits, "-" and "_", and must start with a letter or digit`;
+  return null;
+}
+
+/** Why a service name is refused, or null when it is fine. */
+export function serviceNameProblem(name: unknown): string | null {
+  if (typeof name !== "string") return "must be a text";
+  if (!SERVICE_NAME.test(name))
+    return `"${name}" may hold only lower-case letters, digits, "-" and "_" (at most 32), and must start with a letter or digit`;
   return null;
 }
 

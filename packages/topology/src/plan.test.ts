@@ -105,6 +105,12 @@ function text(c: Command): string {
       return `remove ${c.path}`;
     case "killns":
       return `killns ${c.ns}`;
+    case "start":
+      return `start ${c.node}/${c.name}: ${c.argv.join(" ")}`;
+    case "stop":
+      return `stop ${c.node}/${c.name}`;
+    case "nft":
+      return `nft ${c.script.split("\n")[0]}`;
   }
 }
 

@@ -112,6 +112,14 @@ export function sameResource(d: Resource, a: Resource): boolean {
     }
     case "file":
       return d.content === (a as typeof d).content;
+    case "proc": {
+      const x = a as typeof d;
+      return sameArray(d.argv, x.argv) && JSON.stringify(d.env ?? {}) === JSON.stringify(x.env ?? {});
+    }
+    case "nat": {
+      const x = a as typeof d;
+      return d.iface === x.iface && d.backend === x.backend && sameArray([...d.subnets].sort(), [...x.subnets].sort());
+    }
   }
 }
 
@@ -135,13 +143,17 @@ export function describe(r: Resource): string {
     case "bport":
       return `port ${r.name} of Linux bridge ${r.bridge}`;
     case "addr":
-      return `address ${r.cidr} on ${r.ns}:${r.dev}`;
+      return `address ${r.cidr} on ${r.ns ?? "root namespace"}:${r.dev}`;
     case "route":
       return `route to ${r.to} in ${r.ns}`;
     case "qdisc":
       return `traffic shaping on ${r.ns ? `${r.ns}:` : ""}${r.dev}`;
     case "file":
       return `file ${r.path}`;
+    case "proc":
+      return `service ${r.name} on ${r.node} (${r.argv[0]})`;
+    case "nat":
+      return `NAT of ${r.subnets.join(", ")} through ${r.iface} (${r.node})`;
   }
 }
 

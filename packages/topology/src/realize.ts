@@ -2,7 +2,9 @@
 //
 // Knows: how each node and link maps onto namespaces, veth pairs, OVS bridges and ports
 // (patch ports between two OVS switches, internal ports moved into hosts), Linux bridges,
-// interface settings, addresses, routes, qdiscs, forwarding sysctls and /etc/netns/<ns>/hosts.
+// interface settings, addresses, routes, qdiscs, forwarding sysctls and /etc/netns/<ns>/hosts;
+// services (dnsmasq, dhclient, any program) as processes; NAT gateways as an address in the
+// root namespace plus MASQUERADE rules, and default routes for the hosts behind them.
 // Leaves to others: what exists now (engine) and what to change (plan.ts).
 
 import { nsName, ownerAlias, rootIfName } from "./names";
@@ -14,7 +16,9 @@ import {
   type IfaceRes,
   type Resource,
 } from "./resources";
-import { isHostLike, type HostNode, type Lab, type LabNode, type Link } from "./schema";
+import { contains, formatCidr, networkOf, parseCidr, parseIp, type Cidr } from "./address";
+import { isHostLike, type DhcpServerService, type HostNode, type Lab, type LabNode, type Link, type NatNode } from "./schema";
+import { dhcpClientName } from "./validate";
 
 export interface RealizeEnv {
   /** the lab's short tag, prefix of its root-namespace names (names.ts) */
@@ -23,6 +27,8 @@ export interface RealizeEnv {
   ovsDatapath: string;
   /** turn tx checksum offload off on veths attached to OVS (userspace datapath without TSO) */
   checksumOffloadOff?: boolean;
+  /** how NAT rules are written: nftables, or iptables on machines without nft */
+  natBackend?: "nft" | "iptables";
 }
 
 export const DEFAULT_MTU = 1500;
@@ -67,6 +73,10 @@ export function hostsFileContent(lab: Lab): string {
   const linkOrder = new Map<string, number>();
   lab.links.forEach((l, i) => l.endpoints.forEach((e) => linkOrder.set(`${e.node}:${e.interface}`, i)));
   for (const node of lab.nodes) {
+    if (node.kind === "nat") {
+      for (const cfg of Object.values(node.interfaces)) for (const a of cfg.addresses) lines.push(`${a.slice(0, a.indexOf("/"))}\t${node.name}`);
+      continue;
+    }
     if (!isHostLike(node)) continue;
     const ifs = Object.keys(node.interfaces).sort(
       (a, b) => (linkOrder.get(`${node.name}:${a}`) ?? 1e9) - (linkOrder.get(`${node.name}:${b}`) ?? 1e9),
@@ -90,6 +100,11 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
   const ns = (node: string) => nsName(lab.name, node);
   const ifNames = hostIfNames(lab, env.tag);
   const hostsContent = hostsFileContent(lab);
+  const natGateways = lab.nodes.flatMap((x) =>
+    x.kind === "nat" && x.defaultRoute
+      ? Object.values(x.interfaces).flatMap((cfg) => cfg.addresses.map((a) => parseCidr(a) as Cidr))
+      : [],
+  );
 
   for (const node of lab.nodes) {
     if (isHostLike(node)) {
@@ -101,7 +116,9 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
       }
       const path = `${netnsEtcDir(n)}/hosts`;
       out.push({ kind: "file", key: keys.file(path), deps: [keys.netns(n)], ns: n, path, content: hostsContent });
-      out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map()));
+      out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map(), natGateways));
+    } else if (node.kind === "nat") {
+      out.push(natRule(lab, node, env));
     } else {
       const name = switchIfName(env.tag, node.name);
       if (node.type === "ovs") {
@@ -133,7 +150,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
   return out;
 }
 
-function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>): Resource[] {
+function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>, natGateways: Cidr[]): Resource[] {
   const out: Resource[] = [];
   const kernel = (ifname: string) => ifNames.get(ifname) ?? ifname;
   const addrKeys: string[] = [];
@@ -145,7 +162,14 @@ function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>): Re
       out.push({ kind: "addr", key, deps: [keys.iface(n, dev)], ns: n, dev, cidr });
     }
   }
-  for (const route of node.routes) {
+  const routes = [...node.routes];
+  // a NAT gateway in one of the node's subnets is its default route, unless it has one
+  if (!routes.some((r) => r.to === "0.0.0.0/0")) {
+    const mine = Object.values(node.interfaces).flatMap((cfg) => cfg.addresses.map((a) => parseCidr(a) as Cidr));
+    const gw = natGateways.find((g) => mine.some((m) => m.ip.family === 4 && contains(networkOf(m), g.ip) && m.prefix === g.prefix));
+    if (gw) routes.push({ to: "0.0.0.0/0", via: formatCidr(gw).split("/")[0]! });
+  }
+  for (const route of routes) {
     const dev = route.dev !== undefined ? kernel(route.dev) : undefined;
     out.push({
       kind: "route",
@@ -159,7 +183,85 @@ function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>): Re
       ...(route.metric !== undefined ? { metric: route.metric } : {}),
     });
   }
+  // services start once the node's interfaces and addresses are there, and again when they are re-made
+  for (const svc of node.services) {
+    const argv = svc.type === "process" ? svc.command : dnsmasqArgv(node, svc, kernel(svc.interface));
+    out.push({
+      kind: "proc",
+      key: keys.proc(n, svc.name),
+      deps: [keys.netns(n)],
+      after: svc.type === "dhcp-server" ? [keys.iface(n, kernel(svc.interface)), ...addrKeys] : [],
+      ns: n,
+      node: node.name,
+      name: svc.name,
+      argv,
+      ...(svc.type === "process" && svc.env ? { env: svc.env } : {}),
+    });
+  }
+  for (const [ifname, cfg] of Object.entries(node.interfaces)) {
+    if (!cfg.dhcp) continue;
+    const dev = kernel(ifname);
+    const name = dhcpClientName(ifname);
+    out.push({
+      kind: "proc",
+      key: keys.proc(n, name),
+      deps: [keys.netns(n)],
+      after: [keys.iface(n, dev)],
+      ns: n,
+      node: node.name,
+      name,
+      argv: ["dhclient", "-d", "-4", "-v", "-pf", `@RUN@/${name}.dhclient.pid`, "-lf", `@RUN@/${name}.leases`, "-sf", "@DHCLIENT_SCRIPT@", dev],
+    });
+  }
   return out;
+}
+
+function dottedMask(prefix: number): string {
+  const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (m >>> s) & 255).join(".");
+}
+
+/** dnsmasq as a DHCP server only (no DNS), on one interface, with nothing read from /etc. */
+export function dnsmasqArgv(node: HostNode, svc: DhcpServerService, dev: string): string[] {
+  const first = parseIp(svc.range[0])!;
+  const own = node.interfaces[svc.interface]!.addresses.map((a) => parseCidr(a) as Cidr).find((c) => c.ip.family === 4 && contains(networkOf(c), first))!;
+  const argv = [
+    "dnsmasq",
+    "--keep-in-foreground",
+    "--conf-file=/dev/null",
+    "--no-resolv",
+    "--no-hosts",
+    "--port=0",
+    "--bind-interfaces",
+    `--interface=${dev}`,
+    "--except-interface=lo",
+    "--dhcp-authoritative",
+    `--dhcp-range=${svc.range[0]},${svc.range[1]},${dottedMask(own.prefix)},${svc.lease}`,
+    `--dhcp-leasefile=@RUN@/${svc.name}.leases`,
+    "--pid-file=",
+    "--log-dhcp",
+    "--log-facility=-",
+    "--user=root",
+  ];
+  if (svc.gateway) argv.push(`--dhcp-option=option:router,${svc.gateway}`);
+  if (svc.dns?.length) argv.push(`--dhcp-option=option:dns-server,${svc.dns.join(",")}`);
+  return argv;
+}
+
+function natRule(lab: Lab, node: NatNode, env: RealizeEnv): Resource {
+  const link = lab.links.find((l) => l.endpoints.some((e) => e.node === node.name))!;
+  const end = link.endpoints.find((e) => e.node === node.name)!;
+  const subnets = [...new Set(Object.values(node.interfaces).flatMap((cfg) => cfg.addresses.map((a) => formatCidr(networkOf(parseCidr(a) as Cidr)))))];
+  return {
+    kind: "nat",
+    key: keys.nat(lab.name, node.name),
+    deps: [],
+    lab: lab.name,
+    node: node.name,
+    backend: env.natBackend ?? "nft",
+    iface: portIfName(env.tag, node.name, end.interface),
+    subnets,
+  };
 }
 
 function linkResources(
@@ -237,6 +339,13 @@ function linkResources(
     const offload = touchesOvs && env.checksumOffloadOff ? { offloadOff: true } : {};
     if (isHostLike(node)) {
       out.push(hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], { alias, ...offload }));
+    } else if (node.kind === "nat") {
+      // the gateway address lives in the root namespace, on the NAT's end of the link
+      const ifaceKey = keys.iface(null, end.name);
+      out.push({ kind: "iface", key: ifaceKey, deps: [vethKey], ns: null, name: end.name, alias, mtu: linkMtu, up: true, ...offload });
+      for (const cidr of node.interfaces[link.endpoints[i]!.interface]?.addresses ?? []) {
+        out.push({ kind: "addr", key: keys.addr(null, end.name, cidr), deps: [ifaceKey], ns: null, dev: end.name, cidr });
+      }
     } else {
       out.push({
         kind: "iface",

@@ -96,7 +96,8 @@ export interface BridgePortRes extends Base {
 
 export interface AddrRes extends Base {
   kind: "addr";
-  ns: string;
+  /** null: the root namespace (a NAT gateway's address) */
+  ns: NsRef;
   dev: string;
   /** canonical CIDR */
   cidr: string;
@@ -132,6 +133,29 @@ export interface FileRes extends Base {
   content: string;
 }
 
+/** A program running inside a node, started and watched by topolab. */
+export interface ProcRes extends Base {
+  kind: "proc";
+  ns: string;
+  node: string;
+  name: string;
+  /** argv; "@RUN@" (the node's run directory) and "@DHCLIENT_SCRIPT@" are filled in at start */
+  argv: string[];
+  env?: Record<string, string>;
+}
+
+/** A NAT gateway's MASQUERADE and forwarding rules in the root namespace. */
+export interface NatRes extends Base {
+  kind: "nat";
+  lab: string;
+  node: string;
+  backend: "nft" | "iptables";
+  /** the gateway interface (root side of its link) */
+  iface: string;
+  /** the subnets let out, canonical network prefixes */
+  subnets: string[];
+}
+
 export type Resource =
   | NetnsRes
   | SysctlRes
@@ -144,7 +168,9 @@ export type Resource =
   | AddrRes
   | RouteRes
   | QdiscRes
-  | FileRes;
+  | FileRes
+  | ProcRes
+  | NatRes;
 
 export type ResourceKind = Resource["kind"];
 
@@ -162,6 +188,8 @@ export const KIND_ORDER: ResourceKind[] = [
   "qdisc",
   "sysctl",
   "file",
+  "nat",
+  "proc",
 ];
 
 const rootOr = (ns: NsRef) => ns ?? "root";
@@ -175,11 +203,23 @@ export const keys = {
   ovsPort: (name: string) => `ovsPort:${name}`,
   iface: (ns: NsRef, name: string) => `iface:${rootOr(ns)}/${name}`,
   bport: (name: string) => `bport:${name}`,
-  addr: (ns: string, dev: string, cidr: string) => `addr:${ns}/${dev}/${cidr}`,
+  addr: (ns: NsRef, dev: string, cidr: string) => `addr:${rootOr(ns)}/${dev}/${cidr}`,
   route: (ns: string, to: string) => `route:${ns}/${to}`,
   qdisc: (ns: NsRef, dev: string) => `qdisc:${rootOr(ns)}/${dev}`,
   file: (path: string) => `file:${path}`,
+  proc: (ns: string, name: string) => `proc:${ns}/${name}`,
+  nat: (lab: string, node: string) => `nat:${lab}/${node}`,
 };
+
+/** The nftables table of a lab's NAT gateway (names with dots are fine there). */
+export function natTableName(lab: string, node: string): string {
+  return `topolab.${lab}.${node}`;
+}
+
+/** The comment that marks a lab's iptables rules, for the machines without nft. */
+export function natComment(lab: string, node: string): string {
+  return `topolab:${lab}:nat:${node}`;
+}
 
 /** The directory `ip netns exec` binds files from, e.g. /etc/netns/<ns>/hosts. */
 export function netnsEtcDir(ns: string): string {

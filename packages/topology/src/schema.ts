@@ -8,7 +8,7 @@
 // (names.ts), and anything that touches the kernel.
 
 import { z } from "zod";
-import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem } from "./names";
+import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem, SERVICE_NAME, serviceNameProblem } from "./names";
 
 const problemCheck = (problem: (v: unknown) => string | null) => (value: string, ctx: z.RefinementCtx) => {
   const reason = problem(value);
@@ -50,7 +50,35 @@ export const InterfaceSchema = z.strictObject({
   mac: z.string().optional().describe("unicast MAC address, e.g. 02:00:00:00:00:01"),
   /** administrative state; default up */
   up: z.boolean().optional().describe("administrative state (default true)"),
+  /** take an address by DHCP (a DHCP client runs inside the node) */
+  dhcp: z.boolean().optional().describe("take an IPv4 address by DHCP (dhclient runs inside the node)"),
 });
+
+export const ServiceNameSchema = z
+  .string()
+  .superRefine(problemCheck(serviceNameProblem))
+  .meta({ pattern: SERVICE_NAME.source, description: "service name: lower-case letters, digits, - and _, at most 32" });
+
+/** dnsmasq serving DHCP on one interface of the node. */
+export const DhcpServerSchema = z.strictObject({
+  type: z.literal("dhcp-server"),
+  name: ServiceNameSchema.optional(),
+  interface: z.string().describe("the interface it serves (it needs an IPv4 address there)"),
+  range: z.tuple([z.string(), z.string()]).describe("first and last address it hands out, e.g. [10.50.50.10, 10.50.50.100]"),
+  lease: z.string().optional().describe('lease time: "1h" (default), "30m", "12h", "2d", "infinite"'),
+  gateway: z.string().optional().describe("default gateway given to clients (DHCP option 3)"),
+  dns: z.array(z.string()).optional().describe("DNS servers given to clients (DHCP option 6)"),
+});
+
+/** Any program, run inside the node after its network is up. */
+export const ProcessSchema = z.strictObject({
+  type: z.literal("process"),
+  name: ServiceNameSchema,
+  command: z.array(z.string()).describe('the program and its arguments, e.g. [python3, -m, http.server, "8080"] (no shell)'),
+  env: z.record(z.string(), z.string()).optional().describe("extra environment variables"),
+});
+
+export const ServiceSchema = z.discriminatedUnion("type", [DhcpServerSchema, ProcessSchema]);
 
 export const RouteSchema = z.strictObject({
   /** "default" (IPv4 or IPv6, from `via`), "default6", or a prefix such as 10.2.0.0/16 */
@@ -70,6 +98,7 @@ const hostFields = {
   ...nodeBase,
   interfaces: z.record(z.string(), InterfaceSchema).optional(),
   routes: z.array(RouteSchema).optional(),
+  services: z.array(ServiceSchema).optional().describe("programs topolab runs and watches inside the node"),
 };
 
 export const HostNodeSchema = z.strictObject({ kind: z.literal("host"), ...hostFields });
@@ -84,7 +113,21 @@ export const SwitchNodeSchema = z.strictObject({
   stp: z.boolean().optional().describe("spanning tree, for labs with loops"),
 });
 
-export const NodeSchema = z.discriminatedUnion("kind", [HostNodeSchema, RouterNodeSchema, SwitchNodeSchema]);
+/**
+ * A NAT gateway, as Mininet's: the lab segment it is linked to reaches the machine's own
+ * network through it (an address in the root namespace, forwarding, a MASQUERADE rule).
+ */
+export const NatNodeSchema = z.strictObject({
+  kind: z.literal("nat"),
+  ...nodeBase,
+  interfaces: z
+    .record(z.string(), z.strictObject({ addresses: z.array(z.string()) }))
+    .optional()
+    .describe("the gateway address(es) on its link into the lab, e.g. {eth0: {addresses: [192.168.100.254/24]}}"),
+  defaultRoute: z.boolean().optional().describe("give hosts in its subnet that have no default route one via this gateway (default true)"),
+});
+
+export const NodeSchema = z.discriminatedUnion("kind", [HostNodeSchema, RouterNodeSchema, SwitchNodeSchema, NatNodeSchema]);
 
 export const EndpointSchema = z.union([
   z.string(),
@@ -123,6 +166,7 @@ export type HostNodeInput = z.infer<typeof HostNodeSchema>;
 export type SwitchNodeInput = z.infer<typeof SwitchNodeSchema>;
 export type NodeInput = z.infer<typeof NodeSchema>;
 export type LinkInput = z.infer<typeof LinkSchema>;
+export type ServiceInput = z.infer<typeof ServiceSchema>;
 
 // ---- canonical form (output of validateLab) ----
 
@@ -144,7 +188,29 @@ export interface Interface {
   mtu?: number;
   mac?: string;
   up: boolean;
+  dhcp?: boolean;
 }
+
+export interface DhcpServerService {
+  type: "dhcp-server";
+  name: string;
+  interface: string;
+  /** canonical addresses */
+  range: [string, string];
+  /** dnsmasq's form: "1h", "45m", "infinite" */
+  lease: string;
+  gateway?: string;
+  dns?: string[];
+}
+
+export interface ProcessService {
+  type: "process";
+  name: string;
+  command: string[];
+  env?: Record<string, string>;
+}
+
+export type Service = DhcpServerService | ProcessService;
 
 export interface HostNode {
   kind: "host" | "router";
@@ -153,6 +219,7 @@ export interface HostNode {
   position?: Position;
   interfaces: Record<string, Interface>;
   routes: Route[];
+  services: Service[];
 }
 
 export interface SwitchNode {
@@ -164,7 +231,16 @@ export interface SwitchNode {
   stp: boolean;
 }
 
-export type LabNode = HostNode | SwitchNode;
+export interface NatNode {
+  kind: "nat";
+  name: string;
+  label?: string;
+  position?: Position;
+  interfaces: Record<string, { addresses: string[] }>;
+  defaultRoute: boolean;
+}
+
+export type LabNode = HostNode | SwitchNode | NatNode;
 
 export interface Endpoint {
   node: string;

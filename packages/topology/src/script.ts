@@ -5,6 +5,7 @@
 // runs them, and how to quote every argument. Leaves to others: what to do (plan.ts).
 
 import type { Command } from "./commands";
+import { DHCLIENT_SCRIPT, DHCLIENT_SCRIPT_TOKEN, fillTokens } from "./services";
 import type { Op } from "./plan";
 
 /** Stands for the OVS datapath in realize() when exporting; the script picks it at run time. */
@@ -41,8 +42,31 @@ export function commandToShell(c: Command): string {
       return line(["rm", "-rf", "--", c.path]);
     case "killns":
       return `ip netns pids ${shellQuote(c.ns)} 2>/dev/null | xargs -r kill 2>/dev/null || true`;
+    case "start": {
+      const run = exportRunDir(c.lab, c.node);
+      const argv = fillTokens(c.argv, { run, dhclientScript: EXPORT_DHCLIENT_SCRIPT });
+      const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
+      return [
+        `mkdir -p ${shellQuote(run)}`,
+        `ip netns exec ${shellQuote(c.ns)} ${env.length ? `env ${env.join(" ")} ` : ""}${line(argv)} >${shellQuote(`${run}/${c.name}.log`)} 2>&1 &`,
+        `echo $! >${shellQuote(`${run}/${c.name}.pid`)}`,
+      ].join("\n");
+    }
+    case "stop": {
+      const pid = `${exportRunDir(c.lab, c.node)}/${c.name}.pid`;
+      return `[ -f ${shellQuote(pid)} ] && kill "$(cat ${shellQuote(pid)})" 2>/dev/null; rm -f ${shellQuote(pid)}`;
+    }
+    case "nft":
+      return `nft -f - <<'EOF'\n${c.script.replace(/\n$/, "")}\nEOF`;
   }
 }
+
+/** Where an exported script keeps a service's pid file and log. */
+export function exportRunDir(lab: string, node: string): string {
+  return `/run/topolab/${lab}/${node}`;
+}
+
+const EXPORT_DHCLIENT_SCRIPT = "/run/topolab/dhclient-script";
 
 /** The operations' commands in run order, each run of ovs-vsctl sub-commands joined into one transaction. */
 export function opsToShell(ops: Op[]): string[] {
@@ -94,5 +118,13 @@ export function renderScript(ops: Op[], options: ScriptOptions): string {
     );
   }
   const body = opsToShell(ops);
+  const needsDhclient = ops.some((o) => o.commands.some((c) => c.tool === "start" && c.argv.includes(DHCLIENT_SCRIPT_TOKEN)));
+  if (needsDhclient) {
+    head.push(
+      "# the DHCP clients' script: sets the leased address and default route, nothing else",
+      `mkdir -p /run/topolab && cat > ${EXPORT_DHCLIENT_SCRIPT} <<'EOF'\n${DHCLIENT_SCRIPT.replace(/\n$/, "")}\nEOF`,
+      `chmod +x ${EXPORT_DHCLIENT_SCRIPT}`,
+    );
+  }
   return [...head, "", ...(body.length ? body : ["# nothing to do"]), ""].join("\n");
 }

@@ -61,9 +61,10 @@ describe("a valid lab", () => {
           position: { x: 1.5, y: 2 },
           interfaces: { eth0: { addresses: ["10.0.0.1/24"], up: true } },
           routes: [],
+          services: [],
         },
         { kind: "switch", name: "ovs1", type: "ovs", stp: false },
-        { kind: "host", name: "green", interfaces: {}, routes: [] },
+        { kind: "host", name: "green", interfaces: {}, routes: [], services: [] },
       ],
       links: [
         { endpoints: [{ node: "red", interface: "eth0" }, { node: "ovs1", interface: "eth1" }] },
@@ -257,7 +258,7 @@ describe("every problem with its place", () => {
 
   it("a link to a node without a kind is not reported twice", () => {
     expect(issuesOf({ name: "d", nodes: [H("h1"), { name: "s1" }], links: [{ endpoints: ["h1", "s1"] }] })).toEqual([
-      { path: "nodes[1].kind", message: "is required (one of host, router, switch)" },
+      { path: "nodes[1].kind", message: "is required (one of host, router, switch, nat)" },
     ]);
   });
 
@@ -537,12 +538,12 @@ describe("every problem with its place", () => {
 
   it("unknown or missing kind, and nodes that are not objects", () => {
     expect(issuesOf({ name: "d", nodes: [{ name: "h1", kind: "hub" }, { name: "h2" }, "h3", null, 5, []] })).toEqual([
-      { path: "nodes[0].kind", message: 'must be one of host, router, switch, not the text "hub"' },
-      { path: "nodes[1].kind", message: "is required (one of host, router, switch)" },
+      { path: "nodes[0].kind", message: 'must be one of host, router, switch, nat, not the text "hub"' },
+      { path: "nodes[1].kind", message: "is required (one of host, router, switch, nat)" },
       { path: "nodes[2]", message: 'must be an object, not the text "h3"' },
       { path: "nodes[3]", message: "must be an object, not null" },
       { path: "nodes[4]", message: "must be an object, not number 5" },
-      { path: "nodes[5].kind", message: "is required (one of host, router, switch)" },
+      { path: "nodes[5].kind", message: "is required (one of host, router, switch, nat)" },
     ]);
   });
 

@@ -24,13 +24,16 @@ import {
   NodeSchema,
   type Endpoint,
   type HostNode,
+  isHostLike,
   type Interface,
   type Lab,
   type LabNode,
   type Link,
   type LinkInput,
   type NodeInput,
+  type NatNode,
   type Route,
+  type Service,
 } from "./schema";
 
 export type PathPart = string | number;
@@ -126,7 +129,7 @@ function article(type: string): string {
   return names[type] ?? type;
 }
 
-const KINDS = ["host", "router", "switch"];
+const KINDS = ["host", "router", "switch", "nat"];
 
 const BANDWIDTH = /^(\d+(?:\.\d+)?)\s*(bit|kbit|mbit|gbit)$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s)$/;
@@ -352,7 +355,8 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   rawNodes.forEach((_, i) => {
     const node = nodes.find((n) => nodeIndex.get(n.name) === i);
     if (!node || node.kind === "switch") return;
-    checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
+    if (node.kind === "nat") checkNat(node, ["nodes", i], used.get(node.name) ?? new Map(), c);
+    else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
   });
 
   if (c.issues.length > 0) return { ok: false, issues: c.issues };
@@ -370,6 +374,11 @@ function canonicalNode(input: NodeInput): LabNode {
   if (input.kind === "switch") {
     return { kind: "switch", ...base, type: input.type ?? "ovs", stp: input.stp ?? false };
   }
+  if (input.kind === "nat") {
+    const interfaces: Record<string, { addresses: string[] }> = {};
+    for (const [name, cfg] of Object.entries(input.interfaces ?? {})) interfaces[name] = { addresses: [...cfg.addresses] };
+    return { kind: "nat", ...base, interfaces, defaultRoute: input.defaultRoute ?? true };
+  }
   const interfaces: Record<string, Interface> = {};
   for (const [name, cfg] of Object.entries(input.interfaces ?? {})) {
     interfaces[name] = {
@@ -377,6 +386,7 @@ function canonicalNode(input: NodeInput): LabNode {
       up: cfg.up ?? true,
       ...(cfg.mtu !== undefined ? { mtu: cfg.mtu } : {}),
       ...(cfg.mac !== undefined ? { mac: cfg.mac } : {}),
+      ...(cfg.dhcp ? { dhcp: true } : {}),
     };
   }
   const routes: Route[] = (input.routes ?? []).map((r) => ({
@@ -385,7 +395,21 @@ function canonicalNode(input: NodeInput): LabNode {
     ...(r.dev !== undefined ? { dev: r.dev } : {}),
     ...(r.metric !== undefined ? { metric: r.metric } : {}),
   }));
-  return { kind: input.kind, ...base, interfaces, routes };
+  const dhcpServers = (input.services ?? []).filter((x) => x.type === "dhcp-server").length;
+  const services: Service[] = (input.services ?? []).map((x) =>
+    x.type === "process"
+      ? { type: "process", name: x.name, command: [...x.command], ...(x.env ? { env: { ...x.env } } : {}) }
+      : {
+          type: "dhcp-server",
+          name: x.name ?? (dhcpServers === 1 ? "dhcp" : `dhcp-${x.interface}`),
+          interface: x.interface,
+          range: [x.range[0], x.range[1]],
+          lease: x.lease ?? "1h",
+          ...(x.gateway !== undefined ? { gateway: x.gateway } : {}),
+          ...(x.dns !== undefined ? { dns: [...x.dns] } : {}),
+        },
+  );
+  return { kind: input.kind, ...base, interfaces, routes, services };
 }
 
 function canonicalLink(
@@ -425,8 +449,10 @@ function canonicalLink(
     if (input.trunk.length === 0) c.add([...path, "trunk"], "a trunk needs at least one VLAN");
     link.trunk = [...seen].sort((a, b) => a - b);
   }
+  const nats = nodes.filter((n) => n.kind === "nat").length;
+  if (nats === 2) c.add([...path, "endpoints"], "a link cannot join two NAT gateways");
   if (input.internal) {
-    const hostEnds = nodes.filter((n) => n.kind !== "switch").length;
+    const hostEnds = nodes.filter((n) => isHostLike(n)).length;
     if (ovsEnds !== 1 || hostEnds !== 1) {
       c.add([...path, "internal"], "an internal port joins one OVS switch to one host or router");
     } else {
@@ -539,7 +565,11 @@ function checkHost(
           (s) => s.net.ip.family === via.family && (route.dev === undefined || s.ifname === route.dev),
         );
         const isLinkLocal6 = via.family === 6 && via.value >> 118n === 0x3fan;
-        if (!isLinkLocal6 && !candidates.some((s) => contains(s.net, via))) {
+        // an interface that takes its address by DHCP may well put the gateway in its subnet
+        const byDhcp =
+          via.family === 4 &&
+          Object.entries(node.interfaces).some(([name, cfg]) => cfg.dhcp && (route.dev === undefined || route.dev === name));
+        if (!isLinkLocal6 && !byDhcp && !candidates.some((s) => contains(s.net, via))) {
           const have = candidates.map((s) => s.text);
           c.add(
             [...rpath, "via"],
@@ -555,6 +585,136 @@ function checkHost(
     seenRoutes.set(key, k);
     return out;
   });
+
+  for (const [ifname, cfg] of Object.entries(node.interfaces)) {
+    if (cfg.dhcp && ifname === "lo") c.add([...path, "interfaces", ifname, "dhcp"], "lo cannot take an address by DHCP");
+  }
+  checkServices(node, path, linked, subnets, c);
+}
+
+const LEASE = /^(infinite|\d+[mhdw]?)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkServices(
+  node: HostNode,
+  path: PathPart[],
+  linked: Map<string, number>,
+  subnets: { ifname: string; net: Cidr; text: string }[],
+  c: Collector,
+): void {
+  const names = new Map<string, number>();
+  const clientNames = Object.entries(node.interfaces)
+    .filter(([, cfg]) => cfg.dhcp)
+    .map(([ifname]) => dhcpClientName(ifname));
+  node.services.forEach((svc, k) => {
+    const spath = [...path, "services", k];
+    const earlier = names.get(svc.name);
+    if (earlier !== undefined) c.add([...spath, "name"], `"${svc.name}" is already the name of services[${earlier}]`);
+    else if (clientNames.includes(svc.name)) c.add([...spath, "name"], `"${svc.name}" is the name of the DHCP client topolab runs`);
+    names.set(svc.name, k);
+    if (svc.type === "process") {
+      if (svc.command.length === 0 || svc.command[0] === "") c.add([...spath, "command"], "needs at least the program to run");
+      svc.command.forEach((arg, a) => {
+        if (arg.includes("\u0000")) c.add([...spath, "command", a], "contains a NUL character");
+      });
+      for (const key of Object.keys(svc.env ?? {})) {
+        if (!ENV_NAME.test(key)) c.add([...spath, "env", key], `"${key}" is not an environment variable name`);
+      }
+      return;
+    }
+    // a DHCP server: its interface, subnet, range, lease and options
+    if (!linked.has(svc.interface)) {
+      c.add([...spath, "interface"], `${node.name} has no link on ${svc.interface}`);
+      return;
+    }
+    const nets = subnets.filter((x) => x.ifname === svc.interface && x.net.ip.family === 4);
+    if (nets.length === 0) {
+      c.add([...spath, "interface"], `a DHCP server needs a static IPv4 address on ${svc.interface}: it serves that subnet`);
+      return;
+    }
+    const ips = svc.range.map((text, r) => {
+      const ip = parseIp(text);
+      if (!ip || ip.family !== 4) {
+        c.add([...spath, "range", r], `"${text}" is not an IPv4 address`);
+        return null;
+      }
+      return ip;
+    });
+    const [first, last] = ips;
+    let net: Cidr | undefined;
+    if (first && last) {
+      net = nets.find((x) => contains(x.net, first))?.net;
+      if (!net) {
+        c.add([...spath, "range", 0], `${formatIp(first)} is outside ${svc.interface}'s subnet${nets.length > 1 ? "s" : ""} ${nets.map((x) => formatCidr(networkOf(x.net))).join(", ")}`);
+      } else if (!contains(net, last)) {
+        c.add([...spath, "range", 1], `${formatIp(last)} is outside ${svc.interface}'s subnet ${formatCidr(networkOf(net))}`);
+      } else if (first.value > last.value) {
+        c.add([...spath, "range"], `the range starts at ${formatIp(first)}, after its end ${formatIp(last)}`);
+      }
+      svc.range = [formatIp(first), formatIp(last)];
+    }
+    if (!LEASE.test(svc.lease)) c.add([...spath, "lease"], `"${svc.lease}" is not a lease time (write it like 1h, 30m, 2d, or infinite)`);
+    else if (/^\d+$/.test(svc.lease) && Number(svc.lease) < 120) c.add([...spath, "lease"], `${svc.lease} seconds is shorter than the shortest lease dnsmasq gives, 120`);
+    if (svc.gateway !== undefined) {
+      const gw = parseIp(svc.gateway);
+      if (!gw || gw.family !== 4) c.add([...spath, "gateway"], `"${svc.gateway}" is not an IPv4 address`);
+      else {
+        if (net && !contains(net, gw)) c.add([...spath, "gateway"], `${formatIp(gw)} is outside ${svc.interface}'s subnet ${formatCidr(networkOf(net))}`);
+        svc.gateway = formatIp(gw);
+      }
+    }
+    if (svc.dns !== undefined) {
+      svc.dns = svc.dns.map((text, d) => {
+        const ip = parseIp(text);
+        if (!ip) {
+          c.add([...spath, "dns", d], `"${text}" is not an IP address`);
+          return text;
+        }
+        return formatIp(ip);
+      });
+    }
+  });
+}
+
+/** The service name of the DHCP client topolab runs for an interface. */
+export function dhcpClientName(ifname: string): string {
+  return `dhclient-${ifname.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
+}
+
+function checkNat(node: NatNode, path: PathPart[], linked: Map<string, number>, c: Collector): void {
+  const links = [...linked.keys()];
+  if (links.length !== 1) {
+    c.add(
+      path,
+      links.length === 0
+        ? `the NAT gateway ${node.name} has no link: link it to the switch (or host) whose hosts it lets out`
+        : `the NAT gateway ${node.name} has ${links.length} links; it takes exactly one, into the segment it lets out`,
+    );
+    return;
+  }
+  const ifname = links[0]!;
+  for (const name of Object.keys(node.interfaces)) {
+    if (name !== ifname) c.add([...path, "interfaces", name], `${node.name}'s link is on ${ifname}, not ${name}`);
+  }
+  const cfg = node.interfaces[ifname];
+  const v4 = (cfg?.addresses ?? []).map((text, k) => {
+    const parsed = parseCidr(text);
+    if (typeof parsed === "string") {
+      c.add([...path, "interfaces", ifname, "addresses", k], parsed);
+      return null;
+    }
+    if (parsed.ip.family !== 4) {
+      c.add([...path, "interfaces", ifname, "addresses", k], "a NAT gateway's addresses are IPv4 (it masquerades IPv4)");
+      return null;
+    }
+    cfg!.addresses[k] = formatCidr(parsed);
+    return parsed;
+  });
+  if (!cfg || cfg.addresses.length === 0) {
+    c.add([...path, "interfaces"], `the NAT gateway ${node.name} needs an IPv4 address on ${ifname}: the gateway address of the hosts behind it, e.g. {${ifname}: {addresses: [192.168.100.254/24]}}`);
+  } else if (v4.some((x) => x && x.prefix > 30)) {
+    c.add([...path, "interfaces", ifname, "addresses"], "the gateway's subnet must hold hosts besides the gateway (a prefix of /30 or shorter)");
+  }
 }
 
 /** Throws LabValidationError unless the document is valid. */

@@ -1,0 +1,207 @@
+// Services: programs topolab runs inside nodes (dnsmasq, dhclient, any command), kept track of
+// through files in the state directory, so that they outlive the CLI and survive a crash of
+// the server: after one, they are found again by their pid files and adopted or stopped.
+//
+//   labs/<lab>/run/<node>/<name>.json   pid, start time, argv, namespace
+//   labs/<lab>/run/<node>/<name>.log    its stdout and stderr (kept to the last 1 MB on start)
+//   labs/<lab>/run/<node>/<name>.exit   its exit code, once it has ended
+//
+// Knows: how to start a program detached in its own process group inside a namespace, how to
+// tell that a PID still is that program (its start time in /proc), how to stop its group by
+// PID. Leaves to others: which services a node has (topology's realize).
+
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { DHCLIENT_SCRIPT, fillTokens } from "@topolab/topology";
+import { sleep } from "./processes";
+
+export interface ServiceRecord {
+  pid: number;
+  /** field 22 of /proc/<pid>/stat: tells a reused PID from ours */
+  startTime: string;
+  /** as realize() wrote it, before tokens were filled */
+  argv: string[];
+  env?: Record<string, string>;
+  ns: string;
+  startedAt: string;
+}
+
+export type ServiceState =
+  | { state: "running"; pid: number; since: string }
+  | { state: "exited"; code: number | null; since?: string }
+  | { state: "stopped" };
+
+export interface ServiceInfo {
+  node: string;
+  name: string;
+  argv: string[];
+  status: ServiceState;
+}
+
+const LOG_KEEP = 1024 * 1024;
+/** how long a service must stay up after start to count as started */
+const SETTLE_MS = 150;
+
+/** A shell that runs the program and writes its exit code: the script is fixed, the program is "$@". */
+const WRAPPER = 'trap "" HUP; "$@"; code=$?; echo "$code" > "$TOPOLAB_EXIT_FILE"; exit "$code"';
+
+export class ServiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
+
+/** A live process's start time (a zombie has ended: null). */
+async function procStartTime(pid: number): Promise<string | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // the command name may hold spaces and parentheses: fields count from the last ")"
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return null;
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export class Services {
+  constructor(readonly stateDir: string) {}
+
+  runDir(lab: string, node: string): string {
+    return `${this.stateDir}/labs/${lab}/run/${node}`;
+  }
+
+  dhclientScript(): string {
+    return `${this.stateDir}/dhclient-script`;
+  }
+
+  private async record(lab: string, node: string, name: string): Promise<ServiceRecord | null> {
+    try {
+      return JSON.parse(await readFile(`${this.runDir(lab, node)}/${name}.json`, "utf8")) as ServiceRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The record, when its process is still the one topolab started. */
+  async running(lab: string, node: string, name: string): Promise<ServiceRecord | null> {
+    const rec = await this.record(lab, node, name);
+    if (!rec) return null;
+    return (await procStartTime(rec.pid)) === rec.startTime ? rec : null;
+  }
+
+  async start(cmd: { lab: string; node: string; ns: string; name: string; argv: string[]; env?: Record<string, string> }): Promise<void> {
+    const dir = this.runDir(cmd.lab, cmd.node);
+    await mkdir(dir, { recursive: true });
+    if (await this.running(cmd.lab, cmd.node, cmd.name)) await this.stop(cmd.lab, cmd.node, cmd.name);
+    if (cmd.argv.some((a) => a.includes("@DHCLIENT_SCRIPT@"))) {
+      await writeFile(this.dhclientScript(), DHCLIENT_SCRIPT, { mode: 0o755 });
+    }
+    const argv = fillTokens(cmd.argv, { run: dir, dhclientScript: this.dhclientScript() });
+    const log = `${dir}/${cmd.name}.log`;
+    const exitFile = `${dir}/${cmd.name}.exit`;
+    await rm(exitFile, { force: true });
+    try {
+      if ((await stat(log)).size > LOG_KEEP) await rename(log, `${log}.1`);
+    } catch {
+      /* no log yet */
+    }
+    const fd = openSync(log, "a");
+    let child;
+    try {
+      child = spawn("ip", ["netns", "exec", cmd.ns, "sh", "-c", WRAPPER, `topolab:${cmd.name}`, ...argv], {
+        detached: true,
+        stdio: ["ignore", fd, fd],
+        cwd: dir,
+        env: { ...process.env, ...cmd.env, TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile },
+      });
+    } finally {
+      closeSync(fd);
+    }
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.unref();
+    const pid = child.pid;
+    const startTime = pid ? await procStartTime(pid) : null;
+    if (!pid || !startTime) throw new ServiceError(`${cmd.name} on ${cmd.node} could not start: ${argv[0]}`);
+    const rec: ServiceRecord = {
+      pid,
+      startTime,
+      argv: cmd.argv,
+      ...(cmd.env ? { env: cmd.env } : {}),
+      ns: cmd.ns,
+      startedAt: new Date().toISOString(),
+    };
+    await writeFile(`${dir}/${cmd.name}.json`, JSON.stringify(rec, null, 2) + "\n");
+    // a program that fails at once (a typo, a port in use) fails the operation, with its words
+    const early = await Promise.race([exited, sleep(SETTLE_MS).then(() => "running" as const)]);
+    if (early !== "running") {
+      await rm(`${dir}/${cmd.name}.json`, { force: true });
+      const tail = (await readFile(log, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" / ");
+      throw new ServiceError(`${cmd.name} on ${cmd.node} exited at once (code ${early ?? "?"}): ${tail || "no output"}`);
+    }
+  }
+
+  /** Stops a service's process group by PID: TERM, then KILL. Already stopped is fine. */
+  async stop(lab: string, node: string, name: string): Promise<void> {
+    const rec = await this.running(lab, node, name);
+    if (rec) {
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-rec.pid, sig);
+        } catch {
+          /* gone */
+        }
+      };
+      kill("SIGTERM");
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline && (await procStartTime(rec.pid)) === rec.startTime) await sleep(20);
+      if ((await procStartTime(rec.pid)) === rec.startTime) kill("SIGKILL");
+    }
+    await rm(`${this.runDir(lab, node)}/${name}.json`, { force: true });
+  }
+
+  /** Every service of a lab that topolab knows of, with its state. */
+  async list(lab: string): Promise<ServiceInfo[]> {
+    const out: ServiceInfo[] = [];
+    const base = `${this.stateDir}/labs/${lab}/run`;
+    let nodes: string[] = [];
+    try {
+      nodes = await readdir(base);
+    } catch {
+      return out;
+    }
+    for (const node of nodes.sort()) {
+      const files = await readdir(`${base}/${node}`).catch(() => [] as string[]);
+      const names = new Set(files.filter((f) => /\.(json|exit|log)$/.test(f) && !f.endsWith(".leases")).map((f) => f.replace(/\.(json|exit|log)$/, "")));
+      for (const name of [...names].sort()) {
+        const rec = await this.record(lab, node, name);
+        const live = rec && (await procStartTime(rec.pid)) === rec.startTime;
+        let status: ServiceState;
+        if (live) status = { state: "running", pid: rec.pid, since: rec.startedAt };
+        else {
+          const code = await readFile(`${base}/${node}/${name}.exit`, "utf8").then((t) => Number(t.trim()), () => null);
+          status = code === null && !rec ? { state: "stopped" } : { state: "exited", code };
+        }
+        out.push({ node, name, argv: rec?.argv ?? [], status });
+      }
+    }
+    return out;
+  }
+
+  /** The services of a lab that are running, as topolab started them. */
+  async records(lab: string): Promise<{ node: string; name: string; record: ServiceRecord }[]> {
+    const out: { node: string; name: string; record: ServiceRecord }[] = [];
+    for (const info of await this.list(lab)) {
+      if (info.status.state !== "running") continue;
+      const record = await this.running(lab, info.node, info.name);
+      if (record) out.push({ node: info.node, name: info.name, record });
+    }
+    return out;
+  }
+
+  async log(lab: string, node: string, name: string): Promise<string> {
+    return readFile(`${this.runDir(lab, node)}/${name}.log`, "utf8");
+  }
+}

@@ -1,0 +1,53 @@
+// Services inside nodes: the pieces of a service's command line that are only known where it
+// runs (its run directory, the DHCP client's script), and that script itself.
+//
+// Knows: the tokens realize() leaves in generated command lines, and the small dhclient script
+// topolab uses instead of Debian's (it sets the leased address and default route, and never
+// touches /etc/resolv.conf or the hostname: the node is a lab namespace, not the machine).
+// Leaves to others: starting and watching processes (engine/services.ts).
+
+export const RUN_TOKEN = "@RUN@";
+export const DHCLIENT_SCRIPT_TOKEN = "@DHCLIENT_SCRIPT@";
+
+/** Fills the tokens of a generated command line; a person's own command is never touched. */
+export function fillTokens(argv: string[], where: { run: string; dhclientScript: string }): string[] {
+  return argv.map((a) => a.split(RUN_TOKEN).join(where.run).split(DHCLIENT_SCRIPT_TOKEN).join(where.dhclientScript));
+}
+
+export const DHCLIENT_SCRIPT = `#!/bin/sh
+# topolab's dhclient script: puts the leased address and the default route on the interface,
+# and nothing else (no /etc/resolv.conf, no hostname): the node is a lab namespace.
+mask2len() {
+  n=0
+  for o in $(echo "$1" | tr . ' '); do
+    case $o in
+      255) n=$((n + 8)) ;; 254) n=$((n + 7)) ;; 252) n=$((n + 6)) ;; 248) n=$((n + 5)) ;;
+      240) n=$((n + 4)) ;; 224) n=$((n + 3)) ;; 192) n=$((n + 2)) ;; 128) n=$((n + 1)) ;;
+    esac
+  done
+  echo "$n"
+}
+case "$reason" in
+  PREINIT)
+    ip link set dev "$interface" up
+    ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    if [ -n "$old_ip_address" ] && [ "$old_ip_address" != "$new_ip_address" ]; then
+      ip -4 addr del "$old_ip_address/$(mask2len "$old_subnet_mask")" dev "$interface" 2>/dev/null
+    fi
+    life=\${new_dhcp_lease_time:-forever}
+    ip -4 addr replace "$new_ip_address/$(mask2len "$new_subnet_mask")" dev "$interface" valid_lft "$life" preferred_lft "$life"
+    if [ -n "$new_routers" ]; then
+      set -- $new_routers
+      ip -4 route replace default via "$1" dev "$interface" proto dhcp
+    fi
+    ;;
+  EXPIRE|FAIL|RELEASE|STOP)
+    if [ -n "$old_ip_address" ]; then
+      ip -4 addr del "$old_ip_address/$(mask2len "$old_subnet_mask")" dev "$interface" 2>/dev/null
+    fi
+    ip -4 route del default dev "$interface" proto dhcp 2>/dev/null
+    ;;
+esac
+exit 0
+`;
