@@ -69,7 +69,10 @@ export const ChangeSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("removeLink"), link: LinkRefSchema }),
   /** canvas positions only: the kernel is never touched for these */
   z.strictObject({ type: z.literal("moveNodes"), positions: z.record(NodeRefSchema, PositionSchema) }),
-  z.strictObject({ type: z.literal("updateLab"), set: z.strictObject({ description: z.string().max(4000).nullable().optional() }) }),
+  z.strictObject({
+    type: z.literal("updateLab"),
+    set: z.strictObject({ description: z.string().max(4000).nullable().optional(), addressPlan: z.string().max(64).nullable().optional() }),
+  }),
   /** the whole document (the same name, or none); the server applies only the difference */
   z.strictObject({ type: z.literal("replace"), document: z.record(z.string(), z.unknown()) }),
 ]);
@@ -266,6 +269,7 @@ export function onlyCosmetic(a: Lab, b: Lab): boolean {
     JSON.stringify({
       ...lab,
       description: undefined,
+      addressPlan: undefined,
       nodes: lab.nodes.map((n) => ({ ...n, position: undefined, label: undefined })),
     });
   return strip(a) === strip(b);

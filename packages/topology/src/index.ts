@@ -12,6 +12,7 @@
 // capabilities.ts  what a lab needs from the machine
 // jsonschema.ts    the lab file as JSON Schema, for editors
 // services.ts      tokens of service command lines, the DHCP client script
+// suggest.ts       next free interface name and address, for the canvas
 
 export * from "./address";
 export * from "./names";
@@ -27,3 +28,4 @@ export * from "./script";
 export * from "./capabilities";
 export * from "./jsonschema";
 export * from "./services";
+export * from "./suggest";

@@ -111,6 +111,7 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
     version: 1,
     name: lab.name,
     ...(lab.description !== undefined ? { description: lab.description } : {}),
+    ...(lab.addressPlan !== undefined ? { addressPlan: lab.addressPlan } : {}),
     nodes,
     links,
   };

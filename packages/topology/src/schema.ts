@@ -156,6 +156,7 @@ export const LabInputSchema = z.strictObject({
   version: z.literal(1).optional(),
   name: z.string().optional(),
   description: z.string().max(4000).optional(),
+  addressPlan: z.string().optional().describe("the lab's IPv4 address plan, e.g. 10.0.0.0/24: the canvas suggests the next free address from it"),
   nodes: z.array(z.unknown()),
   links: z.array(z.unknown()).optional(),
 });
@@ -266,6 +267,8 @@ export interface Lab {
   version: 1;
   name: string;
   description?: string;
+  /** canonical IPv4 network, e.g. 10.0.0.0/24 */
+  addressPlan?: string;
   nodes: LabNode[];
   links: Link[];
 }

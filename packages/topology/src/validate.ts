@@ -359,9 +359,18 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
     else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
   });
 
+  let plan: string | undefined;
+  if (typeof raw["addressPlan"] === "string") {
+    const parsed = parseCidr(raw["addressPlan"]);
+    if (typeof parsed === "string") c.add(["addressPlan"], parsed);
+    else if (parsed.ip.family !== 4) c.add(["addressPlan"], "the address plan is an IPv4 network, e.g. 10.0.0.0/24");
+    else if (parsed.prefix > 30) c.add(["addressPlan"], "the address plan needs room for hosts (a prefix of /30 or shorter)");
+    else plan = formatCidr(networkOf(parsed));
+  }
   if (c.issues.length > 0) return { ok: false, issues: c.issues };
   const lab: Lab = { version: 1, name: labName as string, nodes, links };
   if (typeof raw["description"] === "string") lab.description = raw["description"];
+  if (plan) lab.addressPlan = plan;
   return { ok: true, lab };
 }
 
