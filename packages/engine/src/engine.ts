@@ -21,6 +21,7 @@ import {
   renderScript,
   summarize,
   OVS_DATAPATH_VAR,
+  exportRunDir,
   OVS_LAB_KEY,
   aliasLab,
   type Capabilities,
@@ -34,7 +35,7 @@ import {
 import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActual } from "./actual";
 import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
 import { execute, OperationError, type CommandLogEntry } from "./executor";
-import { run } from "./exec";
+import { pool, run } from "./exec";
 import { killNetnsProcesses, sleep } from "./processes";
 import { StateStore, type LabMeta } from "./state";
 import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
@@ -82,6 +83,17 @@ export class NotFoundError extends Error {
     super(message);
     this.name = "NotFoundError";
   }
+}
+
+export interface PingAllResult {
+  lab: string;
+  pairs: { from: string; to: string; address: string; ok: boolean }[];
+  sent: number;
+  received: number;
+  /** percent */
+  dropped: number;
+  /** hosts without an IPv4 address to ping */
+  unaddressed: string[];
 }
 
 export interface CleanResult {
@@ -312,6 +324,38 @@ export class Engine {
     await syncHostForwarding(this.state.dir, needed);
   }
 
+  /**
+   * Mininet's pingall: every host or router pings every other one's first IPv4 address (static
+   * or leased), many pairs at once.
+   */
+  async pingAll(name: string, options: { timeoutSeconds?: number; concurrency?: number } = {}): Promise<PingAllResult> {
+    const [status] = await this.status(name);
+    const hosts = status!.nodes.filter((n) => n.namespace);
+    const targets = new Map<string, string>();
+    for (const n of hosts) {
+      const v4 = n.interfaces.flatMap((i) => i.addresses).find((a) => !a.includes(":") && !a.startsWith("127."));
+      if (v4) targets.set(n.name, v4.split("/")[0]!);
+    }
+    const pairs: { from: string; to: string; address: string }[] = [];
+    for (const a of hosts) for (const [b, address] of targets) if (a.name !== b) pairs.push({ from: a.name, to: b, address });
+    const results = await pool(
+      pairs.map((p) => async () => {
+        const r = await run(["ip", "netns", "exec", nsName(name, p.from), "ping", "-c", "1", "-W", String(options.timeoutSeconds ?? 1), "-q", p.address]);
+        return { ...p, ok: r.code === 0 };
+      }),
+      options.concurrency ?? 32,
+    );
+    const received = results.filter((r) => r.ok).length;
+    return {
+      lab: name,
+      pairs: results,
+      sent: results.length,
+      received,
+      dropped: results.length ? Math.round(((results.length - received) / results.length) * 100) : 0,
+      unaddressed: hosts.filter((n) => !targets.has(n.name)).map((n) => n.name),
+    };
+  }
+
   /** The namespace of a host or router of a running lab. */
   async nodeNamespace(labName: string, node: string): Promise<string> {
     const doc = await this.state.readLab(labName);
@@ -330,14 +374,38 @@ export class Engine {
     const meta = await this.state.readMeta(name);
     if (!doc || !meta) throw new NotFoundError(`there is no lab named ${name}`);
     const caps = await this.capabilities();
-    const resources = realize(doc, { tag: meta.tag, ovsDatapath: OVS_DATAPATH_VAR, checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso });
+    const resources = realize(doc, {
+      tag: meta.tag,
+      ovsDatapath: OVS_DATAPATH_VAR,
+      checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
+      natBackend: caps.nat ?? "nft",
+    });
     const usesOvs = resources.some((r) => r.kind === "ovsBridge");
+    const hasNat = resources.some((r) => r.kind === "nat");
+    const hasServices = resources.some((r) => r.kind === "proc");
     if (format === "sh") {
       const p = plan(resources, { resources: [] });
-      return renderScript(p.ops, { lab: name, title: `Builds lab ${name} with plain ip, tc and ovs-vsctl commands.`, usesOvs, strict: true });
+      return renderScript(p.ops, {
+        lab: name,
+        title: `Builds lab ${name} with plain ip, tc and ovs-vsctl commands.`,
+        usesOvs,
+        strict: true,
+        tail: hasNat
+          ? ["# a NAT gateway needs the machine to forward IPv4 (this changes the machine, not only the lab)", "sysctl -q -w net.ipv4.ip_forward=1"]
+          : [],
+      });
     }
     const p = plan([], { resources });
-    return renderScript(p.ops, { lab: name, title: `Removes lab ${name} (what its "sh" export built).`, usesOvs: false, strict: false });
+    return renderScript(p.ops, {
+      lab: name,
+      title: `Removes lab ${name} (what its "sh" export built).`,
+      usesOvs: false,
+      strict: false,
+      tail: [
+        ...(hasServices ? ["# the services' pid files and logs", `rm -rf -- ${exportRunDir(name, "").replace(/\/$/, "")}`] : []),
+        ...(hasNat ? ["# net.ipv4.ip_forward was turned on for the NAT gateway; set it back if the machine had it off"] : []),
+      ],
+    });
   }
 
   /** Removes every object topolab made on this machine, whatever lab it belongs to; nothing else. */

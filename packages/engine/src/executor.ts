@@ -7,7 +7,7 @@
 // Leaves to others: what to run (topology's planner) and rolling back (lab.ts).
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { commandToShell, type Command, type Op } from "@topolab/topology";
+import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
 import { firstLines, inNetns, pool, run } from "./exec";
 import { killNetnsProcesses } from "./processes";
 import type { Services } from "./services";
@@ -187,10 +187,13 @@ async function runOne(item: Item, options: ExecuteOptions): Promise<OperationErr
         }
         break;
       }
-      case "start":
+      case "start": {
         if (!options.services) return fail("internal: no service runner");
-        await options.services.start(c);
-        break;
+        const argv = await options.services.start(c);
+        // the command log shows what really runs, with the run directory filled in
+        options.log?.({ command: argv.map(shellQuote).join(" ") + " &", ok: true, op: item.op.summary });
+        return null;
+      }
       case "stop":
         if (!options.services) return fail("internal: no service runner");
         await options.services.stop(c.lab, c.node, c.name);

@@ -92,7 +92,8 @@ export class Services {
     return (await procStartTime(rec.pid)) === rec.startTime ? rec : null;
   }
 
-  async start(cmd: { lab: string; node: string; ns: string; name: string; argv: string[]; env?: Record<string, string> }): Promise<void> {
+  /** Starts a service; resolves with the command line it runs (tokens filled in). */
+  async start(cmd: { lab: string; node: string; ns: string; name: string; argv: string[]; env?: Record<string, string> }): Promise<string[]> {
     const dir = this.runDir(cmd.lab, cmd.node);
     await mkdir(dir, { recursive: true });
     if (await this.running(cmd.lab, cmd.node, cmd.name)) await this.stop(cmd.lab, cmd.node, cmd.name);
@@ -141,6 +142,7 @@ export class Services {
       const tail = (await readFile(log, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" / ");
       throw new ServiceError(`${cmd.name} on ${cmd.node} exited at once (code ${early ?? "?"}): ${tail || "no output"}`);
     }
+    return ["ip", "netns", "exec", cmd.ns, ...argv];
   }
 
   /** Stops a service's process group by PID: TERM, then KILL. Already stopped is fine. */

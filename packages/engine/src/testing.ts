@@ -4,13 +4,13 @@
 // nothing of a lab is left behind: namespaces, root-side interfaces, OVS bridges and ports,
 // /etc/netns files, processes in its namespaces.
 
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aliasLab, OVS_LAB_KEY, parseNsName } from "@topolab/topology";
+import { aliasLab, natTableName, OVS_LAB_KEY, parseNsName } from "@topolab/topology";
 import { readSnapshot } from "./actual";
 import { run } from "./exec";
-import { sleep } from "./processes";
+import { alive, sleep } from "./processes";
 
 /** A lab name no other test uses: `t<prefix><random>`, short enough for a readable tag. */
 export function uniqueLabName(prefix: string): string {
@@ -35,7 +35,25 @@ export async function leftovers(lab: string): Promise<string[]> {
   } catch {
     /* no /etc/netns */
   }
+  for (const pid of await labProcesses(lab)) left.push(`process ${pid}`);
+  const nat = await run(["nft", "list", "tables"]);
+  for (const line of nat.stdout.split("\n")) if (line.includes(`table ip ${natTableName(lab, "")}`)) left.push(line.trim());
   return left;
+}
+
+/** Processes started for a lab (services and shells carry TOPOLAB_LAB in their environment). */
+export async function labProcesses(lab: string): Promise<number[]> {
+  const wanted = `TOPOLAB_LAB=${lab}\u0000`;
+  const out: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if ((await readFile(`/proc/${entry}/environ`, "utf8")).includes(wanted) && alive(Number(entry))) out.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
 }
 
 /** Waits briefly for the kernel's background cleanup, then returns what is left. */

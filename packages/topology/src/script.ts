@@ -102,6 +102,8 @@ export interface ScriptOptions {
   usesOvs: boolean;
   /** stop at the first failing command (creation); teardown goes on */
   strict: boolean;
+  /** lines after the body (e.g. the machine-wide settings a lab needs, said plainly) */
+  tail?: string[];
 }
 
 export function renderScript(ops: Op[], options: ScriptOptions): string {
@@ -126,5 +128,5 @@ export function renderScript(ops: Op[], options: ScriptOptions): string {
       `chmod +x ${EXPORT_DHCLIENT_SCRIPT}`,
     );
   }
-  return [...head, "", ...(body.length ? body : ["# nothing to do"]), ""].join("\n");
+  return [...head, "", ...(body.length ? body : ["# nothing to do"]), ...(options.tail?.length ? ["", ...options.tail] : []), ""].join("\n");
 }

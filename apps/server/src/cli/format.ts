@@ -2,7 +2,7 @@
 //
 // Knows: column alignment and the words shown to a person. Leaves to others: the data.
 
-import type { LabStatus } from "@topolab/engine";
+import type { LabStatus, PingAllResult } from "@topolab/engine";
 import { opsToShell, type Lab, type Op, type PlanSummary } from "@topolab/topology";
 
 export function table(rows: string[][]): string {
@@ -42,10 +42,14 @@ export function nodesTable(lab: LabStatus): string {
         k === 0 ? kind : "",
         k === 0 ? n.state : "",
         `${i.name}${i.state !== "up" ? ` (${i.state})` : ""}`,
-        i.addresses.join(" "),
+        i.addresses.join(" ") + (i.lease ? ` (DHCP from ${i.lease.server ?? "?"})` : ""),
         i.peer ?? "",
       ]);
     });
+    for (const svc of n.services) {
+      const state = svc.state === "running" ? `running, pid ${svc.pid}` : svc.state === "exited" ? `exited (code ${svc.exitCode ?? "?"})` : "stopped";
+      rows.push(["", "", "", `service ${svc.name}`, state, svc.command[0] ?? ""]);
+    }
   }
   const problems = lab.nodes.flatMap((n) => n.problems.map((p) => `  ${n.name}: ${p}`));
   return [`lab ${lab.name}: ${lab.state}`, table(rows), ...(problems.length ? ["problems:", ...problems] : [])].join("\n");
@@ -63,6 +67,18 @@ export function nodeLine(lab: Lab): string {
     .filter(([, names]) => names.length)
     .map(([what, names]) => `${what} ${shorten(names)}`)
     .join("   ·   ");
+}
+
+/** Mininet's pingall output: one line per source, X for no reply, and the loss. */
+export function pingMatrix(r: PingAllResult): string {
+  const lines = ["*** Ping: testing ping reachability"];
+  const sources = [...new Set(r.pairs.map((p) => p.from))];
+  for (const src of sources) {
+    lines.push(`${src} -> ${r.pairs.filter((p) => p.from === src).map((p) => (p.ok ? p.to : "X")).join(" ")}`);
+  }
+  if (r.unaddressed.length) lines.push(`(no IPv4 address to ping: ${r.unaddressed.join(", ")})`);
+  lines.push(`*** Results: ${r.dropped}% dropped (${r.received}/${r.sent} received)`);
+  return lines.join("\n");
 }
 
 export function planListing(ops: Op[]): string {

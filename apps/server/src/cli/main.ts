@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { Command, CommanderError } from "commander";
 import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
-import { labsTable, nodeLine, nodesTable, planListing, summaryLine } from "./format";
+import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { registerServe } from "./serve";
 
@@ -114,6 +114,56 @@ export function program(): Command {
       const ns = await e.nodeNamespace(lab, node);
       const spec = await shellSpec(e.state.dir, lab, node, ns);
       process.exitCode = await attach(spec.argv, { ...process.env, ...spec.env }, spec.cwd);
+    });
+
+  p.command("pingall")
+    .description("Mininet's pingall: every host pings every other; prints the reachability matrix and the loss")
+    .argument("<lab>")
+    .option("--timeout <seconds>", "how long each ping waits", "1")
+    .option("--json", "print JSON")
+    .action(async (lab: string, o: { timeout: string; json?: boolean }) => {
+      const timeoutSeconds = Number(o.timeout);
+      if (!(timeoutSeconds > 0 && timeoutSeconds <= 10)) throw new UsageError("--timeout is a number of seconds from 1 to 10");
+      const r = await engine(false).pingAll(lab, { timeoutSeconds });
+      if (o.json) {
+        out(JSON.stringify(r, null, 2));
+      } else {
+        out(pingMatrix(r));
+      }
+      if (r.received < r.sent) process.exitCode = 1;
+    });
+
+  p.command("logs")
+    .description("print the output of a node's services (dnsmasq, dhclient, your programs)")
+    .argument("<lab>")
+    .argument("<node>")
+    .argument("[service]", "one service (default: all of the node's)")
+    .option("-n, --lines <n>", "only the last N lines of each")
+    .option("-f, --follow", "keep printing what they write")
+    .action(async (lab: string, node: string, service: string | undefined, o: { lines?: string; follow?: boolean }) => {
+      const e = engine(false);
+      if (!(await e.state.readLab(lab))) throw new NotFoundError(`there is no lab named ${lab}`);
+      const all = (await e.services.list(lab)).filter((x) => x.node === node);
+      const chosen = service ? all.filter((x) => x.name === service) : all;
+      if (chosen.length === 0) {
+        throw new NotFoundError(
+          service
+            ? `${node} has no service named ${service}${all.length ? ` (it has ${all.map((x) => x.name).join(", ")})` : ""}`
+            : `${node} has no services in lab ${lab}`,
+        );
+      }
+      const n = o.lines !== undefined ? Number(o.lines) : undefined;
+      for (const svc of chosen) {
+        const text = await e.services.log(lab, node, svc.name).catch(() => "");
+        const lines = text.split("\n");
+        if (lines.at(-1) === "") lines.pop();
+        if (chosen.length > 1) out(`==> ${node}/${svc.name} (${svc.status.state}) <==`);
+        const shown = n !== undefined ? lines.slice(-n) : lines;
+        if (shown.length) out(shown.join("\n"));
+      }
+      if (o.follow) {
+        process.exitCode = await attach(["tail", "-n", "0", "-F", ...chosen.map((x) => `${e.services.runDir(lab, node)}/${x.name}.log`)]);
+      }
     });
 
   p.command("export")
