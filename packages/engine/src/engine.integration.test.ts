@@ -9,6 +9,7 @@ import { ApplyError, Engine } from "./engine";
 import { run } from "./exec";
 import { readRootLinks } from "./actual";
 import { inNode, leftoversAfterSettling, pings, tcpTransfer, tempStateDir, uniqueLabName } from "./testing";
+import { alive } from "./processes";
 import { ensureOvsRunning } from "./ovs";
 import type { CommandLogEntry } from "./executor";
 
@@ -350,5 +351,49 @@ describe("export", () => {
       await run(["bash", `${dir.dir}/down.sh`]);
       await dir.remove();
     }
+  });
+});
+
+describe("services", () => {
+  const withService = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
+    lab({
+      name,
+      nodes: [{ name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.11.0.1/24"] } }, services: [{ type: "process", name: "sleeper", command }], ...extra }, { name: "b", kind: "host" }],
+      links: [{ endpoints: ["a", "b"] }],
+    });
+
+  it("outlive the engine that started them, are adopted by the next one, restarted when gone or changed, stopped when removed", async () => {
+    const name = uniqueLabName("sv");
+    await engine.up(withService(name, ["sleep", "300"]));
+    const first = (await engine.services.list(name)).find((s) => s.name === "sleeper")!;
+    expect(first.status.state).toBe("running");
+    const pid = (first.status as { pid: number }).pid;
+    // a new engine (a new CLI run, a restarted server) finds it and leaves it alone
+    const later = new Engine({ stateDir: state.dir });
+    expect((await later.dryRun(withService(name, ["sleep", "300"]))).ops).toEqual([]);
+    // killed behind topolab's back: up starts it again
+    process.kill(-pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 100));
+    const [st] = await later.status(name);
+    expect(st!.nodes.find((n) => n.name === "a")!.services[0]).toMatchObject({ name: "sleeper", state: "exited" });
+    const restarted = await later.up(withService(name, ["sleep", "300"]));
+    expect(restarted.ops.map((o) => `${o.action} ${o.kind}`)).toEqual(["create proc"]);
+    const second = (await later.services.list(name))[0]!.status as { state: string; pid: number };
+    expect(second.state).toBe("running");
+    expect(second.pid).not.toBe(pid);
+    // a changed command restarts it; a removed service is stopped by PID
+    const changed = await later.up(withService(name, ["sleep", "301"]));
+    expect(changed.ops.map((o) => `${o.action} ${o.kind}`)).toEqual(["update proc"]);
+    const third = (await later.services.list(name))[0]!.status as { pid: number };
+    await later.up(withService(name, ["sleep", "301"], { services: [] }));
+    expect((await later.services.list(name))[0]!.status.state).not.toBe("running");
+    expect(alive(third.pid)).toBe(false);
+  });
+
+  it("a program that fails at once fails the change, with its own words, and leaves nothing", async () => {
+    const name = uniqueLabName("sf");
+    const error = await engine.up(withService(name, ["sh", "-c", "echo no such thing >&2; exit 3"])).then(() => null, (e: unknown) => e as Error);
+    expect(error?.message).toMatch(/sleeper on a exited at once \(code 3\): no such thing/);
+    expect(await leftoversAfterSettling(name)).toEqual([]);
   });
 });
