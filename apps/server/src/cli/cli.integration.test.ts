@@ -5,32 +5,22 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "@topolab/engine";
-import { leftoversAfterSettling, tempStateDir, uniqueLabName } from "@topolab/engine/testing";
+import { leftoversAfterSettling, uniqueLabName } from "@topolab/engine/testing";
+import { cliSession, repoRoot } from "./testing";
 
-const bin = join(import.meta.dirname, "../../bin/topolab.js");
-let state: { dir: string; remove: () => Promise<void> };
-const labs: string[] = [];
+const bin = join(repoRoot, "apps/server/bin/topolab.js");
+const cli = cliSession();
+const topolab = cli.topolab;
+const labs = cli.labs;
+const state = { get dir() { return cli.stateDir(); } };
 
-function topolab(...args: string[]) {
-  return run([process.execPath, bin, ...args], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 60_000 });
-}
-
-beforeAll(async () => {
-  state = await tempStateDir();
-});
-
-afterAll(async () => {
-  for (const l of labs) {
-    await topolab("down", l);
-    expect(await leftoversAfterSettling(l)).toEqual([]);
-  }
-  await state.remove();
-});
+beforeAll(() => cli.start());
+afterAll(() => cli.stop());
 
 describe("topolab CLI", () => {
   it("brings up a Mininet topology, runs commands in nodes, reports status, exports, and takes it down", async () => {
     const name = uniqueLabName("cli");
-    labs.push(name);
+    labs.add(name);
     const up = await topolab("up", "--topo", "single,3", "--name", name);
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
@@ -64,7 +54,7 @@ describe("topolab CLI", () => {
 
     const down = await topolab("down", name);
     expect(down.code).toBe(0);
-    labs.pop();
+    labs.delete(name);
     expect(await leftoversAfterSettling(name)).toEqual([]);
     const gone = await topolab("status", name);
     expect(gone.code).toBe(1);
@@ -73,7 +63,7 @@ describe("topolab CLI", () => {
 
   it("opens a shell whose prompt and hostname name the node", async () => {
     const name = uniqueLabName("sh");
-    labs.push(name);
+    labs.add(name);
     expect((await topolab("up", "--topo", "minimal", "--name", name)).code).toBe(0);
     // `script` gives the shell a terminal, as a person's would be
     const r = await run(["script", "-qec", `${process.execPath} ${bin} shell ${name} h2`, "/dev/null"], {
@@ -89,7 +79,7 @@ describe("topolab CLI", () => {
 
   it("applies only what changed in a lab file", async () => {
     const name = uniqueLabName("fi");
-    labs.push(name);
+    labs.add(name);
     const file = join(state.dir, "lab.yaml");
     const nodes = (n: number) =>
       Array.from({ length: n }, (_, i) => `  - { name: h${i + 1}, kind: host, interfaces: { eth0: { addresses: [10.7.0.${i + 1}/24] } } }`).join("\n");

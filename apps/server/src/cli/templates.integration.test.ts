@@ -8,15 +8,12 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { run, must, sleep } from "@topolab/engine";
 import { inNode, leftoversAfterSettling, pings, tempStateDir, uniqueLabName } from "@topolab/engine/testing";
+import { cliSession, repoRoot as root } from "./testing";
 
-const root = join(import.meta.dirname, "../../../..");
-const bin = join(root, "apps/server/bin/topolab.js");
-let state: { dir: string; remove: () => Promise<void> };
-const labs = new Set<string>();
-
-function topolab(...args: string[]) {
-  return run([process.execPath, bin, ...args], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 60_000 });
-}
+const cli = cliSession();
+const topolab = cli.topolab;
+const labs = cli.labs;
+const state = { get dir() { return cli.stateDir(); } };
 
 async function up(template: string, prefix: string): Promise<string> {
   const name = uniqueLabName(prefix);
@@ -56,21 +53,9 @@ async function httpGet(name: string, node: string, url: string): Promise<string>
   return (await inNode(name, node, [process.execPath, "-e", code])).stdout.trim();
 }
 
-beforeAll(async () => {
-  state = await tempStateDir();
-});
-
-afterEach(async () => {
-  for (const name of labs) {
-    await topolab("down", name);
-    expect(await leftoversAfterSettling(name)).toEqual([]);
-  }
-  labs.clear();
-});
-
-afterAll(async () => {
-  await state.remove();
-});
+beforeAll(() => cli.start());
+afterEach(() => cli.downAll());
+afterAll(() => cli.stop());
 
 describe("templates", () => {
   it("ovs-pair: red pings green; the machine has no route to 10.0.0.0/24", async () => {
