@@ -4,7 +4,7 @@
 // are removed.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -13,6 +13,8 @@ import { alive, Engine, ensureOvsRunning } from "@topolab/engine";
 import { leftovers, leftoversAfterSettling, tempStateDir, uniqueLabName } from "@topolab/engine/testing";
 import { parseLab, parseTopoSpec, topoLab, type TopoSpec } from "@topolab/topology";
 import { repoRoot } from "./config";
+import { KeyedQueue } from "./limits";
+import { reconcile } from "./reconcile";
 import { startTestServer, TEST_PREFIX } from "../testing";
 
 const root = repoRoot();
@@ -111,6 +113,23 @@ describe("reconcile at start", () => {
     await stop(server.process, "SIGTERM");
     await engine.down(name);
     expect(await leftoversAfterSettling(name)).toEqual([]);
+  });
+
+  it("leaves alone a lab that another process is bringing up (its lock is held, it has no document yet)", async () => {
+    const t = await startTestServer({ reconcile: false });
+    const name = uniqueLabName("srv");
+    const holder = spawn("sleep", ["30"]);
+    try {
+      await t.engine.state.ensureMeta(name, new Set());
+      await writeFile(`${t.engine.state.labDir(name)}/lock`, JSON.stringify({ pid: holder.pid, what: `up ${name}`, since: new Date().toISOString() }));
+      const report = await reconcile(t.engine, new KeyedQueue(), (l) => l === name);
+      expect(report).toMatchObject({ busy: [name], removed: [] });
+      expect(await t.engine.state.readMeta(name)).not.toBeNull();
+    } finally {
+      holder.kill("SIGKILL");
+      await t.engine.state.removeLab(name);
+      await t.close();
+    }
   });
 
   it("removes the kernel objects of a lab that has no document", async () => {

@@ -6,7 +6,8 @@
 // Knows: the cases and their order. Leaves to others: all kernel work (engine), and the lab
 // queue it runs through (so no edit interleaves with it).
 
-import { NotFoundError, type Engine } from "@topolab/engine";
+import { readFile } from "node:fs/promises";
+import { alive, NotFoundError, type Engine } from "@topolab/engine";
 import type { KeyedQueue } from "./limits";
 
 export interface ReconcileReport {
@@ -17,10 +18,22 @@ export interface ReconcileReport {
   /** labs whose objects were removed: no document, or a creation that never finished */
   removed: string[];
   failed: { lab: string; message: string }[];
+  /** labs another process (the CLI) was changing: theirs to finish */
+  busy: string[];
+}
+
+/** The live process other than this one that holds the lab's lock (the engine's lock file), if any. */
+async function otherHolder(engine: Engine, lab: string): Promise<number | null> {
+  try {
+    const { pid } = JSON.parse(await readFile(`${engine.state.labDir(lab)}/lock`, "utf8")) as { pid: number };
+    return pid !== process.pid && alive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function reconcile(engine: Engine, queue: KeyedQueue, inScope: (lab: string) => boolean): Promise<ReconcileReport> {
-  const report: ReconcileReport = { adopted: [], repaired: [], removed: [], failed: [] };
+  const report: ReconcileReport = { adopted: [], repaired: [], removed: [], failed: [], busy: [] };
   const one = (name: string, work: () => Promise<void>) =>
     queue.run(name, async () => {
       try {
@@ -32,6 +45,10 @@ export async function reconcile(engine: Engine, queue: KeyedQueue, inScope: (lab
 
   for (const name of (await engine.state.labNames()).filter(inScope)) {
     await one(name, async () => {
+      if (await otherHolder(engine, name)) {
+        report.busy.push(name); // a lab the CLI is bringing up has no document yet either
+        return;
+      }
       const [meta, doc] = await Promise.all([engine.state.readMeta(name), engine.state.readLab(name)]);
       if (!doc) {
         // its first apply never finished: nothing of it is meant to exist
@@ -59,6 +76,7 @@ export async function reconcile(engine: Engine, queue: KeyedQueue, inScope: (lab
   for (const s of await engine.status()) {
     if (s.state !== "orphan" || !inScope(s.name)) continue;
     await one(s.name, async () => {
+      if ((await engine.state.readMeta(s.name)) || (await otherHolder(engine, s.name))) return; // made meanwhile
       await engine.down(s.name);
       report.removed.push(s.name);
     });
@@ -70,6 +88,7 @@ export function reportLine(r: ReconcileReport): string {
   const parts = [
     `${r.adopted.length + r.repaired.length} running ${r.adopted.length + r.repaired.length === 1 ? "lab" : "labs"} (${r.repaired.length} repaired)`,
     `${r.removed.length} removed`,
+    ...(r.busy.length ? [`${r.busy.length} left to the process changing them`] : []),
   ];
   const failed = r.failed.map((f) => `\n  lab ${f.lab} could not be brought back: ${f.message}`).join("");
   return `topolab: reconciled the kernel with the saved labs: ${parts.join(", ")}${r.failed.length ? `; ${r.failed.length} failed:${failed}` : ""}`;
