@@ -7,8 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { spawn as spawnPty, type IPty } from "node-pty";
 import { io, type Socket } from "socket.io-client";
-import { Engine } from "@topolab/engine";
+import { Engine, type ShellSpec } from "@topolab/engine";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import {
   PROTOCOL_VERSION,
@@ -21,6 +22,7 @@ import {
 } from "@topolab/protocol";
 import { startServer, type RunningServer } from "./server/app";
 import type { ServerOptions } from "./server/config";
+import { shellEnv } from "./terminals/terminal";
 
 /** Lab names of server tests start with this; the server only reconciles those. */
 export const TEST_PREFIX = "tsrv";
@@ -214,4 +216,9 @@ export function connectClient(url: string, o: ConnectOptions & { origin?: string
       reject(Object.assign(new Error(e.message), { data: e.data }));
     });
   });
+}
+
+/** The same shell as a browser terminal, on a pty in this process: no server, no socket.io. */
+export function localPty(spec: ShellSpec): IPty {
+  return spawnPty(spec.argv[0]!, spec.argv.slice(1), { name: "xterm-256color", cols: 80, rows: 24, cwd: spec.cwd, env: shellEnv(spec) });
 }

@@ -73,8 +73,10 @@ export function tokenProblem(token: string): string | null {
   return "TOPOLAB_TOKEN must be 16 to 256 characters of letters, digits, '.', '_', '~' and '-'";
 }
 
-export function resolveConfig(o: ServerOptions, env: NodeJS.ProcessEnv = process.env): Config {
+export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = process.env): Config {
   const root = repoRoot();
+  // a variable set to nothing (compose's ${TOPOLAB_TOKEN:-}) counts as not set
+  const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== "")) as NodeJS.ProcessEnv;
   const token = o.token ?? env["TOPOLAB_TOKEN"] ?? newToken();
   const problem = tokenProblem(token);
   if (problem) throw new Error(problem);

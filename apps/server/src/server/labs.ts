@@ -45,6 +45,7 @@ export interface LabsDeps {
 }
 
 const NOTHING = { create: 0, update: 0, delete: 0 };
+const STATUS_DELAY_MS = 100;
 
 /** Host-like nodes of `before` whose shells end in `after`, with the reason told to the browser. */
 function endingShells(before: Lab, after: Lab, changes: readonly Change[]): Map<string, string> {
@@ -142,7 +143,10 @@ export class Labs {
     return revision;
   }
 
-  /** Reads the kernel's view and sends it to the room; reads that pile up are merged. */
+  /**
+   * Reads the kernel's view a moment later and sends it to the room. Changes in a burst share
+   * one read, which then does not compete with the next change for the CPU.
+   */
   statusSoon(name: string): void {
     const reading = this.statusReads.get(name);
     if (reading) {
@@ -154,6 +158,7 @@ export class Labs {
     void (async () => {
       do {
         mark.again = false;
+        await new Promise((r) => setTimeout(r, STATUS_DELAY_MS));
         try {
           this.d.hub.toLab(name, "lab:status", { lab: name, status: await this.status(name) });
         } catch {

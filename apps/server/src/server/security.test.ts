@@ -27,6 +27,7 @@ describe("allow-lists", () => {
     const c = resolveConfig({}, { TOPOLAB_TOKEN: "abcdefghijklmnopq", TOPOLAB_PORT: "9000", TOPOLAB_HOST: "::1", TOPOLAB_ALLOWED_ORIGINS: "http://a.example, http://b.example:8080" });
     expect(c).toMatchObject({ token: "abcdefghijklmnopq", port: 9000, host: "::1", extraOrigins: ["http://a.example", "http://b.example:8080"] });
     expect(resolveConfig({}, {}).token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(resolveConfig({}, { TOPOLAB_TOKEN: "", TOPOLAB_PORT: "" })).toMatchObject({ port: 7380, token: expect.stringMatching(/^.{32}$/) });
     expect(tokenProblem("short")).toMatch(/16 to 256/);
     expect(tokenProblem("has spaces in it, yes")).not.toBeNull();
     expect(() => resolveConfig({}, { TOPOLAB_TOKEN: "x" })).toThrow(/TOPOLAB_TOKEN/);
