@@ -1,0 +1,307 @@
+// Benchmark (not a test): the lab server as a browser feels it. It starts `topolab serve` as a
+// child process (so its memory can be read), with its own state directory, and measures
+// through real socket.io clients:
+//   - terminal open to the first prompt byte (the shells get an empty HOME: this machine's
+//     ~/.bashrc is timed apart, on a local pty, since it is the machine's and not topolab's);
+//   - keystroke echo round trip through socket.io, beside a local pty's echo (the same shell on
+//     node-pty in this process, no server) measured in the same run;
+//   - edit to applied: add a host and its link, until the new host answers a ping, beside the
+//     same change made by the engine in this process (no server);
+//   - the server's RSS while 20 terminals print as fast as they can (`yes`) for 30 s, and the
+//     echo round trip of a 21st terminal (another browser) meanwhile.
+// Each as p50/p99 over many runs, against the targets of issue 5. Traffic: only inside the
+// benchmark's own namespaces, and loopback between this process and the server.
+//
+//   pnpm bench:server [--flood-seconds 30] [--markdown]
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { performance } from "node:perf_hooks";
+import { alive, Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topolab/engine";
+import { parseLab } from "@topolab/topology";
+import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
+import { connectClient, localPty, type Client } from "../apps/server/src/testing";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const floodSeconds = Number(opt("flood-seconds", "30"));
+const markdown = args.includes("--markdown");
+const bin = join(process.cwd(), "apps/server/bin/topolab.js");
+const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+const lab = `tsrvb${Math.random().toString(36).slice(2, 6)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+interface Row {
+  what: string;
+  samples: number[];
+  target?: { p50?: number; p99?: number };
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+async function startServer(stateDir: string, home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--state-dir", stateDir, "--templates", stateDir, "--reconcile-only", "tsrvb"], {
+    env: { ...process.env, TOPOLAB_TOKEN: token, HOME: home },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      const m = /serving on (http:\S+)/.exec(l);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
+  });
+  return { child, url };
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** Time from sending one character to seeing it echoed; the line is emptied (Ctrl-U) now and then, untimed. */
+async function echoOnce(send: (d: string) => void, output: { text: string }, i: number, what = "echo"): Promise<number> {
+  if (i % 40 === 39) {
+    send("\x15");
+    await sleep(10);
+  }
+  const from = output.text.length;
+  const t = performance.now();
+  send("x");
+  const deadline = t + 5000;
+  while (!output.text.slice(from).includes("x")) {
+    if (performance.now() > deadline) throw new Error(`${what}: no echo within 5 s (round ${i}); the terminal shows: ${JSON.stringify(output.text.slice(-300))}`);
+    await new Promise((r) => setImmediate(r));
+  }
+  return performance.now() - t;
+}
+
+function termOutput(c: Client, id: string): { text: string } {
+  return {
+    get text() {
+      return c.screens.get(id) ?? "";
+    },
+  };
+}
+
+async function openTerminal(c: Client, node: string): Promise<{ id: string; ms: number }> {
+  const t = performance.now();
+  const { id } = await c.ok("term:open", { lab, node, cols: 80, rows: 24 });
+  while (!(c.screens.get(id) ?? "").includes(`@${node}`)) {
+    if (performance.now() - t > 10_000) throw new Error(`no prompt within 10 s; the terminal shows ${JSON.stringify(c.screens.get(id) ?? "")}; connected: ${c.socket.connected}; errors: ${JSON.stringify(c.events["protocol:error"]?.slice(-3))}`);
+    await new Promise((r) => setImmediate(r));
+  }
+  return { id, ms: performance.now() - t };
+}
+
+/** A local pty with the node's shell, from spawn to its prompt. */
+async function localOpen(spec: ShellSpec): Promise<number> {
+  const t = performance.now();
+  const pty = localPty(spec);
+  let out = "";
+  pty.onData((d) => (out += d));
+  while (!out.includes("@h1")) {
+    if (performance.now() - t > 10_000) throw new Error("no local prompt within 10 s");
+    await new Promise((r) => setImmediate(r));
+  }
+  const ms = performance.now() - t;
+  pty.kill("SIGKILL");
+  return ms;
+}
+
+const hostChange = (n: number) => ({
+  node: { name: `x${n}`, kind: "host" as const, interfaces: { eth0: { addresses: [`10.77.0.${n}/24`] } } },
+  link: { endpoints: [`x${n}:eth0`, "s1"] as [string, string] },
+});
+const baseLab = (name: string) => ({
+  name,
+  nodes: [
+    { name: "s1", kind: "switch" },
+    { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.77.0.1/24"] } } },
+  ],
+  links: [{ endpoints: ["h1:eth0", "s1"] }],
+});
+
+async function pingUntil(from: string, address: string, inLab = lab): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const r = await run(["ip", "netns", "exec", `tl.${inLab}.${from}`, "ping", "-c1", "-W1", "-q", address], { timeoutMs: 5000 });
+    if (r.code === 0) return;
+    if (performance.now() > deadline) throw new Error(`${address} did not answer within 10 s`);
+  }
+}
+
+async function main(): Promise<void> {
+  await ensureOvsRunning();
+  const state = await tempStateDir();
+  const home = await tempStateDir();
+  const engine = new Engine({ stateDir: state.dir });
+  const { child, url } = await startServer(state.dir, home.dir);
+  const clients: Client[] = [];
+  const connect = async () => {
+    const c = await connectClient(url, { token, origin: url });
+    clients.push(c);
+    return c;
+  };
+  try {
+    const c = await connect();
+    await c.ok("lab:create", { name: lab, source: { type: "file", text: JSON.stringify(baseLab(lab)) } });
+
+    // 1. terminal open to first prompt byte
+    const opens: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const { id, ms } = await openTerminal(c, "h1");
+      if (i >= 10) opens.push(ms); // the first ones warm caches
+      await c.ok("term:close", { id });
+    }
+    rows.push({ what: "terminal open -> first prompt byte", samples: opens, target: { p50: 50 } });
+    const spec = await shellSpec(state.dir, lab, "h1", `tl.${lab}.h1`);
+    const emptyHome = { ...spec, cwd: home.dir };
+    const localOpens: number[] = [];
+    const machineOpens: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      localOpens.push(await localOpen(emptyHome));
+      machineOpens.push(await localOpen(spec));
+    }
+    rows.push({ what: "local pty spawn -> prompt (floor)", samples: localOpens.slice(5) });
+    rows.push({ what: `local pty spawn -> prompt, with ${spec.cwd}/.bashrc`, samples: machineOpens.slice(5) });
+
+    // 2. keystroke echo: through socket.io, and a local pty, interleaved in the same run
+    const { id } = await openTerminal(c, "h1");
+    const local = localPty(emptyHome);
+    const localOut = { text: "" };
+    local.onData((d) => (localOut.text += d));
+    while (!localOut.text.includes("@h1")) await sleep(5);
+    const viaServer: number[] = [];
+    const viaLocal: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      viaServer.push(await echoOnce((d) => c.socket.emit("term:input", { id, data: d }), termOutput(c, id), i, "socket.io"));
+      viaLocal.push(await echoOnce((d) => local.write(d), localOut, i, "local pty"));
+    }
+    local.kill("SIGKILL");
+    rows.push({ what: "keystroke echo through socket.io", samples: viaServer.slice(100), target: { p50: 5, p99: 20 } });
+    rows.push({ what: "keystroke echo, local pty (floor)", samples: viaLocal.slice(100) });
+
+    // 3. edit to applied: a host and its link, until it answers a ping
+    const applied: number[] = [];
+    const acked: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const n = 10 + i;
+      const t = performance.now();
+      const { node, link } = hostChange(n);
+      await c.ok("lab:edit", { lab, changes: [{ type: "addNode", node }, { type: "addLink", link }] });
+      acked.push(performance.now() - t);
+      await pingUntil("h1", `10.77.0.${n}`);
+      applied.push(performance.now() - t);
+      c.clear("lab:status");
+      await c.ok("lab:edit", { lab, changes: [{ type: "removeNode", name: `x${n}` }] });
+      // one edit at a time, on a quiet server: the status read after the removal is done too
+      await c.next("lab:status", (p) => p.lab === lab && !p.status.nodes.some((x) => x.name === `x${n}`));
+    }
+    rows.push({ what: "edit -> acknowledged (host + link applied)", samples: acked.slice(5) });
+    rows.push({ what: "edit -> new host answers a ping", samples: applied.slice(5), target: { p50: 50 } });
+    // the same change by the engine alone, in this process, on a lab of its own
+    const floorLab = `${lab}f`;
+    const base = parseLab(baseLab(floorLab));
+    await engine.up(base);
+    const engineUp: number[] = [];
+    const enginePing: number[] = [];
+    try {
+      for (let i = 0; i < 25; i++) {
+        const { node, link } = hostChange(10 + i);
+        const bigger = parseLab({ ...baseLab(floorLab), nodes: [...baseLab(floorLab).nodes, node], links: [...baseLab(floorLab).links, link] });
+        const t = performance.now();
+        await engine.up(bigger);
+        engineUp.push(performance.now() - t);
+        await pingUntil("h1", `10.77.0.${10 + i}`, floorLab);
+        enginePing.push(performance.now() - t);
+        await engine.up(base);
+      }
+    } finally {
+      await engine.down(floorLab);
+    }
+    rows.push({ what: "engine.up alone (floor of the above)", samples: engineUp.slice(5) });
+    rows.push({ what: "engine.up alone -> ping (floor)", samples: enginePing.slice(5) });
+
+    // 4. 20 terminals flood for floodSeconds; the server's RSS, and a 21st terminal's echo
+    const flooder = await connect();
+    const floods: string[] = [];
+    for (let i = 0; i < 20; i++) floods.push((await openTerminal(flooder, "h1")).id);
+    const quiet = await connect();
+    const q = await openTerminal(quiet, "h1");
+    const rssBefore = await rssMiB(child.pid!);
+    const keepScreensSmall = setInterval(() => flooder.screens.clear(), 200);
+    for (const f of floods) flooder.socket.emit("term:input", { id: f, data: "yes topolab-benchmark-flood-line\r" });
+    await sleep(1000);
+    const rss: number[] = [];
+    const echoes: number[] = [];
+    let received = 0;
+    flooder.socket.on("term:output", ({ data }: { data: string }) => (received += data.length));
+    const end = performance.now() + floodSeconds * 1000;
+    const sampler = setInterval(() => void rssMiB(child.pid!).then((m) => rss.push(m)), 250);
+    for (let i = 0; performance.now() < end; i++) {
+      echoes.push(await echoOnce((d) => quiet.socket.emit("term:input", { id: q.id, data: d }), termOutput(quiet, q.id), i, "21st terminal"));
+      await sleep(20);
+    }
+    clearInterval(sampler);
+    clearInterval(keepScreensSmall);
+    for (const f of floods) flooder.socket.emit("term:input", { id: f, data: "\x03" });
+    rows.push({ what: `21st terminal's echo while 20 flood (${floodSeconds} s)`, samples: echoes, target: { p99: 150 } });
+    rows.push({ what: "server RSS during the flood (MiB; p50 and max)", samples: rss });
+    notes.push(
+      `server RSS ${rssBefore.toFixed(0)} MiB before the flood, ${pct(rss, 50).toFixed(0)} MiB median and ${Math.max(...rss).toFixed(0)} MiB at most during it; ` +
+        `the flooding browser received ${(received / 1e6 / floodSeconds).toFixed(1)} M characters/s from the 20 terminals`,
+    );
+  } finally {
+    for (const c of clients) c.close();
+    if (alive(child.pid!)) {
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(child.pid!, "SIGTERM");
+      await exited;
+    }
+    await engine.down(lab).catch(() => undefined);
+    const left = [...(await leftoversAfterSettling(lab)), ...(await leftoversAfterSettling(`${lab}f`))];
+    if (left.length) notes.push(`LEFT BEHIND: ${left.join(", ")}`);
+    await state.remove();
+    await home.remove();
+  }
+  print();
+}
+
+function print(): void {
+  const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const header = `topolab server benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), Node ${process.version}`;
+  const lines = rows.map((r) => {
+    const p50 = pct(r.samples, 50);
+    const p99 = r.what.startsWith("server RSS") ? Math.max(...r.samples) : pct(r.samples, 99);
+    const goals: string[] = [];
+    let met = "";
+    if (r.target?.p50 !== undefined) goals.push(`p50 < ${r.target.p50} ms`);
+    if (r.target?.p99 !== undefined) goals.push(`p99 < ${r.target.p99} ms`);
+    if (r.target) met = (r.target.p50 === undefined || p50 < r.target.p50) && (r.target.p99 === undefined || p99 < r.target.p99) ? "yes" : "NO";
+    return [r.what, String(r.samples.length), fmt(p50), fmt(p99), goals.join(", ") || "-", met || "-"];
+  });
+  const head = ["measure", "runs", "p50 ms", "p99 ms", "target", "met"];
+  if (markdown) {
+    console.log(`${header}\n\n| ${head.join(" | ")} |\n|${head.map(() => "---").join("|")}|`);
+    for (const l of lines) console.log(`| ${l.join(" | ")} |`);
+  } else {
+    console.log(header);
+    const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+    for (const l of [head, ...lines]) console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+  }
+  for (const n of notes) console.log(`\n${n}`);
+}
+
+await main();
