@@ -121,6 +121,8 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       const ns = await d.engine.nodeNamespace(lab, node);
       if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
       const spec = await shellSpec(d.engine.state.dir, lab, node, ns);
+      // gone while this was read: a terminal attached to it would never be reaped
+      if (socket.disconnected) throw new RequestError("not_found", "the connection closed");
       return d.terminals.open(session, at, { lab, node, cols, rows, spec });
     },
     "term:list": async () => d.terminals.list(session),
