@@ -1,0 +1,243 @@
+// The canvas: the lab document drawn with @xyflow/react. Nodes and links are derived from the
+// document and the kernel's status; a node or link object is reused while what it shows is
+// unchanged, so that panning and dragging re-render only what moves. Edits go to the lab
+// store as changes: drops from the palette (addNode), links drawn handle to handle (addLink
+// with defaults), moves (debounced moveNodes).
+//
+// Knows: xyflow. Leaves to others: the document and edits (labStore), defaults (linking.ts),
+// what each shape looks like (NodeView, EdgeView).
+
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import {
+  Background,
+  BackgroundVariant,
+  ConnectionMode,
+  MiniMap,
+  ReactFlow,
+  applyEdgeChanges,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type OnSelectionChangeParams,
+} from "@xyflow/react";
+import { linkId } from "@topolab/protocol";
+import type { Lab, Link } from "@topolab/topology";
+import { useStore } from "../lib/emitter";
+import { EdgeView, type EndLabel, type LabFlowEdge } from "./EdgeView";
+import { PALETTE, freeName, hasShell, visualKind } from "./kinds";
+import type { LabState, LabStore, NodeStatus } from "./labStore";
+import { linkChanges } from "./linking";
+import { NodeView, type LabFlowNode, type LabNodeData, type NodeState } from "./NodeView";
+
+const nodeTypes = { lab: NodeView };
+const edgeTypes = { lab: EdgeView };
+export const DRAG_TYPE = "application/x-topolab-kind";
+
+function nodeState(s: LabState, name: string, status: NodeStatus | undefined): { state: NodeState; problems?: string } {
+  if (!s.running) return { state: "stopped" };
+  if (s.pending.has(name)) return { state: "creating" };
+  if (!s.statusRead) return { state: "unknown" };
+  if (!status) return { state: "creating" };
+  if (status.state === "up") return { state: "up" };
+  if (status.state === "degraded") return { state: "error", problems: status.problems.join("; ") || "degraded" };
+  return s.busy ? { state: "creating" } : { state: "error", problems: status.problems.join("; ") || "not in the kernel" };
+}
+
+/** Where nodes without a saved position go: a grid, in document order. */
+function fallbackPosition(i: number): { x: number; y: number } {
+  return { x: 80 + (i % 8) * 190, y: 80 + Math.floor(i / 8) * 130 };
+}
+
+function endLabel(lab: Lab, link: Link, side: 0 | 1): EndLabel {
+  const e = link.endpoints[side];
+  const node = lab.nodes.find((n) => n.name === e.node);
+  const out: EndLabel = { iface: e.interface };
+  if (node && node.kind !== "switch") {
+    const cfg = node.interfaces[e.interface];
+    if (cfg?.addresses.length) out.address = cfg.addresses.join(" ");
+    else if (cfg && "dhcp" in cfg && cfg.dhcp) out.address = "dhcp";
+  }
+  if (node?.kind === "switch") {
+    if (link.vlan !== undefined) out.vlan = `vlan ${link.vlan}`;
+    else if (link.trunk) out.vlan = `trunk ${link.trunk.join(",")}`;
+  }
+  return out;
+}
+
+function middleLabel(link: Link): string | undefined {
+  const parts: string[] = [];
+  if (link.bandwidth !== undefined) parts.push(`${link.bandwidth} Mbit/s`);
+  if (link.delay !== undefined) parts.push(`${link.delay} ms`);
+  if (link.loss !== undefined) parts.push(`${link.loss}% loss`);
+  if (link.internal) parts.push("internal port");
+  return parts.length ? parts.join(" · ") : undefined;
+}
+
+interface CanvasProps {
+  store: LabStore;
+  onSelection: (sel: { nodes: string[]; edges: string[] }) => void;
+  onTerminal: (node: string) => void;
+}
+
+export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
+  const s = useStore(store.state);
+  const flow = useReactFlow<LabFlowNode, LabFlowEdge>();
+  const [nodes, setNodes] = useState<LabFlowNode[]>([]);
+  const [edges, setEdges] = useState<LabFlowEdge[]>([]);
+  const sigs = useRef(new Map<string, string>());
+  const edgeSigs = useRef(new Map<string, string>());
+  const onTerminalRef = useRef(onTerminal);
+  onTerminalRef.current = onTerminal;
+  const openTerminal = useCallback((name: string) => onTerminalRef.current(name), []);
+
+  // the document and the status, as xyflow nodes; an unchanged node keeps its object
+  const { doc, status } = s;
+  useEffect(() => {
+    if (!doc) return;
+    setNodes((prev) => {
+      const byId = new Map(prev.map((n) => [n.id, n]));
+      let changed = prev.length !== doc.nodes.length;
+      const next = doc.nodes.map((n, i): LabFlowNode => {
+        const { state, problems } = nodeState(s, n.name, status.get(n.name));
+        const data: LabNodeData = {
+          name: n.name,
+          kind: visualKind(n),
+          state,
+          shell: hasShell(n),
+          onTerminal: openTerminal,
+          ...(n.label ? { label: n.label } : {}),
+          ...(problems ? { problems } : {}),
+        };
+        const sig = `${data.kind}|${state}|${problems ?? ""}|${n.label ?? ""}|${data.shell}`;
+        const position = n.position ?? fallbackPosition(i);
+        const old = byId.get(n.name);
+        if (old && sigs.current.get(n.name) === sig && (old.dragging || (old.position.x === position.x && old.position.y === position.y))) return old;
+        changed = true;
+        sigs.current.set(n.name, sig);
+        if (old) return { ...old, data, position: old.dragging ? old.position : position };
+        return { id: n.name, type: "lab", position, data };
+      });
+      if (!changed && next.every((n, i) => n === prev[i])) return prev;
+      for (const k of sigs.current.keys()) if (!doc.nodes.some((n) => n.name === k)) sigs.current.delete(k);
+      return next;
+    });
+    setEdges((prev) => {
+      const byId = new Map(prev.map((e) => [e.id, e]));
+      const next = doc.links.map((l): LabFlowEdge => {
+        const id = linkId(l);
+        const data = { a: endLabel(doc, l, 0), b: endLabel(doc, l, 1), ...(middleLabel(l) ? { middle: middleLabel(l)! } : {}) };
+        const sig = JSON.stringify(data);
+        const old = byId.get(id);
+        if (old && edgeSigs.current.get(id) === sig) return old;
+        edgeSigs.current.set(id, sig);
+        return { ...(old ?? {}), id, type: "lab", source: l.endpoints[0].node, target: l.endpoints[1].node, sourceHandle: "h", targetHandle: "h", data };
+      });
+      return next.length === prev.length && next.every((e, i) => e === prev[i]) ? prev : next;
+    });
+  }, [doc, status, s.pending, s.running, s.statusRead, s.busy, openTerminal]);
+
+  const onNodesChange = useCallback((changes: NodeChange<LabFlowNode>[]) => {
+    // removal goes through the store (one edit for the whole selection), not here
+    const kept = changes.filter((c) => c.type !== "remove");
+    if (kept.length) setNodes((ns) => applyNodeChanges(kept, ns));
+  }, []);
+  const onEdgesChange = useCallback((changes: EdgeChange<LabFlowEdge>[]) => {
+    const kept = changes.filter((c) => c.type !== "remove");
+    if (kept.length) setEdges((es) => applyEdgeChanges(kept, es));
+  }, []);
+
+  const onNodeDragStop = useCallback(
+    (_e: unknown, _node: LabFlowNode, dragged: LabFlowNode[]) => {
+      const positions = Object.fromEntries(dragged.map((n) => [n.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) }]));
+      store.move(positions);
+    },
+    [store],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const lab = store.state.get().doc;
+      if (!lab || !c.source || !c.target || c.source === c.target) return;
+      void store.edit(linkChanges(lab, c.source, c.target), { label: `Link ${c.source}–${c.target}` });
+    },
+    [store],
+  );
+
+  const isValidConnection = useCallback((c: { source: string | null; target: string | null }) => !!c.source && !!c.target && c.source !== c.target, []);
+
+  const onSelectionChange = useCallback(
+    ({ nodes: ns, edges: es }: OnSelectionChangeParams) => onSelection({ nodes: ns.map((n) => n.id), edges: es.map((e) => e.id) }),
+    [onSelection],
+  );
+
+  const onNodeDoubleClick = useCallback((_e: unknown, n: LabFlowNode) => {
+    if (n.data.shell) onTerminalRef.current(n.id);
+  }, []);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(DRAG_TYPE);
+      const item = PALETTE.find((p) => p.kind === kind);
+      if (!item) return;
+      e.preventDefault();
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      addFromPalette(store, item.kind, { x: Math.round(p.x - 70), y: Math.round(p.y - 24) });
+    },
+    [flow, store],
+  );
+
+  const minimapColor = useCallback((n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"), []);
+  const fitOptions = useMemo(() => ({ padding: 0.2, maxZoom: 1.5 }), []);
+  const ready = !!doc;
+
+  return (
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      {ready && (
+        <ReactFlow<LabFlowNode, LabFlowEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStop={onNodeDragStop}
+          onConnect={onConnect}
+          isValidConnection={isValidConnection}
+          onSelectionChange={onSelectionChange}
+          onNodeDoubleClick={onNodeDoubleClick}
+          connectionMode={ConnectionMode.Loose}
+          connectionRadius={40}
+          deleteKeyCode={null}
+          zoomOnDoubleClick={false}
+          fitView
+          fitViewOptions={fitOptions}
+          minZoom={0.1}
+          maxZoom={3}
+          multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+          proOptions={{ hideAttribution: true }}
+          onlyRenderVisibleElements
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+          <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />
+        </ReactFlow>
+      )}
+    </div>
+  );
+}
+
+/** Adds a node of a palette kind, at a place or at the canvas' centre. */
+export function addFromPalette(store: LabStore, kind: string, position: { x: number; y: number }): void {
+  const item = PALETTE.find((p) => p.kind === kind);
+  if (!item) return;
+  const name = freeName(store.state.get().doc, item.prefix);
+  void store.edit([{ type: "addNode", node: { ...item.node(name), position } }], { label: `Add ${name}` });
+}

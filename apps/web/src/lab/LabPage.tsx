@@ -1,0 +1,197 @@
+// A lab's page: toolbar, palette, canvas, inspector and the terminal dock, with the keyboard
+// shortcuts. Opens the lab's store for as long as the page is shown.
+//
+// Knows: layout, shortcuts, the toolbar's actions. Leaves to others: each part.
+
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useStore } from "../lib/emitter";
+import { labPath, navigate } from "../lib/router";
+import { reasonOf, toast } from "../lib/toasts";
+import { Dock } from "../terminals/Dock";
+import { terminals } from "../terminals/manager";
+import { Canvas } from "./Canvas";
+import { Help } from "./Help";
+import { deleteSelection, Inspector, type Selection } from "./Inspector";
+import { hasShell } from "./kinds";
+import { LabStore } from "./labStore";
+import { Palette } from "./Palette";
+
+const LABELS_KEY = "topolab-labels";
+
+export function LabPage({ name }: { name: string }) {
+  const store = useMemo(() => new LabStore(name), [name]);
+  useEffect(() => {
+    terminals.show(name);
+    return () => {
+      store.close();
+      terminals.show(null);
+    };
+  }, [store, name]);
+  return (
+    <ReactFlowProvider>
+      <LabLayout store={store} />
+    </ReactFlowProvider>
+  );
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable || !!el.closest?.(".xterm"));
+}
+
+function LabLayout({ store }: { store: LabStore }) {
+  const s = useStore(store.state);
+  const flow = useReactFlow();
+  const [selection, setSelection] = useState<Selection>({ nodes: [], edges: [] });
+  const [help, setHelp] = useState(false);
+  const [dockOpen, setDockOpen] = useState(false);
+  const [labels, setLabels] = useState(() => localStorage.getItem(LABELS_KEY) !== "off");
+  const [layingOut, setLayingOut] = useState(false);
+
+  useEffect(() => localStorage.setItem(LABELS_KEY, labels ? "on" : "off"), [labels]);
+
+  // a lab renamed elsewhere: follow it; deleted: say so
+  useEffect(() => {
+    if (!s.removed) return;
+    if (s.removed.renamedTo) {
+      toast("info", `Lab renamed to ${s.removed.renamedTo}`, s.removed.reason);
+      navigate(labPath(s.removed.renamedTo), true);
+    }
+  }, [s.removed]);
+
+  const openTerminal = useCallback((node: string) => void terminals.open(store.name, node), [store]);
+  const fit = useCallback(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.5 }), [flow]);
+  const layout = useCallback(async () => {
+    const doc = store.state.get().doc;
+    if (!doc || layingOut) return;
+    setLayingOut(true);
+    try {
+      const { autoLayout } = await import("./layout");
+      const sizes = new Map(flow.getNodes().map((n) => [n.id, { width: n.measured?.width ?? 150, height: n.measured?.height ?? 50 }]));
+      const positions = await autoLayout(doc, sizes);
+      const r = await store.edit([{ type: "moveNodes", positions }], { label: "Auto-layout" });
+      if (r.ok) setTimeout(fit, 50);
+    } catch (e) {
+      toast("error", "Auto-layout failed", reasonOf(e));
+    } finally {
+      setLayingOut(false);
+    }
+  }, [store, flow, fit, layingOut]);
+  const remove = useCallback(() => {
+    if (selection.nodes.length + selection.edges.length) void deleteSelection(store, selection);
+  }, [store, selection]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target)) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key;
+      if (mod && key.toLowerCase() === "z") {
+        e.preventDefault();
+        void (e.shiftKey ? store.redo() : store.undo());
+      } else if (mod && key.toLowerCase() === "y") {
+        e.preventDefault();
+        void store.redo();
+      } else if (mod && key.toLowerCase() === "a") {
+        e.preventDefault();
+        flow.setNodes((ns) => ns.map((n) => ({ ...n, selected: true })));
+      } else if (mod || e.altKey) return;
+      else if (key === "Delete" || key === "Backspace") {
+        e.preventDefault();
+        remove();
+      } else if (key === "?") setHelp((h) => !h);
+      else if (key === "Escape") {
+        setHelp(false);
+        flow.setNodes((ns) => ns.map((n) => (n.selected ? { ...n, selected: false } : n)));
+        flow.setEdges((es) => es.map((x) => (x.selected ? { ...x, selected: false } : x)));
+      } else if (key === "f" || key === "F") fit();
+      else if (key === "l" || key === "L") void layout();
+      else if (key === "e" || key === "E") setLabels((v) => !v);
+      else if (key === "`") setDockOpen((v) => !v);
+      else if (key === "t" || key === "T" || key === "Enter") {
+        const node = store.state.get().doc?.nodes.find((n) => n.name === selection.nodes[0]);
+        if (node && hasShell(node) && selection.nodes.length === 1) openTerminal(node.name);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [store, flow, fit, layout, remove, selection, openTerminal]);
+
+  if (s.removed && !s.removed.renamedTo) {
+    return (
+      <main className="page-message" data-testid="lab-removed">
+        <h1>This lab is gone</h1>
+        <p>{s.removed.reason}.</p>
+        <a className="button primary" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+          Back to the labs
+        </a>
+      </main>
+    );
+  }
+  if (s.openError && !s.doc) {
+    return (
+      <main className="page-message" data-testid="lab-error">
+        <h1>Cannot open lab {store.name}</h1>
+        <p>{s.openError}</p>
+        <a className="button primary" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+          Back to the labs
+        </a>
+      </main>
+    );
+  }
+
+  const selected = selection.nodes.length + selection.edges.length;
+  return (
+    <div className={`lab-page ${labels ? "" : "hide-labels"}`} data-testid="lab-page" data-lab={store.name}>
+      <header className="toolbar">
+        <a className="brand" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))} data-testid="nav-home" title="All labs">
+          topolab
+        </a>
+        <h1 className="lab-title" data-testid="lab-title">
+          {store.name}
+        </h1>
+        <span className={`pill ${s.busy ? "busy" : s.running ? "up" : "stopped"}`} data-testid="lab-state" data-state={s.busy ? "busy" : s.running ? "running" : "stopped"}>
+          {s.busy ? `${s.busy}…` : s.running ? "running" : "stopped"}
+        </span>
+        <div className="toolbar-group">
+          <button className="button" onClick={() => void store.undo()} disabled={!s.canUndo} data-testid="undo" title="Undo (Ctrl+Z)">
+            ↶ Undo
+          </button>
+          <button className="button" onClick={() => void store.redo()} disabled={!s.canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
+            ↷ Redo
+          </button>
+          <button className="button" onClick={remove} disabled={!selected} data-testid="delete-selection" title="Delete the selection (Delete)">
+            Delete
+          </button>
+        </div>
+        <div className="toolbar-group">
+          <button className="button" onClick={fit} data-testid="zoom-fit" title="Zoom to fit (F)">
+            Fit
+          </button>
+          <button className="button" onClick={() => void layout()} disabled={layingOut} data-testid="auto-layout" title="Auto-layout (L)">
+            {layingOut ? "Laying out…" : "Auto-layout"}
+          </button>
+          <label className="toggle" title="Labels on links (E)">
+            <input type="checkbox" checked={labels} onChange={(e) => setLabels(e.target.checked)} data-testid="toggle-labels" /> Labels
+          </label>
+        </div>
+        <div className="toolbar-spacer" />
+        <a className="button" href={`/api/labs/${encodeURIComponent(store.name)}/export?format=sh`} download={`${store.name}.sh`} data-testid="export-script-toolbar" title="The plain ip / ovs-vsctl commands that rebuild this lab">
+          Export as script
+        </a>
+        <button className="icon-button" onClick={() => setHelp(true)} data-testid="help-open" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+          ?
+        </button>
+      </header>
+      <div className="lab-body">
+        <Palette store={store} />
+        <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} />
+        <Inspector store={store} selection={selection} />
+      </div>
+      <Dock store={store} open={dockOpen} setOpen={setDockOpen} />
+      {help && <Help onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,270 @@
+// One open lab as the page holds it: the server's document and the kernel's status as they
+// arrive from the lab's room, the edits in flight (shown at once as a preview, their nodes
+// marked "being created"), positions moved but not yet sent (debounced), the command log, and
+// undo/redo as inverse changes.
+//
+// Knows: the order of events (lab:open joins the room, then lab:document / lab:status /
+// lab:log / lab:busy / lab:removed follow; a reconnect opens again), that edits run one after
+// another, and which edits can be undone. Leaves to others: drawing (Canvas), the changes'
+// meaning (protocol, server), terminals (terminals/).
+
+import type { Change, ErrorInfo, LabStatusView, LogEntry } from "@topolab/protocol";
+import type { Lab, Position } from "@topolab/topology";
+import { connection, RequestFailed } from "../lib/connection";
+import { Store } from "../lib/emitter";
+import { reasonOf, toast } from "../lib/toasts";
+import { diffLabs, previewChanges, touchedNodes, withPositions } from "./diff";
+
+export type NodeStatus = LabStatusView["nodes"][number];
+
+export interface LabState {
+  name: string;
+  /** null until lab:open answered */
+  doc: Lab | null;
+  /** what the server last sent (doc is this with the edits in flight on top) */
+  serverDoc: Lab | null;
+  revision: number;
+  running: boolean;
+  openError: string | null;
+  status: Map<string, NodeStatus>;
+  statusRead: boolean;
+  log: LogEntry[];
+  busy: string | null;
+  removed: { reason: string; renamedTo?: string } | null;
+  /** nodes that edits in flight create or change */
+  pending: ReadonlySet<string>;
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export type EditOutcome = { ok: true } | { ok: false; error: ErrorInfo };
+
+interface Step {
+  label: string;
+  undo: Change[];
+  redo: Change[];
+}
+
+interface InFlight {
+  changes: Change[];
+}
+
+const MOVE_DEBOUNCE_MS = 250;
+const MAX_LOG = 1000;
+const MAX_UNDO = 200;
+
+export class LabStore {
+  readonly state: Store<LabState>;
+  private inFlight: InFlight[] = [];
+  private unsentMoves: Record<string, Position> = {};
+  private moveBase: Record<string, Position> = {};
+  private moveTimer: ReturnType<typeof setTimeout> | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private undoStack: Step[] = [];
+  private redoStack: Step[] = [];
+  private offs: (() => void)[] = [];
+  private closed = false;
+
+  constructor(readonly name: string) {
+    this.state = new Store<LabState>({
+      name,
+      doc: null,
+      serverDoc: null,
+      revision: 0,
+      running: false,
+      openError: null,
+      status: new Map(),
+      statusRead: false,
+      log: [],
+      busy: null,
+      removed: null,
+      pending: new Set(),
+      canUndo: false,
+      canRedo: false,
+    });
+    const c = connection();
+    const mine = <T extends { lab: string }>(f: (p: T) => void) => (p: T) => {
+      if (p.lab === name) f(p);
+    };
+    this.offs.push(
+      c.on(
+        "lab:document",
+        mine((p) => {
+          if (p.revision < this.state.get().revision) return;
+          this.patch({ serverDoc: p.document, revision: p.revision, running: p.running });
+          this.recompute();
+        }),
+      ),
+      c.on("lab:status", mine((p) => this.setStatus(p.status))),
+      c.on("lab:log", mine((p) => this.patch({ log: [...this.state.get().log, ...p.entries].slice(-MAX_LOG) }))),
+      c.on("lab:busy", mine((p) => this.patch({ busy: p.busy ? (p.what ?? "working") : null }))),
+      c.on(
+        "lab:removed",
+        mine((p) => this.patch({ removed: { reason: p.reason, ...(p.renamedTo ? { renamedTo: p.renamedTo } : {}) } })),
+      ),
+      c.onConnect(() => void this.open()),
+    );
+  }
+
+  private patch(p: Partial<LabState>): void {
+    this.state.set({ ...this.state.get(), ...p });
+  }
+
+  private setStatus(status: LabStatusView): void {
+    this.patch({ status: new Map(status.nodes.map((n) => [n.name, n])), statusRead: true });
+  }
+
+  /** Joins the lab's room and reads it whole (again after a reconnect). */
+  async open(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const view = await connection().request("lab:open", { lab: this.name });
+      if (this.closed) return;
+      this.patch({ serverDoc: view.document, revision: view.revision, running: view.running, log: view.log, openError: null, removed: null });
+      if (view.status) this.setStatus(view.status);
+      this.recompute();
+    } catch (e) {
+      this.patch({ openError: reasonOf(e) });
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.flushMoves();
+    for (const off of this.offs) off();
+    if (connection().connected) void connection().request("lab:close", { lab: this.name }).catch(() => undefined);
+  }
+
+  /** The shown document: the server's, with the edits in flight and unsent moves on top. */
+  private recompute(): void {
+    const s = this.state.get();
+    let doc = s.serverDoc;
+    const pending = new Set<string>();
+    if (doc) {
+      for (const f of this.inFlight) {
+        doc = previewChanges(doc, f.changes) ?? doc;
+        for (const n of touchedNodes(f.changes)) pending.add(n);
+      }
+      doc = withPositions(doc, this.unsentMoves);
+    }
+    this.patch({ doc, pending, canUndo: this.undoStack.length > 0, canRedo: this.redoStack.length > 0 });
+  }
+
+  /**
+   * Sends changes; all apply or none. Edits run one after another, each shown at once as a
+   * preview. Returns the server's answer (its reason when it refused them).
+   */
+  edit(changes: Change[], o: { label: string; undoable?: boolean; quiet?: boolean } = { label: "edit" }): Promise<EditOutcome> {
+    if (!changes.length) return Promise.resolve({ ok: true });
+    if (!changes.every((c) => c.type === "moveNodes")) this.flushMoves();
+    const entry: InFlight = { changes };
+    const run = async (): Promise<EditOutcome> => {
+      const before = this.state.get().doc;
+      this.inFlight.push(entry);
+      this.recompute();
+      try {
+        await connection().request("lab:edit", { lab: this.name, changes });
+        if (o.undoable !== false && before) {
+          const after = previewChanges(before, changes);
+          if (after) this.pushStep({ label: o.label, undo: diffLabs(after, before), redo: diffLabs(before, after) });
+        }
+        return { ok: true };
+      } catch (e) {
+        const error = e instanceof RequestFailed ? e.info : { code: "internal" as const, message: (e as Error).message };
+        if (!o.quiet) toast("error", `${o.label}: refused`, reasonOf(e));
+        return { ok: false, error };
+      } finally {
+        this.inFlight = this.inFlight.filter((x) => x !== entry);
+        this.recompute();
+      }
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p;
+    return p;
+  }
+
+  private pushStep(step: Step): void {
+    if (!step.undo.length) return;
+    this.undoStack.push(step);
+    if (this.undoStack.length > MAX_UNDO) this.undoStack.shift();
+    this.redoStack = [];
+  }
+
+  async undo(): Promise<void> {
+    this.flushMoves();
+    await this.chain.catch(() => undefined);
+    const step = this.undoStack.pop();
+    if (!step) return;
+    const r = await this.edit(step.undo, { label: `Undo ${step.label}`, undoable: false });
+    if (r.ok) this.redoStack.push(step);
+    this.recompute();
+  }
+
+  async redo(): Promise<void> {
+    this.flushMoves();
+    await this.chain.catch(() => undefined);
+    const step = this.redoStack.pop();
+    if (!step) return;
+    const r = await this.edit(step.redo, { label: `Redo ${step.label}`, undoable: false });
+    if (r.ok) this.undoStack.push(step);
+    this.recompute();
+  }
+
+  /** Nodes were moved on the canvas: shown at once, sent as one moveNodes a moment later. */
+  move(positions: Record<string, Position>): void {
+    const doc = this.state.get().doc;
+    for (const [name, p] of Object.entries(positions)) {
+      if (!(name in this.moveBase)) {
+        const old = doc?.nodes.find((n) => n.name === name)?.position;
+        if (old) this.moveBase[name] = old;
+      }
+      this.unsentMoves[name] = { x: Math.round(p.x), y: Math.round(p.y) };
+    }
+    this.recompute();
+    if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.moveTimer = setTimeout(() => this.flushMoves(), MOVE_DEBOUNCE_MS);
+  }
+
+  private flushMoves(): void {
+    if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.moveTimer = null;
+    const positions = this.unsentMoves;
+    const base = this.moveBase;
+    if (!Object.keys(positions).length) return;
+    this.unsentMoves = {};
+    this.moveBase = {};
+    const changes: Change[] = [{ type: "moveNodes", positions }];
+    const entry: InFlight = { changes };
+    this.inFlight.push(entry); // keeps the nodes where they were dropped until the server answers
+    const run = async () => {
+      try {
+        await connection().request("lab:edit", { lab: this.name, changes });
+        const undo = Object.fromEntries(Object.keys(positions).filter((n) => base[n]).map((n) => [n, base[n]!]));
+        if (Object.keys(undo).length) this.pushStep({ label: "Move", undo: [{ type: "moveNodes", positions: undo }], redo: changes });
+      } catch (e) {
+        toast("error", "Move: refused", reasonOf(e));
+      } finally {
+        this.inFlight = this.inFlight.filter((x) => x !== entry);
+        this.recompute();
+      }
+    };
+    this.chain = this.chain.then(run, run);
+  }
+
+  /** Asks the server to read the kernel now; the answer also goes to the room. */
+  async refreshStatus(): Promise<void> {
+    try {
+      this.setStatus(await connection().request("lab:status", { lab: this.name }));
+    } catch (e) {
+      toast("error", "Could not read the kernel", reasonOf(e));
+    }
+  }
+
+  async start(): Promise<void> {
+    await connection().request("lab:start", { lab: this.name }).catch((e) => toast("error", "Could not start the lab", reasonOf(e)));
+  }
+
+  async stop(): Promise<void> {
+    await connection().request("lab:stop", { lab: this.name }).catch((e) => toast("error", "Could not stop the lab", reasonOf(e)));
+  }
+}

@@ -1,0 +1,29 @@
+// Client-side routing without a library: "/" is the list of labs, "/labs/NAME" a lab. The
+// server answers every page path with index.html, so a lab's address can be shared and
+// reloaded.
+
+import { Store, useStore } from "./emitter";
+
+export type Route = { page: "home" } | { page: "lab"; lab: string } | { page: "missing"; path: string };
+
+function parse(path: string): Route {
+  if (path === "/" || path === "") return { page: "home" };
+  const m = /^\/labs\/([^/]+)\/?$/.exec(path);
+  if (m) return { page: "lab", lab: decodeURIComponent(m[1]!) };
+  return { page: "missing", path };
+}
+
+const current = new Store<Route>(parse(location.pathname));
+addEventListener("popstate", () => current.set(parse(location.pathname)));
+
+export function navigate(path: string, replace = false): void {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  current.set(parse(path));
+}
+
+export const labPath = (lab: string) => `/labs/${encodeURIComponent(lab)}`;
+
+export function useRoute(): Route {
+  return useStore(current);
+}

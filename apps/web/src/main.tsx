@@ -1,0 +1,40 @@
+// The web app's entry: the page for the current address (the list of labs, or a lab), with the
+// connection banner and toasts on every page. The lab page is its own chunk.
+
+import { lazy, Suspense } from "react";
+import { createRoot } from "react-dom/client";
+import { Home } from "./home/Home";
+import { navigate, useRoute } from "./lib/router";
+import { ConnectionBanner, Toasts } from "./ui/Chrome";
+import "./styles.css";
+
+const LabPage = lazy(() => import("./lab/LabPage").then((m) => ({ default: m.LabPage })));
+
+function App() {
+  const route = useRoute();
+  return (
+    <>
+      <ConnectionBanner />
+      {route.page === "home" && <Home />}
+      {route.page === "lab" && (
+        <Suspense fallback={<div className="page-message">loading…</div>}>
+          <LabPage key={route.lab} name={route.lab} />
+        </Suspense>
+      )}
+      {route.page === "missing" && (
+        <main className="page-message">
+          <h1>No such page</h1>
+          <p>
+            <code>{route.path}</code> is not a page of topolab.
+          </p>
+          <a className="button primary" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+            The labs
+          </a>
+        </main>
+      )}
+      <Toasts />
+    </>
+  );
+}
+
+createRoot(document.getElementById("root")!).render(<App />);
