@@ -51,7 +51,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 
 async function startServer(stateDir: string, home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--state-dir", stateDir, "--templates", stateDir, "--reconcile-only", "tsrvb"], {
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--state-dir", stateDir, "--templates", stateDir, "--reconcile-only", lab], {
     env: { ...process.env, TOPOLAB_TOKEN: token, HOME: home },
     stdio: ["ignore", "pipe", "inherit"],
   });

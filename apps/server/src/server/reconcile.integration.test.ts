@@ -15,7 +15,7 @@ import { parseLab, parseTopoSpec, topoLab, type TopoSpec } from "@topolab/topolo
 import { repoRoot } from "./config";
 import { KeyedQueue } from "./limits";
 import { reconcile } from "./reconcile";
-import { startTestServer, TEST_PREFIX } from "../testing";
+import { startTestServer } from "../testing";
 
 const root = repoRoot();
 const children: ChildProcess[] = [];
@@ -42,11 +42,11 @@ interface Child {
   reconciled: Promise<string>;
 }
 
-/** `topolab serve` as a person starts it, on a free port, reconciling only this suite's labs. */
-async function serve(): Promise<Child> {
+/** `topolab serve` as a person starts it, on a free port, reconciling only the lab `only`. */
+async function serve(only: string): Promise<Child> {
   const child = spawn(
     process.execPath,
-    [join(root, "apps/server/bin/topolab.js"), "serve", "--port", "0", "--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", TEST_PREFIX],
+    [join(root, "apps/server/bin/topolab.js"), "serve", "--port", "0", "--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", only],
     { env: { ...process.env, TOPOLAB_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
   children.push(child);
@@ -84,7 +84,7 @@ describe("reconcile at start", () => {
   it("after kill -9 in the middle of a large edit, a restarted server brings the lab back to its document, leaking nothing", async () => {
     const name = uniqueLabName("srv");
     const engine = new Engine({ stateDir: state.dir });
-    let server = await serve();
+    let server = await serve(name);
     await server.reconciled;
     const put = (body: unknown) =>
       fetch(`${server.url}/api/labs/${name}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -102,7 +102,7 @@ describe("reconcile at start", () => {
     const midway = await engine.dryRun(small);
     expect(midway.ops.length).toBeGreaterThan(0); // it was killed mid-way: the kernel holds more than the document
 
-    server = await serve();
+    server = await serve(name);
     expect(await server.reconciled).toMatch(/1 running lab \(1 repaired\)/);
     expect((await engine.dryRun(parseLab(small))).ops).toEqual([]);
     expect((await namespaces(name)).sort()).toEqual(["h1", "h2", "h3"].map((h) => `tl.${name}.${h}`));
@@ -138,9 +138,9 @@ describe("reconcile at start", () => {
     await new Engine({ stateDir: elsewhere.dir }).up(parseLab(topo("single,2", name)));
     await rm(elsewhere.dir, { recursive: true, force: true }); // its document is gone
     expect((await leftovers(name)).length).toBeGreaterThan(0);
-    const t = await startTestServer();
+    const t = await startTestServer({ reconcile: true, reconcileScope: (l) => l === name });
     try {
-      expect((await t.server.reconciled)!.removed).toContain(name);
+      expect((await t.server.reconciled)!.removed).toEqual([name]);
       expect(await leftoversAfterSettling(name)).toEqual([]);
     } finally {
       await t.close();
