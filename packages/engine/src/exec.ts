@@ -9,6 +9,8 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** killed because it ran longer than timeoutMs */
+  timedOut?: boolean;
 }
 
 export interface RunOptions {
@@ -54,8 +56,12 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
       errLen += b.length;
     });
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     if (options.timeoutMs) {
-      timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGKILL");
+      }, options.timeoutMs);
     }
     let spawnError: Error | null = null;
     child.on("error", (e) => {
@@ -71,7 +77,8 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
       resolve({
         code: code ?? (signal ? 128 + 9 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: signal && options.timeoutMs ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : stderr,
+        stderr: timedOut ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : stderr,
+        ...(timedOut ? { timedOut } : {}),
       });
     });
     child.stdin.on("error", () => {

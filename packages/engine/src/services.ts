@@ -46,6 +46,18 @@ const SETTLE_MS = 150;
 /** A shell that runs the program and writes its exit code: the script is fixed, the program is "$@". */
 const WRAPPER = 'trap "" HUP; "$@"; code=$?; echo "$code" > "$TOPOLAB_EXIT_FILE"; exit "$code"';
 
+/**
+ * The environment a service starts with: the basics a program expects, not topolab's own
+ * (which may hold the server's access token).
+ */
+export function serviceEnv(): NodeJS.ProcessEnv {
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SHELL"];
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
+  env["PATH"] ??= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  return env;
+}
+
 export class ServiceError extends Error {
   constructor(message: string) {
     super(message);
@@ -116,7 +128,7 @@ export class Services {
         detached: true,
         stdio: ["ignore", fd, fd],
         cwd: dir,
-        env: { ...process.env, ...cmd.env, TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile },
+        env: { ...serviceEnv(), ...cmd.env, TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile },
       });
     } finally {
       closeSync(fd);

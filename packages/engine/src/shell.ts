@@ -5,7 +5,7 @@
 // private UTS namespace so `hostname` says the node's name, and a bash rc file that gives the
 // prompt `root@<node>:~#`. Leaves to others: spawning (node-pty in the server, stdio in the CLI).
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 
 export const BASHRC = `# topolab: the shell of a lab node (written by topolab; edits are overwritten)
 [ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
@@ -24,10 +24,22 @@ export interface ShellSpec {
 }
 
 /** Writes the rc file (once per process) and returns how to start a node's shell. */
-export async function shellSpec(stateDir: string, lab: string, node: string, ns: string): Promise<ShellSpec> {
+const written = new Set<string>();
+
+/** Writes the rc file once per process, atomically: a shell starting meanwhile never reads half of it. */
+async function ensureRcFile(stateDir: string): Promise<string> {
   const rc = `${stateDir}/bashrc`;
+  if (written.has(rc)) return rc;
   await mkdir(stateDir, { recursive: true });
-  await writeFile(rc, BASHRC);
+  const tmp = `${rc}.${process.pid}.tmp`;
+  await writeFile(tmp, BASHRC);
+  await rename(tmp, rc);
+  written.add(rc);
+  return rc;
+}
+
+export async function shellSpec(stateDir: string, lab: string, node: string, ns: string): Promise<ShellSpec> {
+  const rc = await ensureRcFile(stateDir);
   return {
     argv: ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "bash", "--rcfile", rc, "-i"],
     env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node, TERM: process.env["TERM"] || "xterm-256color" },

@@ -20,8 +20,8 @@ export const Stage = {
   delNetns: 3,
   /** namespaces created */
   netns: 10,
-  /** veth pairs and Linux bridges created (root batch) */
-  rootLinks: 11,
+  /** veth pairs and Linux bridges created: the same root batch as the namespaces, after them */
+  rootLinks: 10,
   /** OVS bridges and ports created or changed (one transaction) */
   ovs: 12,
   /** OVS internal ports moved into their namespaces */

@@ -108,7 +108,7 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
       ...(body.input !== undefined ? { input: body.input } : {}),
       env: shellEnv({ argv: [], cwd: "/root", env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node } }),
     });
-    const timedOut = result.stderr.endsWith(`timed out after ${timeoutMs} ms`);
+    const timedOut = result.timedOut === true;
     res.json({ code: result.code, stdout: result.stdout, stderr: result.stderr, timedOut, ms: Math.round(performance.now() - started) });
   });
 
