@@ -17,6 +17,7 @@ import {
   applyEdgeChanges,
   applyNodeChanges,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -34,6 +35,7 @@ import { NodeView, type LabFlowNode, type LabNodeData, type NodeState } from "./
 const nodeTypes = { lab: NodeView };
 const edgeTypes = { lab: EdgeView };
 export const DRAG_TYPE = "application/x-topolab-kind";
+const FAR_ZOOM = 0.5;
 
 function nodeState(s: LabState, name: string, status: NodeStatus | undefined): { state: NodeState; problems?: string } {
   if (!s.running) return { state: "stopped" };
@@ -167,8 +169,17 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
 
   const isValidConnection = useCallback((c: { source: string | null; target: string | null }) => !!c.source && !!c.target && c.source !== c.target, []);
 
+  // xyflow reports the selection again whenever a selected node changes (every frame of a
+  // drag): only a different set of ids is passed on, or the whole page would re-render
+  const lastSelection = useRef("");
   const onSelectionChange = useCallback(
-    ({ nodes: ns, edges: es }: OnSelectionChangeParams) => onSelection({ nodes: ns.map((n) => n.id), edges: es.map((e) => e.id) }),
+    ({ nodes: ns, edges: es }: OnSelectionChangeParams) => {
+      const sel = { nodes: ns.map((n) => n.id), edges: es.map((e) => e.id) };
+      const key = JSON.stringify(sel);
+      if (key === lastSelection.current) return;
+      lastSelection.current = key;
+      onSelection(sel);
+    },
     [onSelection],
   );
 
@@ -195,12 +206,38 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
     [flow, store],
   );
 
+  // until the person pans or zooms, the view keeps the whole lab in sight (when the dock
+  // opens, when the window changes size)
+  const userMoved = useRef(false);
+  const box = useRef<HTMLDivElement>(null);
+  const onMoveStart = useCallback((e: unknown) => {
+    if (e) userMoved.current = true;
+  }, []);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const observer = new ResizeObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!userMoved.current) void flow.fitView({ padding: 0.2, maxZoom: 1.5, duration: 200 });
+      }, 100);
+    });
+    observer.observe(el);
+    return () => {
+      clearTimeout(timer);
+      observer.disconnect();
+    };
+  }, [flow]);
+
   const minimapColor = useCallback((n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"), []);
   const fitOptions = useMemo(() => ({ padding: 0.2, maxZoom: 1.5 }), []);
   const ready = !!doc;
+  // labels are unreadable when zoomed far out, and costly to paint with hundreds of links
+  const far = useFlowStore((f) => f.transform[2] < FAR_ZOOM);
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className={`canvas ${far ? "zoomed-out" : ""}`} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" ref={box}>
       {ready && (
         <ReactFlow<LabFlowNode, LabFlowEdge>
           nodes={nodes}
@@ -213,6 +250,7 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
           onConnect={onConnect}
           isValidConnection={isValidConnection}
           onSelectionChange={onSelectionChange}
+          onMoveStart={onMoveStart}
           onNodeDoubleClick={onNodeDoubleClick}
           connectionMode={ConnectionMode.Loose}
           connectionRadius={40}

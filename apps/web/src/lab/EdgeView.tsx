@@ -74,11 +74,14 @@ function EdgeViewImpl({ id, source, target, data, selected }: EdgeProps<LabFlowE
   const ux = (p2.x - p1.x) / len;
   const uy = (p2.y - p1.y) / len;
   const along = Math.min(34, len / 3);
-  // labels sit beside the line, on its left, a little way from each end
+  // labels sit beside the line a little way from each end, the two ends on opposite sides
+  // (short links would have them meet); a label above the line grows upwards
   const nx = -uy * 12;
   const ny = ux * 12;
-  const la = { x: p1.x + ux * along + nx, y: p1.y + uy * along + ny };
-  const lb = { x: p2.x - ux * along + nx, y: p2.y - uy * along + ny };
+  const lines = (l: EndLabel) => 1 + (l.address ? 1 : 0) + (l.vlan ? 1 : 0);
+  const place = (x: number, y: number, sx: number, sy: number, l: EndLabel) => ({ x: x + sx, y: y + sy + (sy < 0 ? -(lines(l) - 1) * 13 : 8) });
+  const la = place(p1.x + ux * along, p1.y + uy * along, nx, ny, data.a);
+  const lb = place(p2.x - ux * along, p2.y - uy * along, -nx, -ny, data.b);
   return (
     <>
       <BaseEdge id={id} path={path} className={`lab-edge ${selected ? "selected" : ""} ${data.error ? "error" : ""}`} interactionWidth={14} />

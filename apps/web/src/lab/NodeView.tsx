@@ -7,6 +7,7 @@
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { KindIcon, type PaletteKind } from "./kinds";
+import { DHCP_LABEL } from "./linking";
 
 export type NodeState = "creating" | "up" | "error" | "stopped" | "unknown";
 
@@ -47,7 +48,7 @@ function NodeViewImpl({ data, selected }: NodeProps<LabFlowNode>) {
         <div className="lab-node-name">{name}</div>
         <div className="lab-node-state">
           <span className={`dot ${state}`} />
-          {data.label && data.label !== "DHCP server" ? data.label : STATE_TEXT[state]}
+          {data.label && data.label !== DHCP_LABEL ? data.label : STATE_TEXT[state]}
         </div>
       </div>
       {data.shell && (

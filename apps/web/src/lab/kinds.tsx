@@ -5,10 +5,9 @@
 // dnsmasq). Leaves to others: what a kind is in the kernel (topology, engine).
 
 import type { Lab, LabNode, NodeInput } from "@topolab/topology";
+import { DHCP_LABEL } from "./linking";
 
 export type PaletteKind = "host" | "router" | "ovs" | "bridge" | "nat" | "dhcp";
-
-export const DHCP_LABEL = "DHCP server";
 
 export interface PaletteItem {
   kind: PaletteKind;

@@ -20,7 +20,9 @@ import {
   type Lab,
   type LabNode,
 } from "@topolab/topology";
-import { DHCP_LABEL } from "./kinds";
+
+/** The label of the palette's "DHCP server" preset: a host that gets a dnsmasq on its first link. */
+export const DHCP_LABEL = "DHCP server";
 
 type Cfg = { addresses?: string[]; dhcp?: boolean };
 
@@ -61,7 +63,7 @@ export function dhcpRange(cidr: string): [string, string] | null {
   const net = networkOf(c);
   const size = hostCount(net);
   if (size < 8n) return null;
-  const first = size > 256n ? 100n : size / 4n;
+  const first = size >= 256n ? 100n : size / 4n;
   const last = first + (size - 2n - first < 100n ? size - 2n - first : 99n);
   return [formatIp(nthAddress(net, first)), formatIp(nthAddress(net, last))];
 }

@@ -1,0 +1,210 @@
+/// <reference lib="dom" />
+// The canvas with a large lab (a benchmark, not a test): the real server, Debian's Chromium
+// driven by Playwright, a generated 500-node lab (50 OVS switches in a chain, 9 hosts on each).
+// Reports the time until all 500 nodes are drawn, the frame time (p50/p95, from
+// requestAnimationFrame) while panning the view and while dragging a node, and the gzip size
+// of the JavaScript the lab page loads first. Targets: p95 < 20 ms; first-load JS < 300 KB.
+//
+// The lab is stopped (its document only): what is measured is the browser, not the kernel.
+//
+//   pnpm bench:web [--nodes 500] [--runs 3]
+//   BENCH_PROFILE=1 pnpm bench:web --runs 1    also: where the renderer spent the drag (a trace)
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+// scripts/run-ts.mjs runs a bundle from a temporary directory, with argv[1] set to this file
+const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
+// Playwright is loaded from the e2e package at run time (it cannot be bundled)
+const { chromium } = createRequire(join(root, "e2e/package.json"))("@playwright/test") as typeof import("@playwright/test");
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const NODES = arg("nodes", 500);
+const RUNS = arg("runs", 3);
+const LAB = "benchweb";
+const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+function generate(nodes: number) {
+  const perSwitch = 9;
+  const switches = Math.max(1, Math.round(nodes / (perSwitch + 1)));
+  const out: { nodes: Record<string, unknown>[]; links: Record<string, unknown>[] } = { nodes: [], links: [] };
+  for (let s = 0; s < switches; s++) {
+    const sx = (s % 10) * 1100;
+    const sy = Math.floor(s / 10) * 420;
+    out.nodes.push({ name: `s${s + 1}`, kind: "switch", position: { x: sx + 400, y: sy } });
+    if (s > 0) out.links.push({ endpoints: [`s${s}`, `s${s + 1}`] });
+    for (let h = 0; h < perSwitch && out.nodes.length < nodes; h++) {
+      const name = `h${s * perSwitch + h + 1}`;
+      out.nodes.push({ name, kind: "host", position: { x: sx + h * 115, y: sy + 200 }, interfaces: { eth0: { addresses: [`10.${s}.0.${h + 1}/24`] } } });
+      out.links.push({ endpoints: [`${name}:eth0`, `s${s + 1}`] });
+    }
+  }
+  return out;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+async function startServer(stateDir: string, token: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(root, "apps/server/bin/topolab.js"), "serve", "--port", "0", "--reconcile-only", LAB], {
+    cwd: root,
+    env: { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /serving on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchweb-"));
+  const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const server = await startServer(stateDir, token);
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${server.url}/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  };
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS, headless: true });
+  try {
+    // a stopped lab: its document only, the kernel is not involved
+    await api("POST", "/labs", { name: LAB, source: { type: "blank" } });
+    await api("POST", `/labs/${LAB}/stop`);
+    await api("POST", `/labs/${LAB}/edit`, { changes: [{ type: "replace", document: generate(NODES) }] });
+
+    const port = new URL(server.url).port;
+    const results: { load: number; pan: number[]; drag: number[]; js: number; jsFiles: number }[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+      await context.addCookies([{ name: `topolab-${port}`, value: token, domain: new URL(server.url).hostname, path: "/", httpOnly: true, sameSite: "Strict" }]);
+      const page = await context.newPage();
+      const scripts: string[] = [];
+      page.on("response", (r) => {
+        if (r.request().resourceType() === "script") scripts.push(r.url());
+      });
+      const started = Date.now();
+      await page.goto(`${server.url}/labs/${LAB}`);
+      await page.waitForFunction((n) => document.querySelectorAll(".react-flow__node").length >= n, NODES, { timeout: 60_000 });
+      const load = Date.now() - started;
+      let js = 0;
+      for (const url of new Set(scripts)) {
+        const body = await (await fetch(url, { headers: { cookie: `topolab-${port}=${token}` } })).arrayBuffer();
+        js += gzipSync(Buffer.from(body)).length;
+      }
+      await page.waitForTimeout(500);
+
+      const record = () =>
+        page.evaluate(() => {
+          const w = window as unknown as { __frames: number[]; __on: boolean };
+          w.__frames = [];
+          w.__on = true;
+          let last = performance.now();
+          const tick = (t: number) => {
+            w.__frames.push(t - last);
+            last = t;
+            if (w.__on) requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        });
+      const collect = () =>
+        page.evaluate(() => {
+          const w = window as unknown as { __frames: number[]; __on: boolean };
+          w.__on = false;
+          return w.__frames.slice(1);
+        });
+      const gesture = async (from: { x: number; y: number }, dx: number, dy: number, steps: number) => {
+        await page.mouse.move(from.x, from.y);
+        await page.mouse.down();
+        for (let i = 1; i <= steps; i++) {
+          await page.mouse.move(from.x + (dx * i) / steps, from.y + (dy * i) / steps);
+          await page.waitForTimeout(8);
+        }
+        await page.mouse.up();
+      };
+
+      // panning: drag the empty pane back and forth
+      const pane = (await page.locator(".react-flow__pane").boundingBox())!;
+      await record();
+      for (let i = 0; i < 3; i++) {
+        await gesture({ x: pane.x + 40, y: pane.y + pane.height - 40 }, 300, -150, 60);
+        await gesture({ x: pane.x + 340, y: pane.y + pane.height - 190 }, -300, 150, 60);
+      }
+      const pan = await collect();
+
+      // dragging one node around
+      await page.locator('[data-testid="zoom-fit"]').click();
+      await page.waitForTimeout(400);
+      const node = (await page.locator('[data-testid="node-h1"]').boundingBox())!;
+      const cdp = process.env["BENCH_PROFILE"] ? await page.context().newCDPSession(page) : null;
+      const events: { name: string; dur?: number; ph: string }[] = [];
+      if (cdp) {
+        cdp.on("Tracing.dataCollected", (d: { value: { name: string; dur?: number; ph: string }[] }) => events.push(...d.value));
+        await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
+      }
+      await record();
+      for (let i = 0; i < 3; i++) {
+        await gesture({ x: node.x + node.width / 2, y: node.y + node.height / 2 }, 200, 120, 60);
+        await gesture({ x: node.x + node.width / 2 + 200, y: node.y + node.height / 2 + 120 }, -200, -120, 60);
+      }
+      const drag = await collect();
+      if (cdp) {
+        const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+        await cdp.send("Tracing.end");
+        await done;
+        const by = new Map<string, number>();
+        for (const e of events) if (e.ph === "X" && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur);
+        console.log([...by].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `${(v / 1000).toFixed(0)} ms ${k}`).join("\n"));
+      }
+      results.push({ load, pan, drag, js, jsFiles: new Set(scripts).size });
+      await context.close();
+    }
+
+    const best = (f: (r: (typeof results)[number]) => number) => Math.min(...results.map(f));
+    const pans = results.flatMap((r) => r.pan);
+    const drags = results.flatMap((r) => r.drag);
+    const chromeVersion = browser.version();
+    const lines = [
+      `web canvas, ${NODES} nodes / ${generate(NODES).links.length} links (lab stopped), Chromium ${chromeVersion} headless, software rendering, ${RUNS} runs`,
+      `  load until every node is drawn: best ${best((r) => r.load)} ms, median ${pct(results.map((r) => r.load), 50)} ms`,
+      `  frame time panning:  p50 ${ms(pct(pans, 50))}, p95 ${ms(pct(pans, 95))} (${pans.length} frames)   target p95 < 20 ms: ${pct(pans, 95) < 20 ? "met" : "NOT met"}`,
+      `  frame time dragging: p50 ${ms(pct(drags, 50))}, p95 ${ms(pct(drags, 95))} (${drags.length} frames)   target p95 < 20 ms: ${pct(drags, 95) < 20 ? "met" : "NOT met"}`,
+      `  first-load JavaScript (lab page): ${(results[0]!.js / 1024).toFixed(1)} KB gzip in ${results[0]!.jsFiles} files   target < 300 KB: ${results[0]!.js < 300 * 1024 ? "met" : "NOT met"}`,
+    ];
+    console.log(lines.join("\n"));
+    await api("DELETE", `/labs/${LAB}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+await main();
