@@ -118,39 +118,37 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
       </div>
       {/* kept mounted while hidden: the screens keep their scrollback */}
       <div className="dock-body" hidden={!open}>
-          {activeTab?.state === "exited" && !showLog && (
-            <div className="term-ended" data-testid={`terminal-ended-${activeTab.node}`} role="status">
-              This terminal has ended: {activeTab.reason}
-              {activeTab.state === "exited" && (
-                <button className="link-button" onClick={() => void terminals.open(activeTab.lab, activeTab.node, { another: true })}>
-                  open a new one
-                </button>
-              )}
+        {activeTab?.state === "exited" && !showLog && (
+          <div className="term-ended" data-testid={`terminal-ended-${activeTab.node}`} role="status">
+            This terminal has ended: {activeTab.reason}
+            <button className="link-button" onClick={() => void terminals.open(activeTab.lab, activeTab.node, { another: true })}>
+              open a new one
+            </button>
+          </div>
+        )}
+        {activeTab?.state === "detached" && !showLog && (
+          <div className="term-ended" role="status">
+            {activeTab.reason}
+            <button className="link-button" onClick={() => void terminals.attach(activeTab.id)}>
+              take it back
+            </button>
+          </div>
+        )}
+        <Suspense fallback={<div className="term-loading">loading terminal…</div>}>
+          {tabs.map((t) => (
+            <div key={t.id} className="term-pane" hidden={showLog || t.id !== active}>
+              <TerminalView tab={t} visible={!showLog && t.id === active && open} />
             </div>
-          )}
-          {activeTab?.state === "detached" && !showLog && (
-            <div className="term-ended" role="status">
-              {activeTab.reason}
-              <button className="link-button" onClick={() => void terminals.attach(activeTab.id)}>
-                take it back
-              </button>
-            </div>
-          )}
-          <Suspense fallback={<div className="term-loading">loading terminal…</div>}>
-            {tabs.map((t) => (
-              <div key={t.id} className="term-pane" hidden={showLog || t.id !== active}>
-                <TerminalView tab={t} visible={!showLog && t.id === active && open} />
-              </div>
-            ))}
+          ))}
+        </Suspense>
+        {showLog && (
+          <Suspense fallback={<div className="term-loading">loading…</div>}>
+            <CommandLog store={store} />
           </Suspense>
-          {showLog && (
-            <Suspense fallback={<div className="term-loading">loading…</div>}>
-              <CommandLog store={store} />
-            </Suspense>
-          )}
-          {!tabs.length && !showLog && (
-            <div className="dock-empty">Double-click a host or router (or select it and press T) to open a root shell in it.</div>
-          )}
+        )}
+        {!tabs.length && !showLog && (
+          <div className="dock-empty">Double-click a host or router (or select it and press T) to open a root shell in it.</div>
+        )}
         </div>
     </section>
   );
