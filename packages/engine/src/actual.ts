@@ -182,12 +182,18 @@ export interface ReadLabOptions {
 }
 
 /** The lab's resources as the kernel has them. */
-export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions): Promise<LabActual> {
+export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<KernelSnapshot>, options: ReadLabOptions): Promise<LabActual> {
   const { lab } = options;
   const resources: Resource[] = [];
   const names = new Map<string, Set<string>>();
   const prefix = nsName(lab, "");
-  const namespaces = snapshot.namespaces.filter((n) => n.startsWith(prefix) && parseNsName(n)?.lab === lab);
+  const ofLab = (list: string[]) => list.filter((n) => n.startsWith(prefix) && parseNsName(n)?.lab === lab);
+  // the namespaces are read while the root namespace and OVS are (one spawn each, side by side)
+  const namespaces = ofLab("namespaces" in snapshotOrPromise ? snapshotOrPromise.namespaces : await listNamespaces());
+  const nsReads = options.shallow ? null : pool(namespaces.map((n) => () => readNamespace(n)), 8);
+  const servicesRead = options.services?.records(lab);
+  const natRead = options.nat ? readNat(lab, options.nat) : null;
+  const snapshot = await snapshotOrPromise;
 
   // root namespace: marked links, and every name (for conflicts)
   names.set("root", new Set(snapshot.rootLinks.map((l) => l.ifname)));
@@ -291,12 +297,13 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
   // namespaces, read side by side
   const sysctlNodes = new Set(options.sysctlNodes ?? []);
   const nsInfo = new Map<string, NsInfo>();
+  const infos = nsReads ? await nsReads : [];
   await pool(
-    namespaces.map((n) => async () => {
+    namespaces.map((n, index) => async () => {
       const node = parseNsName(n)!.node;
       resources.push({ kind: "netns", key: keys.netns(n), deps: [], ns: n, node });
       if (options.shallow) return;
-      const info = await readNamespace(n);
+      const info = infos[index];
       if (!info) return;
       nsInfo.set(n, info);
       names.set(n, new Set(info.links.map((l) => l.ifname)));
@@ -377,8 +384,8 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
     }
   }
 
-  if (options.services) {
-    for (const svc of await options.services.records(lab)) {
+  if (servicesRead) {
+    for (const svc of await servicesRead) {
       const n = nsName(lab, svc.node);
       resources.push({
         kind: "proc",
@@ -392,7 +399,7 @@ export async function readLab(snapshot: KernelSnapshot, options: ReadLabOptions)
       });
     }
   }
-  if (options.nat) resources.push(...(await readNat(lab, options.nat)));
+  if (natRead) resources.push(...(await natRead));
 
   const peerInNetns = new Set(ownedRootLinks.filter((l) => l.link_netnsid !== undefined).map((l) => l.ifname));
   for (const [link, ends] of vethEnds) {

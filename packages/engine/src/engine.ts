@@ -135,7 +135,7 @@ export class Engine {
     return readSnapshot({ ovs: (await this.capabilities()).ovs.available });
   }
 
-  private async readActual(snapshot: KernelSnapshot, name: string, docs: (Lab | null)[], shallow = false): Promise<LabActual> {
+  private async readActual(snapshot: KernelSnapshot | Promise<KernelSnapshot>, name: string, docs: (Lab | null)[], shallow = false): Promise<LabActual> {
     const routers = docs.flatMap((d) => (d ? d.nodes.filter((n) => n.kind === "router").map((n) => n.name) : []));
     const nat = (await this.capabilities()).nat;
     const hasNat = docs.some((d) => d?.nodes.some((n) => n.kind === "nat"));
@@ -173,9 +173,11 @@ export class Engine {
     const issues = capabilityIssues(lab, caps);
     if (issues.length) throw new LabValidationError(issues);
     return this.state.withLabLock(lab.name, `up ${lab.name}`, async () => {
-      const snapshot = await this.snapshot();
-      const isNew = (await this.state.readMeta(lab.name)) === null;
-      const meta = await this.state.ensureMeta(lab.name, new Set(snapshot.rootLinks.map((l) => l.ifname)), options.source);
+      // the kernel is read while the rest is prepared: an edit's time is mostly this read
+      const snapshot = this.snapshot();
+      const existing = await this.state.readMeta(lab.name);
+      const isNew = existing === null;
+      const meta = existing ?? (await this.state.ensureMeta(lab.name, new Set((await snapshot).rootLinks.map((l) => l.ifname)), options.source));
       try {
         return await this.applyLocked(lab, meta, snapshot);
       } catch (e) {
@@ -185,7 +187,7 @@ export class Engine {
     });
   }
 
-  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: KernelSnapshot): Promise<ApplyResult> {
+  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: Promise<KernelSnapshot>): Promise<ApplyResult> {
     const env = await this.env(meta.tag);
     const desired = realize(lab, env);
     const dups = duplicateRootNames(desired);

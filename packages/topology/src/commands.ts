@@ -8,7 +8,10 @@
 
 import { natComment, natTableName, netnsEtcDir, type NsRef, type Resource } from "./resources";
 
-/** Delete stages run first, in this order, then create/update stages. */
+/**
+ * Delete stages run first, in this order, then create/update stages. (When a plan moves no
+ * internal port, the planner runs configure and extras in the OVS stage: see plan.ts.)
+ */
 export const Stage = {
   /** inside namespaces: processes stopped, routes, addresses, qdiscs, links removed */
   delInside: 0,

@@ -285,7 +285,7 @@ describe("plan from one lab to another", () => {
         tool: "write",
         path: "/etc/netns/tl.demo.red/hosts",
         content: "# /etc/hosts of lab demo, written by topolab (edits are overwritten)\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.1\tred\n",
-        stage: Stage.extras,
+        stage: Stage.ovs,
       },
     ]);
   });
@@ -327,7 +327,7 @@ describe("plan from one lab to another", () => {
       { tool: "ip", ns: "tl.demo.red", args: ["addr", "del", "10.0.0.1/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true },
     ]);
     expect(p.ops[1]!.commands).toEqual([
-      { tool: "ip", ns: "tl.demo.red", args: ["addr", "replace", "10.0.0.9/24", "dev", "eth0"], stage: Stage.configure },
+      { tool: "ip", ns: "tl.demo.red", args: ["addr", "replace", "10.0.0.9/24", "dev", "eth0"], stage: Stage.ovs },
     ]);
     expect(p.ops[2]!.commands.map(text)).toEqual(["ip -n tl.demo.red route replace 0.0.0.0/0 via 10.0.0.254 proto static"]);
   });
@@ -376,7 +376,7 @@ describe("plan from one lab to another", () => {
         tool: "ip",
         ns: "tl.demo.red",
         args: ["link", "set", "dev", "eth0", "alias", "topolab:demo:link:ovs1:eth1|red:eth0", "mtu", "1500", "down"],
-        stage: Stage.configure,
+        stage: Stage.ovs,
       },
     ]);
   });
@@ -619,8 +619,8 @@ describe("sameResource", () => {
     const p = plan(realize(after, env), actualOf(realize(before, env)));
     expect(brief(p)).toEqual(["update route:tl.demo.h1/0.0.0.0/0"]);
     expect(p.ops[0]!.commands).toEqual([
-      { tool: "ip", ns: "tl.demo.h1", args: ["route", "del", "0.0.0.0/0", "via", "10.0.0.254", "proto", "static"], stage: Stage.configure, missingOk: true },
-      { tool: "ip", ns: "tl.demo.h1", args: ["route", "replace", "0.0.0.0/0", "via", "10.0.0.253", "proto", "static"], stage: Stage.configure },
+      { tool: "ip", ns: "tl.demo.h1", args: ["route", "del", "0.0.0.0/0", "via", "10.0.0.254", "proto", "static"], stage: Stage.ovs, missingOk: true },
+      { tool: "ip", ns: "tl.demo.h1", args: ["route", "replace", "0.0.0.0/0", "via", "10.0.0.253", "proto", "static"], stage: Stage.ovs },
     ]);
   });
 });
@@ -645,5 +645,22 @@ describe("internal ports and their namespace", () => {
     // and the port is moved into the new namespace after it exists
     const move = p.ops.find((o) => o.key === moved.key)!;
     expect(move.commands[0]).toMatchObject({ tool: "ip", ns: null, args: ["link", "set", "dev", port.kind === "ovsPort" ? port.name : "", "netns", ns], stage: Stage.move });
+  });
+});
+
+describe("stages", () => {
+  it("configures interfaces while OVS works, unless an internal port must move into a namespace first", () => {
+    const plain = plan(realize(routedLab(), env), { resources: [] });
+    const stages = new Set(plain.ops.flatMap((o) => o.commands.map((c) => c.stage)));
+    expect(stages.has(Stage.configure)).toBe(false);
+    expect(stages.has(Stage.extras)).toBe(false);
+    const withMove = plan(realize(vlanLab(), env), { resources: [] });
+    const all = allCommands(withMove);
+    const move = all.find((c) => c.stage === Stage.move)!;
+    expect(move).toBeDefined();
+    // the moved port's addresses come after the move
+    const addr = all.find((c) => c.tool === "ip" && c.args[0] === "addr" && c.ns === "tl.demo.dhcp-r")!;
+    expect(addr.stage).toBe(Stage.configure);
+    expect(addr.stage).toBeGreaterThan(move.stage);
   });
 });
