@@ -217,7 +217,11 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
     const el = box.current;
     if (!el) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let size = `${el.clientWidth}x${el.clientHeight}`;
     const observer = new ResizeObserver(() => {
+      const now = `${el.clientWidth}x${el.clientHeight}`;
+      if (now === size) return; // the first report, or nothing that matters
+      size = now;
       clearTimeout(timer);
       timer = setTimeout(() => {
         if (!userMoved.current) void flow.fitView({ padding: 0.2, maxZoom: 1.5, duration: 200 });
