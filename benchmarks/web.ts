@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       const cdp = process.env["BENCH_PROFILE"] ? await page.context().newCDPSession(page) : null;
       const events: { name: string; dur?: number; ph: string }[] = [];
       if (cdp) {
-        cdp.on("Tracing.dataCollected", (d: { value: { name: string; dur?: number; ph: string }[] }) => events.push(...d.value));
+        cdp.on("Tracing.dataCollected", (d) => events.push(...(d.value as unknown as typeof events)));
         await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
       }
       await record();
