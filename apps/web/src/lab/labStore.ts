@@ -190,23 +190,22 @@ export class LabStore {
     this.redoStack = [];
   }
 
-  async undo(): Promise<void> {
-    this.flushMoves();
-    await this.chain.catch(() => undefined);
-    const step = this.undoStack.pop();
-    if (!step) return;
-    const r = await this.edit(step.undo, { label: `Undo ${step.label}`, undoable: false });
-    if (r.ok) this.redoStack.push(step);
-    this.recompute();
+  undo(): Promise<void> {
+    return this.step(this.undoStack, this.redoStack, "undo", "Undo");
   }
 
-  async redo(): Promise<void> {
+  redo(): Promise<void> {
+    return this.step(this.redoStack, this.undoStack, "redo", "Redo");
+  }
+
+  /** Sends the last step of one stack (its undo or redo changes); on success it goes on the other. */
+  private async step(from: Step[], to: Step[], which: "undo" | "redo", word: string): Promise<void> {
     this.flushMoves();
     await this.chain.catch(() => undefined);
-    const step = this.redoStack.pop();
+    const step = from.pop();
     if (!step) return;
-    const r = await this.edit(step.redo, { label: `Redo ${step.label}`, undoable: false });
-    if (r.ok) this.undoStack.push(step);
+    const r = await this.edit(step[which], { label: `${word} ${step.label}`, undoable: false });
+    if (r.ok) to.push(step);
     this.recompute();
   }
 
