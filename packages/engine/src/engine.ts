@@ -131,8 +131,13 @@ export class Engine {
     };
   }
 
-  private async snapshot(): Promise<KernelSnapshot> {
-    return readSnapshot({ ovs: (await this.capabilities()).ovs.available });
+  /**
+   * The root namespace, the namespaces, and OVS unless the lab documents given show no OVS
+   * switch (then OVS holds nothing of the lab, and the read is skipped).
+   */
+  private async snapshot(docs?: (Lab | null)[]): Promise<KernelSnapshot> {
+    const needsOvs = !docs || docs.some((d) => !d || d.nodes.some((n) => n.kind === "switch" && n.type === "ovs"));
+    return readSnapshot({ ovs: needsOvs && (await this.capabilities()).ovs.available });
   }
 
   private async readActual(snapshot: KernelSnapshot | Promise<KernelSnapshot>, name: string, docs: (Lab | null)[], shallow = false): Promise<LabActual> {
@@ -173,13 +178,14 @@ export class Engine {
     const issues = capabilityIssues(lab, caps);
     if (issues.length) throw new LabValidationError(issues);
     return this.state.withLabLock(lab.name, `up ${lab.name}`, async () => {
+      const previousLab = await this.state.readLab(lab.name);
       // the kernel is read while the rest is prepared: an edit's time is mostly this read
-      const snapshot = this.snapshot();
+      const snapshot = this.snapshot([lab, previousLab]);
       const existing = await this.state.readMeta(lab.name);
       const isNew = existing === null;
       const meta = existing ?? (await this.state.ensureMeta(lab.name, new Set((await snapshot).rootLinks.map((l) => l.ifname)), options.source));
       try {
-        return await this.applyLocked(lab, meta, snapshot);
+        return await this.applyLocked(lab, meta, snapshot, previousLab);
       } catch (e) {
         if (isNew && !(await this.state.readLab(lab.name))) await this.state.removeLab(lab.name);
         throw e;
@@ -187,7 +193,7 @@ export class Engine {
     });
   }
 
-  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: Promise<KernelSnapshot>): Promise<ApplyResult> {
+  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: Promise<KernelSnapshot>, previousLab: Lab | null): Promise<ApplyResult> {
     const env = await this.env(meta.tag);
     const desired = realize(lab, env);
     const dups = duplicateRootNames(desired);
@@ -199,7 +205,6 @@ export class Engine {
         },
       ]);
     }
-    const previousLab = await this.state.readLab(lab.name);
     const previous = previousLab ? realize(previousLab, env) : [];
     const actual = await this.readActual(snapshot, lab.name, [lab, previousLab]);
     const p = plan(desired, actual, { previous });
@@ -211,7 +216,7 @@ export class Engine {
       const failure = e as Error;
       let rollbackError: Error | undefined;
       try {
-        await this.rollback(lab.name, previousLab, [...desired, ...previous], env);
+        await this.rollback(lab.name, previousLab, lab, [...desired, ...previous], env);
       } catch (re) {
         rollbackError = re as Error;
       }
@@ -230,9 +235,10 @@ export class Engine {
     return { lab: lab.name, summary, ops: p.ops, unchanged: p.ops.length === 0 };
   }
 
-  private async rollback(name: string, previousLab: Lab | null, touched: Resource[], env: RealizeEnv): Promise<void> {
+  /** Back to `previousLab` (or nothing), reading what `failed` may have left too (its routers' sysctls, its NAT rules). */
+  private async rollback(name: string, previousLab: Lab | null, failed: Lab, touched: Resource[], env: RealizeEnv): Promise<void> {
     const target = previousLab ? realize(previousLab, env) : [];
-    const actual = await this.readActual(await this.snapshot(), name, [previousLab]);
+    const actual = await this.readActual(await this.snapshot(), name, [previousLab, failed]);
     const p = plan(target, actual, { previous: touched });
     await this.run(p.ops, name);
     await this.waitGone(actual.resources, target);
@@ -266,7 +272,8 @@ export class Engine {
     }
     return this.state.withLabLock(name, `down ${name}`, async () => {
       // what lives inside the namespaces goes with them: no need to read it
-      const actual = await this.readActual(await this.snapshot(), name, [await this.state.readLab(name)], true);
+      const doc = await this.state.readLab(name);
+      const actual = await this.readActual(await this.snapshot([doc]), name, [doc], true);
       const p = plan([], actual);
       await this.run(p.ops, name);
       await this.waitGone(actual.resources, []);

@@ -19,8 +19,8 @@ export const Stage = {
   delOvs: 1,
   /** root-namespace links and Linux bridges removed */
   delRoot: 2,
-  /** namespaces removed */
-  delNetns: 3,
+  /** namespaces removed: the same root batch as root-namespace links, after them */
+  delNetns: 2,
   /** namespaces created */
   netns: 10,
   /** veth pairs and Linux bridges created: the same root batch as the namespaces, after them */
