@@ -151,7 +151,10 @@ export function createCommands(r: Resource): Command[] {
       const cmds: Command[] = [];
       if (r.moveFromRoot) cmds.push(ip(Stage.move, null, "link", "set", "dev", r.name, "netns", r.ns!));
       if (r.altname) cmds.push(ip(Stage.configure, r.ns, "link", "property", "add", "dev", r.name, "altname", r.altname));
-      cmds.push(ip(Stage.configure, r.ns, ...ifaceSet(r)));
+      // a root-namespace end is set up in the batch that creates it, before OVS takes it as a
+      // port: ovs-vswitchd (userspace datapath) adding a port while its MTU and state change
+      // sometimes never forwards on it
+      cmds.push(ip(r.ns === null ? Stage.rootLinks : Stage.configure, r.ns, ...ifaceSet(r)));
       if (r.offloadOff) cmds.push({ tool: "exec", ns: r.ns, argv: ["ethtool", "-K", r.name, "tx", "off"], stage: Stage.extras });
       return cmds;
     }

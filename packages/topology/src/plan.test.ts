@@ -190,13 +190,14 @@ describe("plan from nothing", () => {
       "ip netns add tl.demo.red",
       "ip link add name eth0 netns tl.demo.red type veth peer name demo-ovs1-eth1",
       `ip link set dev demo-ovs1-eth1 alias ${alias}`,
+      // the switch's end is up before OVS takes it as a port
+      `ip link set dev demo-ovs1-eth1 alias ${alias} mtu 1500 up`,
       "ovs-vsctl --may-exist add-br demo-ovs1",
       "ovs-vsctl set Bridge demo-ovs1 datapath_type=system stp_enable=false other_config:disable-in-band=true external_ids:topolab-lab=demo external_ids:topolab-node=ovs1",
       "ovs-vsctl --may-exist add-port demo-ovs1 demo-ovs1-eth1 tag=100",
       "ovs-vsctl set Port demo-ovs1-eth1 external_ids:topolab-lab=demo",
       "ip -n tl.demo.red link set dev lo up",
       `ip -n tl.demo.red link set dev eth0 alias ${alias} mtu 1500 up`,
-      `ip link set dev demo-ovs1-eth1 alias ${alias} mtu 1500 up`,
       "ip -n tl.demo.red addr replace 10.0.0.1/24 dev eth0",
       "write /etc/netns/tl.demo.red/hosts",
     ]);

@@ -116,11 +116,11 @@ describe("renderScript", () => {
       "ip netns add tl.demo.red",
       "ip link add name eth0 netns tl.demo.red type veth peer name demo-ovs1-eth1",
       "ip link set dev demo-ovs1-eth1 alias 'topolab:demo:link:ovs1:eth1|red:eth0'",
+      "ip link set dev demo-ovs1-eth1 alias 'topolab:demo:link:ovs1:eth1|red:eth0' mtu 1500 up",
       'ovs-vsctl -- --may-exist add-br demo-ovs1 -- set Bridge demo-ovs1 "datapath_type=${OVS_DATAPATH}" stp_enable=false other_config:disable-in-band=true external_ids:topolab-lab=demo external_ids:topolab-node=ovs1',
       "ovs-vsctl -- --may-exist add-port demo-ovs1 demo-ovs1-eth1 tag=100 -- set Port demo-ovs1-eth1 external_ids:topolab-lab=demo",
       "ip -n tl.demo.red link set dev lo up",
       "ip -n tl.demo.red link set dev eth0 alias 'topolab:demo:link:ovs1:eth1|red:eth0' mtu 1500 up",
-      "ip link set dev demo-ovs1-eth1 alias 'topolab:demo:link:ovs1:eth1|red:eth0' mtu 1500 up",
     ]);
     expect(commands).toContain("ip -n tl.demo.red addr replace 10.0.0.1/24 dev eth0");
     expect(script).toContain("# create namespace tl.demo.red (node red)\nip netns add tl.demo.red\n");
