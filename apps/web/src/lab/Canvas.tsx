@@ -7,10 +7,8 @@
 // Knows: xyflow. Leaves to others: the document and edits (labStore), defaults (linking.ts),
 // what each shape looks like (NodeView, EdgeView).
 
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type PointerEvent } from "react";
 import {
-  Background,
-  BackgroundVariant,
   ConnectionMode,
   MiniMap,
   ReactFlow,
@@ -26,6 +24,7 @@ import {
 import { linkId } from "@topolab/protocol";
 import type { Lab, Link } from "@topolab/topology";
 import { useStore } from "../lib/emitter";
+import { DotGrid } from "./DotGrid";
 import { EdgeView, type EndLabel, type LabFlowEdge } from "./EdgeView";
 import { PALETTE, freeName, hasShell, visualKind } from "./kinds";
 import type { LabState, LabStore, NodeStatus } from "./labStore";
@@ -234,14 +233,25 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
     };
   }, [flow]);
 
+  // a pan or a node drag keeps the pointer on what it grabbed: the browser then skips finding
+  // what is under the pointer on every move, which costs milliseconds among hundreds of nodes
+  // and links. Handles are left alone: drawing a link needs to know what it is dropped on.
+  const onPointerDown = useCallback((e: PointerEvent<HTMLDivElement>) => {
+    const t = e.target;
+    if (e.button !== 0 || !(t instanceof Element) || t.closest(".react-flow__handle, button, input, select, textarea")) return;
+    const grabbed = t.classList.contains("react-flow__pane") ? t : t.closest(".react-flow__node");
+    grabbed?.setPointerCapture(e.pointerId);
+  }, []);
+
   const minimapColor = useCallback((n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"), []);
   const fitOptions = useMemo(() => ({ padding: 0.2, maxZoom: 1.5 }), []);
   const ready = !!doc;
-  // labels are unreadable when zoomed far out, and costly to paint with hundreds of links
+  // labels are unreadable when zoomed far out, and costly to paint with hundreds of links;
+  // so are the background's dots and a node's details (styles.css)
   const far = useFlowStore((f) => f.transform[2] < FAR_ZOOM);
 
   return (
-    <div className={`canvas ${far ? "zoomed-out" : ""}`} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" ref={box}>
+    <div className={`canvas ${far ? "zoomed-out" : ""}`} onDragOver={onDragOver} onDrop={onDrop} onPointerDown={onPointerDown} data-testid="canvas" ref={box}>
       {ready && (
         <ReactFlow<LabFlowNode, LabFlowEdge>
           nodes={nodes}
@@ -266,9 +276,10 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
           maxZoom={3}
           multiSelectionKeyCode={["Shift", "Meta", "Control"]}
           proOptions={{ hideAttribution: true }}
-          onlyRenderVisibleElements
+          onlyRenderVisibleElements={!far}
         >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+          {/* far out the dots would be 2 px apart: a grey haze */}
+          {!far && <DotGrid />}
           <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />
         </ReactFlow>
       )}
