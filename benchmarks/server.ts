@@ -14,16 +14,15 @@
 //
 //   pnpm bench:server [--flood-seconds 30] [--markdown]
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
-import { alive, Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topolab/engine";
+import { Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topolab/engine";
 import { parseLab } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient, localPty, type Client } from "../apps/server/src/testing";
+import { pct, serve } from "./common";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -37,11 +36,6 @@ const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const lab = `tsrvb${Math.random().toString(36).slice(2, 6)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
 interface Row {
   what: string;
   samples: number[];
@@ -49,21 +43,6 @@ interface Row {
 }
 const rows: Row[] = [];
 const notes: string[] = [];
-
-async function startServer(stateDir: string, home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--state-dir", stateDir, "--templates", stateDir, "--reconcile-only", lab], {
-    env: { ...process.env, TOPOLAB_TOKEN: token, HOME: home },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      const m = /serving on (http:\S+)/.exec(l);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
-  });
-  return { child, url };
-}
 
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -147,7 +126,7 @@ async function main(): Promise<void> {
   const state = await tempStateDir();
   const home = await tempStateDir();
   const engine = new Engine({ stateDir: state.dir });
-  const { child, url } = await startServer(state.dir, home.dir);
+  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], { ...process.env, TOPOLAB_TOKEN: token, HOME: home.dir });
   const clients: Client[] = [];
   const connect = async () => {
     const c = await connectClient(url, { token, origin: url });
@@ -265,11 +244,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const c of clients) c.close();
-    if (alive(child.pid!)) {
-      const exited = new Promise((r) => child.once("exit", r));
-      process.kill(child.pid!, "SIGTERM");
-      await exited;
-    }
+    await stop();
     await engine.down(lab).catch(() => undefined);
     const left = [...(await leftoversAfterSettling(lab)), ...(await leftoversAfterSettling(`${lab}f`))];
     if (left.length) notes.push(`LEFT BEHIND: ${left.join(", ")}`);

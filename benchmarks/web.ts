@@ -13,13 +13,13 @@
 //                                                             that gesture (a DevTools trace)
 //   BENCH_SHOTS=DIR pnpm bench:web --runs 1                   also: screenshots of both zooms
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { pct, serve } from "./common";
 
 // scripts/run-ts.mjs runs a bundle from a temporary directory, with argv[1] set to this file
 const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
@@ -53,43 +53,14 @@ function generate(nodes: number) {
   return out;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-};
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 /** The share of frames that took longer than 20 ms: what the p95 hides when it sits on a vsync step. */
 const over20 = (xs: number[]) => `${((100 * xs.filter((x) => x > 20).length) / Math.max(1, xs.length)).toFixed(1)} % over 20 ms`;
 
-async function startServer(stateDir: string, token: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, "apps/server/bin/topolab.js"), "serve", "--port", "0", "--reconcile-only", LAB], {
-    cwd: root,
-    env: { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchweb-"));
   const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const server = await startServer(stateDir, token);
+  const server = await serve(join(root, "apps/server/bin/topolab.js"), ["--reconcile-only", LAB], { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir }, root);
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${server.url}/api${path}`, {
       method,

@@ -1,0 +1,37 @@
+// What the benchmarks share: percentiles, and `topolab serve` started as a child process on a
+// free port, its address read from the line it prints.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+/** The p-th percentile of xs (nearest rank); NaN for no samples. */
+export function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+}
+
+export interface ServeChild {
+  child: ChildProcess;
+  url: string;
+  /** SIGTERM, then the exit */
+  stop: () => Promise<void>;
+}
+
+/** Starts `topolab serve --port 0 ARGS…` (bin: apps/server/bin/topolab.js) and waits for its address. */
+export async function serve(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<ServeChild> {
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { env, stdio: ["ignore", "pipe", "inherit"], ...(cwd ? { cwd } : {}) });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      const m = /serving on (http:\S+)/.exec(l);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { child, url, stop };
+}
