@@ -459,7 +459,9 @@ export class Engine {
         batch.push(`link del dev ${l.ifname}`);
       }
     }
-    if (batch.length) await run(["ip", "-force", "-batch", "-"], { input: batch.join("\n") + "\n" });
+    // -force: one object already gone does not stop the rest; what the kernel refused is told
+    // below, with whatever is still there
+    const removal = batch.length ? await run(["ip", "-force", "-batch", "-"], { input: batch.join("\n") + "\n" }) : null;
     try {
       for (const d of await readdir("/etc/netns")) {
         if (parseNsName(d) || d.startsWith(PROBE_NS_PREFIX)) {
@@ -477,12 +479,18 @@ export class Engine {
       if (meta && meta.running) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
     }
     await syncHostForwarding(this.state.dir, false);
-    // namespaces take their veth ends with them in the background
+    // namespaces take their veth ends with them in the background: checked in /run/netns and
+    // /sys/class/net, without spawning anything
+    const paths = [...result.namespaces.map((n) => `/run/netns/${n}`), ...result.interfaces.map((i) => `/sys/class/net/${i}`)];
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const s = await readSnapshot({ ovs: false });
-      if (!s.rootLinks.some((l) => aliasLab(l.ifalias)) && !s.namespaces.some((n) => parseNsName(n))) break;
+    let left = paths.filter((path) => existsSync(path));
+    while (left.length && Date.now() < deadline) {
       await sleep(20);
+      left = left.filter((path) => existsSync(path));
+    }
+    if (left.length) {
+      const said = removal?.stderr.trim();
+      throw new Error(`clean: still present after 10 s: ${left.map((path) => path.slice(path.lastIndexOf("/") + 1)).join(", ")}${said ? `; ip said: ${said}` : ""}`);
     }
     return result;
   }
