@@ -19,7 +19,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topolab/engine";
-import { parseLab } from "@topolab/topology";
+import { nsName, parseLab } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient, localPty, type Client } from "../apps/server/src/testing";
 import { pct, serve } from "./common";
@@ -115,7 +115,7 @@ const baseLab = (name: string) => ({
 async function pingUntil(from: string, address: string, inLab = lab): Promise<void> {
   const deadline = performance.now() + 10_000;
   for (;;) {
-    const r = await run(["ip", "netns", "exec", `tl.${inLab}.${from}`, "ping", "-c1", "-W1", "-q", address], { timeoutMs: 5000 });
+    const r = await run(["ip", "netns", "exec", nsName(inLab, from), "ping", "-c1", "-W1", "-q", address], { timeoutMs: 5000 });
     if (r.code === 0) return;
     if (performance.now() > deadline) throw new Error(`${address} did not answer within 10 s`);
   }
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
       await c.ok("term:close", { id });
     }
     rows.push({ what: "terminal open -> first prompt byte", samples: opens, target: { p50: 50 } });
-    const spec = await shellSpec(state.dir, lab, "h1", `tl.${lab}.h1`);
+    const spec = await shellSpec(state.dir, lab, "h1", nsName(lab, "h1"));
     const emptyHome = { ...spec, cwd: home.dir };
     const localOpens: number[] = [];
     const machineOpens: number[] = [];

@@ -8,12 +8,12 @@
 
 import { existsSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import type { Capabilities } from "@topolab/topology";
+import { NS_PREFIX, type Capabilities } from "@topolab/topology";
 import { run } from "./exec";
 import { ovsInstalled } from "./ovs";
 import { alive } from "./processes";
 
-export const PROBE_NS_PREFIX = "tl._probe.";
+export const PROBE_NS_PREFIX = `${NS_PREFIX}_probe.`;
 
 async function bootId(): Promise<string> {
   try {

@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aliasLab, natTableName, OVS_LAB_KEY, parseNsName } from "@topolab/topology";
+import { aliasLab, natTableName, nsName, OVS_LAB_KEY, parseNsName } from "@topolab/topology";
 import { readSnapshot } from "./actual";
 import { run } from "./exec";
 import { alive, sleep } from "./processes";
@@ -69,7 +69,7 @@ export async function leftoversAfterSettling(lab: string, timeoutMs = 5000): Pro
 
 /** Runs a command inside a lab node's namespace. */
 export function inNode(lab: string, node: string, argv: string[], timeoutMs = 30_000) {
-  return run(["ip", "netns", "exec", `tl.${lab}.${node}`, ...argv], { timeoutMs });
+  return run(["ip", "netns", "exec", nsName(lab, node), ...argv], { timeoutMs });
 }
 
 /**
@@ -96,7 +96,7 @@ export async function tcpTransfer(lab: string, server: string, client: string, a
   const port = 20000 + Math.floor(Math.random() * 20000);
   const serverCode = `const s=require('net').createServer(c=>{c.end(Buffer.alloc(${bytes},120));s.close();});s.listen(${port},${JSON.stringify(address)},()=>console.log('ready'));setTimeout(()=>process.exit(3),20000);`;
   const { spawn } = await import("node:child_process");
-  const child = spawn("ip", ["netns", "exec", `tl.${lab}.${server}`, process.execPath, "-e", serverCode], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn("ip", ["netns", "exec", nsName(lab, server), process.execPath, "-e", serverCode], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.once("data", () => resolve());
