@@ -4,6 +4,7 @@
 // Knows: presets (a DHCP server is a host whose first link gives it an address and a
 // dnsmasq). Leaves to others: what a kind is in the kernel (topology, engine).
 
+import type { ReactNode } from "react";
 import type { Lab, LabNode, NodeInput } from "@topolab/topology";
 import { DHCP_LABEL } from "./linking";
 
@@ -48,50 +49,46 @@ export function visualKind(node: LabNode): PaletteKind {
 
 export const hasShell = (node: { kind: string }) => node.kind === "host" || node.kind === "router";
 
+/** What each kind's icon draws inside its 24×24 box. */
+const ICON_SHAPES: Record<PaletteKind, ReactNode> = {
+  host: (
+    <>
+      <rect x="3" y="4" width="18" height="12" rx="2" />
+      <path d="M8 20h8M12 16v4" />
+    </>
+  ),
+  router: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8 9l4-4 4 4M16 15l-4 4-4-4M12 5v14" />
+    </>
+  ),
+  ovs: (
+    <>
+      <rect x="2" y="7" width="20" height="10" rx="2" />
+      <path d="M6 12h2M10 12h2M14 12h2M18 12h0" />
+    </>
+  ),
+  bridge: <path d="M2 15h20M5 15V9M19 15V9M5 9c3 4 11 4 14 0" />,
+  nat: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M3 12h18M12 3c3 3 3 15 0 18M12 3c-3 3-3 15 0 18" />
+    </>
+  ),
+  dhcp: (
+    <>
+      <rect x="4" y="3" width="16" height="18" rx="2" />
+      <path d="M8 8h8M8 12h8M8 16h4" />
+    </>
+  ),
+};
+
 /** Small inline icons (no icon font, nothing to fetch). */
 export function KindIcon({ kind }: { kind: PaletteKind }) {
-  const common = { width: 22, height: 22, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, "aria-hidden": true } as const;
-  switch (kind) {
-    case "host":
-      return (
-        <svg {...common}>
-          <rect x="3" y="4" width="18" height="12" rx="2" />
-          <path d="M8 20h8M12 16v4" />
-        </svg>
-      );
-    case "router":
-      return (
-        <svg {...common}>
-          <circle cx="12" cy="12" r="9" />
-          <path d="M8 9l4-4 4 4M16 15l-4 4-4-4M12 5v14" />
-        </svg>
-      );
-    case "ovs":
-      return (
-        <svg {...common}>
-          <rect x="2" y="7" width="20" height="10" rx="2" />
-          <path d="M6 12h2M10 12h2M14 12h2M18 12h0" />
-        </svg>
-      );
-    case "bridge":
-      return (
-        <svg {...common}>
-          <path d="M2 15h20M5 15V9M19 15V9M5 9c3 4 11 4 14 0" />
-        </svg>
-      );
-    case "nat":
-      return (
-        <svg {...common}>
-          <circle cx="12" cy="12" r="9" />
-          <path d="M3 12h18M12 3c3 3 3 15 0 18M12 3c-3 3-3 15 0 18" />
-        </svg>
-      );
-    case "dhcp":
-      return (
-        <svg {...common}>
-          <rect x="4" y="3" width="16" height="18" rx="2" />
-          <path d="M8 8h8M8 12h8M8 16h4" />
-        </svg>
-      );
-  }
+  return (
+    <svg width={22} height={22} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.8} aria-hidden>
+      {ICON_SHAPES[kind]}
+    </svg>
+  );
 }
