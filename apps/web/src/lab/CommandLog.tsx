@@ -13,7 +13,11 @@ export default function CommandLog({ store }: { store: LabStore }) {
   const [errorsOnly, setErrorsOnly] = useState(false);
   const end = useRef<HTMLDivElement>(null);
   const shown = errorsOnly ? log.filter((e) => !e.ok) : log;
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [shown.length]);
+  // a block body: Chromium's scrollIntoView() returns a Promise, which React would call as
+  // the effect's cleanup (and throw); effects.test.ts keeps this mistake out of the app
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "end" });
+  }, [shown.length]);
   const lab = encodeURIComponent(store.name);
   return (
     <div className="command-log" data-testid="command-log">

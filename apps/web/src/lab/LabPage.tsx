@@ -50,7 +50,9 @@ function LabLayout({ store }: { store: LabStore }) {
   const [labels, setLabels] = useState(() => localStorage.getItem(LABELS_KEY) !== "off");
   const [layingOut, setLayingOut] = useState(false);
 
-  useEffect(() => localStorage.setItem(LABELS_KEY, labels ? "on" : "off"), [labels]);
+  useEffect(() => {
+    localStorage.setItem(LABELS_KEY, labels ? "on" : "off");
+  }, [labels]);
 
   // a lab renamed elsewhere: follow it; deleted: say so
   useEffect(() => {
