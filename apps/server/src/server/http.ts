@@ -8,6 +8,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Engine } from "@topolab/engine";
 import { LIMITS, PROTOCOL_VERSION } from "@topolab/protocol";
+import { clientErrorsRouter } from "./clienterrors";
 import { httpStatus, toErrorInfo } from "./errors";
 import type { Labs } from "./labs";
 import { BucketMap } from "./limits";
@@ -110,6 +111,8 @@ export function httpApp(d: HttpDeps): express.Express {
     res.json({ ok: true, version: d.version, protocol: PROTOCOL_VERSION });
   });
   app.use(authenticate, originCheck);
+  // browsers' error reports: their own size limit and rate, before the API's body parser
+  app.use("/api/client-errors", clientErrorsRouter({ log: d.log }));
   app.use(
     "/api",
     (_req, res, next) => {
