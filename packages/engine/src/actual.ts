@@ -22,7 +22,7 @@ import {
   type Resource,
 } from "@topolab/topology";
 import { pool, run } from "./exec";
-import { readOvs, type OvsSnapshot } from "./ovs";
+import { portDeviceProblem, readOvs, type OvsSnapshot } from "./ovs";
 import { NETNS_DIR } from "./processes";
 import type { Services } from "./services";
 
@@ -185,6 +185,8 @@ export interface ReadLabOptions {
 export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<KernelSnapshot>, options: ReadLabOptions): Promise<LabActual> {
   const { lab } = options;
   const resources: Resource[] = [];
+  /** resources that exist but are not in use by the dataplane, with why (see plan's ActualState) */
+  const stale = new Map<string, string>();
   const names = new Map<string, Set<string>>();
   const prefix = nsName(lab, "");
   const ofLab = (list: string[]) => list.filter((n) => n.startsWith(prefix) && parseNsName(n)?.lab === lab);
@@ -219,6 +221,7 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
 
   // OVS: the lab's bridges and their ports
   const internalPorts = new Set<string>();
+  const rootByName = new Map(snapshot.rootLinks.map((l) => [l.ifname, l]));
   if (snapshot.ovs) {
     for (const name of snapshot.ovs.bridges.map((b) => b.name)) names.get("root")!.add(name);
     for (const p of snapshot.ovs.ports.values()) names.get("root")!.add(p.name);
@@ -240,6 +243,11 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
         const iface = snapshot.ovs.interfaces.get(p.interfaces[0] ?? "");
         const type = iface?.type === "internal" ? "internal" : iface?.type === "patch" ? "patch" : "system";
         if (type === "internal") internalPorts.add(p.name);
+        // a port whose kernel device is not the one ovs-vswitchd has open forwards nothing
+        if (type === "system" && iface) {
+          const problem = portDeviceProblem(iface, rootByName.get(p.name));
+          if (problem) stale.set(keys.ovsPort(p.name), problem);
+        }
         resources.push({
           kind: "ovsPort",
           key: keys.ovsPort(p.name),
@@ -418,7 +426,7 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
       ends: pair as [{ ns: string | null; name: string }, { ns: string | null; name: string }],
     });
   }
-  return { resources, names, ns: nsInfo, rootLinks: snapshot.rootLinks };
+  return { resources, names, stale, ns: nsInfo, rootLinks: snapshot.rootLinks };
 }
 
 interface NftItem {

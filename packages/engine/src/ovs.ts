@@ -1,7 +1,9 @@
 // Open vSwitch: reading its database as JSON, and starting it when it is installed but idle.
 //
 // Knows: ovs-vsctl's JSON table format (["set", …], ["map", …], ["uuid", …]), where Debian
-// keeps ovs-ctl, and that the userspace datapath needs userspace TSO for TCP to work.
+// keeps ovs-ctl, that the userspace datapath needs userspace TSO for TCP to work, and how to
+// tell whether the kernel device behind a port is the one ovs-vswitchd really has open (see
+// portDeviceProblem: a veth re-created under the name of an existing port is not).
 // Leaves to others: what to create (planner) and how to batch it (executor).
 
 import { existsSync } from "node:fs";
@@ -58,6 +60,14 @@ export interface OvsInterfaceRow {
   name: string;
   type: string;
   options: Record<string, string>;
+  /** the kernel ifindex ovs-vswitchd knows for its device (absent: none) */
+  ifindex?: number;
+  /** OpenFlow port number: -1 when ovs-vswitchd could not add it, absent while not yet known */
+  ofport?: number;
+  /** why ovs-vswitchd could not open or configure it */
+  error?: string;
+  adminState?: string;
+  linkState?: string;
 }
 
 export interface OvsSnapshot {
@@ -66,33 +76,49 @@ export interface OvsSnapshot {
   interfaces: Map<string, OvsInterfaceRow>;
 }
 
+/** The columns readOvs asks for, table by table (the order parseOvsList expects). */
+export const OVS_LIST_ARGS = [
+  "--",
+  "--columns=_uuid,name,datapath_type,external_ids,stp_enable,ports",
+  "list",
+  "Bridge",
+  "--",
+  "--columns=_uuid,name,tag,trunks,external_ids,interfaces",
+  "list",
+  "Port",
+  "--",
+  "--columns=_uuid,name,type,options,ifindex,ofport,error,admin_state,link_state",
+  "list",
+  "Interface",
+];
+
 /** One ovs-vsctl call that reads bridges, ports and interfaces; null when OVS does not answer. */
 export async function readOvs(): Promise<OvsSnapshot | null> {
-  const result = await run(
-    [
-      "ovs-vsctl",
-      "--timeout=10",
-      "--format=json",
-      "--",
-      "--columns=_uuid,name,datapath_type,external_ids,stp_enable,ports",
-      "list",
-      "Bridge",
-      "--",
-      "--columns=_uuid,name,tag,trunks,external_ids,interfaces",
-      "list",
-      "Port",
-      "--",
-      "--columns=_uuid,name,type,options",
-      "list",
-      "Interface",
-    ],
-    { timeoutMs: 15_000 },
-  );
+  const result = await run(["ovs-vsctl", "--timeout=10", "--format=json", ...OVS_LIST_ARGS], { timeoutMs: 15_000 });
   if (result.code !== 0) return null;
-  const tables = result.stdout
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as OvsTable);
+  return parseOvsList(result.stdout);
+}
+
+const firstNumber = (v: unknown): number | undefined => {
+  const x = ovsSet(v)[0];
+  return typeof x === "number" ? x : undefined;
+};
+const firstString = (v: unknown): string | undefined => {
+  const x = ovsSet(v)[0];
+  return typeof x === "string" && x !== "" ? x : undefined;
+};
+
+/** The three tables of `ovs-vsctl --format=json … list Bridge/Port/Interface`, one JSON object a line. */
+export function parseOvsList(stdout: string): OvsSnapshot {
+  const lines = stdout.split("\n").filter((l) => l.trim());
+  if (lines.length !== 3) throw new Error(`ovs-vsctl list printed ${lines.length} tables where 3 were asked for`);
+  const tables = lines.map((l, index) => {
+    try {
+      return JSON.parse(l) as OvsTable;
+    } catch (e) {
+      throw new Error(`ovs-vsctl list printed table ${index + 1} as JSON that does not parse: ${(e as Error).message}`);
+    }
+  });
   const [b, p, i] = tables.map(ovsRows) as [Record<string, unknown>[], Record<string, unknown>[], Record<string, unknown>[]];
   const bridges = b.map((r) => ({
     uuid: String(ovsAtom(r["_uuid"])),
@@ -116,14 +142,52 @@ export async function readOvs(): Promise<OvsSnapshot | null> {
   }
   const interfaces = new Map<string, OvsInterfaceRow>();
   for (const r of i) {
+    const ifindex = firstNumber(r["ifindex"]);
+    const ofport = firstNumber(r["ofport"]);
+    const error = firstString(r["error"]);
+    const adminState = firstString(r["admin_state"]);
+    const linkState = firstString(r["link_state"]);
     interfaces.set(String(ovsAtom(r["_uuid"])), {
       uuid: String(ovsAtom(r["_uuid"])),
       name: String(r["name"]),
       type: String(r["type"] ?? ""),
       options: ovsMap(r["options"]),
+      ...(ifindex !== undefined ? { ifindex } : {}),
+      ...(ofport !== undefined ? { ofport } : {}),
+      ...(error !== undefined ? { error } : {}),
+      ...(adminState !== undefined ? { adminState } : {}),
+      ...(linkState !== undefined ? { linkState } : {}),
     });
   }
   return { bridges, ports, interfaces };
+}
+
+/** What portDeviceProblem needs of the kernel's device (as `ip -j link` prints it). */
+export interface KernelDevice {
+  ifindex: number;
+  flags: string[];
+}
+
+/**
+ * Why the kernel device behind a system port is not the one ovs-vswitchd forwards on, or null
+ * when it is. Checked, in order: ovs-vswitchd could not add it (ofport -1, the error column);
+ * the device is gone; ovs-vswitchd knows another ifindex; the device is not in promiscuous mode.
+ *
+ * The last is the one that finds a veth re-created behind a port of the same name: both
+ * datapaths turn promiscuous mode on when they open a device (dpif-netdev's port_create, the
+ * kernel module's vport-netdev), and a new device starts without it. The userspace datapath
+ * even updates the Interface's ifindex to the new device's while it keeps receiving on the
+ * old one, so ifindex alone does not find it. Internal and patch ports have no such device.
+ */
+export function portDeviceProblem(iface: OvsInterfaceRow, dev: KernelDevice | undefined): string | null {
+  if (iface.type !== "" && iface.type !== "system") return null;
+  if (iface.ofport === -1 || iface.error) return `Open vSwitch could not add it: ${iface.error ?? "its OpenFlow port is -1"}`;
+  if (!dev) return "its kernel device is missing";
+  if (iface.ifindex !== undefined && iface.ifindex > 0 && iface.ifindex !== dev.ifindex) {
+    return `Open vSwitch has the device with ifindex ${iface.ifindex} open, the kernel's is ${dev.ifindex}`;
+  }
+  if (!dev.flags.includes("PROMISC")) return "Open vSwitch does not have its kernel device open (the device was made again behind the port)";
+  return null;
 }
 
 export const OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl";

@@ -2,7 +2,9 @@
 // document asks for.
 //
 // Knows: a node is up when everything the document gives it exists as asked, down when none of
-// it exists, and degraded in between (with what is missing); and what to show per interface
+// it exists, and degraded in between (with what is missing); that an OVS port whose kernel
+// device is not the one Open vSwitch has open (the reader's `stale`) does not count as there,
+// for its switch nor for the host at the other end of its link; and what to show per interface
 // (kernel state, MAC, MTU, every address including those leased by DHCP, the far end).
 // Leaves to others: reading the kernel (actual.ts).
 
@@ -134,13 +136,33 @@ export function buildStatus(
     if (r.kind === "nat") rootOwner.set(r.iface, r.node);
   }
   const perNode = new Map<string, { want: number; have: number; problems: string[] }>();
+  const entryOf = (node: string) => perNode.get(node) ?? perNode.set(node, { want: 0, have: 0, problems: [] }).get(node)!;
+  // the far end of each root-side veth end: the node whose traffic a stale port stops
+  const farEnd = new Map<string, string>();
+  for (const d of desired) {
+    if (d.kind !== "veth") continue;
+    const root = d.ends.find((e) => e.ns === null);
+    const other = d.ends.find((e) => e.ns !== null);
+    const node = other?.ns ? parseNsName(other.ns)?.node : undefined;
+    if (root && other && node) farEnd.set(root.name, `${node}:${other.name}`);
+  }
   for (const d of desired) {
     const node = nodeOf(d, switchOfBridge, rootOwner);
     if (!node) continue;
-    const entry = perNode.get(node) ?? perNode.set(node, { want: 0, have: 0, problems: [] }).get(node)!;
+    const entry = entryOf(node);
     entry.want++;
     const a = A.get(d.key);
-    if (a && sameResource(d, a)) entry.have++;
+    const stale = a ? actual.stale?.get(d.key) : undefined;
+    if (stale) {
+      entry.problems.push(`stale: ${describeShort(d)}: ${stale}; topolab up makes it again`);
+      const port = d.kind === "ovsPort" ? d.name : "";
+      const far = farEnd.get(port);
+      if (far) {
+        const host = entryOf(far.slice(0, far.indexOf(":")));
+        host.want++;
+        host.problems.push(`stale: OVS port ${port} of its ${far.slice(far.indexOf(":") + 1)} forwards nothing; topolab up makes it again`);
+      }
+    } else if (a && sameResource(d, a)) entry.have++;
     else if (d.kind !== "file") entry.problems.push(`${a ? "differs" : "missing"}: ${describeShort(d)}`);
     else entry.have++; // the hosts file is a convenience, not the node's state
   }

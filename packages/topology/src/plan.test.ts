@@ -47,7 +47,7 @@ const mixedLab = () =>
       H("a", { interfaces: { eth0: { addresses: ["10.0.0.1/24"], mtu: 9000 } } }),
       H("b", { interfaces: { eth0: { addresses: ["10.0.0.2/24"], mac: "02:00:00:00:00:02", up: false } } }),
       S("s1", { stp: true }),
-      S("s2"),
+      S("s2", { stp: true }), // two links between s1 and s2: a loop, which needs spanning tree on both
       S("br", { type: "bridge" }),
       H("c"),
     ],
@@ -433,6 +433,8 @@ describe("plan from one lab to another", () => {
       "ovs-vsctl --may-exist add-port demo-ovs1 demo-ovs1-eth1 tag=100",
       "ovs-vsctl set Port demo-ovs1-eth1 external_ids:topolab-lab=demo",
     ]);
+    // del-port and add-port in two transactions: in one, ovs-vswitchd keeps the old device open
+    expect(p.ops[2]!.commands.map((c) => c.stage)).toEqual([Stage.delOvs, Stage.ovs, Stage.ovs]);
   });
 
   it("moving a link to another switch port re-creates the veth without a conflict", () => {
@@ -663,5 +665,39 @@ describe("stages", () => {
     const addr = all.find((c) => c.tool === "ip" && c.args[0] === "addr" && c.ns === "tl.demo.dhcp-r")!;
     expect(addr.stage).toBe(Stage.configure);
     expect(addr.stage).toBeGreaterThan(move.stage);
+  });
+});
+
+describe("stale OVS ports (the kernel device is not the one OVS has open)", () => {
+  const desired = () => realize(vlanLab(), env);
+  const portName = "demo-ovs1-eth1";
+
+  it("makes a stale port again: del-port with the deletes, add-port in the later OVS transaction", () => {
+    const d = desired();
+    const port = d.find((r) => r.kind === "ovsPort" && r.name === portName)!;
+    const p = plan(d, { ...actualOf(d), stale: new Map([[port.key, "not promiscuous"]]) });
+    expect(brief(p)).toEqual([`reapply ${port.key}`]);
+    expect(p.ops[0]!.summary).toBe(`reapply OVS port ${portName} on demo-ovs1 (not promiscuous)`);
+    expect(p.ops[0]!.commands.map((c) => [c.stage, text(c)])).toEqual([
+      [Stage.delOvs, `ovs-vsctl --if-exists del-port demo-ovs1 ${portName}`],
+      [Stage.ovs, `ovs-vsctl --may-exist add-port demo-ovs1 ${portName} tag=100`],
+      [Stage.ovs, `ovs-vsctl set Port ${portName} external_ids:topolab-lab=demo`],
+    ]);
+    expect(p.conflicts).toEqual([]);
+  });
+
+  it("a stale port that also differs is made again as desired, once", () => {
+    const d = desired();
+    const port = d.find((r) => r.kind === "ovsPort" && r.name === portName)!;
+    const a = d.map((r) => (r.key === port.key ? { ...r, tag: 300 } : r)) as Resource[];
+    const p = plan(d, { ...actualOf(a), stale: new Map([[port.key, "gone"]]) });
+    expect(brief(p)).toEqual([`reapply ${port.key}`]);
+    expect(p.ops[0]!.commands.map(text)).toContain(`ovs-vsctl --may-exist add-port demo-ovs1 ${portName} tag=100`);
+  });
+
+  it("staleness of a port the document no longer has, or of another kind, changes nothing more", () => {
+    const d = desired();
+    const p = plan(d, { ...actualOf(d), stale: new Map([["netns:tl.demo.red", "?"], ["ovsPort:other", "?"]]) });
+    expect(p.ops).toEqual([]);
   });
 });

@@ -4,7 +4,11 @@
 // namespace takes its interfaces, addresses and routes with it; an OVS bridge its ports),
 // what must be applied again when something it builds on is re-created, and which names in
 // the way are stale leftovers (inside the lab's namespaces) or someone else's (in the root
-// namespace: a conflict, never touched). Pure: plan(x, x) is empty.
+// namespace: a conflict, never touched), and that an OVS port is made again in two
+// transactions (del-port, then add-port in a later one): in one, ovs-vswitchd keeps the device it
+// had open, and a veth re-created under the port's name forwards nothing. A port the reader
+// found stale (its device not the one OVS has open) is made again the same way.
+// Pure: plan(x, x) is empty.
 // Leaves to others: reading the kernel (engine/actual) and running the commands (engine/apply).
 
 import { createCommands, deleteCommands, reapplyCommands, Stage, updateCommands, type Command } from "./commands";
@@ -31,6 +35,11 @@ export interface ActualState {
   resources: Resource[];
   /** every interface name present, per namespace ("root" for the root namespace) */
   names?: Map<string, Set<string>>;
+  /**
+   * Keys of resources that exist but that the dataplane does not use, with why: an OVS port
+   * whose kernel device is not the one ovs-vswitchd has open. They are made again.
+   */
+  stale?: Map<string, string>;
 }
 
 export interface PlanOptions {
@@ -185,9 +194,11 @@ export function plan(desired: Resource[], actual: ActualState, options: PlanOpti
     if (a.kind === "addr" && previousKeys && !previousKeys.has(k)) continue; // added by hand
     deleteKeys.add(k);
   }
+  const staleKeys = new Set<string>();
   for (const [k, d] of D) {
     const a = A.get(k);
     if (!a) createKeys.add(k);
+    else if (actual.stale?.has(k) && d.kind === "ovsPort" && (a as typeof d).bridge === d.bridge) staleKeys.add(k);
     else if (!sameResource(d, a)) {
       const u = updateCommands(d, a);
       if (u) updates.set(k, u);
@@ -216,7 +227,7 @@ export function plan(desired: Resource[], actual: ActualState, options: PlanOpti
   const reapply = new Set<string>();
   for (const d of desired) {
     if (createKeys.has(d.key) || !A.has(d.key)) continue;
-    if (d.after?.some((k) => createKeys.has(k))) {
+    if (staleKeys.has(d.key) || d.after?.some((k) => createKeys.has(k))) {
       reapply.add(d.key);
       updates.delete(d.key);
     }
@@ -265,9 +276,22 @@ export function plan(desired: Resource[], actual: ActualState, options: PlanOpti
   for (const d of [...desired].sort(byKindOrder)) {
     if (createKeys.has(d.key)) ops.push(op("create", d, createCommands(d)));
     else if (updates.has(d.key)) ops.push(op("update", d, updates.get(d.key)!));
-    else if (reapply.has(d.key)) ops.push(op("reapply", d, reapplyCommands(d)));
+    else if (reapply.has(d.key) && d.kind === "ovsPort") {
+      const o = op("reapply", d, remakePort(d));
+      const why = actual.stale?.get(d.key);
+      ops.push(why ? { ...o, summary: `${o.summary} (${why})` } : o);
+    } else if (reapply.has(d.key)) ops.push(op("reapply", d, reapplyCommands(d)));
   }
   return { ops: overlapStages(ops), conflicts: [...new Set(conflicts)] };
+}
+
+/**
+ * An OVS port made again: del-port with the deletes, add-port in the later OVS transaction.
+ * In one transaction ovs-vswitchd sees the same port name before and after, keeps the device it
+ * has open, and never opens the one re-created under that name (seen on the userspace datapath).
+ */
+function remakePort(r: Extract<Resource, { kind: "ovsPort" }>): Command[] {
+  return [{ tool: "ovs-vsctl", args: ["--if-exists", "del-port", r.bridge, r.name], stage: Stage.delOvs }, ...createCommands(r)];
 }
 
 /**
