@@ -22,6 +22,7 @@ export * from "./labfile";
 export * from "./topos";
 export * from "./resources";
 export * from "./realize";
+export * from "./switchlinks";
 export * from "./commands";
 export * from "./plan";
 export * from "./script";

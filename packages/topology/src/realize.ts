@@ -1,7 +1,8 @@
 // Realization: a canonical Lab becomes the set of kernel resources that should exist.
 //
 // Knows: how each node and link maps onto namespaces, veth pairs, OVS bridges and ports
-// (patch ports between two OVS switches, internal ports moved into hosts), Linux bridges,
+// (patch ports between two OVS switches, except where switchlinks.ts breaks a long run of them
+// with a veth pair; internal ports moved into hosts), Linux bridges,
 // interface settings, addresses, routes, qdiscs, forwarding sysctls and /etc/netns/<ns>/hosts;
 // services (dnsmasq, dhclient, any program) as processes; NAT gateways as an address in the
 // root namespace plus MASQUERADE rules, and default routes for the hosts behind them.
@@ -19,6 +20,7 @@ import {
 import { contains, formatCidr, networkOf, parseCidr, parseIp, type Cidr } from "./address";
 import { isHostLike, type DhcpServerService, type HostNode, type Lab, type LabNode, type Link, type NatNode } from "./schema";
 import { dhcpClientName } from "./validate";
+import { patchLinks } from "./switchlinks";
 
 export interface RealizeEnv {
   /** the lab's short tag, prefix of its root-namespace names (names.ts) */
@@ -146,7 +148,9 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
     }
   }
 
-  for (const link of lab.links) out.push(...linkResources(lab, link, byName, env, ns, ifNames));
+  // OVS-to-OVS links are patch ports, except where a veth must break a long run of them (switchlinks.ts)
+  const patches = patchLinks(lab);
+  lab.links.forEach((link, i) => out.push(...linkResources(lab, link, byName, env, ns, ifNames, patches.has(i))));
   return out;
 }
 
@@ -271,6 +275,7 @@ function linkResources(
   env: RealizeEnv,
   ns: (node: string) => string,
   ifNames: Map<string, Map<string, string>>,
+  patch: boolean,
 ): Resource[] {
   const out: Resource[] = [];
   const id = linkKey(link.endpoints[0], link.endpoints[1]);
@@ -296,8 +301,7 @@ function linkResources(
     return out;
   }
 
-  const bothOvs = nodes.every((n) => n.kind === "switch" && n.type === "ovs");
-  if (bothOvs && !shaped) {
+  if (patch) {
     const names = link.endpoints.map((e) => portIfName(env.tag, e.node, e.interface));
     link.endpoints.forEach((e, i) => {
       const bridge = switchIfName(env.tag, e.node);

@@ -18,6 +18,7 @@ import {
   type Cidr,
 } from "./address";
 import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
+import { switchLoops } from "./switchlinks";
 import {
   LabInputSchema,
   LinkSchema,
@@ -34,6 +35,7 @@ import {
   type NatNode,
   type Route,
   type Service,
+  type SwitchNode,
 } from "./schema";
 
 export type PathPart = string | number;
@@ -358,6 +360,17 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
     if (node.kind === "nat") checkNat(node, ["nodes", i], used.get(node.name) ?? new Map(), c);
     else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
   });
+
+  // 5. loops of switches flood broadcasts for ever unless spanning tree blocks a link
+  for (const loop of switchLoops(nodes, links)) {
+    const without = loop.switches.filter((s) => !(byName.get(s) as SwitchNode).stp);
+    if (without.length === 0) continue;
+    c.add(
+      ["links", linkIndexOf.get(links[loop.link]!)!],
+      `closes a loop of switches (${loop.switches.join(" – ")} – ${loop.switches[0]}), which would flood broadcasts for ever: ` +
+        `set "stp: true" on ${without.join(", ")} (spanning tree then blocks one link of the loop), or remove a link`,
+    );
+  }
 
   let plan: string | undefined;
   if (typeof raw["addressPlan"] === "string") {
