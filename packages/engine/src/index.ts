@@ -12,6 +12,8 @@
 // services.ts      programs run inside nodes (dnsmasq, dhclient, any command): pid files, logs
 // nat.ts           root forwarding for NAT gateways, and removing topolab's NAT rules
 // exec.ts          running programs by argument vector
+// parse/*          pure parsers of captured command output (ip -j, ss, ovs-vsctl, nft, ip monitor)
+// inspect.ts       one node read from the kernel: interfaces, routes, neighbours, sockets, MAC tables
 
 export * from "./engine";
 export * from "./executor";
@@ -25,3 +27,5 @@ export * from "./shell";
 export * from "./services";
 export * from "./nat";
 export * from "./exec";
+export * from "./parse/index";
+export * from "./inspect";
