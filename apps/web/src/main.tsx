@@ -5,7 +5,9 @@ import { lazy, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { Home } from "./home/Home";
 import { navigate, useRoute } from "./lib/router";
+import { reportWindowErrors } from "./lib/clientErrors";
 import { ConnectionBanner, Toasts } from "./ui/Chrome";
+import { ErrorBoundary } from "./ui/ErrorBoundary";
 import "./styles.css";
 
 const LabPage = lazy(() => import("./lab/LabPage").then((m) => ({ default: m.LabPage })));
@@ -15,11 +17,17 @@ function App() {
   return (
     <>
       <ConnectionBanner />
-      {route.page === "home" && <Home />}
+      {route.page === "home" && (
+        <ErrorBoundary panel="home" className="page-message">
+          <Home />
+        </ErrorBoundary>
+      )}
       {route.page === "lab" && (
-        <Suspense fallback={<div className="page-message">loading…</div>}>
-          <LabPage key={route.lab} name={route.lab} />
-        </Suspense>
+        <ErrorBoundary panel="lab page" className="page-message" resetKey={route.lab}>
+          <Suspense fallback={<div className="page-message">loading…</div>}>
+            <LabPage key={route.lab} name={route.lab} />
+          </Suspense>
+        </ErrorBoundary>
       )}
       {route.page === "missing" && (
         <main className="page-message">
@@ -37,4 +45,5 @@ function App() {
   );
 }
 
+reportWindowErrors();
 createRoot(document.getElementById("root")!).render(<App />);

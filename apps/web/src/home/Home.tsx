@@ -10,6 +10,7 @@ import type { ClientArgs, LabSummary, TemplateInfo } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
+import { prose } from "../lib/prose";
 
 const NAME_RULE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -218,7 +219,7 @@ export function Home() {
           {templates.map((t) => (
             <div className="card" key={t.id} data-testid={`template-${t.id}`}>
               <h3>{t.title}</h3>
-              <p className="muted small template-description">{t.description}</p>
+              <Prose className="muted small template-description" text={t.description} />
               <button
                 className="button primary"
                 disabled={!!creating}
@@ -250,5 +251,16 @@ export function Home() {
         </div>
       </section>
     </main>
+  );
+}
+
+/** A template's description: its paragraphs reflowed, `code` as code (lib/prose.ts). */
+function Prose({ text, className }: { text: string; className: string }) {
+  return (
+    <div className={className}>
+      {prose(text).map((block, i) => (
+        <p key={i}>{block.map((p, j) => (p.code ? <code key={j}>{p.text}</code> : <span key={j}>{p.text}</span>))}</p>
+      ))}
+    </div>
   );
 }

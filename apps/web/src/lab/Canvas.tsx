@@ -1,13 +1,13 @@
 // The canvas: the lab document drawn with @xyflow/react. Nodes and links are derived from the
 // document and the kernel's status; a node or link object is reused while what it shows is
 // unchanged, so that panning and dragging re-render only what moves. Edits go to the lab
-// store as changes: drops from the palette (addNode), links drawn handle to handle (addLink
-// with defaults), moves (debounced moveNodes).
+// store as changes: drops from the palette (addNode), links drawn from a handle to another
+// node's handle or body (addLink with defaults), moves (debounced moveNodes).
 //
 // Knows: xyflow. Leaves to others: the document and edits (labStore), defaults (linking.ts),
 // what each shape looks like (NodeView, EdgeView).
 
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type PointerEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type DragEvent, type PointerEvent } from "react";
 import {
   ConnectionMode,
   MiniMap,
@@ -18,6 +18,7 @@ import {
   useStore as useFlowStore,
   type Connection,
   type EdgeChange,
+  type FinalConnectionState,
   type NodeChange,
   type OnSelectionChangeParams,
 } from "@xyflow/react";
@@ -35,6 +36,10 @@ const nodeTypes = { lab: NodeView };
 const edgeTypes = { lab: EdgeView };
 export const DRAG_TYPE = "application/x-topolab-kind";
 const FAR_ZOOM = 0.5;
+/** the minimap's size; fitting the view keeps the nodes out of the corner it takes */
+const MINIMAP = { width: 170, height: 110 };
+/** fit-to-view: clear of the minimap in the bottom-right corner (it covered nodes' buttons) */
+export const FIT_OPTIONS = { padding: { top: "40px", left: "40px", bottom: "40px", right: `${MINIMAP.width + 40}px` }, maxZoom: 1.5 } as const;
 
 function nodeState(s: LabState, name: string, status: NodeStatus | undefined): { state: NodeState; problems?: string } {
   if (!s.running) return { state: "stopped" };
@@ -44,6 +49,24 @@ function nodeState(s: LabState, name: string, status: NodeStatus | undefined): {
   if (status.state === "up") return { state: "up" };
   if (status.state === "degraded") return { state: "error", problems: status.problems.join("; ") || "degraded" };
   return s.busy ? { state: "creating" } : { state: "error", problems: status.problems.join("; ") || "not in the kernel" };
+}
+
+/** Where a mouse or touch event happened, in the window. */
+function pointOf(e: MouseEvent | TouchEvent): { x: number; y: number } {
+  if ("changedTouches" in e) {
+    const t = e.changedTouches[0];
+    return { x: t?.clientX ?? -1, y: t?.clientY ?? -1 };
+  }
+  return { x: e.clientX, y: e.clientY };
+}
+
+/** The name of the canvas node under a point of the window, if any. */
+export function nodeAtPoint(p: { x: number; y: number }): string | null {
+  for (const el of document.elementsFromPoint(p.x, p.y)) {
+    const node = el.closest(".react-flow__node");
+    if (node) return node.getAttribute("data-id");
+  }
+  return null;
 }
 
 /** Where nodes without a saved position go: a grid, in document order. */
@@ -126,9 +149,24 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
     });
     setEdges((prev) => {
       const byId = new Map(prev.map((e) => [e.id, e]));
+      // every other link leaving a node has its label there a little further out
+      const seenAt = new Map<string, number>();
+      const stagger = (node: string) => {
+        const n = seenAt.get(node) ?? 0;
+        seenAt.set(node, n + 1);
+        return n % 2;
+      };
       const next = doc.links.map((l): LabFlowEdge => {
         const id = linkId(l);
-        const data = { a: endLabel(doc, l, 0), b: endLabel(doc, l, 1), ...(middleLabel(l) ? { middle: middleLabel(l)! } : {}) };
+        const sa = stagger(l.endpoints[0].node);
+        const sb = stagger(l.endpoints[1].node);
+        const data = {
+          a: endLabel(doc, l, 0),
+          b: endLabel(doc, l, 1),
+          ...(middleLabel(l) ? { middle: middleLabel(l)! } : {}),
+          ...(sa ? { staggerA: sa } : {}),
+          ...(sb ? { staggerB: sb } : {}),
+        };
         const sig = JSON.stringify(data);
         const old = byId.get(id);
         if (old && edgeSigs.current.get(id) === sig) return old;
@@ -164,6 +202,17 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
       void store.edit(linkChanges(lab, c.source, c.target), { label: `Link ${c.source}–${c.target}` });
     },
     [store],
+  );
+
+  // a link dropped anywhere on a node's body links to it, not only on its handle dot: xyflow
+  // reports the drop as no connection, and the node under the pointer is looked up here
+  const onConnectEnd = useCallback(
+    (e: MouseEvent | TouchEvent, c: FinalConnectionState) => {
+      if (c.isValid || !c.fromNode) return;
+      const to = nodeAtPoint(pointOf(e));
+      if (to && to !== c.fromNode.id) onConnect({ source: c.fromNode.id, target: to, sourceHandle: "h", targetHandle: "h" });
+    },
+    [onConnect],
   );
 
   const isValidConnection = useCallback((c: { source: string | null; target: string | null }) => !!c.source && !!c.target && c.source !== c.target, []);
@@ -223,7 +272,7 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
       size = now;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (!userMoved.current) void flow.fitView({ padding: 0.2, maxZoom: 1.5, duration: 200 });
+        if (!userMoved.current) void flow.fitView({ ...FIT_OPTIONS, duration: 200 });
       }, 100);
     });
     observer.observe(el);
@@ -244,7 +293,6 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
   }, []);
 
   const minimapColor = useCallback((n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"), []);
-  const fitOptions = useMemo(() => ({ padding: 0.2, maxZoom: 1.5 }), []);
   const ready = !!doc;
   // labels are unreadable when zoomed far out, and costly to paint with hundreds of links;
   // so are the background's dots and a node's details (styles.css)
@@ -262,6 +310,7 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
           onEdgesChange={onEdgesChange}
           onNodeDragStop={onNodeDragStop}
           onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
           isValidConnection={isValidConnection}
           onSelectionChange={onSelectionChange}
           onMoveStart={onMoveStart}
@@ -271,7 +320,7 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
           deleteKeyCode={null}
           zoomOnDoubleClick={false}
           fitView
-          fitViewOptions={fitOptions}
+          fitViewOptions={FIT_OPTIONS}
           minZoom={0.1}
           maxZoom={3}
           multiSelectionKeyCode={["Shift", "Meta", "Control"]}
@@ -280,7 +329,7 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
         >
           {/* far out the dots would be 2 px apart: a grey haze */}
           {!far && <DotGrid />}
-          <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />
+          <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP} data-testid="minimap" />
         </ReactFlow>
       )}
     </div>

@@ -6,9 +6,19 @@
 
 import { useEffect, useRef, useState } from "react";
 import { useStore } from "../lib/emitter";
+import { ErrorBoundary } from "../ui/ErrorBoundary";
 import type { LabStore } from "./labStore";
 
-export default function CommandLog({ store }: { store: LabStore }) {
+/** The log inside its own error boundary: a failure here leaves the dock and the page working. */
+export default function CommandLogPanel({ store }: { store: LabStore }) {
+  return (
+    <ErrorBoundary panel="command log" className="command-log">
+      <CommandLog store={store} />
+    </ErrorBoundary>
+  );
+}
+
+function CommandLog({ store }: { store: LabStore }) {
   const log = useStore(store.state, (s) => s.log);
   const [errorsOnly, setErrorsOnly] = useState(false);
   const end = useRef<HTMLDivElement>(null);

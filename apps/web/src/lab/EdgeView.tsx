@@ -1,11 +1,12 @@
 // A link on the canvas: a straight line between the borders of its two nodes, with what a
 // teacher points at: the interface name and address at each end, the VLAN tag (access) or the
-// trunk's VLANs, and shaping in the middle. Labels are SVG text, hidden by one CSS class on
+// trunk's VLANs, and shaping in the middle, placed clear of the nodes (edgeLabels.ts). Labels are SVG text, hidden by one CSS class on
 // the canvas (no re-render). Memoized like the nodes.
 //
 // Knows: geometry and labels. Leaves to others: the link's data (Canvas).
 
 import { memo } from "react";
+import { layoutEdgeLabels } from "./edgeLabels";
 import { BaseEdge, useInternalNode, type Edge, type EdgeProps, type InternalNode } from "@xyflow/react";
 
 export interface EndLabel {
@@ -20,7 +21,12 @@ export interface LabEdgeData extends Record<string, unknown> {
   b: EndLabel;
   middle?: string;
   error?: boolean;
+  /** 1: this end's label sits further along (another link leaves the same node beside it) */
+  staggerA?: number;
+  staggerB?: number;
 }
+
+const lines = (l: EndLabel) => [l.iface, ...(l.address ? [l.address] : []), ...(l.vlan ? [l.vlan] : [])];
 
 export type LabFlowEdge = Edge<LabEdgeData, "lab">;
 
@@ -70,26 +76,23 @@ function EdgeViewImpl({ id, source, target, data, selected }: EdgeProps<LabFlowE
   const p1 = border(cs, ct);
   const p2 = border(ct, cs);
   const path = `M ${p1.x},${p1.y} L ${p2.x},${p2.y}`;
-  const len = Math.hypot(p2.x - p1.x, p2.y - p1.y) || 1;
-  const ux = (p2.x - p1.x) / len;
-  const uy = (p2.y - p1.y) / len;
-  const along = Math.min(34, len / 3);
-  // labels sit beside the line a little way from each end, the two ends on opposite sides
-  // (short links would have them meet); a label above the line grows upwards
-  const nx = -uy * 12;
-  const ny = ux * 12;
-  const lines = (l: EndLabel) => 1 + (l.address ? 1 : 0) + (l.vlan ? 1 : 0);
-  const place = (x: number, y: number, sx: number, sy: number, l: EndLabel) => ({ x: x + sx, y: y + sy + (sy < 0 ? -(lines(l) - 1) * 13 : 8) });
-  const la = place(p1.x + ux * along, p1.y + uy * along, nx, ny, data.a);
-  const lb = place(p2.x - ux * along, p2.y - uy * along, -nx, -ny, data.b);
+  // labels beside the line, clear of both nodes and of each other (edgeLabels.ts)
+  const box = (c: { x: number; y: number; w: number; h: number }) => ({ x: c.x - c.w / 2, y: c.y - c.h / 2, w: c.w, h: c.h });
+  const l = layoutEdgeLabels(
+    p1,
+    p2,
+    { a: box(cs), b: box(ct) },
+    { a: lines(data.a), b: lines(data.b), ...(data.middle ? { middle: data.middle } : {}) },
+    { a: data.staggerA ?? 0, b: data.staggerB ?? 0 },
+  );
   return (
     <>
       <BaseEdge id={id} path={path} className={`lab-edge ${selected ? "selected" : ""} ${data.error ? "error" : ""}`} interactionWidth={14} />
       <g className="edge-labels" data-testid={`edge-${id}`}>
-        <EndText x={la.x} y={la.y} label={data.a} side="a" />
-        <EndText x={lb.x} y={lb.y} label={data.b} side="b" />
-        {data.middle && (
-          <text x={(p1.x + p2.x) / 2 - nx} y={(p1.y + p2.y) / 2 - ny} className="edge-label edge-middle" textAnchor="middle">
+        <EndText x={l.a.x} y={l.a.y} label={data.a} side="a" />
+        <EndText x={l.b.x} y={l.b.y} label={data.b} side="b" />
+        {data.middle && l.middle && (
+          <text x={l.middle.x} y={l.middle.y} className="edge-label edge-middle" textAnchor="middle">
             {data.middle}
           </text>
         )}

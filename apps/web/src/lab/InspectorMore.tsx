@@ -53,8 +53,10 @@ export default function InspectorMore({ store, node, interfaces }: { store: LabS
         testid="inspector-routes"
         multiline
         value={node.routes.map(routeText).join("\n")}
-        placeholder={"default via 10.0.0.254\n10.2.0.0/16 via 10.0.0.1"}
-        hint="Ctrl+Enter or leave the field to apply"
+        // a placeholder that looked like routes was read as the host's routes: it says none,
+        // and the examples are in the hint, as examples
+        placeholder="(no routes)"
+        hint="e.g. default via 10.0.0.254 or 10.2.0.0/16 via 10.0.0.1 — Ctrl+Enter or leave the field to apply"
         check={(t) => (typeof parseRoutes(t) === "string" ? (parseRoutes(t) as string) : null)}
         onCommit={(t) => {
           const routes = parseRoutes(t) as RouteInput[];

@@ -11,7 +11,8 @@ import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
 import { terminals } from "../terminals/manager";
-import { Canvas } from "./Canvas";
+import { ErrorBoundary } from "../ui/ErrorBoundary";
+import { Canvas, FIT_OPTIONS } from "./Canvas";
 import { Help } from "./Help";
 import { deleteSelection, Inspector, type Selection } from "./Inspector";
 import { hasShell } from "./kinds";
@@ -64,7 +65,7 @@ function LabLayout({ store }: { store: LabStore }) {
   }, [s.removed]);
 
   const openTerminal = useCallback((node: string) => void terminals.open(store.name, node), [store]);
-  const fit = useCallback(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.5 }), [flow]);
+  const fit = useCallback(() => void flow.fitView({ ...FIT_OPTIONS, duration: 300 }), [flow]);
   const layout = useCallback(async () => {
     const doc = store.state.get().doc;
     if (!doc || layingOut) return;
@@ -188,11 +189,19 @@ function LabLayout({ store }: { store: LabStore }) {
         </button>
       </header>
       <div className="lab-body">
-        <Palette store={store} />
-        <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} />
-        <Inspector store={store} selection={selection} />
+        <ErrorBoundary panel="palette">
+          <Palette store={store} />
+        </ErrorBoundary>
+        <ErrorBoundary panel="canvas" className="canvas">
+          <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} />
+        </ErrorBoundary>
+        <ErrorBoundary panel="inspector" className="inspector" resetKey={selection}>
+          <Inspector store={store} selection={selection} />
+        </ErrorBoundary>
       </div>
-      <Dock store={store} open={dockOpen} setOpen={setDockOpen} />
+      <ErrorBoundary panel="dock" className="dock-failed">
+        <Dock store={store} open={dockOpen} setOpen={setDockOpen} />
+      </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
     </div>
   );

@@ -1,5 +1,5 @@
 // The palette: the kinds of node, dragged onto the canvas (HTML drag and drop) or clicked to
-// drop one in the middle of the view.
+// drop one in the free space nearest the middle of the view.
 //
 // Knows: the palette items (kinds.tsx). Leaves to others: adding the node (Canvas).
 
@@ -7,6 +7,10 @@ import { useReactFlow } from "@xyflow/react";
 import { DRAG_TYPE, addFromPalette } from "./Canvas";
 import { KindIcon, PALETTE } from "./kinds";
 import type { LabStore } from "./labStore";
+import { freeSpot } from "./placement";
+
+/** a new node's size before it is measured */
+const NODE_SIZE = { width: 150, height: 50 };
 
 export function Palette({ store }: { store: LabStore }) {
   const flow = useReactFlow();
@@ -28,7 +32,9 @@ export function Palette({ store }: { store: LabStore }) {
             const el = document.querySelector(".canvas");
             const r = el?.getBoundingClientRect();
             const p = flow.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 600) / 2, y: (r?.top ?? 0) + (r?.height ?? 400) / 2 });
-            addFromPalette(store, item.kind, { x: Math.round(p.x - 70 + Math.random() * 40), y: Math.round(p.y - 24 + Math.random() * 40) });
+            // the free spot nearest the centre: never on top of a node already there
+            const taken = flow.getNodes().map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? NODE_SIZE.width, height: n.measured?.height ?? NODE_SIZE.height }));
+            addFromPalette(store, item.kind, freeSpot(p, NODE_SIZE, taken));
           }}
         >
           <KindIcon kind={item.kind} />
