@@ -1,0 +1,51 @@
+// The binary form of a batch of captured packets, as the server sends them to the browser
+// (one socket.io binary attachment per batch, not one per packet):
+//   u8 version (1) · u32 count · then per packet: u16 interface index · f64 time (µs since the
+//   epoch) · u32 length on the wire · u32 captured length · the captured bytes
+// big-endian. Interface indexes refer to the capture's interface list, sent once at start.
+
+export interface WirePacket {
+  iface: number;
+  timeUs: number;
+  length: number;
+  data: Uint8Array;
+}
+
+const HEAD = 5;
+const PER = 18;
+
+export function encodeBatch(packets: readonly WirePacket[]): Uint8Array {
+  const size = HEAD + packets.reduce((n, p) => n + PER + p.data.length, 0);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint8(0, 1);
+  dv.setUint32(1, packets.length);
+  let o = HEAD;
+  for (const p of packets) {
+    dv.setUint16(o, p.iface);
+    dv.setFloat64(o + 2, p.timeUs);
+    dv.setUint32(o + 10, p.length);
+    dv.setUint32(o + 14, p.data.length);
+    out.set(p.data, o + PER);
+    o += PER + p.data.length;
+  }
+  return out;
+}
+
+/** Reads a batch; a batch that is cut short or of another version is an error saying so. */
+export function decodeBatch(bytes: Uint8Array): WirePacket[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < HEAD) throw new Error(`capture batch: ${bytes.length} bytes, shorter than its header`);
+  if (dv.getUint8(0) !== 1) throw new Error(`capture batch: version ${dv.getUint8(0)} is not 1`);
+  const count = dv.getUint32(1);
+  const out: WirePacket[] = [];
+  let o = HEAD;
+  for (let i = 0; i < count; i++) {
+    if (o + PER > bytes.length) throw new Error(`capture batch: packet ${i} of ${count} is cut short`);
+    const cap = dv.getUint32(o + 14);
+    if (o + PER + cap > bytes.length) throw new Error(`capture batch: packet ${i} of ${count} is cut short`);
+    out.push({ iface: dv.getUint16(o), timeUs: dv.getFloat64(o + 2), length: dv.getUint32(o + 10), data: bytes.slice(o + PER, o + PER + cap) });
+    o += PER + cap;
+  }
+  return out;
+}
