@@ -1,7 +1,7 @@
 // One open lab as the page holds it: the server's document and the kernel's status as they
 // arrive from the lab's room, the edits in flight (shown at once as a preview, their nodes
 // marked "being created"), positions moved but not yet sent (debounced), the command log, and
-// undo/redo as inverse changes.
+// undo/redo as inverse changes (kept in the tab's sessionStorage across reloads).
 //
 // Knows: the order of events (lab:open joins the room, then lab:document / lab:status /
 // lab:log / lab:busy / lab:removed follow; a reconnect opens again), that edits run one after
@@ -14,6 +14,7 @@ import { connection, RequestFailed } from "../lib/connection";
 import { Store } from "../lib/emitter";
 import { reasonOf, toast } from "../lib/toasts";
 import { diffLabs, previewChanges, touchedNodes, withPositions } from "./diff";
+import { loadHistory, renameHistory, saveHistory, sessionStore, type Step } from "./undoHistory";
 
 export type NodeStatus = LabStatusView["nodes"][number];
 
@@ -39,11 +40,6 @@ export interface LabState {
 
 export type EditOutcome = { ok: true } | { ok: false; error: ErrorInfo };
 
-interface Step {
-  label: string;
-  undo: Change[];
-  redo: Change[];
-}
 
 interface InFlight {
   changes: Change[];
@@ -66,6 +62,10 @@ export class LabStore {
   private closed = false;
 
   constructor(readonly name: string) {
+    // undo survives a reload of the tab (undoHistory.ts)
+    const kept = loadHistory(sessionStore(), name);
+    this.undoStack = kept.undo;
+    this.redoStack = kept.redo;
     this.state = new Store<LabState>({
       name,
       doc: null,
@@ -79,8 +79,8 @@ export class LabStore {
       busy: null,
       removed: null,
       pending: new Set(),
-      canUndo: false,
-      canRedo: false,
+      canUndo: this.undoStack.length > 0,
+      canRedo: this.redoStack.length > 0,
     });
     const c = connection();
     const mine = <T extends { lab: string }>(f: (p: T) => void) => (p: T) => {
@@ -100,7 +100,11 @@ export class LabStore {
       c.on("lab:busy", mine((p) => this.patch({ busy: p.busy ? (p.what ?? "working") : null }))),
       c.on(
         "lab:removed",
-        mine((p) => this.patch({ removed: { reason: p.reason, ...(p.renamedTo ? { renamedTo: p.renamedTo } : {}) } })),
+        mine((p) => {
+          if (p.renamedTo) renameHistory(sessionStore(), name, p.renamedTo);
+          else saveHistory(sessionStore(), name, { undo: [], redo: [] }); // the lab is gone
+          this.patch({ removed: { reason: p.reason, ...(p.renamedTo ? { renamedTo: p.renamedTo } : {}) } });
+        }),
       ),
       c.onConnect(() => void this.open()),
     );
@@ -188,6 +192,11 @@ export class LabStore {
     this.undoStack.push(step);
     if (this.undoStack.length > MAX_UNDO) this.undoStack.shift();
     this.redoStack = [];
+    this.saveHistory();
+  }
+
+  private saveHistory(): void {
+    saveHistory(sessionStore(), this.name, { undo: this.undoStack, redo: this.redoStack });
   }
 
   undo(): Promise<void> {
@@ -206,6 +215,7 @@ export class LabStore {
     if (!step) return;
     const r = await this.edit(step[which], { label: `${word} ${step.label}`, undoable: false });
     if (r.ok) to.push(step);
+    this.saveHistory();
     this.recompute();
   }
 
