@@ -18,6 +18,7 @@ import {
   type Cidr,
 } from "./address";
 import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
+import { labWarnings, type LabWarning } from "./suggest";
 import { switchLoops } from "./switchlinks";
 import {
   LabInputSchema,
@@ -46,7 +47,8 @@ export interface LabIssue {
   message: string;
 }
 
-export type Validated = { ok: true; lab: Lab } | { ok: false; issues: LabIssue[] };
+/** `warnings`: the lab is valid, but these will not work as a person expects (suggest.ts's labWarnings) */
+export type Validated = { ok: true; lab: Lab; warnings: LabWarning[] } | { ok: false; issues: LabIssue[] };
 
 export class LabValidationError extends Error {
   constructor(readonly issues: LabIssue[]) {
@@ -384,7 +386,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   const lab: Lab = { version: 1, name: labName as string, nodes, links };
   if (typeof raw["description"] === "string") lab.description = raw["description"];
   if (plan) lab.addressPlan = plan;
-  return { ok: true, lab };
+  return { ok: true, lab, warnings: labWarnings(lab) };
 }
 
 function canonicalNode(input: NodeInput): LabNode {
@@ -513,6 +515,9 @@ function checkHost(
 ): void {
   const subnets: { ifname: string; net: Cidr; text: string }[] = [];
   const seenAddrs = new Map<string, string>();
+  // interfaces with an address that is already reported: checks that need their subnets
+  // (a route's gateway, a DHCP server's range) are skipped, so the cause is said once
+  const badAddress = new Set<string>();
   for (const [ifname, cfg] of Object.entries(node.interfaces)) {
     const ipath = [...path, "interfaces", ifname];
     const problem = ifNameProblem(ifname);
@@ -543,6 +548,7 @@ function checkHost(
       const parsed = parseCidr(text);
       if (typeof parsed === "string") {
         c.add(apath, parsed);
+        badAddress.add(ifname);
         return text;
       }
       const canonical = formatCidr(parsed);
@@ -591,7 +597,8 @@ function checkHost(
         const byDhcp =
           via.family === 4 &&
           Object.entries(node.interfaces).some(([name, cfg]) => cfg.dhcp && (route.dev === undefined || route.dev === name));
-        if (!isLinkLocal6 && !byDhcp && !candidates.some((s) => contains(s.net, via))) {
+        const causeReported = route.dev === undefined ? badAddress.size > 0 : badAddress.has(route.dev);
+        if (!isLinkLocal6 && !byDhcp && !causeReported && !candidates.some((s) => contains(s.net, via))) {
           const have = candidates.map((s) => s.text);
           c.add(
             [...rpath, "via"],
@@ -611,7 +618,7 @@ function checkHost(
   for (const [ifname, cfg] of Object.entries(node.interfaces)) {
     if (cfg.dhcp && ifname === "lo") c.add([...path, "interfaces", ifname, "dhcp"], "lo cannot take an address by DHCP");
   }
-  checkServices(node, path, linked, subnets, c);
+  checkServices(node, path, linked, subnets, c, badAddress);
 }
 
 const LEASE = /^(infinite|\d+[mhdw]?)$/;
@@ -623,6 +630,7 @@ function checkServices(
   linked: Map<string, number>,
   subnets: { ifname: string; net: Cidr; text: string }[],
   c: Collector,
+  badAddress: ReadonlySet<string> = new Set(),
 ): void {
   const names = new Map<string, number>();
   const clientNames = Object.entries(node.interfaces)
@@ -649,6 +657,8 @@ function checkServices(
       c.add([...spath, "interface"], `${node.name} has no link on ${svc.interface}`);
       return;
     }
+    // its address is wrong and said so: its range and gateway cannot be checked against it
+    if (badAddress.has(svc.interface)) return;
     const nets = subnets.filter((x) => x.ifname === svc.interface && x.net.ip.family === 4);
     if (nets.length === 0) {
       c.add([...spath, "interface"], `a DHCP server needs a static IPv4 address on ${svc.interface}: it serves that subnet`);

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import {
   formatFileIssue,
   LabValidationError,
+  labWarnings,
   parseLabText,
   parseTopoSpec,
   topoLab,
@@ -55,5 +56,7 @@ export async function loadLab(file: string | undefined, options: { topo?: string
   }
   const parsed = parseLabText(text, options.name !== undefined ? { name: options.name } : {});
   if (!parsed.ok) throw new FileProblems(parsed.issues.map((i) => formatFileIssue(i, file)));
+  // valid, but not what the person means (two interfaces of a node in one subnet): said, not refused
+  for (const w of labWarnings(parsed.lab)) process.stderr.write(`${file}: warning: ${w.path}: ${w.message}\n`);
   return { lab: parsed.lab, source: path };
 }

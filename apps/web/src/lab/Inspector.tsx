@@ -9,7 +9,7 @@
 
 import { lazy, Suspense } from "react";
 import { linkId, type Change } from "@topolab/protocol";
-import { labToDocument, type Lab, type LabNode, type Link } from "@topolab/topology";
+import { labToDocument, labWarnings, type Lab, type LabNode, type Link } from "@topolab/topology";
 import { useStore } from "../lib/emitter";
 import { CheckField, SelectField, TextField, splitList } from "./fields";
 import { hasShell, visualKind, KindIcon } from "./kinds";
@@ -166,6 +166,13 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
           <MorePanels store={store} lab={lab} node={node} interfaces={ifaces} />
         </Suspense>
       )}
+      {labWarnings(lab)
+        .filter((w) => w.node === node.name)
+        .map((w) => (
+          <p key={w.path} className="field-warning" role="note" data-testid="inspector-warning">
+            {w.message}
+          </p>
+        ))}
       {status && (
         <details className="kernel-view" open data-testid="inspector-kernel">
           <summary>

@@ -1,8 +1,10 @@
 // What a new link drawn on the canvas gets by default, so that a beginner is productive: the
 // next free interface name at each end, the next free address for each host-like end (from
-// its segment's subnet or the lab's address plan, topology's suggestAddress), DHCP for a host
-// joining a segment that has a DHCP server, and for the "DHCP server" preset on its first
-// link an address and a dnsmasq handing out part of that subnet.
+// its segment's subnet, or a subnet of its own from the lab's address plan: topology's
+// suggestAddress), DHCP for a host joining a segment that has a DHCP server, for the "DHCP
+// server" preset on its first link an address and a dnsmasq handing out part of that subnet,
+// and for a host without a default route one via the router on its segment (topology's
+// suggestDefaultRoutes), whichever of the two was linked first.
 //
 // Knows: the defaults. Leaves to others: whether they are valid (the server validates the
 // edit like any other) and the address arithmetic (topology).
@@ -17,6 +19,7 @@ import {
   hostCount,
   parseCidr,
   suggestAddress,
+  suggestDefaultRoutes,
   type Lab,
   type LabNode,
 } from "@topolab/topology";
@@ -94,7 +97,7 @@ export function linkChanges(lab: Lab, a: string, b: string): Change[] {
     const segmentHasDhcp = [...peerSegment].some((n) => n !== self && servesDhcp(work.nodes.find((x) => x.name === n)));
     if (node.kind !== "nat" && segmentHasDhcp && !freshDhcpPreset(lab, original)) cfg = { dhcp: true };
     else {
-      const address = suggestAddress(work, peer) ?? (freshDhcpPreset(lab, original) ? "10.0.0.1/24" : null);
+      const address = suggestAddress(work, self, iface) ?? (freshDhcpPreset(lab, original) ? "10.0.0.1/24" : null);
       if (address) {
         cfg = { addresses: [address] };
         node.interfaces[iface] = { addresses: [address], up: true };
@@ -108,6 +111,12 @@ export function linkChanges(lab: Lab, a: string, b: string): Change[] {
     const current = (docNodes.get(self)?.["interfaces"] ?? {}) as Record<string, unknown>;
     set["interfaces"] = { ...current, [iface]: cfg };
     changes.push({ type: "updateNode", name: self, set: set as never });
+  }
+  // hosts of the new link's segment that have no default route get one via its router
+  const segmentNodes = [a, b, ...segment(work, a), ...segment(work, b)];
+  for (const { node, via } of suggestDefaultRoutes(work, segmentNodes)) {
+    const routes = (docNodes.get(node)?.["routes"] ?? []) as unknown[];
+    changes.push({ type: "updateNode", name: node, set: { routes: [...routes, { to: "default", via }] } as never });
   }
   return changes;
 }
