@@ -14,6 +14,7 @@
 // exec.ts          running programs by argument vector
 // parse/*          pure parsers of captured command output (ip -j, ss, ovs-vsctl, nft, ip monitor)
 // inspect.ts       one node read from the kernel: interfaces, routes, neighbours, sockets, MAC tables
+// monitor.ts       a lab watched live: ip monitor, debounced re-reads, counters and MAC tables sampled
 
 export * from "./engine";
 export * from "./executor";
@@ -29,3 +30,4 @@ export * from "./nat";
 export * from "./exec";
 export * from "./parse/index";
 export * from "./inspect";
+export * from "./monitor";

@@ -8,12 +8,16 @@
 //
 // Knows: how to start a program detached in its own process group inside a namespace, how to
 // tell that a PID still is that program (its start time in /proc), how to stop its group by
-// PID. Leaves to others: which services a node has (topology's realize).
+// PID. The service's own environment (its `env`) reaches the service's program only: `ip`,
+// `env` and the wrapper shell that start it are topolab's, by absolute path, with topolab's
+// environment; a program that cannot start fails the operation, it never crashes the process.
+// Leaves to others: which services a node has (topology's realize).
 
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { DHCLIENT_SCRIPT, fillTokens } from "@topolab/topology";
+import { DHCLIENT_CONF, DHCLIENT_CONF_TOKEN, DHCLIENT_SCRIPT, dhclientConfPath, fillTokens } from "@topolab/topology";
+import { tool, toolEnv } from "./exec";
 import { sleep } from "./processes";
 
 export interface ServiceRecord {
@@ -56,6 +60,28 @@ export function serviceEnv(): NodeJS.ProcessEnv {
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   env["PATH"] ??= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   return env;
+}
+
+/** What a service's environment variable may be called (as validation says). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Programs of topolab's own services: run by absolute path, like its other tools. */
+const OWN_PROGRAMS = new Set(["dnsmasq", "dhclient"]);
+
+/**
+ * `NAME=value` words for env(1): the basics, then the service's own, then topolab's markers
+ * (which the service's cannot replace). A name or value env(1) or execve cannot take is refused.
+ */
+export function serviceEnvWords(extra: Record<string, string> | undefined, markers: Record<string, string>): string[] {
+  const env: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(serviceEnv())) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (!ENV_NAME.test(k)) throw new ServiceError(`environment variable name ${JSON.stringify(k)} is not a valid name`);
+    if (typeof v !== "string" || v.includes("\u0000")) throw new ServiceError(`environment variable ${k} holds a NUL character`);
+    env[k] = v;
+  }
+  Object.assign(env, markers);
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 export class ServiceError extends Error {
@@ -112,6 +138,7 @@ export class Services {
     if (cmd.argv.some((a) => a.includes("@DHCLIENT_SCRIPT@"))) {
       await writeFile(this.dhclientScript(), DHCLIENT_SCRIPT, { mode: 0o755 });
     }
+    if (cmd.argv.some((a) => a.includes(DHCLIENT_CONF_TOKEN))) await writeFile(dhclientConfPath(this.dhclientScript()), DHCLIENT_CONF);
     const argv = fillTokens(cmd.argv, { run: dir, dhclientScript: this.dhclientScript() });
     const log = `${dir}/${cmd.name}.log`;
     const exitFile = `${dir}/${cmd.name}.exit`;
@@ -121,23 +148,53 @@ export class Services {
     } catch {
       /* no log yet */
     }
-    const fd = openSync(log, "a");
-    let child;
+    // topolab's own programs by absolute path; the service's words and environment reach only
+    // the program it runs: `ip` and env(1) start with topolab's environment, env(1) replaces it
+    // (-i) with the service's for the wrapper shell and what it runs
+    const what = `${cmd.name} on ${cmd.node}`;
+    let launcher: string[];
     try {
-      child = spawn("ip", ["netns", "exec", cmd.ns, "sh", "-c", WRAPPER, `topolab:${cmd.name}`, ...argv], {
+      const program = argv[0] !== undefined && OWN_PROGRAMS.has(argv[0]) ? tool(argv[0]) : argv[0];
+      const words = serviceEnvWords(cmd.env, { TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile });
+      launcher = [tool("ip"), "netns", "exec", cmd.ns, tool("env"), "-i", ...words, tool("sh"), "-c", WRAPPER, `topolab:${cmd.name}`, ...(program === undefined ? [] : [program]), ...argv.slice(1)];
+    } catch (e) {
+      throw new ServiceError(`${what} could not start: ${(e as Error).message}`);
+    }
+    const fd = openSync(log, "a");
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(launcher[0]!, launcher.slice(1), {
         detached: true,
         stdio: ["ignore", fd, fd],
         cwd: dir,
-        env: { ...serviceEnv(), ...cmd.env, TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile },
+        env: toolEnv(),
       });
+    } catch (e) {
+      throw new ServiceError(`${what} could not start: ${(e as Error).message}`);
     } finally {
       closeSync(fd);
     }
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // a spawn that fails (no such program, a refused environment) is told by an "error" event,
+    // which must be listened to: unheard, it ends the whole process
+    let spawnError: Error | null = null;
+    const exited = new Promise<number | null>((resolve) => {
+      child.once("error", (e) => {
+        spawnError = e;
+        resolve(null);
+      });
+      child.once("exit", (code) => resolve(code));
+    });
     child.unref();
     const pid = child.pid;
     const startTime = pid ? await procStartTime(pid) : null;
-    if (!pid || !startTime) throw new ServiceError(`${cmd.name} on ${cmd.node} could not start: ${argv[0]}`);
+    const tail = async () => (await readFile(log, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" / ");
+    if (!pid || !startTime) {
+      const code = await Promise.race([exited, sleep(2000).then(() => undefined)]);
+      const err = spawnError as Error | null;
+      if (err || !pid) throw new ServiceError(`${what} could not start: ${err ? err.message : argv[0]}`);
+      // started, and ended before it could be looked at
+      throw new ServiceError(`${what} exited at once (code ${code ?? "?"}): ${(await tail()) || "no output"}`);
+    }
     const rec: ServiceRecord = {
       pid,
       startTime,
@@ -151,8 +208,7 @@ export class Services {
     const early = await Promise.race([exited, sleep(SETTLE_MS).then(() => "running" as const)]);
     if (early !== "running") {
       await rm(`${dir}/${cmd.name}.json`, { force: true });
-      const tail = (await readFile(log, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" / ");
-      throw new ServiceError(`${cmd.name} on ${cmd.node} exited at once (code ${early ?? "?"}): ${tail || "no output"}`);
+      throw new ServiceError(`${what} exited at once (code ${early ?? "?"}): ${(await tail()) || "no output"}`);
     }
     return ["ip", "netns", "exec", cmd.ns, ...argv];
   }

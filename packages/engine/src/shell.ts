@@ -3,9 +3,12 @@
 //
 // Knows: `ip netns exec <ns>` (which also binds /etc/netns/<ns>/hosts over /etc/hosts), a
 // private UTS namespace so `hostname` says the node's name, and a bash rc file that gives the
-// prompt `root@<node>:~#`. Leaves to others: spawning (node-pty in the server, stdio in the CLI).
+// prompt `root@<node>:~#`. `ip`, `unshare` and `bash` are topolab's tools, by absolute path
+// (a missing one is a clear error here, not a failed exec in a terminal). Leaves to others:
+// spawning (node-pty in the server, stdio in the CLI).
 
 import { mkdir, rename, writeFile } from "node:fs/promises";
+import { tool } from "./exec";
 
 export const BASHRC = `# topolab: the shell of a lab node (written by topolab; edits are overwritten)
 [ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
@@ -41,7 +44,7 @@ async function ensureRcFile(stateDir: string): Promise<string> {
 export async function shellSpec(stateDir: string, lab: string, node: string, ns: string): Promise<ShellSpec> {
   const rc = await ensureRcFile(stateDir);
   return {
-    argv: ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "bash", "--rcfile", rc, "-i"],
+    argv: [tool("ip"), "netns", "exec", ns, tool("unshare"), "--uts", "--", tool("bash"), "--rcfile", rc, "-i"],
     env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node, TERM: process.env["TERM"] || "xterm-256color" },
     cwd: process.env["HOME"] || "/root",
   };

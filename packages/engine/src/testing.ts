@@ -101,6 +101,7 @@ export async function tcpTransfer(lab: string, server: string, client: string, a
     await new Promise<void>((resolve, reject) => {
       child.stdout.once("data", () => resolve());
       child.once("exit", (code) => reject(new Error(`TCP server exited early (${code})`)));
+      child.once("error", reject);
     });
     const clientCode = `let n=0;const c=require('net').connect(${port},${JSON.stringify(address)});c.on('data',d=>n+=d.length);c.on('end',()=>{console.log(n);process.exit(0)});c.on('error',e=>{console.error(e.message);process.exit(2)});setTimeout(()=>{console.log(n);process.exit(1)},10000);`;
     const r = await inNode(lab, client, [process.execPath, "-e", clientCode]);

@@ -624,6 +624,25 @@ function checkHost(
 const LEASE = /^(infinite|\d+[mhdw]?)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Why a service's environment variable is refused, or null. No NUL anywhere (execve cannot
+ * pass it), a name a shell accepts, and a PATH made of absolute directories only (an empty or
+ * relative entry searches the service's run directory). The service's environment reaches its
+ * own program only, never the tools topolab runs to start it.
+ */
+export function envProblem(key: string, value: unknown): string | null {
+  if (key.includes("\u0000")) return "the name contains a NUL character";
+  if (!ENV_NAME.test(key)) return `"${key}" is not an environment variable name (letters, digits and "_", not starting with a digit)`;
+  if (typeof value !== "string") return "must be a text";
+  if (value.includes("\u0000")) return "contains a NUL character";
+  if (key === "PATH") {
+    const bad = value.split(":").find((dir) => !dir.startsWith("/"));
+    if (bad !== undefined) return bad === "" ? "has an empty entry (it would search the current directory)" : `has the relative entry "${bad}": PATH entries must be absolute directories`;
+  }
+  if (key.startsWith("TOPOLAB_")) return `"${key}": names starting with TOPOLAB_ are topolab's own (set for every service)`;
+  return null;
+}
+
 function checkServices(
   node: HostNode,
   path: PathPart[],
@@ -647,8 +666,9 @@ function checkServices(
       svc.command.forEach((arg, a) => {
         if (arg.includes("\u0000")) c.add([...spath, "command", a], "contains a NUL character");
       });
-      for (const key of Object.keys(svc.env ?? {})) {
-        if (!ENV_NAME.test(key)) c.add([...spath, "env", key], `"${key}" is not an environment variable name`);
+      for (const [key, value] of Object.entries(svc.env ?? {})) {
+        const problem = envProblem(key, value);
+        if (problem) c.add([...spath, "env", key], problem);
       }
       return;
     }

@@ -5,7 +5,7 @@
 
 import { spawn } from "node:child_process";
 import { Command, CommanderError } from "commander";
-import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
+import { ApplyError, ConflictError, Engine, inNetns, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
 import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
@@ -102,7 +102,7 @@ export function program(): Command {
       const ns = await engine(false).nodeNamespace(lab, node);
       const argv = command[0] === "--" ? command.slice(1) : command;
       if (argv.length === 0) throw new UsageError("give the command to run after --");
-      process.exitCode = await attach(["ip", "netns", "exec", ns, ...argv]);
+      process.exitCode = await attach(inNetns(ns, argv));
     });
 
   p.command("shell")

@@ -3,7 +3,8 @@
 // ended; its listeners are removed when it exits. A sandbox around browser shells would go in
 // this one place.
 //
-// Knows: node-pty, a clean environment for the shell (the server's own, with its token, is
+// Knows: node-pty (a pty that cannot start is an error for this terminal only, and pty read
+// errors are listened to, so none can end the server), a clean environment for the shell (the server's own, with its token, is
 // not passed on), output coalesced per tick, flow control against the attached browser, the
 // scrollback kept for a reattach, and why it ended. Leaves to others: which browser is
 // attached (terminals.ts) and the socket itself (a Sink).
@@ -46,6 +47,13 @@ export function shellEnv(spec: ShellSpec): Record<string, string> {
   return { ...env, ...spec.env, TERM: "xterm-256color", COLORTERM: "truecolor" };
 }
 
+export class TerminalStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TerminalStartError";
+  }
+}
+
 export class Terminal {
   readonly id: string;
   readonly lab: string;
@@ -74,12 +82,22 @@ export class Terminal {
     this.rows = o.rows;
     this.flow = new Flow(o.highWater, o.lowWater);
     this.scrollback = new Scrollback(o.scrollbackChars);
-    this.pty = spawn(o.spec.argv[0]!, o.spec.argv.slice(1), {
-      name: "xterm-256color",
-      cols: o.cols,
-      rows: o.rows,
-      cwd: o.spec.cwd,
-      env: shellEnv(o.spec),
+    try {
+      this.pty = spawn(o.spec.argv[0]!, o.spec.argv.slice(1), {
+        name: "xterm-256color",
+        cols: o.cols,
+        rows: o.rows,
+        cwd: o.spec.cwd,
+        env: shellEnv(o.spec),
+      });
+    } catch (e) {
+      // forkpty refused (no ptys left, a bad argument): this terminal fails, not the server
+      throw new TerminalStartError(`cannot start a shell on ${o.node}: ${(e as Error).message}`);
+    }
+    // node-pty throws an unexpected read error of the pty from inside an event handler unless
+    // someone else listens to "error": that would end the server with every terminal
+    (this.pty as unknown as { on(event: "error", fn: (e: Error) => void): void }).on("error", () => {
+      /* the pty closed under us: its exit is reported by onExit */
     });
     this.listeners.push(this.pty.onData((data) => this.data(data)));
     this.exited = new Promise((resolve) => {

@@ -7,7 +7,7 @@
 // callers re-read the namespace rather than trust them.
 // Leaves to others: running the monitor, debouncing, re-reading (monitor.ts in the engine).
 
-import { ParseError } from "./common";
+import { jsonArray, ParseError, str } from "./common";
 
 export type MonitorKind = "link" | "address" | "route" | "neigh" | "nsid";
 
@@ -61,7 +61,17 @@ export function parseMonitorLines(text: string): MonitorEvent[] {
     .filter((e): e is MonitorEvent => e !== null);
 }
 
-/** `ip netns list-id` parsed: nsid -> namespace name (only those with a name). */
+/** `ip -j netns list` parsed: namespace name -> nsid, for those that have one. */
+export function parseNetnsList(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const o of jsonArray("ip -j netns list", text)) {
+    const name = str("ip -j netns list", o, "name");
+    if (typeof o["id"] === "number") out.set(o["id"], name);
+  }
+  return out;
+}
+
+/** `ip netns list-id` parsed (iproute2 6.1 lists only the first ~130: prefer parseNetnsList): nsid -> namespace name (only those with a name). */
 export function parseNetnsIds(text: string): Map<number, string> {
   const out = new Map<number, string>();
   for (const line of text.split("\n")) {

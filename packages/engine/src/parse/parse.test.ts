@@ -11,6 +11,7 @@ import {
   parseMonitorLines,
   parseNeighbours,
   parseNetnsIds,
+  parseNetnsList,
   parseOvsFdb,
   parseOvsPorts,
   parseRoutes,
@@ -156,6 +157,11 @@ describe("ip monitor", () => {
     expect(root.flags).toContain("NO-CARRIER");
   });
   it("fails on a line without a label", () => expect(() => parseMonitorLine("2: eth0: <UP>")).toThrow(/without a \[KIND\]/));
+  it("reads ip -j netns list", () => {
+    expect(parseNetnsList(fx("ip-netns-list.json"))).toEqual(new Map([[2, "lvfx-h1"], [3, "lvfx-h2"]]));
+    expect(parseNetnsList('[{"name":"x"}]')).toEqual(new Map());
+    expect(() => parseNetnsList("")).toThrow(/ip -j netns list/);
+  });
   it("reads ip netns list-id", () => {
     expect(parseNetnsIds(fx("ip-netns-list-id.txt"))).toEqual(new Map([[2, "lvfx-h1"], [3, "lvfx-h2"]]));
   });

@@ -1,0 +1,431 @@
+// Watching a running lab live: the kernel tells what changed (one `ip monitor all-nsid` per
+// watched lab, so a change by the canvas, the CLI or a person in a shell is seen the same way),
+// events are debounced per namespace, the changed namespace is re-read, and a typed event says
+// the node's new state when it really differs. Interface counters and OVS MAC tables are
+// sampled once a second, only while sampling is switched on (someone looks at the lab).
+//
+// Knows: that all-nsid needs each namespace to have an nsid (`ip netns set NS auto`), that its
+// lines name namespaces by nsid (`ip netns list-id`), that a root-side veth end's counters are
+// its namespace end's mirrored (so one root read covers every host-to-switch link), and how to
+// end its own processes (by PID, spawn errors reported, never thrown away).
+// Leaves to others: parsing (parse/*), reading a node in full (inspect.ts), who watches and
+// what to send them (the server).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { createInterface } from "node:readline";
+import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
+import { run } from "./exec";
+import { readNetns, readOvsBridge, switchPortNames, type InterfaceView } from "./inspect";
+import { parseLinks, parseMonitorLine, parseNetnsList, type LinkCounters, type MonitorKind, type RouteInfo, type NeighbourInfo } from "./parse/index";
+
+/** A node's live state: what the canvas draws (no counters: those come by sampling). */
+export interface NodeLive {
+  interfaces: {
+    name: string;
+    /** the lab's name when it differs from the kernel's (internal ports) */
+    interface?: string;
+    adminUp: boolean;
+    carrier: boolean;
+    operstate: string;
+    mac: string;
+    mtu: number;
+    addresses: string[];
+  }[];
+  /** main-table unicast routes, IPv4 and IPv6, with their proto */
+  routes: RouteInfo[];
+  neighbours: NeighbourInfo[];
+}
+
+/** A switch-side (root namespace) end of a link. */
+export interface PortLive {
+  /** kernel name */
+  name: string;
+  /** "s1:eth1" */
+  endpoint: string;
+  adminUp: boolean;
+  carrier: boolean;
+}
+
+export interface Rate {
+  /** bits per second received and sent by this end */
+  rxBps: number;
+  txBps: number;
+  rxPps: number;
+  txPps: number;
+}
+
+export type LiveEvent =
+  /** a host or router changed (null: its namespace is gone, the node is stopped or removed) */
+  | { type: "node"; node: string; state: NodeLive | null; kinds: MonitorKind[]; at: number }
+  /** the root-side ends of the lab's links changed */
+  | { type: "ports"; ports: PortLive[]; at: number }
+  /** a counter sample: per endpoint "node:iface" its counters and rates since the last sample */
+  | { type: "counters"; at: number; counters: Record<string, LinkCounters>; rates: Record<string, Rate> }
+  /** an OVS switch's MAC table changed */
+  | { type: "macs"; node: string; entries: { mac: string; vlan: number; port: string; endpoint?: string; peer?: string }[]; at: number }
+  /** something could not be read or the monitor died; the watch goes on where it can */
+  | { type: "error"; message: string; at: number };
+
+export interface LabWatchOptions {
+  /** quiet time after the last kernel event before a namespace is re-read (ms) */
+  debounceMs?: number;
+  /** sampling period of counters and MAC tables (ms) */
+  sampleMs?: number;
+}
+
+function nodeLive(interfaces: InterfaceView[], routes: RouteInfo[], neighbours: NeighbourInfo[], kernelToLab: Map<string, string>): NodeLive {
+  return {
+    interfaces: interfaces.map((i) => {
+      const lab = kernelToLab.get(i.name);
+      return {
+        name: i.name,
+        ...(lab && lab !== i.name ? { interface: lab } : {}),
+        adminUp: i.adminUp,
+        carrier: i.carrier,
+        operstate: i.operstate,
+        mac: i.mac,
+        mtu: i.mtu,
+        addresses: i.addresses.filter((a) => a.scope !== "link").map((a) => a.cidr),
+      };
+    }),
+    routes: routes.filter((r) => r.table === "main" && r.type === "unicast"),
+    neighbours: neighbours.filter((n) => !["NOARP", "NONE"].includes(n.state)),
+  };
+}
+
+/**
+ * Watches one lab. Events: "event" (LiveEvent). start() reads every node once (so state() is a
+ * full snapshot), then follows the kernel; stop() ends the monitor process.
+ */
+export class LabWatch extends EventEmitter {
+  private lab: Lab;
+  private tag: string;
+  private readonly debounceMs: number;
+  private readonly sampleMs: number;
+  private child: ChildProcess | null = null;
+  private stopped = false;
+  private nsids = new Map<number, string>();
+  private pending = new Map<string, Set<MonitorKind>>();
+  private timer: NodeJS.Timeout | null = null;
+  private nodes = new Map<string, NodeLive | null>();
+  private ports: PortLive[] = [];
+  private macs = new Map<string, string>();
+  private sampler: NodeJS.Timeout | null = null;
+  private lastSample: { at: number; counters: Record<string, LinkCounters> } | null = null;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(lab: Lab, tag: string, options: LabWatchOptions = {}) {
+    super();
+    this.lab = lab;
+    this.tag = tag;
+    this.debounceMs = options.debounceMs ?? 30;
+    this.sampleMs = options.sampleMs ?? 1000;
+  }
+
+  private hostNodes(): string[] {
+    return this.lab.nodes.filter(isHostLike).map((n) => n.name);
+  }
+
+  /** The last known state of every host, and the root-side ends. */
+  snapshot(): { nodes: Record<string, NodeLive | null>; ports: PortLive[] } {
+    return { nodes: Object.fromEntries(this.nodes), ports: this.ports };
+  }
+
+  private emitEvent(e: LiveEvent): void {
+    this.emit("event", e);
+  }
+
+  private fail(message: string): void {
+    this.emitEvent({ type: "error", message, at: Date.now() });
+  }
+
+  /** The document changed (a node added or renamed): follow the new one. */
+  async update(lab: Lab): Promise<void> {
+    this.lab = lab;
+    await this.assignNsids();
+    for (const n of [...this.nodes.keys()]) if (!this.hostNodes().includes(n)) this.nodes.delete(n);
+    for (const n of this.hostNodes()) this.queue(nsName(lab.name, n), "link");
+    this.queue(null, "link");
+  }
+
+  /** Gives every namespace of the lab an nsid (all-nsid needs one) and learns the mapping. */
+  private async assignNsids(): Promise<void> {
+    await Promise.all(
+      this.hostNodes().map((n) => run(["ip", "netns", "set", nsName(this.lab.name, n), "auto"], { timeoutMs: 5000 })),
+    ); // "already has a nsid" and "no such namespace" (a stopped node) are both fine here
+    const r = await run(["ip", "-j", "netns", "list"], { timeoutMs: 5000 });
+    if (r.code !== 0) {
+      this.fail(`ip -j netns list failed: ${r.stderr.trim()}`);
+      return;
+    }
+    try {
+      this.nsids = parseNetnsList(r.stdout);
+    } catch (e) {
+      this.fail((e as Error).message);
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.assignNsids();
+    const child = spawn("ip", ["-o", "monitor", "label", "all-nsid", "link", "address", "route", "neigh"], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    child.on("error", (e) => this.fail(`ip monitor could not run: ${e.message}`));
+    child.on("exit", (code, signal) => {
+      if (!this.stopped) this.fail(`ip monitor ended (${signal ?? `exit ${code}`}); live updates stopped`);
+    });
+    child.stderr!.on("data", (b: Buffer) => {
+      const text = b.toString().trim();
+      if (text) this.fail(`ip monitor: ${text}`);
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => this.onLine(line));
+    // a full read once, now that changes are followed (nothing between is missed)
+    await Promise.all([...this.hostNodes().map((n) => this.readNode(n, [])), this.readPorts()]);
+  }
+
+  private onLine(line: string): void {
+    let e;
+    try {
+      e = parseMonitorLine(line);
+    } catch (err) {
+      this.fail((err as Error).message);
+      return;
+    }
+    if (!e) return;
+    if (e.kind === "nsid") {
+      void this.assignNsids();
+      return;
+    }
+    if (e.nsid === null) {
+      // the root namespace: only links matter (the switch-side ends)
+      if (e.kind === "link") this.queue(null, "link");
+      return;
+    }
+    const ns = this.nsids.get(e.nsid);
+    if (ns === undefined) {
+      // a namespace given its nsid after our last look: look again, then re-read the lab's
+      void this.assignNsids().then(() => {
+        const again = this.nsids.get(e.nsid!);
+        if (again && parseNsName(again)?.lab === this.lab.name) this.queue(again, e.kind);
+      });
+      return;
+    }
+    if (parseNsName(ns)?.lab !== this.lab.name) return;
+    this.queue(ns, e.kind);
+  }
+
+  private queue(ns: string | null, kind: MonitorKind): void {
+    const key = ns ?? "";
+    (this.pending.get(key) ?? this.pending.set(key, new Set()).get(key)!).add(kind);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = new Map();
+    // reads run one batch at a time, in order
+    this.reading = this.reading.then(() =>
+      Promise.all(
+        [...batch].map(([key, kinds]) => {
+          if (key === "") return this.readPorts();
+          const node = parseNsName(key)?.node;
+          return node ? this.readNode(node, [...kinds]) : Promise.resolve();
+        }),
+      ).then(() => undefined),
+    );
+  }
+
+  /** Waits until the reads queued so far are done (for tests and orderly stops). */
+  async settled(): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.debounceMs + 5));
+    await this.reading;
+  }
+
+  private async readNode(node: string, kinds: MonitorKind[]): Promise<void> {
+    if (this.stopped) return;
+    const ns = nsName(this.lab.name, node);
+    let state: NodeLive | null;
+    try {
+      const net = await readNetns(ns);
+      const kernelToLab = new Map([...(hostIfNames(this.lab, this.tag).get(node) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
+      state = nodeLive(net.interfaces, net.routes, net.neighbours, kernelToLab);
+    } catch (e) {
+      if (await namespaceGone(ns)) state = null;
+      else {
+        this.fail((e as Error).message);
+        return;
+      }
+    }
+    const before = this.nodes.get(node);
+    this.nodes.set(node, state);
+    if (before === undefined && kinds.length === 0) return; // the first read is the snapshot
+    if (JSON.stringify(before) === JSON.stringify(state)) return;
+    this.emitEvent({ type: "node", node, state, kinds, at: Date.now() });
+  }
+
+  /** Root-side ends of the lab's links (switch ports), by their topolab alias. */
+  private async readPorts(): Promise<void> {
+    if (this.stopped) return;
+    const r = await run(["ip", "-j", "link", "show"], { timeoutMs: 10_000 });
+    if (r.code !== 0) {
+      this.fail(`reading the root namespace's links failed: ${r.stderr.trim()}`);
+      return;
+    }
+    const names = switchPortNames(this.lab, this.tag);
+    let links;
+    try {
+      links = parseLinks(r.stdout);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
+    }
+    const ports = links
+      .filter((l) => aliasLab(l.alias)?.lab === this.lab.name && names.has(l.name))
+      .map((l) => ({ name: l.name, endpoint: names.get(l.name)!.endpoint, adminUp: l.adminUp, carrier: l.carrier }))
+      .sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+    const changed = JSON.stringify(ports) !== JSON.stringify(this.ports);
+    this.ports = ports;
+    if (changed) this.emitEvent({ type: "ports", ports, at: Date.now() });
+  }
+
+  /** Counters and MAC tables once per period while on; off stops the timer at once. */
+  sampling(on: boolean): void {
+    if (on && !this.sampler && !this.stopped) {
+      const tick = () => {
+        void this.sample()
+          .catch((e: unknown) => this.fail(`sampling failed: ${(e as Error).message}`))
+          .finally(() => {
+          if (this.sampler) this.sampler = setTimeout(tick, this.sampleMs);
+        });
+      };
+      this.sampler = setTimeout(tick, 0);
+    } else if (!on && this.sampler) {
+      clearTimeout(this.sampler);
+      this.sampler = null;
+      this.lastSample = null;
+    }
+  }
+
+  get isSampling(): boolean {
+    return this.sampler !== null;
+  }
+
+  /** One sample: root links (every switch-side end), namespaces only for links with no root end. */
+  async sample(): Promise<void> {
+    const at = Date.now();
+    const counters: Record<string, LinkCounters> = {};
+    const byName = new Map(this.lab.nodes.map((n) => [n.name, n]));
+    const portNames = switchPortNames(this.lab, this.tag);
+    const ifNames = hostIfNames(this.lab, this.tag);
+    const r = await run(["ip", "-j", "-s", "link", "show"], { timeoutMs: 10_000 });
+    if (r.code !== 0) return this.fail(`sampling counters failed: ${r.stderr.trim()}`);
+    for (const l of parseLinks(r.stdout)) {
+      const names = portNames.get(l.name);
+      if (!names || !l.counters || aliasLab(l.alias)?.lab !== this.lab.name) continue;
+      counters[names.endpoint] = l.counters;
+      // the host end of a veth sees the same packets, the other way round
+      const [node] = names.peer.split(":");
+      const peerNode = byName.get(node!);
+      if (peerNode && isHostLike(peerNode)) counters[names.peer] = mirror(l.counters);
+    }
+    // links with no root end: both ends in namespaces (host to host, and internal ports)
+    const inside = new Set<string>();
+    for (const link of this.lab.links) {
+      const nodes = link.endpoints.map((e) => byName.get(e.node));
+      if (link.internal || nodes.every((n) => n && isHostLike(n))) {
+        for (const e of link.endpoints) if (byName.get(e.node) && isHostLike(byName.get(e.node)!)) inside.add(e.node);
+      }
+    }
+    await Promise.all(
+      [...inside].map(async (node) => {
+        const x = await run(["ip", "-n", nsName(this.lab.name, node), "-j", "-s", "link", "show"], { timeoutMs: 10_000 });
+        if (x.code !== 0) return; // a stopped node has no counters
+        const kernelToLab = new Map([...(ifNames.get(node) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
+        for (const l of parseLinks(x.stdout)) if (l.counters && l.name !== "lo") counters[`${node}:${kernelToLab.get(l.name) ?? l.name}`] = l.counters;
+      }),
+    );
+    const rates: Record<string, Rate> = {};
+    if (this.lastSample) {
+      const dt = (at - this.lastSample.at) / 1000;
+      for (const [k, c] of Object.entries(counters)) {
+        const p = this.lastSample.counters[k];
+        if (!p || dt <= 0) continue;
+        const d = (a: number, b: number) => Math.max(0, a - b) / dt;
+        rates[k] = { rxBps: d(c.rxBytes, p.rxBytes) * 8, txBps: d(c.txBytes, p.txBytes) * 8, rxPps: d(c.rxPackets, p.rxPackets), txPps: d(c.txPackets, p.txPackets) };
+      }
+    }
+    this.lastSample = { at, counters };
+    if (this.stopped) return;
+    this.emitEvent({ type: "counters", at, counters, rates });
+    await this.sampleMacs();
+  }
+
+  private async sampleMacs(): Promise<void> {
+    const names = switchPortNames(this.lab, this.tag);
+    for (const sw of this.lab.nodes) {
+      if (sw.kind !== "switch" || sw.type !== "ovs") continue;
+      try {
+        const { ports, fdb } = await readOvsBridge(switchIfName(this.tag, sw.name));
+        const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
+        const entries = fdb.map((e) => {
+          const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
+          return { mac: e.mac, vlan: e.vlan, port, ...(names.get(port) ?? {}) };
+        });
+        const key = JSON.stringify(entries);
+        if (this.macs.get(sw.name) === key) continue;
+        this.macs.set(sw.name, key);
+        if (!this.stopped) this.emitEvent({ type: "macs", node: sw.name, entries, at: Date.now() });
+      } catch (e) {
+        this.fail((e as Error).message);
+      }
+    }
+  }
+
+  /** Ends the monitor process (by its PID) and the sampler. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.sampling(false);
+    if (this.timer) clearTimeout(this.timer);
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      try {
+        process.kill(child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      await exited;
+    }
+    await this.reading;
+  }
+
+  /** The PID of the monitor process (tests prove it is gone after stop). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
+
+function mirror(c: LinkCounters): LinkCounters {
+  return {
+    rxBytes: c.txBytes,
+    rxPackets: c.txPackets,
+    rxErrors: c.txErrors,
+    rxDropped: c.txDropped,
+    txBytes: c.rxBytes,
+    txPackets: c.rxPackets,
+    txErrors: c.rxErrors,
+    txDropped: c.rxDropped,
+  };
+}
+
+async function namespaceGone(ns: string): Promise<boolean> {
+  const { access } = await import("node:fs/promises");
+  try {
+    await access(`/run/netns/${ns}`);
+    return false;
+  } catch {
+    return true;
+  }
+}
