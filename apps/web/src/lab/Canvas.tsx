@@ -29,6 +29,7 @@ import { DotGrid } from "./DotGrid";
 import { EdgeView, type EndLabel, type LabFlowEdge } from "./EdgeView";
 import { PALETTE, freeName, hasShell, visualKind } from "./kinds";
 import type { LabState, LabStore, NodeStatus } from "./labStore";
+import type { MenuTarget } from "./contextMenu";
 import { linkChanges } from "./linking";
 import { NodeView, type LabFlowNode, type LabNodeData, type NodeState } from "./NodeView";
 
@@ -103,9 +104,11 @@ interface CanvasProps {
   store: LabStore;
   onSelection: (sel: { nodes: string[]; edges: string[] }) => void;
   onTerminal: (node: string) => void;
+  /** a right-click on a node, a link or the canvas, at a point of the window */
+  onMenu: (target: MenuTarget, at: { x: number; y: number }) => void;
 }
 
-export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
+export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) {
   const s = useStore(store.state);
   const flow = useReactFlow<LabFlowNode, LabFlowEdge>();
   const [nodes, setNodes] = useState<LabFlowNode[]>([]);
@@ -235,6 +238,28 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
     if (n.data.shell) onTerminalRef.current(n.id);
   }, []);
 
+  const onNodeContextMenu = useCallback(
+    (e: React.MouseEvent, n: LabFlowNode) => {
+      e.preventDefault();
+      onMenu({ kind: "node", node: n.id }, { x: e.clientX, y: e.clientY });
+    },
+    [onMenu],
+  );
+  const onEdgeContextMenu = useCallback(
+    (e: React.MouseEvent, edge: LabFlowEdge) => {
+      e.preventDefault();
+      onMenu({ kind: "link", link: edge.id }, { x: e.clientX, y: e.clientY });
+    },
+    [onMenu],
+  );
+  const onPaneContextMenu = useCallback(
+    (e: MouseEvent | React.MouseEvent) => {
+      e.preventDefault();
+      onMenu({ kind: "pane", position: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) }, { x: e.clientX, y: e.clientY });
+    },
+    [onMenu, flow],
+  );
+
   const onDragOver = useCallback((e: DragEvent) => {
     if (e.dataTransfer.types.includes(DRAG_TYPE)) {
       e.preventDefault();
@@ -315,6 +340,9 @@ export function Canvas({ store, onSelection, onTerminal }: CanvasProps) {
           onSelectionChange={onSelectionChange}
           onMoveStart={onMoveStart}
           onNodeDoubleClick={onNodeDoubleClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onEdgeContextMenu={onEdgeContextMenu}
+          onPaneContextMenu={onPaneContextMenu}
           connectionMode={ConnectionMode.Loose}
           connectionRadius={40}
           deleteKeyCode={null}

@@ -13,7 +13,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Esc", "clear the selection, close this help"],
   ["Shift+click, Shift+drag", "select several"],
   ["Double-click a node", "open a terminal on it"],
-  ["Drag from a node's handle to another node", "link them (next free interface and address)"],
+  ["Drag from a node's handle onto another node", "link them (next free interface and address)"],
+  ["Right-click, Shift+F10, ContextMenu key", "actions on the node, link or canvas (arrows, Enter, Esc)"],
   ["?", "this help"],
 ];
 

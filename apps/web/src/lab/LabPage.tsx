@@ -13,6 +13,8 @@ import { Dock } from "../terminals/Dock";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
+import { ContextMenu, type OpenMenu } from "./ContextMenu";
+import { contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
 import { Help } from "./Help";
 import { deleteSelection, Inspector, type Selection } from "./Inspector";
 import { hasShell } from "./kinds";
@@ -86,12 +88,65 @@ function LabLayout({ store }: { store: LabStore }) {
     if (selection.nodes.length + selection.edges.length) void deleteSelection(store, selection);
   }, [store, selection]);
 
+  // the context menu: right-click, or Shift+F10 / the ContextMenu key on the selection
+  const [menu, setMenu] = useState<OpenMenu | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const select = useCallback(
+    (t: MenuTarget) => {
+      flow.setNodes((ns) => ns.map((n) => (n.selected === (t.kind === "node" && n.id === t.node) ? n : { ...n, selected: !n.selected })));
+      flow.setEdges((es) => es.map((x) => (x.selected === (t.kind === "link" && x.id === t.link) ? x : { ...x, selected: !x.selected })));
+    },
+    [flow],
+  );
+  const openMenu = useCallback(
+    (target: MenuTarget, at: { x: number; y: number }) => {
+      const lab = store.state.get().doc;
+      if (!lab) return;
+      // a right-click on what is not selected selects it, as in every diagram tool
+      const inSelection = target.kind === "node" ? selection.nodes.includes(target.node) : target.kind === "link" ? selection.edges.includes(target.link) : true;
+      if (!inSelection) select(target);
+      const ctx: MenuContext = {
+        lab,
+        edit: (changes, label) => store.edit(changes, { label }),
+        openTerminal,
+        inspect: (t) => {
+          select(t);
+          setTimeout(() => document.querySelector<HTMLElement>('[data-testid="inspector"] :is(input, textarea, select)')?.focus(), 80);
+        },
+        remove: (sel) => deleteSelection(store, sel),
+        fit,
+      };
+      setMenu({ target, ...at, items: contextMenuItems(target, ctx) });
+    },
+    [store, selection, select, openTerminal, fit],
+  );
+  const openMenuFromKeyboard = useCallback(() => {
+    const rectOf = (testid: string) => document.querySelector(`[data-testid="${CSS.escape(testid)}"]`)?.getBoundingClientRect();
+    const node = selection.nodes[0];
+    const link = selection.edges[0];
+    if (node) {
+      const r = rectOf(`node-${node}`);
+      if (r) return openMenu({ kind: "node", node }, { x: r.left + 16, y: r.bottom + 4 });
+    }
+    if (link) {
+      const r = rectOf(`edge-${link}`);
+      if (r) return openMenu({ kind: "link", link }, { x: r.left + r.width / 2, y: r.top + r.height / 2 });
+    }
+    const c = rectOf("canvas");
+    if (!c) return;
+    const at = { x: c.left + c.width / 2, y: c.top + c.height / 2 };
+    openMenu({ kind: "pane", position: flow.screenToFlowPosition(at) }, at);
+  }, [selection, openMenu, flow]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target)) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key;
-      if (mod && key.toLowerCase() === "z") {
+      if (key === "ContextMenu" || (key === "F10" && e.shiftKey)) {
+        e.preventDefault();
+        openMenuFromKeyboard();
+      } else if (mod && key.toLowerCase() === "z") {
         e.preventDefault();
         void (e.shiftKey ? store.redo() : store.undo());
       } else if (mod && key.toLowerCase() === "y") {
@@ -120,7 +175,7 @@ function LabLayout({ store }: { store: LabStore }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [store, flow, fit, layout, remove, selection, openTerminal]);
+  }, [store, flow, fit, layout, remove, selection, openTerminal, openMenuFromKeyboard]);
 
   if (s.removed && !s.removed.renamedTo) {
     return (
@@ -193,7 +248,7 @@ function LabLayout({ store }: { store: LabStore }) {
           <Palette store={store} />
         </ErrorBoundary>
         <ErrorBoundary panel="canvas" className="canvas">
-          <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} />
+          <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} onMenu={openMenu} />
         </ErrorBoundary>
         <ErrorBoundary panel="inspector" className="inspector" resetKey={selection}>
           <Inspector store={store} selection={selection} />
@@ -203,6 +258,11 @@ function LabLayout({ store }: { store: LabStore }) {
         <Dock store={store} open={dockOpen} setOpen={setDockOpen} />
       </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
+      {menu && (
+        <ErrorBoundary panel="context menu">
+          <ContextMenu menu={menu} onClose={closeMenu} />
+        </ErrorBoundary>
+      )}
     </div>
   );
 }
