@@ -13,6 +13,7 @@
 // nat.ts           root forwarding for NAT gateways, and removing topolab's NAT rules
 // exec.ts          running programs by argument vector
 // parse/*          pure parsers of captured command output (ip -j, ss, ovs-vsctl, nft, ip monitor)
+// capture.ts       packet capture: tcpdump per interface, a bounded ring, pcapng
 // inspect.ts       one node read from the kernel: interfaces, routes, neighbours, sockets, MAC tables
 // monitor.ts       a lab watched live: ip monitor, debounced re-reads, counters and MAC tables sampled
 
@@ -31,3 +32,4 @@ export * from "./exec";
 export * from "./parse/index";
 export * from "./inspect";
 export * from "./monitor";
+export * from "./capture";

@@ -1,0 +1,346 @@
+// Packet capture on a lab's interfaces: tcpdump inside the node's namespace (switch ports in
+// the root namespace), writing classic pcap to its stdout, read with @topolab/capture.
+//
+// Knows: which kernel interface a lab's NODE[:IF] is (only interfaces of that lab can be
+// named), how tcpdump is started (an argument vector; the filter is one argument after "--",
+// refused if it begins with "-", checked first with `tcpdump -d` so that a wrong one is refused
+// with tcpdump's own message and nothing left running), a bounded ring of the packets and
+// bytes captured, merging several interfaces in time order, stopping by PID. Leaves to others:
+// who may capture (the server), what is shown (the decoder, the web app, the CLI).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { PcapReader, writePcapng, type PcapngInterface } from "@topolab/capture";
+import { hostIfNames, isHostLike, nsName, patchLinks, portIfName, type Lab } from "@topolab/topology";
+import { findTool, run, toolEnv } from "./exec";
+import { alive, stopPids } from "./processes";
+
+/** One interface to capture on: the lab's name for it and the kernel's. */
+export interface CapturePoint {
+  /** "node:if" as the lab names it */
+  label: string;
+  node: string;
+  iface: string;
+  /** the namespace holding the kernel interface (null: the root namespace) */
+  ns: string | null;
+  dev: string;
+}
+
+export class CaptureError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = "CaptureError";
+  }
+}
+
+/**
+ * The capture points of `refs` ("node" for all its interfaces, or "node:if") in a lab whose
+ * tag is `tag`. Pure. Throws CaptureError naming the reference and why.
+ */
+export function capturePoints(lab: Lab, tag: string, refs: string[]): CapturePoint[] {
+  if (refs.length === 0) throw new CaptureError("name at least one NODE or NODE:IF to capture on", "interfaces");
+  const byName = new Map(lab.nodes.map((n) => [n.name, n]));
+  const hostIfs = hostIfNames(lab, tag);
+  const patches = patchLinks(lab);
+  // every capturable end of every link, by "node:if"
+  const ends = new Map<string, CapturePoint>();
+  const refused = new Map<string, string>();
+  lab.links.forEach((link, i) => {
+    const nodes = link.endpoints.map((e) => byName.get(e.node));
+    link.endpoints.forEach((e, k) => {
+      const node = nodes[k];
+      const label = `${e.node}:${e.interface}`;
+      if (!node) return;
+      if (isHostLike(node)) {
+        ends.set(label, { label, node: e.node, iface: e.interface, ns: nsName(lab.name, e.node), dev: hostIfs.get(e.node)?.get(e.interface) ?? e.interface });
+      } else if (node.kind === "switch") {
+        const other = nodes[1 - k];
+        if (link.internal && other && isHostLike(other)) {
+          // an internal port: one interface, inside the host
+          const h = link.endpoints[1 - k]!;
+          ends.set(label, { label, node: e.node, iface: e.interface, ns: nsName(lab.name, h.node), dev: hostIfs.get(h.node)?.get(h.interface) ?? h.interface });
+        } else if (patches.has(i)) {
+          refused.set(label, `${label} is an OVS patch port between two switches, which has no kernel interface to capture on: capture on a host's end instead`);
+        } else {
+          ends.set(label, { label, node: e.node, iface: e.interface, ns: null, dev: portIfName(tag, e.node, e.interface) });
+        }
+      } else {
+        refused.set(label, `${label} is a NAT gateway's end: capture on the other end of its link`);
+      }
+    });
+  });
+  const out: CapturePoint[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const colon = ref.indexOf(":");
+    const node = colon < 0 ? ref : ref.slice(0, colon);
+    if (!byName.has(node)) throw new CaptureError(`${ref}: lab ${lab.name} has no node ${JSON.stringify(node)}`, "interfaces");
+    let found: CapturePoint[];
+    if (colon < 0) {
+      found = [...ends.values()].filter((p) => p.node === node);
+      if (found.length === 0) throw new CaptureError(`${ref}: node ${node} has no linked interface to capture on`, "interfaces");
+    } else {
+      const p = ends.get(ref);
+      if (!p) throw new CaptureError(refused.get(ref) ?? `${ref}: node ${node} has no linked interface ${JSON.stringify(ref.slice(colon + 1))} in lab ${lab.name}`, "interfaces");
+      found = [p];
+    }
+    for (const p of found) {
+      if (!seen.has(p.label)) out.push(p);
+      seen.add(p.label);
+    }
+  }
+  return out;
+}
+
+/** Refuses a capture filter that could be read as an option, or is absurd. Returns it trimmed. */
+export function checkFilterText(filter: string): string {
+  const f = filter.trim();
+  if (f.startsWith("-")) throw new CaptureError(`filter: ${JSON.stringify(f)} begins with "-", which tcpdump would read as an option`, "filter");
+  if (f.length > 2000) throw new CaptureError(`filter: ${f.length} characters, more than 2000`, "filter");
+  if (/[\0\n\r]/.test(f)) throw new CaptureError("filter: contains a control character", "filter");
+  return f;
+}
+
+/** The argument vector of tcpdump on one point: options, then "--", then the filter as one argument. */
+export function tcpdumpArgv(point: CapturePoint, filter: string, snaplen: number, check = false): string[] {
+  const tcpdump = findTool("tcpdump") ?? "tcpdump";
+  const opts = check ? ["-d", "-i", point.dev] : ["-i", point.dev, "-U", "--immediate-mode", "-n", "-s", String(snaplen), "-w", "-"];
+  const argv = [tcpdump, ...opts, ...(filter ? ["--", filter] : [])];
+  return point.ns ? [findTool("ip") ?? "ip", "netns", "exec", point.ns, ...argv] : argv;
+}
+
+/** Compiles the filter for each point's interface; a wrong one is refused with tcpdump's words. */
+export async function checkFilter(points: CapturePoint[], filter: string): Promise<void> {
+  const f = checkFilterText(filter);
+  for (const p of points) {
+    const r = await run(tcpdumpArgv(p, f, 262_144, true), { timeoutMs: 10_000, maxOutput: 1 << 20 });
+    if (r.code !== 0) {
+      const msg = r.stderr.trim().split("\n").filter((l) => !/^tcpdump: listening|^\(\d+\)/.test(l)).join(" / ");
+      const field = /No such device|doesn't exist|Cannot open network namespace/i.test(msg) ? "interfaces" : "filter";
+      throw new CaptureError(field === "filter" ? `filter: ${msg || `tcpdump exited with ${r.code}`}` : `${p.label}: ${msg}`, field);
+    }
+  }
+}
+
+export interface CapturedPacket {
+  /** index into the capture's points */
+  iface: number;
+  timeUs: number;
+  /** length on the wire */
+  length: number;
+  data: Uint8Array;
+  /** 1, 2, 3... in capture order (after merging) */
+  seq: number;
+}
+
+export interface CaptureOptions {
+  /** a BPF capture filter, applied by the kernel */
+  filter?: string;
+  snaplen?: number;
+  /** stop after this many packets */
+  count?: number;
+  /** the ring: at most this many packets and bytes are kept; older ones are dropped */
+  maxPackets?: number;
+  maxBytes?: number;
+  /** stop after this long */
+  maxDurationMs?: number;
+  /** packets are merged in time order and handed on every flushMs */
+  flushMs?: number;
+}
+
+export const CAPTURE_DEFAULTS = { snaplen: 262_144, maxPackets: 20_000, maxBytes: 32 * 1024 * 1024, maxDurationMs: 60 * 60_000, flushMs: 25 } as const;
+
+interface Proc {
+  point: CapturePoint;
+  child: ChildProcess;
+  pid: number;
+  reader: PcapReader;
+  stderr: string;
+  exited: boolean;
+  linktype: number;
+  /** resolves when its stdout and stderr are closed */
+  closed: Promise<void>;
+}
+
+export interface CaptureStats {
+  packets: number;
+  bytes: number;
+  /** packets the ring let go (the oldest) */
+  dropped: number;
+  kept: number;
+}
+
+/**
+ * A running capture. Events: "packets" (CapturedPacket[], merged in time order, every flushMs),
+ * "end" (reason: string), once.
+ */
+export class Capture extends EventEmitter {
+  readonly startedAt = Date.now();
+  /** why it ended, once it has */
+  ended: string | null = null;
+  private stopping: Promise<void> | undefined;
+  private readonly procs: Proc[] = [];
+  private pendingOut: CapturedPacket[] = [];
+  private ring: CapturedPacket[] = [];
+  private ringHead = 0;
+  private ringBytes = 0;
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private limitTimer: NodeJS.Timeout | undefined;
+  readonly stats: CaptureStats = { packets: 0, bytes: 0, dropped: 0, kept: 0 };
+  private readonly opts: Required<Omit<CaptureOptions, "count" | "filter">> & Pick<CaptureOptions, "count"> & { filter: string };
+
+  private constructor(
+    readonly points: CapturePoint[],
+    options: CaptureOptions,
+  ) {
+    super();
+    this.opts = { ...CAPTURE_DEFAULTS, ...options, filter: options.filter ?? "" };
+  }
+
+  /** The PIDs of its tcpdump processes. */
+  get pids(): number[] {
+    return this.procs.map((p) => p.pid);
+  }
+
+  get filter(): string {
+    return this.opts.filter;
+  }
+
+  /**
+   * Checks the filter, starts one tcpdump per point, and resolves once every one of them is
+   * listening. On any failure nothing is left running and the error says what tcpdump said.
+   */
+  static async start(points: CapturePoint[], options: CaptureOptions = {}): Promise<Capture> {
+    if (points.length === 0) throw new CaptureError("name at least one interface to capture on", "interfaces");
+    const filter = options.filter ? checkFilterText(options.filter) : "";
+    if (filter) await checkFilter(points, filter);
+    const c = new Capture(points, { ...options, filter });
+    try {
+      await Promise.all(points.map((p, i) => c.spawnOne(p, i)));
+    } catch (e) {
+      await c.stop("failed to start");
+      throw e;
+    }
+    c.timer = setInterval(() => c.flush(), c.opts.flushMs);
+    c.limitTimer = setTimeout(() => void c.stop(`time limit (${Math.round(c.opts.maxDurationMs / 1000)} s)`), c.opts.maxDurationMs);
+    return c;
+  }
+
+  private spawnOne(point: CapturePoint, index: number): Promise<void> {
+    const argv = tcpdumpArgv(point, this.opts.filter, this.opts.snaplen);
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
+      } catch (e) {
+        reject(new CaptureError(`${point.label}: cannot start tcpdump: ${(e as Error).message}`, "interfaces"));
+        return;
+      }
+      if (child.pid === undefined) {
+        child.once("error", (e) => reject(new CaptureError(`${point.label}: cannot start tcpdump: ${e.message}`, "interfaces")));
+        return;
+      }
+      const closed = new Promise<void>((r) => child.once("close", () => r()));
+      const proc: Proc = { point, child, pid: child.pid, reader: new PcapReader(), stderr: "", exited: false, linktype: 1, closed };
+      this.procs.push(proc);
+      let listening = false;
+      child.stderr!.setEncoding("utf8");
+      child.stderr!.on("data", (s: string) => {
+        if (proc.stderr.length < 8192) proc.stderr += s;
+        if (!listening && /listening on/.test(proc.stderr)) {
+          listening = true;
+          resolve();
+        }
+      });
+      child.stdout!.on("data", (chunk: Buffer) => {
+        if (this.ended) return;
+        let records;
+        try {
+          records = proc.reader.push(chunk);
+        } catch (e) {
+          void this.stop(`${point.label}: ${(e as Error).message}`);
+          return;
+        }
+        if (proc.reader.header) proc.linktype = proc.reader.header.linktype;
+        for (const r of records) this.pendingOut.push({ iface: index, timeUs: r.timeUs, length: r.length, data: r.data, seq: 0 });
+      });
+      child.once("exit", (code, signal) => {
+        proc.exited = true;
+        const why = proc.stderr.split("\n").filter((l) => l && !/listening on|packets? (captured|received|dropped)/.test(l)).join(" / ");
+        if (!listening) {
+          reject(new CaptureError(`${point.label}: ${why || `tcpdump exited (${signal ?? code})`}`, "interfaces"));
+          return;
+        }
+        if (!this.stopping && this.procs.every((p) => p.exited)) void this.stop(`${point.label}: ${why || `tcpdump exited (${signal ?? code})`}`);
+      });
+    });
+  }
+
+  /** Merges what arrived, keeps it in the ring, hands it on. */
+  private flush(): void {
+    if (this.pendingOut.length === 0) return;
+    let batch = this.pendingOut;
+    this.pendingOut = [];
+    if (this.points.length > 1) batch.sort((a, b) => a.timeUs - b.timeUs);
+    if (this.opts.count !== undefined) {
+      const left = this.opts.count - this.stats.packets;
+      if (batch.length > left) batch = batch.slice(0, Math.max(0, left));
+    }
+    for (const p of batch) {
+      p.seq = ++this.seq;
+      this.stats.packets++;
+      this.stats.bytes += p.length;
+      this.keep(p);
+    }
+    if (batch.length) this.emit("packets", batch);
+    if (!this.stopping && this.opts.count !== undefined && this.stats.packets >= this.opts.count) void this.stop(`${this.opts.count} packets captured`);
+  }
+
+  private keep(p: CapturedPacket): void {
+    this.ring.push(p);
+    this.ringBytes += p.data.length;
+    while (this.ring.length - this.ringHead > this.opts.maxPackets || (this.ringBytes > this.opts.maxBytes && this.ring.length - this.ringHead > 1)) {
+      this.ringBytes -= this.ring[this.ringHead]!.data.length;
+      this.ring[this.ringHead++] = undefined as unknown as CapturedPacket;
+      this.stats.dropped++;
+    }
+    if (this.ringHead > 4096 && this.ringHead * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringHead);
+      this.ringHead = 0;
+    }
+    this.stats.kept = this.ring.length - this.ringHead;
+  }
+
+  /** The packets kept, oldest first. */
+  packets(): CapturedPacket[] {
+    return this.ring.slice(this.ringHead);
+  }
+
+  /** The kept packets as a pcapng file, one interface block per point ("node:if"). */
+  pcapng(): Uint8Array {
+    const ifs: PcapngInterface[] = this.points.map((p, i) => ({ name: p.label, linktype: this.procs.find((x) => x.point === this.points[i])?.linktype ?? 1, snaplen: this.opts.snaplen }));
+    return writePcapng(
+      ifs,
+      this.packets().map((p) => ({ interface: p.iface, timeUs: p.timeUs, data: p.data, length: p.length })),
+    );
+  }
+
+  /** Stops every tcpdump by PID (SIGTERM, then SIGKILL) and resolves when they are gone. */
+  stop(reason = "stopped"): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.timer);
+      clearTimeout(this.limitTimer);
+      await stopPids(this.procs.filter((p) => !p.exited).map((p) => p.pid), 1000);
+      // what tcpdump wrote while stopping
+      await Promise.race([Promise.all(this.procs.map((p) => p.closed)), new Promise((r) => setTimeout(r, 1000))]);
+      this.flush();
+      this.ended = reason;
+      this.emit("end", reason);
+    })();
+    return this.stopping;
+  }
+}
