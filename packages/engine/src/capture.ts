@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { PcapReader, writePcapng, type PcapngInterface } from "@topolab/capture";
 import { hostIfNames, isHostLike, nsName, patchLinks, portIfName, type Lab } from "@topolab/topology";
+import { NotFoundError, type Engine } from "./engine";
 import { findTool, run, toolEnv } from "./exec";
 import { alive, stopPids } from "./processes";
 
@@ -343,4 +344,12 @@ export class Capture extends EventEmitter {
     })();
     return this.stopping;
   }
+}
+
+/** The capture points of a running lab in this state directory (NotFoundError if it is not up). */
+export async function labCapturePoints(engine: Engine, lab: string, refs: string[]): Promise<CapturePoint[]> {
+  const [meta, doc] = await Promise.all([engine.state.readMeta(lab), engine.state.readLab(lab)]);
+  if (!meta || !doc) throw new NotFoundError(`there is no lab named ${lab}`);
+  if (!meta.running) throw new NotFoundError(`lab ${lab} is not up`);
+  return capturePoints(doc, meta.tag, refs);
 }

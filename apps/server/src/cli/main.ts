@@ -10,6 +10,7 @@ import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, Lab
 import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { registerServe } from "./serve";
+import { registerCapture } from "./capture";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
 function attach(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
@@ -231,6 +232,7 @@ export function program(): Command {
         ].join("\n"),
       );
     });
+  registerCapture(p);
   registerServe(p);
   return p;
 }
