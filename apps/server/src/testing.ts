@@ -47,6 +47,8 @@ export interface ConnectOptions {
   origin?: string | null;
   session?: string;
   protocol?: number;
+  /** the name the client gives itself (handshake `client`) */
+  client?: string;
 }
 
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
@@ -208,6 +210,7 @@ export function connectClient(url: string, o: ConnectOptions & { origin?: string
       protocol: o.protocol ?? PROTOCOL_VERSION,
       ...(o.token ? { token: o.token } : {}),
       ...(o.session ? { session: o.session } : {}),
+      ...(o.client ? { client: o.client } : {}),
     },
   });
   const client = new Client(socket);

@@ -55,6 +55,8 @@ export const HandshakeSchema = z.strictObject({
    * listed and reattached by it.
    */
   session: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
+  /** how the browser names itself to others (e.g. "Chromium on Linux"), shown beside its terminals */
+  client: z.string().max(64).optional(),
 });
 export type Handshake = z.infer<typeof HandshakeSchema>;
 
@@ -132,9 +134,12 @@ export const clientEvents = {
   /** reads the kernel now */
   "lab:status": { args: LabRef, ack: LabStatusSchema },
   "term:open": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema, cols: ColsSchema, rows: RowsSchema }), ack: TerminalInfoSchema },
-  /** this session's terminals (after a reload) */
-  "term:list": { args: Empty, ack: z.array(TerminalInfoSchema) },
-  /** takes a terminal over: its recent output comes back, then term:output follows */
+  /**
+   * No lab: this session's terminals (after a reload). With a lab (and a node): every running
+   * terminal there, whoever opened it, for anyone on the lab to join (term:attach).
+   */
+  "term:list": { args: z.strictObject({ lab: LabNameSchema.optional(), node: NodeNameSchema.optional() }), ack: z.array(TerminalInfoSchema) },
+  /** takes a terminal over (any browser's: joining it): its recent output comes back, then term:output follows */
   "term:attach": { args: z.strictObject({ id: TermIdSchema }), ack: z.object({ terminal: TerminalInfoSchema, scrollback: z.string() }) },
   "term:close": { args: z.strictObject({ id: TermIdSchema }), ack: z.null() },
   "term:input": { args: z.strictObject({ id: TermIdSchema, data: z.string().max(LIMITS.maxInput) }), ack: null },

@@ -29,12 +29,13 @@ export const NodeStatusSchema = z.object({
   problems: z.array(z.string()),
 });
 
-/** The kernel's view of a lab. `orphan`: objects in the kernel with no document. */
+/** The kernel's view of a lab. `orphan`: objects in the kernel with no document; `foreign`: another state directory's objects (`owner`). */
 export const LabStatusSchema = z.object({
   name: z.string(),
   tag: z.string().optional(),
   running: z.boolean(),
-  state: z.enum(["up", "down", "degraded", "orphan"]),
+  state: z.enum(["up", "down", "degraded", "orphan", "foreign"]),
+  owner: z.object({ id: z.string(), stateDir: z.string().optional() }).optional(),
   updatedAt: z.string().optional(),
   source: z.string().optional(),
   nodes: z.array(NodeStatusSchema),
@@ -109,6 +110,10 @@ export const TemplateInfoSchema = z.object({
 });
 export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
 
+/** A browser as others see it: the name it gives itself (handshake `client`) and its address. */
+export const ClientInfoSchema = z.object({ name: z.string(), address: z.string() });
+export type ClientInfo = z.infer<typeof ClientInfoSchema>;
+
 export const TerminalInfoSchema = z.object({
   id: z.string(),
   lab: z.string(),
@@ -116,6 +121,12 @@ export const TerminalInfoSchema = z.object({
   cols: z.number(),
   rows: z.number(),
   createdAt: z.string(),
+  /** the browser that opened it */
+  openedBy: ClientInfoSchema.optional(),
+  /** the browser that holds it now; absent while none does (it ends after the reattach window) */
+  attachedBy: ClientInfoSchema.optional(),
+  /** since when no browser holds it (ISO time) */
+  detachedAt: z.string().optional(),
 });
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
 

@@ -56,7 +56,7 @@ export function registerServe(p: Command): void {
     .option("--allow-origin <origin>", "also accept this origin, e.g. http://lab.example.org:8080 (repeatable; TOPOLAB_ALLOWED_ORIGINS)", (v: string, all: string[]) => [...all, v], [])
     .option("--state-dir <dir>", "where labs are kept (TOPOLAB_STATE_DIR; default /var/lib/topolab)")
     .option("--templates <dir>", "lab templates directory (TOPOLAB_TEMPLATES_DIR; default the repository's templates/)")
-    .option("--reattach-minutes <n>", "how long a terminal waits for its browser to come back", "5")
+    .option("--reattach-minutes <n>", "how long a terminal no browser holds lives on, for one to come back or join it (fractions allowed: 0.5)", "1")
     .option("--no-reconcile", "leave the kernel alone at start (no repair of saved labs, no removal of leftovers)")
     .addOption(new Option("--reconcile-only <prefix>", "reconcile only labs whose names start with prefix").hideHelp())
     .action(async (o: ServeFlags) => {

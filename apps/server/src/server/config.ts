@@ -21,7 +21,7 @@ export interface ServerOptions {
   stateDir?: string;
   templatesDir?: string;
   webDir?: string;
-  /** how long a terminal waits for its browser to come back */
+  /** how long a terminal no browser holds lives on (default 60 s), for one to come back or join it */
   reattachMs?: number;
   /** characters of recent output kept per terminal for a reattach */
   scrollbackChars?: number;
@@ -89,7 +89,7 @@ export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = 
     ...(o.stateDir ? { stateDir: o.stateDir } : {}),
     templatesDir: o.templatesDir ?? env["TOPOLAB_TEMPLATES_DIR"] ?? join(root, "templates"),
     webDir: o.webDir ?? env["TOPOLAB_WEB_DIR"] ?? join(root, "apps/web/dist"),
-    reattachMs: o.reattachMs ?? 5 * 60_000,
+    reattachMs: o.reattachMs ?? 60_000,
     scrollbackChars: o.scrollbackChars ?? 100_000,
     reconcile: o.reconcile ?? true,
     reconcileScope: o.reconcileScope ?? (() => true),

@@ -33,6 +33,8 @@ import type { Attachment, Terminals } from "../terminals/terminals";
 
 export interface SocketData {
   session: string;
+  /** the name the browser gives itself (handshake `client`), shown beside its terminals */
+  client?: string;
 }
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -76,6 +78,8 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
   const { session } = socket.data;
   const at: Attachment = {
     socketId: socket.id,
+    session,
+    client: { name: socket.data.client || "a browser", address: socket.handshake.address.replace(/^::ffff:/, "") },
     output: (id, data) => socket.emit("term:output", { id, data }),
     exit: (id, info) => socket.emit("term:exit", { id, ...info }),
     detached: (id, reason) => socket.emit("term:detached", { id, reason }),
@@ -125,7 +129,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       if (socket.disconnected) throw new RequestError("not_found", "the connection closed");
       return d.terminals.open(session, at, { lab, node, cols, rows, spec });
     },
-    "term:list": async () => d.terminals.list(session),
+    "term:list": async ({ lab, node }) => d.terminals.list(session, { ...(lab !== undefined ? { lab } : {}), ...(node !== undefined ? { node } : {}) }),
     "term:attach": async ({ id }) => d.terminals.attach(session, at, id),
     "term:close": async ({ id }) => {
       await d.terminals.close(session, id, "closed");
@@ -148,6 +152,8 @@ export function attachSockets(io: IO, d: SocketDeps): void {
       return next(refusal("unauthorized", "the access token is missing or wrong: open the address the server printed when it started"));
     }
     socket.data.session = hs.data.session ?? randomBytes(16).toString("base64url");
+    // printable characters only: it is shown to other browsers
+    if (hs.data.client) socket.data.client = hs.data.client.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "").trim().slice(0, 64);
     next();
   });
 

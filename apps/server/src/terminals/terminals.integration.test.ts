@@ -1,6 +1,8 @@
 // Browser terminals on the real kernel (as root): flow control under a flood, reattach after
 // a reload with the recent output, a browser that never comes back (its shell and jobs end),
-// a take-over by another tab, and a stopped lab ending its terminals.
+// a take-over by another tab, a stopped lab ending its terminals, and (issue 13) a closed
+// tab's shell listed to another browser on the lab, with who opened it and since when, and
+// joined with its scrollback.
 
 import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,10 +98,10 @@ describe("terminals", () => {
     reloaded.socket.emit("term:input", { id, data: "echo after-$((6*8))\r" });
     await reloaded.screen(id, /after-48/);
 
-    // a stranger's session cannot see or take it
+    // another browser's session does not get it back as its own after a reload
     const stranger = await t.connect({ session: session() });
     expect(await stranger.ok("term:list", {})).toEqual([]);
-    expect((await stranger.request("term:attach", { id })).ok).toBe(false);
+    expect((await stranger.request("term:attach", { id: "nosuchterminal" })).ok).toBe(false);
 
     const tab = await t.connect({ session: s });
     await tab.ok("term:attach", { id });
@@ -129,5 +131,63 @@ describe("terminals", () => {
 
     const back = await quick.connect();
     await back.ok("lab:delete", { lab });
+  });
+
+  it("list a closed tab's shell to another browser on the lab, who opened it and since when, and let it join with the scrollback", async () => {
+    const teacher = await t.connect({ session: session(), client: "Firefox on Mac" });
+    const lab = await labWithHost(teacher);
+    const id = await shell(teacher, lab);
+    teacher.socket.emit("term:input", { id, data: "echo PID=$$ marker-$((6*7))\r" });
+    const pid = Number((await teacher.screen(id, /PID=(\d+) marker-42/)).match(/PID=(\d+)/)![1]);
+    const held = await teacher.ok("term:list", { lab });
+    expect(held).toEqual([expect.objectContaining({ id, node: "h1", openedBy: { name: "Firefox on Mac", address: "127.0.0.1" }, attachedBy: { name: "Firefox on Mac", address: "127.0.0.1" } })]);
+    expect(held[0]!.detachedAt).toBeUndefined();
+    teacher.close(); // the tab is closed: its session is gone with it
+
+    const other = await t.connect({ session: session(), client: "Chromium on Linux" });
+    let listed: Awaited<ReturnType<typeof other.ok<"term:list">>> = [];
+    for (let i = 0; i < 100 && !listed[0]?.detachedAt; i++) {
+      listed = await other.ok("term:list", { lab, node: "h1" });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id, lab, node: "h1", openedBy: { name: "Firefox on Mac", address: "127.0.0.1" } });
+    expect(listed[0]!.attachedBy).toBeUndefined();
+    expect(Date.parse(listed[0]!.createdAt)).toBeLessThanOrEqual(Date.parse(listed[0]!.detachedAt!));
+    expect(await other.ok("term:list", { lab, node: "h2" })).toEqual([]);
+    expect(alive(pid)).toBe(true);
+
+    const { scrollback, terminal } = await other.ok("term:attach", { id });
+    expect(scrollback).toContain("marker-42");
+    expect(terminal.attachedBy).toEqual({ name: "Chromium on Linux", address: "127.0.0.1" });
+    other.socket.emit("term:input", { id, data: "echo joined-$((6*8)) $$\r" });
+    await other.screen(id, new RegExp(`joined-48 ${pid}`));
+    // after a reload the joining browser gets it back as its own
+    expect((await other.ok("term:list", {})).map((x) => x.id)).toEqual([id]);
+
+    // a third browser joins: the one holding it is told who took it
+    const third = await t.connect({ session: session(), client: "Edge" });
+    await third.ok("term:attach", { id });
+    expect((await other.next("term:detached", (p) => p.id === id)).reason).toBe("Edge (127.0.0.1) joined this terminal and holds it now");
+    await third.ok("lab:delete", { lab });
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("end a shell no browser holds after the reattach window: gone from the list, its process gone", async () => {
+    const c = await quick.connect({ session: session() });
+    const lab = await labWithHost(c);
+    const id = await shell(c, lab);
+    c.socket.emit("term:input", { id, data: "echo PID=$$\r" });
+    const pid = Number((await c.screen(id, /PID=(\d+)/)).match(/PID=(\d+)/)![1]);
+    expect(alive(pid)).toBe(true);
+    c.close();
+    const other = await quick.connect({ session: session() });
+    const deadline = Date.now() + 5000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(alive(pid)).toBe(false);
+    expect(await other.ok("term:list", { lab })).toEqual([]);
+    const gone = await other.request("term:attach", { id });
+    expect(gone.ok ? null : gone.error.message).toBe("that terminal has ended: no browser came back for it within 0.3 s");
+    await other.ok("lab:delete", { lab });
   });
 });

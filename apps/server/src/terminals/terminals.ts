@@ -1,6 +1,9 @@
-// All terminals of the server: who may use which (a browser session), which socket is
-// attached to each, how long one waits for its browser after a disconnect, and which to end
-// when a node or a lab goes away.
+// All terminals of the server: which browser opened each and which holds it now (a session,
+// named by the client it says it is and its address), which socket is attached to each, how
+// long one waits for a browser after a disconnect, and which to end when a node or a lab goes
+// away. A lab's terminals are listed to anyone on the lab and any browser may join one (take
+// it over, with its scrollback): a shell whose tab was closed is found again from another.
+// One that no browser holds ends after the reattach window, with everything it started.
 //
 // Knows: sessions, sockets by id, limits on how many, the reattach window, and the reasons
 // given to the browser. Leaves to others: a terminal's own life (terminal.ts), where its shell
@@ -8,7 +11,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { ShellSpec } from "@topolab/engine";
-import { LIMITS, type TerminalInfo } from "@topolab/protocol";
+import { LIMITS, type ClientInfo, type TerminalInfo } from "@topolab/protocol";
 import { RequestError } from "../server/errors";
 import { Terminal, type ExitInfo, type Sink } from "./terminal";
 
@@ -24,6 +27,9 @@ export interface TerminalsOptions {
 /** A socket as terminals see it: an id, and where output, exits and take-overs go. */
 export interface Attachment {
   socketId: string;
+  /** the browser session behind the socket, and how it is shown to others */
+  session: string;
+  client: ClientInfo;
   output(id: string, data: string): void;
   exit(id: string, info: ExitInfo): void;
   /** another tab of the session took the terminal */
@@ -32,9 +38,12 @@ export interface Attachment {
 
 interface Entry {
   terminal: Terminal;
+  /** the session that holds it (or held it last): its term:list without a lab lists it */
   session: string;
+  openedBy: ClientInfo;
   at: Attachment | null;
   linger: NodeJS.Timeout | null;
+  detachedAt: string | null;
 }
 
 export class Terminals {
@@ -45,7 +54,28 @@ export class Terminals {
   constructor(private readonly o: TerminalsOptions) {}
 
   info(t: Terminal): TerminalInfo {
-    return { id: t.id, lab: t.lab, node: t.node, cols: t.cols, rows: t.rows, createdAt: t.createdAt };
+    const e = this.entries.get(t.id);
+    return {
+      id: t.id,
+      lab: t.lab,
+      node: t.node,
+      cols: t.cols,
+      rows: t.rows,
+      createdAt: t.createdAt,
+      ...(e ? { openedBy: e.openedBy } : {}),
+      ...(e?.at ? { attachedBy: e.at.client } : {}),
+      ...(e?.detachedAt ? { detachedAt: e.detachedAt } : {}),
+    };
+  }
+
+  /** The reattach window, in ms: how long a terminal no browser holds lives on. */
+  get reattachMs(): number {
+    return this.o.reattachMs;
+  }
+
+  /** The shell's PID (the leader of its session), for tests and logs. */
+  pid(id: string): number | undefined {
+    return this.entries.get(id)?.terminal.pid;
   }
 
   get size(): number {
@@ -66,7 +96,7 @@ export class Terminals {
       },
       (t, info) => this.exited(t, info),
     );
-    this.entries.set(terminal.id, { terminal, session, at: null, linger: null });
+    this.entries.set(terminal.id, { terminal, session, openedBy: at.client, at: null, linger: null, detachedAt: null });
     this.attach(session, at, terminal.id);
     return this.info(terminal);
   }
@@ -79,9 +109,10 @@ export class Terminals {
     if (this.ended.size > 1000) this.ended.delete(this.ended.keys().next().value!);
   }
 
-  private entry(session: string, id: string): Entry {
+  /** Any terminal, whoever opened it: every browser on the server may join any lab's shells. */
+  private entry(_session: string, id: string): Entry {
     const e = this.entries.get(id);
-    if (!e || e.session !== session) {
+    if (!e) {
       const why = this.ended.get(id);
       throw new RequestError("not_found", why ? `that terminal has ended: ${why}` : "there is no such terminal");
     }
@@ -93,15 +124,28 @@ export class Terminals {
     const e = this.entry(session, id);
     if (e.linger) clearTimeout(e.linger);
     e.linger = null;
-    if (e.at && e.at.socketId !== at.socketId) e.at.detached(id, "the terminal was opened in another tab");
+    e.detachedAt = null;
+    if (e.at && e.at.socketId !== at.socketId) {
+      e.at.detached(
+        id,
+        e.at.session === at.session ? "the terminal was opened in another tab" : `${at.client.name} (${at.client.address}) joined this terminal and holds it now`,
+      );
+    }
     e.at = at;
+    e.session = session;
     const sink: Sink = { output: (data) => at.output(id, data), exit: (info) => at.exit(id, info) };
     const scrollback = e.terminal.attach(sink);
     return { terminal: this.info(e.terminal), scrollback };
   }
 
-  list(session: string): TerminalInfo[] {
-    return [...this.entries.values()].filter((e) => e.session === session).map((e) => this.info(e.terminal));
+  /** Without a lab: the session's terminals. With one: all of the lab's (of one node), oldest first. */
+  list(session: string, where: { lab?: string; node?: string } = {}): TerminalInfo[] {
+    const mine = (e: Entry) =>
+      where.lab === undefined ? e.session === session : e.terminal.lab === where.lab && (where.node === undefined || e.terminal.node === where.node);
+    return [...this.entries.values()]
+      .filter(mine)
+      .map((e) => this.info(e.terminal))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   /** For the socket that holds the terminal; input from others is dropped. */
@@ -129,9 +173,10 @@ export class Terminals {
     for (const e of this.entries.values()) {
       if (e.at?.socketId !== socketId) continue;
       e.at = null;
+      e.detachedAt = new Date().toISOString();
       e.terminal.detach();
       e.linger = setTimeout(() => {
-        void e.terminal.close(`no browser came back for it within ${Math.round(this.o.reattachMs / 1000)} s`);
+        void e.terminal.close(`no browser came back for it within ${+(this.o.reattachMs / 1000).toFixed(1)} s`);
       }, this.o.reattachMs);
       e.linger.unref();
     }

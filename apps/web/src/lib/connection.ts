@@ -22,6 +22,7 @@ import {
   type ServerToClientEvents,
 } from "@topolab/protocol";
 import { Emitter } from "./emitter";
+import { clientName } from "../terminals/client";
 
 /** Raised when the server answers a request with an error: the error is the server's own. */
 export class RequestFailed extends Error {
@@ -58,7 +59,7 @@ export class Connection {
   constructor() {
     this.socket = io({
       transports: ["websocket"],
-      auth: { protocol: PROTOCOL_VERSION, session: sessionId() },
+      auth: { protocol: PROTOCOL_VERSION, session: sessionId(), client: clientName(navigator.userAgent) },
       reconnectionDelay: 300,
       reconnectionDelayMax: 3000,
     });

@@ -8,6 +8,7 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react"
 import { useStore } from "../lib/emitter";
 import type { LabStore } from "../lab/labStore";
 import { terminals } from "./manager";
+import { RunningShells } from "./Running";
 
 const TerminalView = lazy(() => import("./TerminalView"));
 const CommandLog = lazy(() => import("../lab/CommandLog"));
@@ -20,6 +21,8 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
   const active = useStore(terminals.active);
   const [height, setHeight] = useState(() => Number(localStorage.getItem(HEIGHT_KEY)) || 300);
   const [showLog, setShowLog] = useState(false);
+  const [showRunning, setShowRunning] = useState(false);
+  const closeRunning = useCallback(() => setShowRunning(false), []);
   const logCount = useStore(store.state, (s) => s.log.length);
   const dragging = useRef<{ y: number; h: number } | null>(null);
 
@@ -112,10 +115,20 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
           <span className="badge">{logCount}</span>
         </div>
         <div className="dock-spacer" />
+        <button
+          className="dock-running-button"
+          data-testid="dock-running"
+          aria-expanded={showRunning}
+          title="Every running shell of this lab, yours and other browsers': join one"
+          onClick={() => setShowRunning(!showRunning)}
+        >
+          Running shells
+        </button>
         <button className="icon-button" data-testid="dock-toggle" aria-label={open ? "Hide the dock" : "Show the dock"} title={open ? "Hide (`)" : "Show (`)"} onClick={() => setOpen(!open)}>
           {open ? "▾" : "▴"}
         </button>
       </div>
+      {showRunning && <RunningShells onClose={closeRunning} />}
       {/* kept mounted while hidden: the screens keep their scrollback */}
       <div className="dock-body" hidden={!open}>
         {activeTab?.state === "exited" && !showLog && (

@@ -2,6 +2,10 @@
 // output kept until a screen (the lazily loaded xterm view) takes it, flow-control acks, and
 // coming back after a reload or a lost connection.
 //
+// Also the lab's running shells, whoever opened them (term:list with the lab): a shell whose
+// tab was closed, or another browser's, is joined (term:attach takes it over, with its
+// scrollback) from the dock's list.
+//
 // Knows the protocol's terminal events: term:open, term:list and term:attach (scrollback),
 // term:input / term:resize / term:ack (fire and forget), term:output, term:exit (with the
 // reason: shell exited, node removed, lab stopped), term:detached. The server pauses a shell
@@ -92,6 +96,26 @@ class TerminalManager {
       await this.attach(info.id);
     }
     if (!this.active.get() && this.tabs.get().length) this.active.set(this.tabs.get()[0]!.id);
+  }
+
+  /** Every running shell of the shown lab (of one node), whoever opened it, oldest first. */
+  async running(node?: string): Promise<TerminalInfo[]> {
+    const lab = this.lab;
+    if (!lab) return [];
+    return connection().request("term:list", { lab, ...(node ? { node } : {}) });
+  }
+
+  /** Joins a running shell: a tab for it here (if there is none), which takes it over. */
+  async join(info: TerminalInfo): Promise<void> {
+    this.start();
+    const tab = this.tabById(info.id);
+    if (tab?.state === "live") {
+      this.active.set(info.id);
+      return;
+    }
+    if (tab) this.active.set(info.id);
+    else this.addTab({ id: info.id, lab: info.lab, node: info.node, createdAt: info.createdAt, state: "live" }, true);
+    await this.attach(info.id);
   }
 
   /** Takes the terminal (again): its screen is cleared and its recent output written. */
