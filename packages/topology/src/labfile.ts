@@ -4,8 +4,8 @@
 // lab is written back in (endpoints as "node:interface", defaults left out).
 // Leaves to others: the rules themselves (validate.ts) and where files live (engine/CLI).
 
-import { LineCounter, parseDocument, stringify, isNode, type Document } from "yaml";
-import { formatIssue, validateLab, type LabIssue, type Validated } from "./validate";
+import { LineCounter, parseDocument, stringify, isNode, visit, type Document } from "yaml";
+import { capIssues, formatIssue, validateLab, type LabIssue, type LabLimits, type Validated } from "./validate";
 import type { Lab } from "./schema";
 
 export interface LabFileIssue extends LabIssue {
@@ -36,28 +36,79 @@ function lineOf(doc: Document, counter: LineCounter, path: string): number | und
   return undefined;
 }
 
-/** Parses a lab file's text (YAML, of which JSON is a subset) and validates it. */
-export function parseLabText(text: string, options: { name?: string } = {}): ParsedLabFile {
+/** Aliases a lab file may use: each is expanded in full, so a few nested ones make a "bomb". */
+export const MAX_YAML_ALIASES = 100;
+
+/** The line of the first alias (`*name`) in the document, if any. */
+function firstAliasLine(doc: Document, counter: LineCounter): number | undefined {
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) line = counter.linePos(node.range[0]).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
+
+/**
+ * Parses a lab file's text (YAML, of which JSON is a subset) and validates it. Nothing in the
+ * text makes it throw: broken YAML, an alias bomb or nesting too deep for the parser are
+ * problems with their line, like any other.
+ */
+export function parseLabText(text: string, options: { name?: string; limits?: Partial<LabLimits> } = {}): ParsedLabFile {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
+  let doc: Document;
+  let input: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length) {
+      return {
+        ok: false,
+        issues: capIssues(
+          doc.errors.map((e) => ({
+            path: "",
+            message: `not valid YAML: ${e.message.split("\n")[0]}`,
+            // linePos is only filled in with prettyErrors, which would also reformat the message
+            line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
+          })),
+        ),
+      };
+    }
+  } catch (e) {
+    // the parser's own limits (a stack overflow on nesting thousands deep)
+    return { ok: false, issues: [{ path: "", message: `cannot read the file as YAML: ${yamlFailure(e)}`, line: 1 }] };
+  }
+  try {
+    input = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    const line = firstAliasLine(doc, counter);
+    const aliases = /alias/i.test((e as Error)?.message ?? "");
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
-        path: "",
-        message: `not valid YAML: ${e.message.split("\n")[0]}`,
-        // linePos is only filled in with prettyErrors, which would also reformat the message
-        line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
-      })),
+      issues: [
+        {
+          path: "",
+          message: aliases
+            ? `the file's aliases (*name) expand to too much data (at most ${MAX_YAML_ALIASES} uses of aliases, each small): write the values out`
+            : `cannot read the file as YAML: ${yamlFailure(e)}`,
+          ...(line !== undefined || !aliases ? { line: line ?? 1 } : {}),
+        },
+      ],
     };
   }
-  const result: Validated = validateLab(doc.toJS(), options);
+  const result: Validated = validateLab(input, options);
   if (result.ok) return result;
   // a path such as "--name" names a command-line option, not a place in the file
   const inFile = (path: string) => path !== "" && !path.startsWith("--");
   const issues = result.issues.map((i) => ({ ...i, line: inFile(i.path) ? lineOf(doc, counter, i.path) : undefined }));
   // in the file's order, which is how a person reads them
   return { ok: false, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
+}
+
+function yamlFailure(e: unknown): string {
+  if (e instanceof RangeError) return "it is nested too deeply";
+  return ((e as Error)?.message ?? String(e)).split("\n")[0]!.slice(0, 200);
 }
 
 export function formatFileIssue(issue: LabFileIssue, file?: string): string {

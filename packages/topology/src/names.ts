@@ -21,6 +21,18 @@ export const NS_PREFIX = "tl.";
 export const ALIAS_PREFIX = "topolab:";
 export const MAX_IFNAME = 15;
 
+/**
+ * Names that JavaScript objects already hold (`__proto__`, `constructor`, `toString`…): a
+ * person's name used as a key must never be one of them, or a lookup finds the object's own
+ * machinery instead of nothing, and `__proto__` silently swallows what is stored under it.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), "prototype"]);
+
+/** Why `name` cannot be a key of a person's data (see RESERVED_KEYS), or null. */
+export function reservedKeyProblem(name: string): string | null {
+  return RESERVED_KEYS.has(name) ? `"${name}" is a reserved name (it means something else to the program that reads it); choose another` : null;
+}
+
 /** Why a lab name is refused, or null when it is fine. */
 export function labNameProblem(name: unknown): string | null {
   if (typeof name !== "string") return "must be a text";
@@ -38,7 +50,7 @@ export function nodeNameProblem(name: unknown): string | null {
   if (name.length > 32) return `"${name}" is ${name.length} characters; a node name has at most 32`;
   if (!NODE_NAME.test(name))
     return `"${name}" may hold only letters, digits, "-" and "_", and must start with a letter or digit`;
-  return null;
+  return reservedKeyProblem(name);
 }
 
 /** Why a service name is refused, or null when it is fine. */
@@ -46,7 +58,7 @@ export function serviceNameProblem(name: unknown): string | null {
   if (typeof name !== "string") return "must be a text";
   if (!SERVICE_NAME.test(name))
     return `"${name}" may hold only lower-case letters, digits, "-" and "_" (at most 32), and must start with a letter or digit`;
-  return null;
+  return reservedKeyProblem(name);
 }
 
 /** Why an interface name is refused, or null when it is fine. */
@@ -65,7 +77,7 @@ export function ifNameProblem(name: unknown): string | null {
     return `"${name}" is reserved (it names a sysctl directory under /proc/sys/net/*/conf)`;
   if (!IF_NAME.test(name))
     return `"${name}" may hold only letters, digits, ".", "-" and "_", and must start with a letter, digit or "_"`;
-  return null;
+  return reservedKeyProblem(name);
 }
 
 /** The network namespace of a node. */

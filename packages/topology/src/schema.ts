@@ -8,12 +8,29 @@
 // (names.ts), and anything that touches the kernel.
 
 import { z } from "zod";
-import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem, SERVICE_NAME, serviceNameProblem } from "./names";
+import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem, reservedKeyProblem, SERVICE_NAME, serviceNameProblem } from "./names";
 
 const problemCheck = (problem: (v: unknown) => string | null) => (value: string, ctx: z.RefinementCtx) => {
   const reason = problem(value);
   if (reason) ctx.addIssue({ code: "custom", message: reason });
 };
+
+/**
+ * A record whose keys are a person's names (interfaces, environment variables, nodes): a key
+ * such as `__proto__` or `constructor` is refused by name. (zod's own record drops a
+ * `__proto__` key without a word, and what was stored under it would vanish.)
+ */
+export function safeRecord<V extends z.ZodType>(value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+      for (const key of Object.keys(input)) {
+        const problem = reservedKeyProblem(key);
+        if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem, input });
+      }
+    }
+    return input;
+  }, z.record(z.string(), value));
+}
 
 export const LabNameSchema = z
   .string()
@@ -75,7 +92,7 @@ export const ProcessSchema = z.strictObject({
   type: z.literal("process"),
   name: ServiceNameSchema,
   command: z.array(z.string()).describe('the program and its arguments, e.g. [python3, -m, http.server, "8080"] (no shell)'),
-  env: z.record(z.string(), z.string()).optional().describe("extra environment variables"),
+  env: safeRecord(z.string()).optional().describe("extra environment variables"),
 });
 
 export const ServiceSchema = z.discriminatedUnion("type", [DhcpServerSchema, ProcessSchema]);
@@ -96,7 +113,7 @@ const nodeBase = {
 
 const hostFields = {
   ...nodeBase,
-  interfaces: z.record(z.string(), InterfaceSchema).optional(),
+  interfaces: safeRecord(InterfaceSchema).optional(),
   routes: z.array(RouteSchema).optional(),
   services: z.array(ServiceSchema).optional().describe("programs topolab runs and watches inside the node"),
 };
@@ -120,8 +137,7 @@ export const SwitchNodeSchema = z.strictObject({
 export const NatNodeSchema = z.strictObject({
   kind: z.literal("nat"),
   ...nodeBase,
-  interfaces: z
-    .record(z.string(), z.strictObject({ addresses: z.array(z.string()) }))
+  interfaces: safeRecord(z.strictObject({ addresses: z.array(z.string()) }))
     .optional()
     .describe("the gateway address(es) on its link into the lab, e.g. {eth0: {addresses: [192.168.100.254/24]}}"),
   defaultRoute: z.boolean().optional().describe("give hosts in its subnet that have no default route one via this gateway (default true)"),

@@ -50,6 +50,36 @@ export interface LabIssue {
 /** `warnings`: the lab is valid, but these will not work as a person expects (suggest.ts's labWarnings) */
 export type Validated = { ok: true; lab: Lab; warnings: LabWarning[] } | { ok: false; issues: LabIssue[] };
 
+/**
+ * Bounds on a lab's size. A document beyond them is refused at once, before any rule is
+ * checked, so that no document can make validation (or what follows it) take long.
+ */
+export interface LabLimits {
+  maxNodes: number;
+  maxLinks: number;
+}
+
+/** Big enough for the largest generated topology (linear,1000: 2,000 nodes, 1,999 links). */
+export const DEFAULT_LAB_LIMITS: Readonly<LabLimits> = { maxNodes: 2500, maxLinks: 5000 };
+
+/** Problems reported at most; the rest are counted in one last line ("… and 29,900 more"). */
+export const MAX_ISSUES = 100;
+/** Longest path or message of one problem; a person's 100 KB name is cut, not echoed. */
+const MAX_ISSUE_TEXT = 300;
+
+const count = (n: number) => n.toLocaleString("en-US");
+const clip = (text: string) => (text.length > MAX_ISSUE_TEXT ? `${text.slice(0, MAX_ISSUE_TEXT)}…` : text);
+
+/**
+ * At most `max` problems, each cut to a readable length, and a last one that says how many
+ * more there were: an answer stays small whatever the document.
+ */
+export function capIssues<T extends LabIssue>(issues: readonly T[], max = MAX_ISSUES): T[] {
+  const out = issues.slice(0, max).map((i) => ({ ...i, path: clip(i.path), message: clip(i.message) }));
+  if (issues.length > max) out.push({ path: "", message: `… and ${count(issues.length - max)} more problems` } as T);
+  return out;
+}
+
 export class LabValidationError extends Error {
   constructor(readonly issues: LabIssue[]) {
     super(issues.map(formatIssue).join("\n"));
@@ -76,7 +106,7 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return `the text ${JSON.stringify(value)}`;
+  if (typeof value === "string") return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
 }
@@ -198,8 +228,11 @@ function parseRouteTarget(to: string, via: string | undefined): Cidr | string {
  * Validates a lab document and returns it in canonical form, or all of its problems at once.
  * `name` overrides the document's own name (the CLI's --name).
  */
-export function validateLab(input: unknown, options: { name?: string } = {}): Validated {
+export function validateLab(input: unknown, options: { name?: string; limits?: Partial<LabLimits> } = {}): Validated {
   const c = collector();
+  const limits = { ...DEFAULT_LAB_LIMITS, ...options.limits };
+  const tooBig = sizeProblems(input, limits);
+  if (tooBig.length) return { ok: false, issues: tooBig };
   const top = LabInputSchema.safeParse(input, { reportInput: true });
   if (!top.success) {
     c.issues.push(...zodIssues(top.error, []));
@@ -221,6 +254,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   // 1. each node on its own
   const nodes: LabNode[] = [];
   const nodeIndex = new Map<string, number>();
+  const nodeAt = new Map<number, LabNode>(); // nodes[i] of the document, when it is valid
   const rawNodes = Array.isArray(raw["nodes"]) ? raw["nodes"] : [];
   rawNodes.forEach((rawNode, i) => {
     const kind = (rawNode as { kind?: unknown } | null)?.kind;
@@ -249,6 +283,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
       return;
     }
     nodeIndex.set(node.name, i);
+    nodeAt.set(i, node);
     nodes.push(node);
   });
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -265,6 +300,15 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
     usable: [boolean, boolean];
   }
   const pending: Pending[] = [];
+  // the names a missing node could have meant: a few, made once (not once per link)
+  let names: string | undefined;
+  const someNames = () => {
+    if (names === undefined) {
+      const first = [...nodeIndex.keys()].slice(0, 10);
+      names = first.join(", ") + (nodeIndex.size > first.length ? `, … ${count(nodeIndex.size - first.length)} more` : "");
+    }
+    return names;
+  };
   rawLinks.forEach((rawLink, i) => {
     const parsed = LinkSchema.safeParse(rawLink, { reportInput: true });
     let rawEnds: LinkInput["endpoints"];
@@ -288,8 +332,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
       };
       const known = nodeIndex.has(end.node);
       if (!known) {
-        const names = [...nodeIndex.keys()];
-        c.add(path, `no node is named "${end.node}"${names.length ? ` (nodes: ${names.join(", ")})` : ""}`);
+        c.add(path, `no node is named "${end.node}"${nodeIndex.size ? ` (nodes: ${someNames()})` : ""}`);
         fail();
       }
       if (end.interface !== undefined) {
@@ -357,7 +400,7 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
   // 4. node-level checks that need the links: interface settings, addresses, routes
   const macs = new Map<string, string>();
   rawNodes.forEach((_, i) => {
-    const node = nodes.find((n) => nodeIndex.get(n.name) === i);
+    const node = nodeAt.get(i);
     if (!node || node.kind === "switch") return;
     if (node.kind === "nat") checkNat(node, ["nodes", i], used.get(node.name) ?? new Map(), c);
     else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
@@ -382,11 +425,24 @@ export function validateLab(input: unknown, options: { name?: string } = {}): Va
     else if (parsed.prefix > 30) c.add(["addressPlan"], "the address plan needs room for hosts (a prefix of /30 or shorter)");
     else plan = formatCidr(networkOf(parsed));
   }
-  if (c.issues.length > 0) return { ok: false, issues: c.issues };
+  if (c.issues.length > 0) return { ok: false, issues: capIssues(c.issues) };
   const lab: Lab = { version: 1, name: labName as string, nodes, links };
   if (typeof raw["description"] === "string") lab.description = raw["description"];
   if (plan) lab.addressPlan = plan;
   return { ok: true, lab, warnings: labWarnings(lab) };
+}
+
+/** The document has more nodes or links than `limits` allow: said at once, nothing else checked. */
+function sizeProblems(input: unknown, limits: LabLimits): LabIssue[] {
+  if (typeof input !== "object" || input === null) return [];
+  const out: LabIssue[] = [];
+  for (const [field, max, what] of [["nodes", limits.maxNodes, "node"], ["links", limits.maxLinks, "link"]] as const) {
+    const list = (input as Record<string, unknown>)[field];
+    if (Array.isArray(list) && list.length > max) {
+      out.push({ path: field, message: `the lab has ${count(list.length)} ${what}s; a lab may have at most ${count(max)}` });
+    }
+  }
+  return out;
 }
 
 function canonicalNode(input: NodeInput): LabNode {
@@ -748,7 +804,8 @@ function checkNat(node: NatNode, path: PathPart[], linked: Map<string, number>, 
   for (const name of Object.keys(node.interfaces)) {
     if (name !== ifname) c.add([...path, "interfaces", name], `${node.name}'s link is on ${ifname}, not ${name}`);
   }
-  const cfg = node.interfaces[ifname];
+  // an own key only: "constructor" must not find Object's
+  const cfg = Object.hasOwn(node.interfaces, ifname) ? node.interfaces[ifname] : undefined;
   const v4 = (cfg?.addresses ?? []).map((text, k) => {
     const parsed = parseCidr(text);
     if (typeof parsed === "string") {
