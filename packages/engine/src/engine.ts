@@ -33,6 +33,7 @@ import {
   type Resource,
 } from "@topolab/topology";
 import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActual } from "./actual";
+import { lossNodes, readLoss } from "./loss";
 import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
 import { execute, OperationError, type CommandLogEntry } from "./executor";
 import { pool, run } from "./exec";
@@ -144,13 +145,19 @@ export class Engine {
     const routers = docs.flatMap((d) => (d ? d.nodes.filter((n) => n.kind === "router").map((n) => n.name) : []));
     const nat = (await this.capabilities()).nat;
     const hasNat = docs.some((d) => d?.nodes.some((n) => n.kind === "nat"));
-    return readLab(snapshot, {
-      lab: name,
-      sysctlNodes: routers,
-      services: this.services,
-      ...(hasNat && nat ? { nat } : {}),
-      ...(shallow ? { shallow } : {}),
-    });
+    // links with loss: their nftables rules, read beside the rest (loss.ts)
+    const [actual, loss] = await Promise.all([
+      readLab(snapshot, {
+        lab: name,
+        sysctlNodes: routers,
+        services: this.services,
+        ...(hasNat && nat ? { nat } : {}),
+        ...(shallow ? { shallow } : {}),
+      }),
+      shallow ? Promise.resolve([]) : readLoss(name, lossNodes(docs)),
+    ]);
+    actual.resources.push(...loss);
+    return actual;
   }
 
   private run(ops: Op[], lab: string): Promise<void> {

@@ -50,7 +50,7 @@ describe("capabilityIssues", () => {
     expect(capabilityIssues(lab(), { ...full, ovs: { available: true, datapath: "netdev", userspaceTso: false } })).toEqual([]);
   });
 
-  it("without netem, delay, jitter and loss are each reported; bandwidth still works with tbf", () => {
+  it("without netem, delay and jitter are each reported; loss (nftables) and bandwidth (tbf) still work", () => {
     expect(capabilityIssues(lab(), { ...full, netem: false })).toEqual([
       {
         path: "links[1].delay",
@@ -59,10 +59,6 @@ describe("capabilityIssues", () => {
       {
         path: "links[1].jitter",
         message: "this kernel has no netem (sch_netem), so jitter cannot be emulated; remove it, or run topolab on a kernel with netem",
-      },
-      {
-        path: "links[1].loss",
-        message: "this kernel has no netem (sch_netem), so loss cannot be emulated; remove it, or run topolab on a kernel with netem",
       },
     ]);
   });
@@ -73,14 +69,14 @@ describe("capabilityIssues", () => {
     expect(capabilityIssues(lab(), { ...full, tbf: false, netem: false }).filter((i) => i.path.endsWith("bandwidth"))).toEqual([issue]);
   });
 
-  it("a rate with a delay or loss rides on netem and needs no tbf", () => {
+  it("a rate with a delay rides on netem and needs no tbf; with loss alone it is a tbf qdisc", () => {
     const shaped = parseLab({
       name: "demo",
       nodes: [{ name: "h1", kind: "host" }, { name: "h2", kind: "host" }],
       links: [{ endpoints: ["h1", "h2"], bandwidth: 10, delay: "5ms" }, { endpoints: ["h1", "h2"], bandwidth: 10, loss: 1 }],
     });
-    expect(capabilityIssues(shaped, { ...full, tbf: false })).toEqual([]);
-    // without netem, the delay and loss are what is reported
-    expect(capabilityIssues(shaped, { ...full, tbf: false, netem: false }).map((i) => i.path)).toEqual(["links[0].delay", "links[1].loss"]);
+    expect(capabilityIssues(shaped, { ...full, tbf: false }).map((i) => i.path)).toEqual(["links[1].bandwidth"]);
+    // without netem, the delay is what is reported (loss is an nftables rule)
+    expect(capabilityIssues(shaped, { ...full, tbf: false, netem: false }).map((i) => i.path)).toEqual(["links[0].delay", "links[1].bandwidth"]);
   });
 });

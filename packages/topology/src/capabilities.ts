@@ -47,7 +47,8 @@ export function capabilityIssues(lab: Lab, caps: Capabilities): LabIssue[] {
     }
   });
   lab.links.forEach((link, i) => {
-    for (const field of ["delay", "jitter", "loss"] as const) {
+    // loss is an nftables rule (numgen random), which needs no netem
+    for (const field of ["delay", "jitter"] as const) {
       if (link[field] !== undefined && !caps.netem) {
         issues.push({
           path: `links[${i}].${field}`,
@@ -57,7 +58,7 @@ export function capabilityIssues(lab: Lab, caps: Capabilities): LabIssue[] {
     }
     // a rate alone is a tbf qdisc; with a delay or loss it rides on netem (commands.ts), whose
     // absence is reported above
-    const netemCarriesRate = link.delay !== undefined || link.loss !== undefined;
+    const netemCarriesRate = link.delay !== undefined;
     if (link.bandwidth !== undefined && !netemCarriesRate && !caps.tbf) {
       issues.push({ path: `links[${i}].bandwidth`, message: "this kernel has no tbf (sch_tbf) qdisc, so bandwidth cannot be limited" });
     }

@@ -6,7 +6,7 @@
 // `ovs-vsctl` transaction), and the exported script can print them one per line.
 // Leaves to others: running them (engine), deciding which to run (plan.ts).
 
-import { natComment, natTableName, netnsEtcDir, type NsRef, type Resource } from "./resources";
+import { lossTableName, natComment, natTableName, netnsEtcDir, type NsRef, type Resource } from "./resources";
 
 /**
  * Delete stages run first, in this order, then create/update stages. (When a plan moves no
@@ -183,7 +183,17 @@ export function createCommands(r: Resource): Command[] {
       ];
     case "nat":
       return natCreate(r);
+    case "loss":
+      return [{ tool: "exec", ns: r.ns, argv: ["nft", lossRule(r)], stage: Stage.extras }];
   }
+}
+
+/** The nftables table that drops `percent` of the packets coming into `dev` (no netem needed). */
+export function lossRule(r: Extract<Resource, { kind: "loss" }>): string {
+  const n = Math.round(r.percent * 100) / 100;
+  // numgen gives whole numbers: a fraction of a percent is taken from 0..9999
+  const [mod, below] = Number.isInteger(n) ? [100, n] : [10000, Math.round(n * 100)];
+  return `table netdev ${lossTableName(r.dev)} { chain ingress { type filter hook ingress device "${r.dev}" priority 0; numgen random mod ${mod} < ${below} drop; }; }`;
 }
 
 /** The lab of a namespace tl.<lab>.<node>. */
@@ -230,6 +240,8 @@ export function deleteCommands(r: Resource): Command[] {
       return [{ tool: "stop", lab: labOfNs(r.ns), node: r.node, name: r.name, stage: Stage.delInside }];
     case "nat":
       return natDelete(r);
+    case "loss":
+      return [gone({ tool: "exec", ns: r.ns, argv: ["nft", "delete", "table", "netdev", lossTableName(r.dev)], stage: Stage.delInside })];
   }
 }
 
@@ -271,6 +283,8 @@ export function updateCommands(desired: Resource, actual: Resource): Command[] |
       return createCommands(desired);
     case "nat":
       return [...natDelete(actual as typeof desired).map((c) => ({ ...c, stage: Stage.extras })), ...natCreate(desired)];
+    case "loss":
+      return [...deleteCommands(actual).map((c) => ({ ...c, stage: Stage.extras })), ...createCommands(desired)];
     case "proc":
       return [{ ...deleteCommands(actual)[0]!, stage: Stage.services }, ...createCommands(desired)];
     default:

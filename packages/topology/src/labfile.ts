@@ -145,6 +145,7 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
       if (n.services.length) out["services"] = n.services.map((x) => ({ ...x }));
     }
     if (n.position) out["position"] = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
+    if (n.state === "stopped") out["state"] = "stopped";
     return out;
   });
   const links = lab.links.map((l) => {
@@ -156,6 +157,7 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
     if (l.delay !== undefined) out["delay"] = fmtMs(l.delay);
     if (l.jitter !== undefined) out["jitter"] = fmtMs(l.jitter);
     if (l.loss !== undefined) out["loss"] = l.loss;
+    if (l.state === "down") out["state"] = "down";
     return out;
   });
   return {

@@ -235,8 +235,12 @@ describe("plan from nothing", () => {
     expect(cmds).toContain("ip link add name demo-br type bridge stp_state 0");
     expect(cmds).toContain("ip link set dev demo-br alias topolab:demo:node:br up");
     expect(cmds).toContain("ip link set dev demo-br-eth1 master demo-br");
-    expect(cmds).toContain("tc -n tl.demo.h qdisc replace dev eth0 root netem delay 10ms 1ms loss 2%");
-    expect(cmds).toContain("tc -n tl.demo.r qdisc replace dev eth1 root netem delay 10ms 1ms loss 2%");
+    expect(cmds).toContain("tc -n tl.demo.h qdisc replace dev eth0 root netem delay 10ms 1ms");
+    expect(cmds).toContain("tc -n tl.demo.r qdisc replace dev eth1 root netem delay 10ms 1ms");
+    // loss: an nftables rule on the first end only (no netem needed)
+    expect(cmds.filter((c) => c.includes("numgen random mod 100 < 2 drop"))).toEqual([
+      expect.stringMatching(/tl\.demo\.h.*table netdev tl_loss_eth0 \{ chain ingress \{ type filter hook ingress device "eth0"/),
+    ]);
     expect(cmds).toContain("tc -n tl.demo.h qdisc replace dev eth1 root tbf rate 8000000bit burst 16000 latency 50ms");
     expect(cmds).toContain("tc qdisc replace dev demo-s1-eth2 root tbf rate 8000000bit burst 16000 latency 50ms");
     expect(cmds).toContain("[tl.demo.r] sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");

@@ -125,6 +125,8 @@ export function sameResource(d: Resource, a: Resource): boolean {
       const x = a as typeof d;
       return sameArray(d.argv, x.argv) && JSON.stringify(d.env ?? {}) === JSON.stringify(x.env ?? {});
     }
+    case "loss":
+      return Math.abs(d.percent - (a as typeof d).percent) < 0.005;
     case "nat": {
       const x = a as typeof d;
       return d.iface === x.iface && d.backend === x.backend && sameArray([...d.subnets].sort(), [...x.subnets].sort());
@@ -161,6 +163,8 @@ export function describe(r: Resource): string {
       return `file ${r.path}`;
     case "proc":
       return `service ${r.name} on ${r.node} (${r.argv[0]})`;
+    case "loss":
+      return `${r.percent}% packet loss into ${r.ns}:${r.dev}`;
     case "nat":
       return `NAT of ${r.subnets.join(", ")} through ${r.iface} (${r.node})`;
   }

@@ -282,7 +282,9 @@ function linkResources(
   const alias = ownerAlias(lab.name, `link:${id}`);
   const nodes = link.endpoints.map((e) => byName.get(e.node)!) as [LabNode, LabNode];
   const vlan = { ...(link.vlan !== undefined ? { tag: link.vlan } : {}), ...(link.trunk ? { trunks: link.trunk } : {}) };
-  const shaped = link.bandwidth !== undefined || link.delay !== undefined || link.loss !== undefined;
+  // loss is an nftables rule of its own (lossOf), not a qdisc
+  const shaped = link.bandwidth !== undefined || link.delay !== undefined;
+  const down = linkDown(link, nodes);
   const hostMtu = (node: HostNode, ifname: string) => node.interfaces[ifname]?.mtu ?? DEFAULT_MTU;
 
   if (link.internal) {
@@ -296,8 +298,9 @@ function linkResources(
     const portKey = keys.ovsPort(name);
     // a new namespace means a new tap: the port is made again (its old tap went with the old namespace)
     out.push({ kind: "ovsPort", lab: lab.name, key: portKey, deps: [keys.ovsBridge(bridge)], after: [keys.netns(n)], bridge, name, type: "internal", ...vlan });
-    out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}) }));
+    out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}), ...(down ? { up: false } : {}) }));
     if (shaped) out.push(qdisc(link, n, name));
+    if (link.loss !== undefined) out.push(lossOf(link, n, name));
     return out;
   }
 
@@ -335,6 +338,10 @@ function linkResources(
     alias,
     ends,
   });
+  // a pulled cable: the root-side ends go down, so the host ends see NO-CARRIER and stay up;
+  // between two hosts (no root-side end), the second end goes down
+  const rootEnds = ends.filter((e) => e.ns === null).length;
+  const downAt = (i: number) => down && (ends[i]!.ns === null || (rootEnds === 0 && i === 1));
   const hostMtus = nodes.flatMap((node, i) => (isHostLike(node) ? [hostMtu(node, link.endpoints[i]!.interface)] : []));
   const linkMtu = hostMtus.length ? Math.max(...hostMtus) : DEFAULT_MTU;
   const touchesOvs = nodes.some((n) => n.kind === "switch" && n.type === "ovs");
@@ -342,11 +349,11 @@ function linkResources(
     const end = ends[i]!;
     const offload = touchesOvs && env.checksumOffloadOff ? { offloadOff: true } : {};
     if (isHostLike(node)) {
-      out.push(hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], { alias, ...offload }));
+      out.push(hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], { alias, ...offload, ...(downAt(i) ? { up: false } : {}) }));
     } else if (node.kind === "nat") {
       // the gateway address lives in the root namespace, on the NAT's end of the link
       const ifaceKey = keys.iface(null, end.name);
-      out.push({ kind: "iface", key: ifaceKey, deps: [vethKey], ns: null, name: end.name, alias, mtu: linkMtu, up: true, ...offload });
+      out.push({ kind: "iface", key: ifaceKey, deps: [vethKey], ns: null, name: end.name, alias, mtu: linkMtu, up: !downAt(i), ...offload });
       for (const cidr of node.interfaces[link.endpoints[i]!.interface]?.addresses ?? []) {
         out.push({ kind: "addr", key: keys.addr(null, end.name, cidr), deps: [ifaceKey], ns: null, dev: end.name, cidr });
       }
@@ -359,7 +366,7 @@ function linkResources(
         name: end.name,
         alias,
         mtu: linkMtu,
-        up: true,
+        up: !downAt(i),
         ...offload,
       });
       const bridge = switchIfName(env.tag, node.name);
@@ -387,7 +394,19 @@ function linkResources(
     }
     if (shaped) out.push(qdisc(link, end.ns, end.name));
   });
+  const lossEnd = ends.find((e) => e.ns !== null);
+  if (link.loss !== undefined && lossEnd) out.push(lossOf(link, lossEnd.ns!, lossEnd.name));
   return out;
+}
+
+/** A link is down when the document says so, or when a node at one of its ends is stopped. */
+export function linkDown(link: Link, nodes: LabNode[]): boolean {
+  return link.state === "down" || nodes.some((n) => n.state === "stopped");
+}
+
+/** Loss on a link: dropped as packets come into its first end inside a node. */
+function lossOf(link: Link, ns: string, dev: string): Resource {
+  return { kind: "loss", key: keys.loss(ns, dev), deps: [keys.iface(ns, dev)], ns, dev, percent: link.loss! };
 }
 
 function hostIface(
@@ -422,7 +441,6 @@ function qdisc(link: Link, ns: string | null, dev: string): Resource {
     ...(link.bandwidth !== undefined ? { rate: Math.round(link.bandwidth * 1e6) } : {}),
     ...(link.delay !== undefined ? { delay: link.delay } : {}),
     ...(link.jitter !== undefined ? { jitter: link.jitter } : {}),
-    ...(link.loss !== undefined ? { loss: link.loss } : {}),
   };
 }
 

@@ -156,7 +156,18 @@ export interface NatRes extends Base {
   subnets: string[];
 }
 
+/** Packet loss on a link: an nftables netdev ingress rule dropping `numgen random mod 100 < N`. */
+export interface LossRes extends Base {
+  kind: "loss";
+  ns: string;
+  /** the interface whose incoming packets are dropped */
+  dev: string;
+  /** percent */
+  percent: number;
+}
+
 export type Resource =
+  | LossRes
   | NetnsRes
   | SysctlRes
   | LinuxBridgeRes
@@ -186,6 +197,7 @@ export const KIND_ORDER: ResourceKind[] = [
   "addr",
   "route",
   "qdisc",
+  "loss",
   "sysctl",
   "file",
   "nat",
@@ -206,6 +218,7 @@ export const keys = {
   addr: (ns: NsRef, dev: string, cidr: string) => `addr:${rootOr(ns)}/${dev}/${cidr}`,
   route: (ns: string, to: string) => `route:${ns}/${to}`,
   qdisc: (ns: NsRef, dev: string) => `qdisc:${rootOr(ns)}/${dev}`,
+  loss: (ns: string, dev: string) => `loss:${ns}/${dev}`,
   file: (path: string) => `file:${path}`,
   proc: (ns: string, name: string) => `proc:${ns}/${name}`,
   nat: (lab: string, node: string) => `nat:${lab}/${node}`,
@@ -214,6 +227,17 @@ export const keys = {
 /** The nftables table of a lab's NAT gateway (names with dots are fine there). */
 export function natTableName(lab: string, node: string): string {
   return `topolab.${lab}.${node}`;
+}
+
+/** The nftables netdev table of a link's loss rule on `dev`: tl_loss_ and the name, other characters as _xx. */
+export function lossTableName(dev: string): string {
+  return `tl_loss_${[...dev].map((ch) => (/[A-Za-z0-9]/.test(ch) ? ch : `_${ch.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("")}`;
+}
+
+/** The device of a loss table (lossTableName's inverse), or null for another table. */
+export function lossTableDev(table: string): string | null {
+  if (!table.startsWith("tl_loss_")) return null;
+  return table.slice(8).replace(/_([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 /** The comment that marks a lab's iptables rules, for the machines without nft. */

@@ -109,6 +109,8 @@ const nodeBase = {
   name: NodeNameSchema,
   label: z.string().max(200).optional(),
   position: PositionSchema.optional().describe("where the node sits on the canvas"),
+  /** stopped: every link of the node loses carrier (as if its cables were pulled) */
+  state: z.enum(["running", "stopped"]).optional().describe("stopped: every link of the node loses carrier (default running)"),
 };
 
 const hostFields = {
@@ -165,7 +167,9 @@ export const LinkSchema = z.strictObject({
   /** delay variation such as "2ms" (needs netem and a delay) */
   jitter: z.string().optional().describe('delay variation such as "2ms" (needs netem)'),
   /** packet loss in percent, 0..100 (needs netem) */
-  loss: z.number().optional().describe("packet loss in percent (needs netem)"),
+  loss: z.number().optional().describe("packet loss in percent, on packets into the link's first host end (an nftables rule: no netem needed)"),
+  /** down: the cable is pulled; both ends lose carrier while the hosts' interfaces stay up */
+  state: z.enum(["up", "down"]).optional().describe("down: the cable is pulled, both ends see NO-CARRIER (default up)"),
 });
 
 export const LabInputSchema = z.strictObject({
@@ -234,6 +238,8 @@ export interface HostNode {
   name: string;
   label?: string;
   position?: Position;
+  /** every link of the node has lost carrier */
+  state?: "stopped";
   interfaces: Record<string, Interface>;
   routes: Route[];
   services: Service[];
@@ -244,6 +250,7 @@ export interface SwitchNode {
   name: string;
   label?: string;
   position?: Position;
+  state?: "stopped";
   type: "ovs" | "bridge";
   stp: boolean;
 }
@@ -253,6 +260,7 @@ export interface NatNode {
   name: string;
   label?: string;
   position?: Position;
+  state?: "stopped";
   interfaces: Record<string, { addresses: string[] }>;
   defaultRoute: boolean;
 }
@@ -266,6 +274,8 @@ export interface Endpoint {
 
 export interface Link {
   endpoints: [Endpoint, Endpoint];
+  /** the cable is pulled: both ends without carrier */
+  state?: "down";
   vlan?: number;
   trunk?: number[];
   internal?: boolean;

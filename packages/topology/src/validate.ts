@@ -450,6 +450,7 @@ function canonicalNode(input: NodeInput): LabNode {
     name: input.name,
     ...(input.label !== undefined ? { label: input.label } : {}),
     ...(input.position ? { position: { x: input.position.x, y: input.position.y } } : {}),
+    ...(input.state === "stopped" ? { state: "stopped" as const } : {}),
   };
   if (input.kind === "switch") {
     return { kind: "switch", ...base, type: input.type ?? "ovs", stp: input.stp ?? false };
@@ -558,6 +559,14 @@ function canonicalLink(
   if (input.loss !== undefined) {
     if (!(input.loss >= 0 && input.loss <= 100)) c.add([...path, "loss"], `${input.loss} is outside 0..100 (percent)`);
     else link.loss = input.loss;
+    if (link.loss !== undefined && !nodes.some(isHostLike)) {
+      c.add([...path, "loss"], "loss is applied where the link enters a host or router, and neither end is one");
+    }
+  }
+  if (input.state === "down") {
+    if (ovsEnds === 2 && !input.internal) {
+      c.add([...path, "state"], "a link between two OVS switches is a pair of patch ports, which have no carrier to take down; put a Linux bridge or a router between them");
+    } else link.state = "down";
   }
   return c.issues.length === before ? link : null;
 }

@@ -1,10 +1,12 @@
 // `nft -j list ruleset` parsed for link loss: netdev tables whose ingress chains drop
-// `numgen random mod 100 < N` of the packets.
+// `numgen random mod M < N` of the packets.
 //
-// Knows: nft's JSON (table/chain/rule items, match with numgen on the left). A chain's name is
-// the device it hooks (topolab names it so). Leaves to others: running nft, writing the rules
-// (topology/commands.ts).
+// Knows: nft's JSON (table/chain/rule items, match with numgen on the left); nft 1.0.6 leaves
+// the hooked device out of a chain's JSON, so the device is read from topolab's table name
+// (tl_loss_<dev>, topology's lossTableName), else from the chain's "dev", else its name.
+// Leaves to others: running nft, writing the rules (topology/commands.ts).
 
+import { lossTableDev } from "@topolab/topology";
 import { ParseError } from "./common";
 
 export interface LossRule {
@@ -28,7 +30,7 @@ export function parseLossRules(text: string): LossRule[] {
   for (const item of doc.nftables) {
     const c = item["chain"];
     if (c && c["family"] === "netdev" && c["hook"] === "ingress") {
-      const dev = typeof c["dev"] === "string" ? c["dev"] : String(c["name"]);
+      const dev = lossTableDev(String(c["table"])) ?? (typeof c["dev"] === "string" ? c["dev"] : String(c["name"]));
       devs.set(`${String(c["table"])}/${String(c["name"])}`, dev);
     }
   }

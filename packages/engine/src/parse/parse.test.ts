@@ -135,7 +135,7 @@ describe("bridge -j fdb", () => {
 
 describe("nft -j list ruleset", () => {
   it("reads a netdev ingress loss rule", () => {
-    expect(parseLossRules(fx("nft-h1.json"))).toEqual([{ table: "topolab_loss", chain: "eth0", dev: "eth0", percent: 30 }]);
+    expect(parseLossRules(fx("nft-h1.json"))).toEqual([{ table: "tl_loss_eth0", chain: "ingress", dev: "eth0", percent: 30 }]);
   });
   it("fails on garbage", () => expect(() => parseLossRules("")).toThrow(/nft -j list ruleset: no output/));
 });
