@@ -42,6 +42,7 @@ import { StateStore, type LabMeta } from "./state";
 import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
 import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
+import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
 
 export interface EngineOptions {
   stateDir?: string;
@@ -76,6 +77,19 @@ export class ConflictError extends Error {
         `which something else on this machine already uses; nothing was changed`,
     );
     this.name = "ConflictError";
+  }
+}
+
+/** Refused: the lab's kernel objects are another topolab's (another state directory's; owner.ts). */
+export class OwnerError extends ConflictError {
+  constructor(
+    readonly lab: string,
+    readonly other: Ownership,
+    doing: string,
+  ) {
+    super([], lab);
+    this.name = "OwnerError";
+    this.message = `${doing}: ${foreignWords(lab, other)}; topolab left it alone`;
   }
 }
 
@@ -122,10 +136,25 @@ export class Engine {
     return capabilities(this.state.dir);
   }
 
+  /** This state directory's owner id (owner.ts), or null before its first lab. */
+  async ownerId(): Promise<string | null> {
+    this.owner ??= await ownerId(this.state.dir, false);
+    return this.owner;
+  }
+
+  private owner: string | null = null;
+
+  /** Whose the lab's kernel objects are: this state directory's, nobody's, or another's. */
+  async ownership(name: string): Promise<Ownership> {
+    return ownership(await this.snapshot(), name, await this.ownerId());
+  }
+
   private async env(tag: string): Promise<RealizeEnv> {
     const caps = await this.capabilities();
+    const owner = await this.ownerId();
     return {
       tag,
+      ...(owner ? { owner } : {}),
       ovsDatapath: caps.ovs.datapath,
       checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
       natBackend: caps.nat ?? "nft",
@@ -190,11 +219,22 @@ export class Engine {
       const snapshot = this.snapshot([lab, previousLab]);
       const existing = await this.state.readMeta(lab.name);
       const isNew = existing === null;
+      // another state directory's lab of the same name is refused before anything is made
+      try {
+        this.owner = await takeLab(this.state.dir, await snapshot, lab.name);
+      } catch (e) {
+        if (isNew) await this.state.removeLab(lab.name);
+        throw e;
+      }
       const meta = existing ?? (await this.state.ensureMeta(lab.name, new Set((await snapshot).rootLinks.map((l) => l.ifname)), options.source));
       try {
         return await this.applyLocked(lab, meta, snapshot, previousLab);
       } catch (e) {
-        if (isNew && !(await this.state.readLab(lab.name))) await this.state.removeLab(lab.name);
+        if (isNew && !(await this.state.readLab(lab.name))) {
+          await this.state.removeLab(lab.name);
+          // rolled back to nothing: the name is free again on this machine
+          if (!(e instanceof ApplyError) || e.rolledBack) await releaseLab(this.state.dir, lab.name);
+        }
         throw e;
       }
     });
@@ -272,20 +312,33 @@ export class Engine {
    * Removes every kernel object of the lab, and its state unless `keep` (then the document
    * stays, marked not running).
    */
-  async down(name: string, options: { keep?: boolean } = {}): Promise<{ removed: number }> {
+  async down(name: string, options: { keep?: boolean } = {}): Promise<{ removed: number; leftAlone?: string }> {
     const meta = await this.state.readMeta(name);
-    if (!meta && labLeftovers(await this.snapshot(), name).length === 0) {
-      throw new NotFoundError(`there is no lab named ${name}`);
+    if (!meta) {
+      const snapshot = await this.snapshot();
+      if (labLeftovers(snapshot, name).length === 0) throw new NotFoundError(`there is no lab named ${name}`);
+      const own = await ownership(snapshot, name, await this.ownerId());
+      if (own.state === "foreign") throw new OwnerError(name, own, `cannot take down lab ${name}`);
     }
     return this.state.withLabLock(name, `down ${name}`, async () => {
       // what lives inside the namespaces goes with them: no need to read it
       const doc = await this.state.readLab(name);
-      const actual = await this.readActual(await this.snapshot([doc]), name, [doc], true);
+      const snapshot = await this.snapshot([doc]);
+      const own = await ownership(snapshot, name, await this.ownerId());
+      if (own.state === "foreign") {
+        // the kernel objects are another topolab's: only this state directory's document goes
+        if (!meta) throw new OwnerError(name, own, `cannot take down lab ${name}`);
+        if (options.keep) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
+        else await this.state.removeLab(name);
+        return { removed: 0, leftAlone: foreignWords(name, own) };
+      }
+      const actual = await this.readActual(snapshot, name, [doc], true);
       const p = plan([], actual);
       await this.run(p.ops, name);
       await this.waitGone(actual.resources, []);
       if (options.keep && meta) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });
       else await this.state.removeLab(name);
+      await releaseLab(this.state.dir, name);
       await this.syncHostForwarding();
       return { removed: p.ops.length };
     });
@@ -308,7 +361,9 @@ export class Engine {
     const out: LabStatus[] = [];
     for (const name of [...names].sort()) {
       const [meta, doc] = await Promise.all([this.state.readMeta(name), this.state.readLab(name)]);
+      const own = await ownership(snapshot, name, await this.ownerId());
       const env = await this.env(meta?.tag ?? "");
+      if (own.state !== "mine") delete env.owner; // old-format marks are compared as they were made
       const actual = await this.readActual(snapshot, name, [doc]);
       const services = await this.services.list(name);
       const leases = new Map<string, DhcpLease>();
@@ -321,7 +376,7 @@ export class Engine {
           if (lease) leases.set(`${node.name}/${ifname}`, lease);
         }
       }
-      out.push(buildStatus(name, meta, doc, doc ? realize(doc, env) : [], actual, { services, leases }));
+      out.push(ownedStatus(buildStatus(name, meta, doc, doc ? realize(doc, env) : [], actual, { services, leases }), name, own));
     }
     return out;
   }
@@ -481,6 +536,8 @@ export class Engine {
     }
     const nat = (await this.capabilities()).nat;
     if (nat) result.natRules = await cleanNat(nat);
+    // every lab's claim (owner.ts) goes with every lab
+    result.files.push(...(await releaseAll()));
     for (const name of await this.state.labNames()) {
       const meta = await this.state.readMeta(name);
       if (meta && meta.running) await this.state.writeMeta({ ...meta, running: false, updatedAt: new Date().toISOString() });

@@ -61,8 +61,10 @@ export interface LabStatus {
   name: string;
   tag?: string;
   running: boolean;
-  /** orphan: objects in the kernel with no document in the state directory */
-  state: NodeState | "orphan";
+  /** orphan: objects in the kernel with no document in the state directory; foreign: objects another state directory made (owner.ts) */
+  state: NodeState | "orphan" | "foreign";
+  /** who made the kernel objects, when another state directory did */
+  owner?: { id: string; stateDir?: string };
   updatedAt?: string;
   source?: string;
   nodes: NodeStatus[];

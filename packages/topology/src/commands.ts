@@ -138,13 +138,14 @@ export function createCommands(r: Resource): Command[] {
           "other_config:disable-in-band=true",
           `external_ids:topolab-lab=${r.lab}`,
           `external_ids:topolab-node=${r.node}`,
+          ...(r.owner ? [`external_ids:topolab-owner=${r.owner}`] : []),
         ),
       ];
     case "ovsPort": {
       const cmds = [ovs("--may-exist", "add-port", r.bridge, r.name, ...vlanArgs(r))];
       if (r.type === "internal") cmds.push(ovs("set", "Interface", r.name, "type=internal"));
       if (r.type === "patch") cmds.push(ovs("set", "Interface", r.name, "type=patch", `options:peer=${r.peer}`));
-      cmds.push(ovs(...ovsExternalIds("Port", r.name, { "topolab-lab": r.lab })));
+      cmds.push(ovs(...ovsExternalIds("Port", r.name, { "topolab-lab": r.lab, ...(r.owner ? { "topolab-owner": r.owner } : {}) })));
       return cmds;
     }
     case "iface": {

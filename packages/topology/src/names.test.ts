@@ -212,6 +212,25 @@ describe("owner aliases", () => {
     expect(aliasLab(alias)).toEqual({ lab: "demo", what: "link:h1:eth0|s1:eth1" });
   });
 
+  it("an alias carries the owner of the state directory that made it, and old ones still read", () => {
+    const alias = ownerAlias("demo", "link:h1:eth0|s1:eth1", "k3x9q2mz7a");
+    expect(alias).toBe("topolab:demo@k3x9q2mz7a:link:h1:eth0|s1:eth1");
+    expect(aliasLab(alias)).toStrictEqual({ lab: "demo", what: "link:h1:eth0|s1:eth1", owner: "k3x9q2mz7a" });
+    // an old-format mark: a lab, no owner
+    expect(aliasLab("topolab:demo:node:s1")).toStrictEqual({ lab: "demo", what: "node:s1" });
+    // the longest alias fits the kernel's 255 bytes
+    const long = ownerAlias("a".repeat(32), `link:${"n".repeat(32)}:${"i".repeat(15)}|${"m".repeat(32)}:${"j".repeat(15)}`, "z".repeat(16));
+    expect(long.length).toBeLessThanOrEqual(255);
+    expect(aliasLab(long)?.owner).toBe("z".repeat(16));
+  });
+
+  it("aliasLab refuses an owner part that is not an owner id", () => {
+    expect(aliasLab("topolab:demo@:x")).toBeNull();
+    expect(aliasLab("topolab:demo@AB CD:x")).toBeNull();
+    expect(aliasLab("topolab:demo@abc:x")).toBeNull();
+    expect(aliasLab("topolab:@k3x9q2mz7a:x")).toBeNull();
+  });
+
   it("aliasLab refuses foreign aliases", () => {
     expect(aliasLab(undefined)).toBeNull();
     expect(aliasLab("")).toBeNull();

@@ -3,8 +3,11 @@
 // Knows: the character sets and lengths the kernel, iproute2 and OVS accept without misreading,
 // and how every kernel object's name is derived from (lab, node, interface) so that it can be
 // traced back to its lab: namespaces are `tl.<lab>.<node>`, root-side interfaces and bridges
-// start with the lab's short tag (at most 15 bytes in all), and carry an alias naming the lab.
-// Leaves to others: choosing a lab's tag so that it is unique on the machine (engine/registry).
+// start with the lab's short tag (at most 15 bytes in all), and carry an alias naming the lab
+// and its owner (`topolab:<lab>@<owner>:<what>`: the owner id of the state directory that made
+// it; `topolab:<lab>:<what>`, without one, is how labs were marked before owners existed).
+// Leaves to others: choosing a lab's tag so that it is unique on the machine (engine/registry),
+// and deciding what an owner may do (engine/owner.ts).
 
 /** Lab names end up in namespace names, file paths and URLs. */
 export const LAB_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -143,23 +146,36 @@ export function rootIfName(tag: string, ...parts: string[]): string {
   return `${tag}_${base36(hash53(parts.join("\u0000")), room)}`;
 }
 
-/** The alias (ifalias) that marks a root-side object as the lab's. */
-export function ownerAlias(lab: string, what: string): string {
-  return `${ALIAS_PREFIX}${lab}:${what}`;
+/** A state directory's owner id (engine/owner.ts makes one per state directory). */
+export const OWNER_ID = /^[a-z0-9]{6,16}$/;
+
+/** The alias (ifalias) that marks a root-side object as the lab's (and its owner's, when given). */
+export function ownerAlias(lab: string, what: string, owner?: string): string {
+  return `${ALIAS_PREFIX}${lab}${owner ? `@${owner}` : ""}:${what}`;
 }
 
-/** The lab named in an alias, or null when the alias is not topolab's. */
-export function aliasLab(alias: string | undefined): { lab: string; what: string } | null {
+/**
+ * The lab (and owner, when the alias has one) named in an alias, or null when the alias is not
+ * topolab's. An alias without an owner is an old-format mark: `owner` is absent.
+ */
+export function aliasLab(alias: string | undefined): { lab: string; what: string; owner?: string } | null {
   if (!alias || !alias.startsWith(ALIAS_PREFIX)) return null;
   const rest = alias.slice(ALIAS_PREFIX.length);
   const colon = rest.indexOf(":");
   if (colon < 0) return null;
-  const lab = rest.slice(0, colon);
+  const head = rest.slice(0, colon);
+  const at = head.indexOf("@");
+  const lab = at < 0 ? head : head.slice(0, at);
   if (!LAB_NAME.test(lab)) return null;
-  return { lab, what: rest.slice(colon + 1) };
+  if (at < 0) return { lab, what: rest.slice(colon + 1) };
+  const owner = head.slice(at + 1);
+  if (!OWNER_ID.test(owner)) return null;
+  return { lab, what: rest.slice(colon + 1), owner };
 }
 
 /** OVS external_ids keys that mark a bridge or port as a lab's. */
 export const OVS_LAB_KEY = "topolab-lab";
 export const OVS_NODE_KEY = "topolab-node";
 export const OVS_LINK_KEY = "topolab-link";
+/** The owner id of the state directory that made the bridge or port (absent: an old-format mark). */
+export const OVS_OWNER_KEY = "topolab-owner";

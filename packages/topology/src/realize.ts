@@ -31,7 +31,12 @@ export interface RealizeEnv {
   checksumOffloadOff?: boolean;
   /** how NAT rules are written: nftables, or iptables on machines without nft */
   natBackend?: "nft" | "iptables";
+  /** the owner id of the state directory that makes the lab, carried in its marks (names.ts) */
+  owner?: string;
 }
+
+/** The owner mark of an OVS bridge or port, when the lab has an owner. */
+const owned = (env: RealizeEnv): { owner?: string } => (env.owner ? { owner: env.owner } : {});
 
 export const DEFAULT_MTU = 1500;
 
@@ -127,6 +132,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
         out.push({
           kind: "ovsBridge",
           lab: lab.name,
+          ...owned(env),
           key: keys.ovsBridge(name),
           deps: [],
           name,
@@ -141,7 +147,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
           deps: [],
           name,
           node: node.name,
-          alias: ownerAlias(lab.name, `node:${node.name}`),
+          alias: ownerAlias(lab.name, `node:${node.name}`, env.owner),
           stp: node.stp,
         });
       }
@@ -279,7 +285,7 @@ function linkResources(
 ): Resource[] {
   const out: Resource[] = [];
   const id = linkKey(link.endpoints[0], link.endpoints[1]);
-  const alias = ownerAlias(lab.name, `link:${id}`);
+  const alias = ownerAlias(lab.name, `link:${id}`, env.owner);
   const nodes = link.endpoints.map((e) => byName.get(e.node)!) as [LabNode, LabNode];
   const vlan = { ...(link.vlan !== undefined ? { tag: link.vlan } : {}), ...(link.trunk ? { trunks: link.trunk } : {}) };
   // loss is an nftables rule of its own (lossOf), not a qdisc
@@ -297,7 +303,7 @@ function linkResources(
     const bridge = switchIfName(env.tag, sw.name);
     const portKey = keys.ovsPort(name);
     // a new namespace means a new tap: the port is made again (its old tap went with the old namespace)
-    out.push({ kind: "ovsPort", lab: lab.name, key: portKey, deps: [keys.ovsBridge(bridge)], after: [keys.netns(n)], bridge, name, type: "internal", ...vlan });
+    out.push({ kind: "ovsPort", lab: lab.name, ...owned(env), key: portKey, deps: [keys.ovsBridge(bridge)], after: [keys.netns(n)], bridge, name, type: "internal", ...vlan });
     out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}), ...(down ? { up: false } : {}) }));
     if (shaped) out.push(qdisc(link, n, name));
     if (link.loss !== undefined) out.push(lossOf(link, n, name));
@@ -311,6 +317,7 @@ function linkResources(
       out.push({
         kind: "ovsPort",
         lab: lab.name,
+        ...owned(env),
         key: keys.ovsPort(names[i]!),
         deps: [keys.ovsBridge(bridge)],
         bridge,
@@ -374,6 +381,7 @@ function linkResources(
         out.push({
           kind: "ovsPort",
           lab: lab.name,
+          ...owned(env),
           key: keys.ovsPort(end.name),
           deps: [keys.ovsBridge(bridge)],
           after: [vethKey],

@@ -54,6 +54,8 @@ export interface VethRes extends Base {
 export interface OvsBridgeRes extends Base {
   kind: "ovsBridge";
   lab: string;
+  /** owner id of the state directory that made it (external_ids:topolab-owner) */
+  owner?: string;
   name: string;
   node: string;
   datapath: string;
@@ -63,6 +65,8 @@ export interface OvsBridgeRes extends Base {
 export interface OvsPortRes extends Base {
   kind: "ovsPort";
   lab: string;
+  /** owner id of the state directory that made it (external_ids:topolab-owner) */
+  owner?: string;
   bridge: string;
   name: string;
   type: "system" | "internal" | "patch";

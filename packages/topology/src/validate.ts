@@ -697,7 +697,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function envProblem(key: string, value: unknown): string | null {
   if (key.includes("\u0000")) return "the name contains a NUL character";
-  if (!ENV_NAME.test(key)) return `"${key}" is not an environment variable name (letters, digits and "_", not starting with a digit)`;
+  if (!ENV_NAME.test(key)) return `"${key}" is not an environment variable name`;
   if (typeof value !== "string") return "must be a text";
   if (value.includes("\u0000")) return "contains a NUL character";
   if (key === "PATH") {

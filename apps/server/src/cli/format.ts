@@ -27,7 +27,7 @@ export function labsTable(labs: LabStatus[]): string {
   if (labs.length === 0) return "no labs (start one: topolab up --topo single,3 --name demo)";
   return table([
     ["LAB", "STATE", "NODES", "UPDATED", "SOURCE"],
-    ...labs.map((l) => [l.name, l.state, String(l.nodes.length), l.updatedAt?.replace("T", " ").slice(0, 19) ?? "-", l.source ?? "-"]),
+    ...labs.map((l) => [l.name, l.state, String(l.nodes.length), l.updatedAt?.replace("T", " ").slice(0, 19) ?? "-", l.owner ? `another topolab's: ${l.owner.stateDir ?? `owner ${l.owner.id}`}` : (l.source ?? "-")]),
   ]);
 }
 

@@ -79,7 +79,8 @@ export function program(): Command {
     .option("-v, --verbose", "print every kernel command as it runs")
     .action(async (lab: string, o: { keep?: boolean; verbose?: boolean }) => {
       const started = performance.now();
-      await engine(!!o.verbose).down(lab, o.keep ? { keep: true } : {});
+      const r = await engine(!!o.verbose).down(lab, o.keep ? { keep: true } : {});
+      if (r.leftAlone) err(`topolab: ${r.leftAlone}; its kernel objects were left alone, only this state directory's document was ${o.keep ? "marked stopped" : "removed"}`);
       out(`lab ${lab}: removed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
     });
 
