@@ -99,11 +99,12 @@ export async function readClaim(lab: string): Promise<Claim | null> {
 }
 
 /**
- * A claim is abandoned when its state directory no longer knows the lab (removed by hand, a
- * temp dir gone), unless it was written a moment ago by a live process (its first `up`, about
- * to write the lab's meta).
+ * A claim is abandoned when its state directory is gone, or no longer knows the lab (removed
+ * by hand), unless then it was written a moment ago by a live process (its first `up`, about to
+ * write the lab's meta).
  */
 function abandoned(c: Claim): boolean {
+  if (!existsSync(c.stateDir)) return true;
   if (existsSync(`${c.stateDir}/labs/${c.lab}/meta.json`)) return false;
   const age = Date.now() - Date.parse(c.since);
   return !(alive(c.pid) && age >= 0 && age < 120_000);
