@@ -18,6 +18,7 @@ import {
   parseNsName,
   OVS_LAB_KEY,
   OVS_NODE_KEY,
+  withoutLeaseLines,
   type ActualState,
   type Resource,
 } from "@topolab/topology";
@@ -378,7 +379,8 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
       }
       const path = `${netnsEtcDir(n)}/hosts`;
       try {
-        resources.push({ kind: "file", key: `file:${path}`, deps: [keys.netns(n)], ns: n, path, content: await readFile(path, "utf8") });
+        // the names of DHCP leases are not the document's (topology's leases.ts): no drift
+        resources.push({ kind: "file", key: `file:${path}`, deps: [keys.netns(n)], ns: n, path, content: withoutLeaseLines(await readFile(path, "utf8")) });
       } catch {
         /* not written yet */
       }

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
 import { firstLines, inNetns, pool, run } from "./exec";
 import { killNetnsProcesses } from "./processes";
-import type { Services } from "./services";
+import { keepLeaseNames, type Services } from "./services";
 
 export interface CommandLogEntry {
   /** the plain command it amounts to */
@@ -180,7 +180,8 @@ function runFiles(group: Item[], options: ExecuteOptions): OperationError | null
       try {
         if (c.tool === "write") {
           mkdirSync(c.path.slice(0, c.path.lastIndexOf("/")), { recursive: true });
-          writeFileSync(c.path, c.content ?? "");
+          // a hosts file keeps the names of DHCP leases (services.ts's keepLeaseNames)
+          writeFileSync(c.path, keepLeaseNames(c.path, c.content ?? ""));
         } else {
           rmSync(c.path, { recursive: true, force: true });
         }

@@ -155,15 +155,11 @@ function nodeOf(lab: Lab, node: string): LabNode {
 
 /** Everything about one namespace's network, in two `ip` calls. */
 export async function readNetns(ns: string): Promise<{ interfaces: InterfaceView[]; routes: RouteInfo[]; neighbours: NeighbourInfo[] }> {
-  // routes by family, each in its own call: inside a batch `route show` after `addr show`
-  // lists both families, and a "default" without a gateway would not tell which it is
-  const [batch, v4, v6] = await Promise.all([
-    run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], { input: "link show\naddr show\nneigh show\n", timeoutMs: 10_000 }),
-    run(["ip", "-n", ns, "-j", "-4", "route", "show", "table", "all"], { timeoutMs: 10_000 }),
+  const [batch, v6] = await Promise.all([
+    run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], { input: "link show\naddr show\nroute show table all\nneigh show\n", timeoutMs: 10_000 }),
     run(["ip", "-n", ns, "-j", "-6", "route", "show", "table", "all"], { timeoutMs: 10_000 }),
   ]);
-  const [links, addrs, neigh] = batchParts(`ip -n ${ns} -batch (link, addr, neigh)`, must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch), 3);
-  const routes4 = must(`reading IPv4 routes of ${ns}`, v4);
+  const [links, addrs, routes4, neigh] = batchParts(`ip -n ${ns} -batch (link, addr, route, neigh)`, must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch), 4);
   const routes6 = must(`reading IPv6 routes of ${ns}`, v6);
   const addrByIndex = new Map(parseAddresses(addrs!).map((a) => [a.ifindex, a.addresses]));
   const interfaces = parseLinks(links!).map((l) => ({

@@ -14,9 +14,21 @@
 // Leaves to others: which services a node has (topology's realize).
 
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { DHCLIENT_CONF, DHCLIENT_CONF_TOKEN, DHCLIENT_SCRIPT, dhclientConfPath, fillTokens } from "@topolab/topology";
+import {
+  DHCLIENT_CONF,
+  DHCLIENT_CONF_TOKEN,
+  DHCLIENT_SCRIPT,
+  DHCLIENT_SCRIPT_TOKEN,
+  dhclientConfPath,
+  fillTokens,
+  LEASE_TAG,
+  netnsEtcDir,
+  nsName,
+  withLeaseLines,
+  withoutLeaseLines,
+} from "@topolab/topology";
 import { tool, toolEnv } from "./exec";
 import { sleep } from "./processes";
 
@@ -139,7 +151,7 @@ export class Services {
       await writeFile(this.dhclientScript(), DHCLIENT_SCRIPT, { mode: 0o755 });
     }
     if (cmd.argv.some((a) => a.includes(DHCLIENT_CONF_TOKEN))) await writeFile(dhclientConfPath(this.dhclientScript()), DHCLIENT_CONF);
-    const argv = fillTokens(cmd.argv, { run: dir, dhclientScript: this.dhclientScript() });
+    const argv = this.withLeaseNames(cmd, fillTokens(cmd.argv, { run: dir, dhclientScript: this.dhclientScript() }));
     const log = `${dir}/${cmd.name}.log`;
     const exitFile = `${dir}/${cmd.name}.exit`;
     await rm(exitFile, { force: true });
@@ -213,6 +225,42 @@ export class Services {
     return ["ip", "netns", "exec", cmd.ns, ...argv];
   }
 
+  /**
+   * A DHCP client with topolab's script is told (dhclient -e) where the lab's hosts files are,
+   * so that its leased address gets the node's name in each (topology's leases.ts).
+   */
+  private withLeaseNames(cmd: { lab: string; node: string; argv: string[] }, argv: string[]): string[] {
+    if (argv[0] !== "dhclient" || !cmd.argv.some((a) => a.includes(DHCLIENT_SCRIPT_TOKEN))) return argv;
+    return [
+      argv[0],
+      "-e",
+      `TOPOLAB_NODE=${cmd.node}`,
+      "-e",
+      `TOPOLAB_HOSTS_PREFIX=${netnsEtcDir(nsName(cmd.lab, ""))}`,
+      "-e",
+      `TOPOLAB_HOSTS_LOCK=${this.stateDir}/labs/${cmd.lab}/run/hosts.lock`,
+      ...argv.slice(1),
+    ];
+  }
+
+  /** A node's DHCP client stopped: its leased names leave the lab's hosts files (written in place). */
+  private async forgetLeaseNames(lab: string, node: string): Promise<void> {
+    const prefix = nsName(lab, "");
+    let dirs: string[];
+    try {
+      dirs = (await readdir("/etc/netns")).filter((d) => d.startsWith(prefix));
+    } catch {
+      return;
+    }
+    for (const d of dirs) {
+      const path = `${netnsEtcDir(d)}/hosts`;
+      const content = await readFile(path, "utf8").catch(() => null);
+      if (content === null || !content.includes(LEASE_TAG)) continue;
+      const kept = withLeaseLines(withoutLeaseLines(content), content, (n) => n !== node);
+      if (kept !== content) await writeFile(path, kept);
+    }
+  }
+
   /** Stops a service's process group by PID: TERM, then KILL. Already stopped is fine. */
   async stop(lab: string, node: string, name: string): Promise<void> {
     const rec = await this.running(lab, node, name);
@@ -230,6 +278,7 @@ export class Services {
       if ((await procStartTime(rec.pid)) === rec.startTime) kill("SIGKILL");
     }
     await rm(`${this.runDir(lab, node)}/${name}.json`, { force: true });
+    if (name.startsWith("dhclient-")) await this.forgetLeaseNames(lab, node);
   }
 
   /** Every service of a lab that topolab knows of, with its state. */
@@ -274,4 +323,37 @@ export class Services {
   async log(lab: string, node: string, name: string): Promise<string> {
     return readFile(`${this.runDir(lab, node)}/${name}.log`, "utf8");
   }
+}
+
+/**
+ * What the engine writes into a node's hosts file: the document's lines, and the lines of
+ * leases the DHCP clients put there (topology's leases.ts) for nodes that still exist. Sync:
+ * the executor writes a stage's files in one synchronous pass.
+ */
+export function keepLeaseNames(path: string, content: string): string {
+  const m = /^\/etc\/netns\/([^/]+\.)[^./]+\/hosts$/.exec(path);
+  if (!m) return content;
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  // a new node's file takes the leases from another node's file of the lab
+  let existing = read(path);
+  if (existing === null) {
+    let siblings: string[] = [];
+    try {
+      siblings = readdirSync("/etc/netns").filter((d) => d.startsWith(m[1]!)).sort();
+    } catch {
+      /* no /etc/netns yet */
+    }
+    for (const d of siblings) {
+      existing = read(`/etc/netns/${d}/hosts`);
+      if (existing?.includes(LEASE_TAG)) break;
+    }
+  }
+  if (existing === null) return content;
+  return withLeaseLines(content, existing, (node) => existsSync(`/run/netns/${m[1]}${node}`));
 }

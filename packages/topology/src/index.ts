@@ -13,6 +13,7 @@
 // jsonschema.ts    the lab file as JSON Schema, for editors
 // services.ts      tokens of service command lines, the DHCP client script
 // suggest.ts       next free interface name and address, for the canvas
+// leases.ts        names of DHCP-leased addresses in the lab's hosts files
 
 export * from "./address";
 export * from "./names";
@@ -30,3 +31,4 @@ export * from "./capabilities";
 export * from "./jsonschema";
 export * from "./services";
 export * from "./suggest";
+export * from "./leases";

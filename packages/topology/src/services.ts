@@ -6,6 +6,8 @@
 // touches /etc/resolv.conf or the hostname: the node is a lab namespace, not the machine).
 // Leaves to others: starting and watching processes (engine/services.ts).
 
+import { LEASE_NAMES_SH } from "./leases";
+
 export const RUN_TOKEN = "@RUN@";
 export const DHCLIENT_SCRIPT_TOKEN = "@DHCLIENT_SCRIPT@";
 
@@ -27,7 +29,7 @@ mask2len() {
   done
   echo "$n"
 }
-case "$reason" in
+${LEASE_NAMES_SH}case "$reason" in
   PREINIT)
     ip link set dev "$interface" up
     ;;
@@ -41,12 +43,14 @@ case "$reason" in
       set -- $new_routers
       ip -4 route replace default via "$1" dev "$interface" proto dhcp
     fi
+    lease_names "$new_ip_address"
     ;;
   EXPIRE|FAIL|RELEASE|STOP)
     if [ -n "$old_ip_address" ]; then
       ip -4 addr del "$old_ip_address/$(mask2len "$old_subnet_mask")" dev "$interface" 2>/dev/null
     fi
     ip -4 route del default dev "$interface" proto dhcp 2>/dev/null
+    lease_names
     ;;
 esac
 exit 0

@@ -10,7 +10,6 @@ import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, Lab
 import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { registerServe } from "./serve";
-import { registerLive } from "./live";
 import { registerCapture } from "./capture";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
@@ -235,7 +234,6 @@ export function program(): Command {
       );
     });
   registerCapture(p);
-  registerLive(p);
   registerServe(p);
   return p;
 }
