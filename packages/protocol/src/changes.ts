@@ -17,6 +17,7 @@ import {
   PositionSchema,
   labToDocument,
   linkKey,
+  safeRecord,
   type Lab,
   type Link,
   type LinkInput,
@@ -68,13 +69,13 @@ export const ChangeSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("updateLink"), link: LinkRefSchema, set: LinkSetSchema }),
   z.strictObject({ type: z.literal("removeLink"), link: LinkRefSchema }),
   /** canvas positions only: the kernel is never touched for these */
-  z.strictObject({ type: z.literal("moveNodes"), positions: z.record(NodeRefSchema, PositionSchema) }),
+  z.strictObject({ type: z.literal("moveNodes"), positions: safeRecord(PositionSchema, NodeRefSchema) }),
   z.strictObject({
     type: z.literal("updateLab"),
     set: z.strictObject({ description: z.string().max(4000).nullable().optional(), addressPlan: z.string().max(64).nullable().optional() }),
   }),
   /** the whole document (the same name, or none); the server applies only the difference */
-  z.strictObject({ type: z.literal("replace"), document: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ type: z.literal("replace"), document: safeRecord(z.unknown()) }),
 ]);
 
 export type Change = z.infer<typeof ChangeSchema>;
@@ -148,7 +149,8 @@ function forgetInterfaces(doc: LabDocument, link: Record<string, unknown>): void
     const node = doc.nodes.find((n) => n["name"] === e.node);
     if (!node) continue;
     const ifs = node["interfaces"] as Record<string, unknown> | undefined;
-    if (ifs && e.interface in ifs) {
+    // own keys only: an interface named like an Object method is not "there"
+    if (ifs && Object.hasOwn(ifs, e.interface)) {
       delete ifs[e.interface];
       if (Object.keys(ifs).length === 0) delete node["interfaces"];
     }

@@ -20,7 +20,7 @@ const problemCheck = (problem: (v: unknown) => string | null) => (value: string,
  * such as `__proto__` or `constructor` is refused by name. (zod's own record drops a
  * `__proto__` key without a word, and what was stored under it would vanish.)
  */
-export function safeRecord<V extends z.ZodType>(value: V) {
+export function safeRecord<V extends z.ZodType, K extends z.ZodType<string> = z.ZodString>(value: V, key?: K) {
   return z.preprocess((input, ctx) => {
     if (typeof input === "object" && input !== null && !Array.isArray(input)) {
       for (const key of Object.keys(input)) {
@@ -29,7 +29,7 @@ export function safeRecord<V extends z.ZodType>(value: V) {
       }
     }
     return input;
-  }, z.record(z.string(), value));
+  }, z.record((key ?? z.string()) as K, value));
 }
 
 export const LabNameSchema = z

@@ -12,6 +12,7 @@ import { Engine } from "@topolab/engine";
 import { LIMITS } from "@topolab/protocol";
 import pkg from "../../package.json" with { type: "json" };
 import { Terminals } from "../terminals/terminals";
+import { LabChecker } from "./checker";
 import { CommandLog } from "./commandlog";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
@@ -76,7 +77,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const engine = new Engine({ ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}), log: (e) => commandLog.add(e) });
   const terminals = new Terminals({ reattachMs: cfg.reattachMs, scrollbackChars: cfg.scrollbackChars });
   const templates = new Templates(cfg.templatesDir);
-  const labs = new Labs(engine, { hub, terminals, templates, commandLog, log: cfg.log });
+  const checker = new LabChecker({ limits: cfg.limits, worker: cfg.checkWorker, log: cfg.log });
+  const labs = new Labs(engine, { hub, terminals, templates, commandLog, log: cfg.log, checker, maxLabs: cfg.limits.maxLabs });
   attachSockets(io, { labs, terminals, templates, engine, guard, version: VERSION, log: cfg.log });
   const app = httpApp({ guard, labs, engine, templates, webDir: cfg.webDir, version: VERSION, log: cfg.log });
   handle = app;
@@ -105,6 +107,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         watcher.stop();
         await terminals.closeAll("the server is shutting down");
         await labs.queue.idle();
+        await checker.close();
         io.disconnectSockets(true);
         http.closeAllConnections();
         await new Promise<void>((resolve) => io.close(() => resolve())); // closes the HTTP server too

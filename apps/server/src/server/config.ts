@@ -10,6 +10,7 @@ import { hostname, networkInterfaces } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
+import { DEFAULT_LAB_LIMITS } from "@topolab/topology";
 
 export interface ServerOptions {
   host?: string;
@@ -33,7 +34,24 @@ export interface ServerOptions {
   watchMs?: number;
   /** lines for a person (stderr by default); the token never goes here */
   log?: (line: string) => void;
+  /** nodes per lab at most (TOPOLAB_MAX_NODES, default 2500) */
+  maxNodes?: number;
+  /** links per lab at most (TOPOLAB_MAX_LINKS, default 5000) */
+  maxLinks?: number;
+  /** labs this server holds at most (TOPOLAB_MAX_LABS, default 100) */
+  maxLabs?: number;
+  /** false: big labs are checked on the main thread (to measure what the worker saves) */
+  checkWorker?: boolean;
 }
+
+/** How big labs may be and how many a server holds. */
+export interface ServerLimits {
+  maxNodes: number;
+  maxLinks: number;
+  maxLabs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = { ...DEFAULT_LAB_LIMITS, maxLabs: 100 };
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 7380;
@@ -53,6 +71,8 @@ export interface Config {
   reconcileScope: (lab: string) => boolean;
   watchMs: number;
   log: (line: string) => void;
+  limits: ServerLimits;
+  checkWorker: boolean;
 }
 
 /** The repository's root: the nearest directory above this file with pnpm-workspace.yaml. */
@@ -65,6 +85,13 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
 
 export function newToken(): string {
   return randomBytes(24).toString("base64url");
+}
+
+/** A limit from an option or the environment: a whole number from 1, or an error naming where it came from. */
+function limitFrom(option: number | undefined, env: string | undefined, name: string, fallback: number): number {
+  const value = option ?? (env !== undefined ? Number(env) : fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number from 1, not ${JSON.stringify(option ?? env)}`);
+  return value;
 }
 
 /** Why a token given by the person cannot be used, or null. */
@@ -95,6 +122,12 @@ export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = 
     reconcileScope: o.reconcileScope ?? (() => true),
     watchMs: o.watchMs ?? 2000,
     log: o.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    limits: {
+      maxNodes: limitFrom(o.maxNodes, env["TOPOLAB_MAX_NODES"], "TOPOLAB_MAX_NODES", DEFAULT_SERVER_LIMITS.maxNodes),
+      maxLinks: limitFrom(o.maxLinks, env["TOPOLAB_MAX_LINKS"], "TOPOLAB_MAX_LINKS", DEFAULT_SERVER_LIMITS.maxLinks),
+      maxLabs: limitFrom(o.maxLabs, env["TOPOLAB_MAX_LABS"], "TOPOLAB_MAX_LABS", DEFAULT_SERVER_LIMITS.maxLabs),
+    },
+    checkWorker: o.checkWorker ?? true,
   };
 }
 

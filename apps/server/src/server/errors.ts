@@ -8,12 +8,13 @@ import { LabValidationError } from "@topolab/topology";
 import type { ErrorCode, ErrorInfo, Issue } from "@topolab/protocol";
 import { QueueFullError } from "./limits";
 
-/** A refusal the server words itself. */
+/** A refusal the server words itself; `status` overrides the code's HTTP status (413 for a body too big). */
 export class RequestError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly issues?: Issue[],
+    readonly status?: number,
   ) {
     super(message);
     this.name = "RequestError";
@@ -48,4 +49,16 @@ const STATUS: Record<ErrorCode, number> = {
 
 export function httpStatus(code: ErrorCode): number {
   return STATUS[code];
+}
+
+/** The HTTP status for an error: its own when it has one, else its code's. */
+export function statusOf(e: unknown, info: ErrorInfo): number {
+  return e instanceof RequestError && e.status !== undefined ? e.status : httpStatus(info.code);
+}
+
+const bytes = (n: number) => n.toLocaleString("en-US");
+
+/** A lab (file text or document) larger than the server takes: 413, saying both sizes. */
+export function tooLarge(what: string, size: number, max: number): RequestError {
+  return new RequestError("limit", `${what} is ${bytes(size)} bytes; the server takes at most ${bytes(max)} (${Math.round(max / 1024)} KiB)`, undefined, 413);
 }

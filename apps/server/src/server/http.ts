@@ -9,11 +9,11 @@ import express, { type ErrorRequestHandler, type RequestHandler } from "express"
 import type { Engine } from "@topolab/engine";
 import { LIMITS, PROTOCOL_VERSION } from "@topolab/protocol";
 import { clientErrorsRouter } from "./clienterrors";
-import { httpStatus, toErrorInfo } from "./errors";
+import { statusOf, toErrorInfo } from "./errors";
 import type { Labs } from "./labs";
 import { BucketMap } from "./limits";
 import { restRouter } from "./rest";
-import type { Guard } from "./security";
+import { clientAddress, tooManyFailures, type Guard } from "./security";
 import type { Templates } from "./templates";
 import { noAccessPage, webApp } from "./web";
 
@@ -65,12 +65,25 @@ export function httpApp(d: HttpDeps): express.Express {
     next();
   };
 
+  // an address that showed too many wrong tokens waits, its tokens not even looked at
+  const waiting = (req: express.Request, res: express.Response): boolean => {
+    const seconds = guard.failures.retryAfter(clientAddress(req.socket.remoteAddress));
+    if (seconds === 0) return false;
+    res.setHeader("Retry-After", String(seconds));
+    if (wantsApi(req.path)) fail(res, 429, "limit", tooManyFailures(seconds));
+    else res.status(429).type("text").send(`topolab: ${tooManyFailures(seconds)}\n`);
+    return true;
+  };
+  const wrongToken = (req: express.Request, given: string) => guard.failures.failed(clientAddress(req.socket.remoteAddress), given);
+
   // the address printed at start carries the token once; the browser keeps it as a cookie
   const tokenSwap: RequestHandler = (req, res, next) => {
     const url = new URL(req.originalUrl, "http://topolab");
     const token = url.searchParams.get("token");
     if (token === null || req.method !== "GET") return next();
+    if (waiting(req, res)) return;
     if (!guard.tokenMatches(token)) {
+      wrongToken(req, token);
       res.status(401).type("html").send(noAccessPage);
       return;
     }
@@ -81,11 +94,15 @@ export function httpApp(d: HttpDeps): express.Express {
   };
 
   const authenticate: RequestHandler = (req, res, next) => {
+    // no token shown is no guess: a browser before it has the cookie gets the page that says so
+    const shown = guard.shownToken(req.headers);
+    if (shown !== undefined && waiting(req, res)) return;
     const via = guard.authenticate(req.headers);
     if (via) {
       res.locals["auth"] = via;
       return next();
     }
+    if (shown !== undefined) wrongToken(req, shown);
     if (wantsApi(req.path)) fail(res, 401, "unauthorized", "send the access token: Authorization: Bearer <token>");
     else res.status(401).type("html").send(noAccessPage);
   };
@@ -121,19 +138,24 @@ export function httpApp(d: HttpDeps): express.Express {
     },
     rateLimit,
     express.json({ limit: LIMITS.maxMessageBytes }),
-    express.text({ type: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"], limit: LIMITS.maxMessageBytes }),
+    // text bodies are lab files: their own, smaller limit (checker.ts says the same of documents)
+    express.text({ type: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"], limit: LIMITS.maxLabText }),
     restRouter(d),
     (_req, res) => fail(res, 404, "not_found", "there is no such API path (see docs/api.md)"),
   );
   app.use(webApp(d.webDir));
 
   const errors: ErrorRequestHandler = (err, _req, res, _next) => {
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === "entity.too.large") return fail(res, 413, "limit", `the request body is larger than ${LIMITS.maxMessageBytes} bytes`);
+    const e = err as { type?: string; status?: number; message?: string; limit?: number; length?: number };
+    if (e.type === "entity.too.large") {
+      const max = e.limit ?? LIMITS.maxMessageBytes;
+      const size = typeof e.length === "number" && e.length > 0 ? `is ${e.length.toLocaleString("en-US")} bytes; ` : "";
+      return fail(res, 413, "limit", `the request body ${size}the server takes at most ${max.toLocaleString("en-US")} bytes (${Math.round(max / 1024)} KiB)${max === LIMITS.maxLabText ? " for a lab file" : ""}`);
+    }
     if (e.type === "entity.parse.failed") return fail(res, 400, "invalid", `the request body is not valid JSON: ${e.message}`);
     if (typeof e.status === "number" && e.status < 500 && e.type) return fail(res, e.status, "invalid", e.message ?? "bad request");
     const info = toErrorInfo(err, d.log);
-    res.status(httpStatus(info.code)).json({ error: info });
+    res.status(statusOf(err, info)).json({ error: info });
   };
   app.use(errors);
   return app;

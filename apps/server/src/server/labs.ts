@@ -9,7 +9,7 @@
 // Leaves to others: the kernel (engine), the rules (topology), edits (protocol), sockets (Hub).
 
 import type { Engine, LabMeta } from "@topolab/engine";
-import { labToDocument, parseLabText, validateLab, type Lab } from "@topolab/topology";
+import { labToDocument, validateLab, type Lab } from "@topolab/topology";
 import {
   applyChanges,
   onlyCosmetic,
@@ -23,6 +23,7 @@ import {
   type ServerEventName,
   type ServerPayload,
 } from "@topolab/protocol";
+import { LabChecker } from "./checker";
 import type { CommandLog } from "./commandlog";
 import { invalid, RequestError } from "./errors";
 import { KeyedQueue } from "./limits";
@@ -42,6 +43,10 @@ export interface LabsDeps {
   templates: Templates;
   commandLog: CommandLog;
   log: (line: string) => void;
+  /** reads and validates labs off the event loop when they are big (checker.ts); in place by default */
+  checker?: LabChecker;
+  /** labs this server holds at most (created labs beyond it are refused) */
+  maxLabs?: number;
 }
 
 const NOTHING = { create: 0, update: 0, delete: 0 };
@@ -81,6 +86,11 @@ export class Labs {
 
   private get state() {
     return this.engine.state;
+  }
+
+  private checkerInPlace?: LabChecker;
+  private get checker(): LabChecker {
+    return this.d.checker ?? (this.checkerInPlace ??= new LabChecker({ worker: false }));
   }
 
   private summary(meta: LabMeta | null, doc: Lab): LabSummary {
@@ -196,7 +206,7 @@ export class Labs {
       return { lab: v.lab };
     }
     const text = source.type === "template" ? await this.d.templates.read(source.id) : source.text;
-    const parsed = parseLabText(text, named);
+    const parsed = await this.checker.parseText(text, named, source.type === "template" ? `template ${source.id}` : "the lab file");
     if (!parsed.ok) throw invalid(parsed.issues, source.type === "template" ? `template ${source.id} is not a valid lab` : "the lab file is not valid");
     return { lab: parsed.lab, source: source.type === "template" ? `template:${source.id}` : "upload" };
   }
@@ -209,6 +219,10 @@ export class Labs {
   private async createLab(lab: Lab, source?: string): Promise<LabView> {
     await this.queue.run(lab.name, async () => {
       if (await this.exists(lab.name)) throw new RequestError("conflict", `there is already a lab named ${lab.name}`);
+      const max = this.d.maxLabs;
+      if (max !== undefined && (await this.state.labNames()).length >= max) {
+        throw new RequestError("limit", `this server holds at most ${max} labs (TOPOLAB_MAX_LABS); delete one first`, undefined, 409);
+      }
       await this.busy(lab.name, "creating the lab", () => this.engine.up(lab, source ? { source } : {}));
     });
     void this.broadcastList();
@@ -226,12 +240,12 @@ export class Labs {
 
   /** PUT of a whole document: created when new, otherwise only the difference is applied. */
   async put(name: string, document: unknown): Promise<EditResult & { created: boolean }> {
-    const input = typeof document === "string" ? this.parseText(document, name) : document;
+    const input = typeof document === "string" ? await this.parseText(document, name) : document;
     if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalid([{ path: "", message: "must be a lab document" }]);
     if (!(await this.exists(name))) {
       const given = (input as { name?: unknown }).name;
       if (given !== undefined && given !== name) throw invalid([{ path: "name", message: `is ${JSON.stringify(given)}, but the address names lab ${name}` }]);
-      const v = validateLab(input, { name });
+      const v = await this.checker.validate(input, { name });
       if (!v.ok) throw invalid(placeIssues(input, v.issues));
       const view = await this.createLab(v.lab, "upload");
       return { revision: view.revision, unchanged: false, kernel: true, summary: NOTHING, created: true };
@@ -240,14 +254,14 @@ export class Labs {
     return { ...result, created: false };
   }
 
-  private parseText(text: string, name: string): Record<string, unknown> {
-    const parsed = parseLabText(text, { name });
+  private async parseText(text: string, name: string): Promise<Record<string, unknown>> {
+    const parsed = await this.checker.parseText(text, { name });
     if (!parsed.ok) throw invalid(parsed.issues, "the lab file is not valid");
     return labToDocument(parsed.lab);
   }
 
   private async applyDocument(name: string, current: { doc: Lab; meta: LabMeta }, input: unknown, changes: Change[]): Promise<EditResult> {
-    const v = validateLab(input);
+    const v = await this.checker.validate(input);
     if (!v.ok) throw invalid(placeIssues(input, v.issues));
     const next = v.lab;
     const unchanged = (kernel: boolean) => ({ revision: this.revision(name, current.doc, current.meta.running), unchanged: true, kernel, summary: NOTHING });

@@ -27,7 +27,7 @@ import {
 import { RequestError, toErrorInfo } from "./errors";
 import { TokenBucket } from "./limits";
 import type { Hub, Labs } from "./labs";
-import type { Guard } from "./security";
+import { clientAddress, tooManyFailures, type Guard } from "./security";
 import type { Templates } from "./templates";
 import type { Attachment, Terminals } from "../terminals/terminals";
 
@@ -148,7 +148,15 @@ export function attachSockets(io: IO, d: SocketDeps): void {
     if (hs.data.protocol !== PROTOCOL_VERSION) {
       return next(refusal("protocol", `this page speaks protocol ${hs.data.protocol} and the server ${PROTOCOL_VERSION}: reload the page`));
     }
-    if (!d.guard.tokenMatches(hs.data.token ?? d.guard.cookieToken(socket.handshake.headers))) {
+    const shown = hs.data.token ?? d.guard.cookieToken(socket.handshake.headers);
+    const address = clientAddress(socket.handshake.address);
+    if (shown !== undefined) {
+      // an address that showed too many wrong tokens waits (security.ts); no token is no guess
+      const seconds = d.guard.failures.retryAfter(address);
+      if (seconds > 0) return next(Object.assign(refusal("limit", tooManyFailures(seconds)), { data: { code: "limit", retryAfter: seconds } }));
+    }
+    if (!d.guard.tokenMatches(shown)) {
+      if (shown !== undefined) d.guard.failures.failed(address, shown);
       return next(refusal("unauthorized", "the access token is missing or wrong: open the address the server printed when it started"));
     }
     socket.data.session = hs.data.session ?? randomBytes(16).toString("base64url");

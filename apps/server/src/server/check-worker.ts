@@ -1,0 +1,23 @@
+// The worker-thread side of checker.ts: reads lab files and validates lab documents away from
+// the server's event loop. One job at a time, in the order sent; a job that throws (it should
+// not: topology returns problems) comes back as a failure with its message.
+//
+// Knows: the message shapes shared with checker.ts. Leaves to others: everything else.
+
+import { parentPort } from "node:worker_threads";
+import { parseLabText, validateLab } from "@topolab/topology";
+import type { CheckJob, CheckReply } from "./checker";
+
+const port = parentPort;
+if (port) {
+  port.on("message", (job: CheckJob) => {
+    let reply: CheckReply;
+    try {
+      const result = job.kind === "text" ? parseLabText(job.text, job.options) : validateLab(job.input, job.options);
+      reply = { id: job.id, ok: true, result };
+    } catch (e) {
+      reply = { id: job.id, ok: false, message: (e as Error)?.message ?? String(e) };
+    }
+    port.postMessage(reply);
+  });
+}
