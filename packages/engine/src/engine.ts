@@ -36,12 +36,13 @@ import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActua
 import { lossNodes, readLoss } from "./loss";
 import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
 import { execute, OperationError, type CommandLogEntry } from "./executor";
-import { pool, run } from "./exec";
+import { run } from "./exec";
 import { killNetnsProcesses, sleep } from "./processes";
 import { StateStore, type LabMeta } from "./state";
 import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
 import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
+import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
 
 export interface EngineOptions {
@@ -100,16 +101,7 @@ export class NotFoundError extends Error {
   }
 }
 
-export interface PingAllResult {
-  lab: string;
-  pairs: { from: string; to: string; address: string; ok: boolean }[];
-  sent: number;
-  received: number;
-  /** percent */
-  dropped: number;
-  /** hosts without an IPv4 address to ping */
-  unaddressed: string[];
-}
+export type { PingAllResult } from "./pingall";
 
 export interface CleanResult {
   namespaces: string[];
@@ -397,34 +389,12 @@ export class Engine {
 
   /**
    * Mininet's pingall: every host or router pings every other one's first IPv4 address (static
-   * or leased), many pairs at once.
+   * or leased); one fping per source (pingall.ts).
    */
-  async pingAll(name: string, options: { timeoutSeconds?: number; concurrency?: number } = {}): Promise<PingAllResult> {
+  async pingAll(name: string, options: PingAllOptions = {}): Promise<PingAllResult> {
     const [status] = await this.status(name);
-    const hosts = status!.nodes.filter((n) => n.namespace);
-    const targets = new Map<string, string>();
-    for (const n of hosts) {
-      const v4 = n.interfaces.flatMap((i) => i.addresses).find((a) => !a.includes(":") && !a.startsWith("127."));
-      if (v4) targets.set(n.name, v4.split("/")[0]!);
-    }
-    const pairs: { from: string; to: string; address: string }[] = [];
-    for (const a of hosts) for (const [b, address] of targets) if (a.name !== b) pairs.push({ from: a.name, to: b, address });
-    const results = await pool(
-      pairs.map((p) => async () => {
-        const r = await run(["ip", "netns", "exec", nsName(name, p.from), "ping", "-c", "1", "-W", String(options.timeoutSeconds ?? 1), "-q", p.address]);
-        return { ...p, ok: r.code === 0 };
-      }),
-      options.concurrency ?? 32,
-    );
-    const received = results.filter((r) => r.ok).length;
-    return {
-      lab: name,
-      pairs: results,
-      sent: results.length,
-      received,
-      dropped: results.length ? Math.round(((results.length - received) / results.length) * 100) : 0,
-      unaddressed: hosts.filter((n) => !targets.has(n.name)).map((n) => n.name),
-    };
+    const nodes = status!.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
+    return pingAll(name, nodes, options);
   }
 
   /** The namespace of a host or router of a running lab. */
