@@ -118,6 +118,17 @@ describe("a lab another state directory made", () => {
     expect(report.foreign.map((f) => f.lab)).toEqual([name]);
     expect(reportLine(report)).toMatch(/1 left alone \(another state directory's\)[\s\S]*belongs to another topolab/);
     await intact(name);
+    // and a whole server started on another state directory, reconciling at start
+    const t2 = await startTestServer({ reconcile: true, reconcileScope: (l) => l === name });
+    try {
+      const r = (await t2.server.reconciled)!;
+      expect(r.foreign.map((f) => f.lab)).toEqual([name]);
+      expect(r.removed).toEqual([]);
+      expect(r.failed).toEqual([]);
+    } finally {
+      await t2.close();
+    }
+    await intact(name);
 
     // B's engine, as its CLI: up and down refused the same way
     await expect(t.engine.up(doc(name, "10.79.0.99/24"))).rejects.toThrow(/cannot bring up lab .*state directory/);
