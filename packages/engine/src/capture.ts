@@ -108,7 +108,7 @@ export function checkFilterText(filter: string): string {
 /** The argument vector of tcpdump on one point: options, then "--", then the filter as one argument. */
 export function tcpdumpArgv(point: CapturePoint, filter: string, snaplen: number, check = false): string[] {
   const tcpdump = findTool("tcpdump") ?? "tcpdump";
-  const opts = check ? ["-d", "-i", point.dev] : ["-i", point.dev, "-U", "--immediate-mode", "-n", "-s", String(snaplen), "-w", "-"];
+  const opts = check ? ["-d", "-i", point.dev] : ["-i", point.dev, "-U", "--immediate-mode", "-n", "-B", "8192", "-s", String(snaplen), "-w", "-"];
   const argv = [tcpdump, ...opts, ...(filter ? ["--", filter] : [])];
   return point.ns ? [findTool("ip") ?? "ip", "netns", "exec", point.ns, ...argv] : argv;
 }

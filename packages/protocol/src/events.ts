@@ -110,6 +110,41 @@ export const CreateSourceSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("file"), text: z.string().max(LIMITS.maxLabText) }),
 ]);
 
+// ---- packet capture (issue 12) ----
+
+const CaptureIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+export const CAPTURE_LIMITS = {
+  /** interfaces in one capture */
+  maxInterfaces: 32,
+  /** characters of a capture filter */
+  maxFilter: 2000,
+  /** captures running at once per connection */
+  perSocket: 4,
+} as const;
+
+export const CaptureStartSchema = z.strictObject({
+  lab: LabNameSchema,
+  /** "node:if", or "node" for all its linked interfaces */
+  interfaces: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,14})?$/, "NODE or NODE:IF"))
+    .min(1)
+    .max(CAPTURE_LIMITS.maxInterfaces),
+  /** a BPF capture filter (tcpdump syntax), applied by the kernel; must not begin with "-" */
+  filter: z.string().max(CAPTURE_LIMITS.maxFilter).optional(),
+});
+
+export const CaptureInfoSchema = z.object({
+  id: z.string(),
+  lab: z.string(),
+  /** in the order packets name them (a packet's interface index) */
+  interfaces: z.array(z.object({ label: z.string(), node: z.string(), iface: z.string(), linktype: z.number() })),
+  filter: z.string(),
+  startedAt: z.string(),
+  /** where the packets kept so far download as pcapng (GET, with the token) */
+  download: z.string(),
+});
+export type CaptureInfo = z.infer<typeof CaptureInfoSchema>;
+
 /**
  * Each client event: its payload schema, and the schema of the value its ack carries (null:
  * the event is fire-and-forget, no ack). Every request is one object; every ack a Response.
@@ -146,6 +181,15 @@ export const clientEvents = {
   "term:resize": { args: z.strictObject({ id: TermIdSchema, cols: ColsSchema, rows: RowsSchema }), ack: null },
   /** the number of output characters the browser has written to the screen since its last ack */
   "term:ack": { args: z.strictObject({ id: TermIdSchema, chars: z.number().int().min(0).max(LIMITS.maxMessageBytes) }), ack: null },
+  /**
+   * Starts a packet capture on a lab's interfaces (the socket must have opened the lab):
+   * capture:packets batches follow, then capture:ended. A wrong filter is refused with
+   * tcpdump's own message ("invalid", issue path "filter"), nothing started.
+   */
+  "capture:start": { args: CaptureStartSchema, ack: CaptureInfoSchema },
+  "capture:stop": { args: z.strictObject({ id: CaptureIdSchema }), ack: z.null() },
+  /** the browser has drawn a capture:packets batch: the server sends the next (flow control) */
+  "capture:ack": { args: z.strictObject({ id: CaptureIdSchema }), ack: null },
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -179,6 +223,14 @@ export const serverEvents = {
   "term:exit": z.object({ id: z.string(), code: z.number().nullable(), signal: z.number().nullable(), reason: z.string() }),
   /** another tab of this session took the terminal over */
   "term:detached": z.object({ id: z.string(), reason: z.string() }),
+  /**
+   * To the capture's socket: packets in @topolab/capture's binary batch form (encodeBatch).
+   * A browser that has not acked the previous batches gets a sample: `missed` packets were
+   * left out since the last batch. `total` counts every packet captured so far.
+   */
+  "capture:packets": z.object({ id: z.string(), batch: z.custom<Uint8Array | ArrayBuffer>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer), missed: z.number(), total: z.number() }),
+  /** the capture stopped: asked, its link, node or lab went, a limit, tcpdump failed */
+  "capture:ended": z.object({ id: z.string(), reason: z.string(), total: z.number() }),
   /** an event without an ack was refused (unknown, malformed, too frequent) */
   "protocol:error": z.object({ event: z.string(), error: ErrorInfoSchema }),
 } as const;

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { inNetns, run, type Engine } from "@topolab/engine";
 import { LabNameSchema, labToJson, labToYaml, NodeNameSchema, zodIssues } from "@topolab/topology";
 import { clientEvents, LIMITS } from "@topolab/protocol";
+import { capturesOf } from "./capture";
 import { invalid, RequestError } from "./errors";
 import type { Labs } from "./labs";
 import type { Templates } from "./templates";
@@ -92,6 +93,18 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
     const doc = await engine.state.readLab(lab);
     if (!doc) throw new RequestError("not_found", `there is no lab named ${lab}`);
     res.type(format === "yaml" ? "application/yaml" : "application/json").send(format === "yaml" ? labToYaml(doc) : labToJson(doc));
+  });
+
+  // the packets a capture kept (a ring: the latest ones), as pcapng with one interface per node:if
+  r.get("/labs/:lab/captures/:file", async (req, res) => {
+    const lab = labParam(req);
+    const m = /^([A-Za-z0-9_-]{8,64})\.pcapng$/.exec(String(req.params["file"]));
+    if (!m) throw invalid([{ path: "capture", message: "must be CAPTURE-ID.pcapng" }], "the capture in the address is not valid");
+    const bytes = capturesOf(engine).pcapng(lab, m[1]!);
+    res
+      .type("application/x-pcapng")
+      .set("Content-Disposition", `attachment; filename="${lab}-${m[1]}.pcapng"`)
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
   r.post("/labs/:lab/nodes/:node/exec", async (req: Request, res: Response) => {

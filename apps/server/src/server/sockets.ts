@@ -24,6 +24,7 @@ import {
   type Response,
   type ServerToClientEvents,
 } from "@topolab/protocol";
+import { capturesOf } from "./capture";
 import { RequestError, toErrorInfo } from "./errors";
 import { TokenBucket } from "./limits";
 import type { Hub, Labs } from "./labs";
@@ -52,15 +53,21 @@ export interface SocketDeps {
 const room = (lab: string) => `lab:${lab}`;
 
 /** Terminal traffic has its own, larger allowance than everything else. */
-const STREAM = new Set<ClientEventName>(["term:input", "term:resize", "term:ack"]);
+const STREAM = new Set<ClientEventName>(["term:input", "term:resize", "term:ack", "capture:ack"]);
 /** A client refused this many times is disconnected. */
 const MAX_REFUSED = 200;
+
+/** What else hears a lab's room events (captures end when their link or lab goes), per server. */
+const labObservers = new WeakMap<IO, (lab: string, event: string, payload: unknown) => void>();
 
 export function socketHub(io: IO): Hub {
   // the payload's type is checked by Hub's signature; socket.io's generic emit cannot see that
   const emit = (target: object, event: string, payload: unknown) => (target as { emit(e: string, p: unknown): boolean }).emit(event, payload);
   return {
-    toLab: (lab, event, payload) => emit(io.to(room(lab)), event, payload),
+    toLab: (lab, event, payload) => {
+      labObservers.get(io)?.(lab, event, payload);
+      return emit(io.to(room(lab)), event, payload);
+    },
     toAll: (event, payload) => emit(io, event, payload),
     closeRoom: (lab) => io.in(room(lab)).socketsLeave(room(lab)),
   };
@@ -138,10 +145,28 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "term:input": ({ id, data }) => d.terminals.input(session, socket.id, id, data),
     "term:resize": ({ id, cols, rows }) => d.terminals.resize(session, socket.id, id, cols, rows),
     "term:ack": ({ id, chars }) => d.terminals.ack(session, socket.id, id, chars),
+    "capture:start": async (a) => {
+      if (!socket.rooms.has(room(a.lab))) throw new RequestError("not_found", `open lab ${a.lab} (lab:open) before capturing on it`);
+      return capturesOf(d.engine).start(
+        { socketId: socket.id, packets: (p) => socket.emit("capture:packets", p), ended: (p) => socket.emit("capture:ended", p) },
+        a,
+      );
+    },
+    "capture:stop": async ({ id }) => {
+      await capturesOf(d.engine).stop(socket.id, id);
+      return null;
+    },
+    "capture:ack": ({ id }) => capturesOf(d.engine).ack(socket.id, id),
   };
 }
 
 export function attachSockets(io: IO, d: SocketDeps): void {
+  labObservers.set(io, (lab, event, payload) => {
+    if (event === "lab:document") {
+      const p = payload as { running: boolean; document: Parameters<ReturnType<typeof capturesOf>["labChanged"]>[2] };
+      capturesOf(d.engine).labChanged(lab, p.running, p.document);
+    } else if (event === "lab:removed") capturesOf(d.engine).labChanged(lab, false, null);
+  });
   io.use((socket, next) => {
     const hs = HandshakeSchema.safeParse(socket.handshake.auth);
     if (!hs.success) return next(refusal("invalid", "the connection's auth must be { protocol, token?, session? }"));
@@ -208,7 +233,10 @@ export function attachSockets(io: IO, d: SocketDeps): void {
       });
     }
 
-    socket.on("disconnect", () => d.terminals.socketGone(socket.id));
+    socket.on("disconnect", () => {
+      d.terminals.socketGone(socket.id);
+      capturesOf(d.engine).socketGone(socket.id);
+    });
 
     void d.engine.capabilities().then(
       (c) =>

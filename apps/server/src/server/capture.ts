@@ -1,0 +1,205 @@
+// Packet captures on the server: each started by one socket on a lab it has opened, streamed
+// to that socket in binary batches with flow control, ended when the socket asks or goes, when
+// its link, node or lab goes, on the engine's limits; the packets kept (a bounded ring) download
+// as pcapng for a while after it ended.
+//
+// Knows: who owns a capture, the batches and the sampling of a browser that cannot keep up
+// (at most MAX_UNACKED batches unacknowledged; beyond that a uniform sample of the packets
+// waiting, and the count of those left out), the command log line. Leaves to others: tcpdump
+// and the ring (engine/capture.ts), bytes on the wire (@topolab/capture's wire.ts), the events'
+// shapes (protocol), the socket plumbing (sockets.ts), the REST route (rest.ts).
+
+import { randomBytes } from "node:crypto";
+import { encodeBatch, type WirePacket } from "@topolab/capture";
+import { Capture, CaptureError, labCapturePoints, NotFoundError, type CapturedPacket, type Engine, type EngineOptions } from "@topolab/engine";
+import { CAPTURE_LIMITS, type CaptureInfo, type ClientArgs, type ServerPayload } from "@topolab/protocol";
+import type { Lab } from "@topolab/topology";
+import { invalid, RequestError } from "./errors";
+
+/** Batches a socket may have unacknowledged before it is sent samples. */
+export const MAX_UNACKED = 2;
+/** Packets waiting for a slow socket: beyond this, a uniform sample of them is kept. */
+export const MAX_WAITING = 2000;
+/** Packets in one batch. */
+export const MAX_BATCH = 2000;
+/** Ended captures kept for their download, and for how long. */
+const KEEP_ENDED = 16;
+const KEEP_ENDED_MS = 30 * 60_000;
+const MAX_RUNNING = 32;
+
+export interface CaptureSink {
+  socketId: string;
+  packets(payload: ServerPayload<"capture:packets">): void;
+  ended(payload: ServerPayload<"capture:ended">): void;
+}
+
+interface Entry {
+  info: CaptureInfo;
+  capture: Capture;
+  sink: CaptureSink | null;
+  unacked: number;
+  waiting: CapturedPacket[];
+  /** packets offered to the waiting list since the last batch (for the sample) */
+  offered: number;
+  missed: number;
+  endedAt?: number;
+}
+
+export class Captures {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Starts a capture for a socket; resolves once every tcpdump listens. */
+  async start(sink: CaptureSink, args: ClientArgs<"capture:start">): Promise<CaptureInfo> {
+    const mine = [...this.entries.values()].filter((e) => e.sink?.socketId === sink.socketId && !e.capture.ended);
+    if (mine.length >= CAPTURE_LIMITS.perSocket) throw new RequestError("limit", `at most ${CAPTURE_LIMITS.perSocket} captures at once per connection: stop one first`);
+    if ([...this.entries.values()].filter((e) => !e.capture.ended).length >= MAX_RUNNING) throw new RequestError("limit", `the server runs ${MAX_RUNNING} captures already`);
+    let capture: Capture;
+    try {
+      const points = await labCapturePoints(this.engine, args.lab, args.interfaces);
+      capture = await Capture.start(points, args.filter ? { filter: args.filter } : {});
+    } catch (e) {
+      if (e instanceof CaptureError) throw invalid([{ path: e.field, message: e.message }], e.message);
+      if (e instanceof NotFoundError && /is not up/.test(e.message)) throw new RequestError("stopped", `${e.message}: start it to capture`);
+      throw e;
+    }
+    const id = randomBytes(9).toString("base64url");
+    const info: CaptureInfo = {
+      id,
+      lab: args.lab,
+      interfaces: capture.points.map((p) => ({ label: p.label, node: p.node, iface: p.iface, linktype: 1 })),
+      filter: capture.filter,
+      startedAt: new Date(capture.startedAt).toISOString(),
+      download: `/api/labs/${args.lab}/captures/${id}.pcapng`,
+    };
+    const entry: Entry = { info, capture, sink, unacked: 0, waiting: [], offered: 0, missed: 0 };
+    this.entries.set(id, entry);
+    this.logCommand(args.lab, capture);
+    capture.on("packets", (batch: CapturedPacket[]) => this.offer(entry, batch));
+    capture.once("end", (reason: string) => {
+      this.send(entry, true);
+      entry.endedAt = Date.now();
+      entry.sink?.ended({ id, reason, total: capture.stats.packets });
+      this.prune();
+    });
+    return info;
+  }
+
+  /** The capture belongs to its lab in the command log: the tcpdump command lines, as run. */
+  private logCommand(lab: string, capture: Capture): void {
+    // the engine's log callback is where every kernel command of a lab goes (command log)
+    const log = (this.engine as unknown as { options?: EngineOptions }).options?.log;
+    if (!log) return;
+    for (const p of capture.points) {
+      const where = p.ns ? `ip netns exec ${p.ns} ` : "";
+      const filter = capture.filter ? ` -- '${capture.filter.replace(/'/g, "'\\''")}'` : "";
+      log({ lab, command: `${where}tcpdump -i ${p.dev} -U --immediate-mode -w -${filter}`, ok: true, op: `capture ${p.label}` });
+    }
+  }
+
+  private offer(e: Entry, batch: CapturedPacket[]): void {
+    for (const p of batch) {
+      e.offered++;
+      if (e.waiting.length < MAX_WAITING) e.waiting.push(p);
+      else {
+        // reservoir sampling: every packet offered since the last batch has the same chance
+        const k = Math.floor(Math.random() * e.offered);
+        if (k < MAX_WAITING) e.waiting[k] = p;
+        e.missed++;
+      }
+    }
+    this.send(e, false);
+  }
+
+  private send(e: Entry, final: boolean): void {
+    if (!e.sink || e.waiting.length === 0) return;
+    if (e.unacked >= MAX_UNACKED && !final) return;
+    while (e.waiting.length) {
+      let out = e.waiting;
+      if (out.length > MAX_BATCH) {
+        out.sort((a, b) => a.seq - b.seq);
+        e.waiting = out.slice(MAX_BATCH);
+        out = out.slice(0, MAX_BATCH);
+      } else e.waiting = [];
+      out.sort((a, b) => a.seq - b.seq);
+      const wire: WirePacket[] = out.map((p) => ({ iface: p.iface, timeUs: p.timeUs, length: p.length, data: p.data }));
+      e.unacked++;
+      e.sink.packets({ id: e.info.id, batch: encodeBatch(wire), missed: e.missed, total: e.capture.stats.packets });
+      e.missed = 0;
+      if (!final) break;
+    }
+    if (e.waiting.length === 0) e.offered = 0;
+  }
+
+  ack(socketId: string, id: string): void {
+    const e = this.entries.get(id);
+    if (!e || e.sink?.socketId !== socketId) return;
+    e.unacked = Math.max(0, e.unacked - 1);
+    this.send(e, false);
+  }
+
+  async stop(socketId: string, id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e || e.sink?.socketId !== socketId) throw new RequestError("not_found", `there is no capture ${id} of this connection`);
+    await e.capture.stop("stopped");
+  }
+
+  /** The socket went: its captures stop (their packets stay downloadable for a while). */
+  socketGone(socketId: string): void {
+    for (const e of this.entries.values()) {
+      if (e.sink?.socketId !== socketId) continue;
+      e.sink = null;
+      void e.capture.stop("the browser disconnected");
+    }
+  }
+
+  /** A lab's document changed: captures on interfaces it no longer has, or on a stopped lab, end. */
+  labChanged(lab: string, running: boolean, doc: Lab | null): void {
+    for (const e of this.entries.values()) {
+      if (e.info.lab !== lab || e.capture.ended) continue;
+      if (!doc) void e.capture.stop(`lab ${lab} was removed`);
+      else if (!running) void e.capture.stop(`lab ${lab} was stopped`);
+      else {
+        const ends = new Set(doc.links.flatMap((l) => l.endpoints.map((x) => `${x.node}:${x.interface}`)));
+        const gone = e.info.interfaces.find((i) => !ends.has(i.label));
+        if (gone) void e.capture.stop(`${gone.label}: its link was removed`);
+      }
+    }
+  }
+
+  /** The pcapng of a capture of that lab (running or ended not long ago). */
+  pcapng(lab: string, id: string): Uint8Array {
+    const e = this.entries.get(id);
+    if (!e || e.info.lab !== lab) throw new RequestError("not_found", `lab ${lab} has no capture ${id} (captures are kept ${KEEP_ENDED_MS / 60_000} minutes after they end)`);
+    return e.capture.pcapng();
+  }
+
+  get(id: string): { info: CaptureInfo; pids: number[]; ended: string | null; packets: number } | undefined {
+    const e = this.entries.get(id);
+    return e && { info: e.info, pids: e.capture.pids, ended: e.capture.ended, packets: e.capture.stats.packets };
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => e.capture.stop("the server is shutting down")));
+  }
+
+  private prune(): void {
+    const ended = [...this.entries.values()].filter((e) => e.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt!);
+    const now = Date.now();
+    ended.forEach((e, i) => {
+      if (i < ended.length - KEEP_ENDED || now - e.endedAt! > KEEP_ENDED_MS) this.entries.delete(e.info.id);
+    });
+  }
+}
+
+/**
+ * The captures of a server, found by its engine (sockets.ts and rest.ts both have it), so that
+ * neither the server's assembly nor the REST router's signature has to change.
+ */
+const byEngine = new WeakMap<Engine, Captures>();
+export function capturesOf(engine: Engine): Captures {
+  let c = byEngine.get(engine);
+  if (!c) byEngine.set(engine, (c = new Captures(engine)));
+  return c;
+}
