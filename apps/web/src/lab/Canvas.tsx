@@ -70,6 +70,33 @@ export function nodeAtPoint(p: { x: number; y: number }): string | null {
   return null;
 }
 
+/**
+ * For each end of each link, 0 or 1: around a node, links in the order of their direction
+ * alternate, so that the labels of two links leaving it side by side sit at different
+ * distances from it (edgeLabels.ts).
+ */
+function staggerLevels(doc: Lab): Map<string, number> {
+  const pos = new Map(doc.nodes.map((n, i) => [n.name, n.position ?? fallbackPosition(i)]));
+  const around = new Map<string, { key: string; angle: number }[]>();
+  for (const l of doc.links) {
+    const id = linkId(l);
+    for (const side of [0, 1] as const) {
+      const me = pos.get(l.endpoints[side].node);
+      const other = pos.get(l.endpoints[1 - side]!.node);
+      if (!me || !other) continue;
+      const list = around.get(l.endpoints[side].node) ?? [];
+      list.push({ key: `${id}|${side}`, angle: Math.atan2(other.y - me.y, other.x - me.x) });
+      around.set(l.endpoints[side].node, list);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const list of around.values()) {
+    list.sort((a, b) => a.angle - b.angle);
+    list.forEach((e, i) => out.set(e.key, i % 2));
+  }
+  return out;
+}
+
 /** Where nodes without a saved position go: a grid, in document order. */
 function fallbackPosition(i: number): { x: number; y: number } {
   return { x: 80 + (i % 8) * 190, y: 80 + Math.floor(i / 8) * 130 };
@@ -152,17 +179,11 @@ export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) 
     });
     setEdges((prev) => {
       const byId = new Map(prev.map((e) => [e.id, e]));
-      // every other link leaving a node has its label there a little further out
-      const seenAt = new Map<string, number>();
-      const stagger = (node: string) => {
-        const n = seenAt.get(node) ?? 0;
-        seenAt.set(node, n + 1);
-        return n % 2;
-      };
+      const levels = staggerLevels(doc);
       const next = doc.links.map((l): LabFlowEdge => {
         const id = linkId(l);
-        const sa = stagger(l.endpoints[0].node);
-        const sb = stagger(l.endpoints[1].node);
+        const sa = levels.get(`${id}|0`) ?? 0;
+        const sb = levels.get(`${id}|1`) ?? 0;
         const data = {
           a: endLabel(doc, l, 0),
           b: endLabel(doc, l, 1),

@@ -93,8 +93,9 @@ function LabLayout({ store }: { store: LabStore }) {
   const closeMenu = useCallback(() => setMenu(null), []);
   const select = useCallback(
     (t: MenuTarget) => {
-      flow.setNodes((ns) => ns.map((n) => (n.selected === (t.kind === "node" && n.id === t.node) ? n : { ...n, selected: !n.selected })));
-      flow.setEdges((es) => es.map((x) => (x.selected === (t.kind === "link" && x.id === t.link) ? x : { ...x, selected: !x.selected })));
+      const want = (kind: "node" | "link", id: string) => t.kind === kind && (t.kind === "node" ? t.node : t.kind === "link" ? t.link : "") === id;
+      flow.setNodes((ns) => ns.map((n) => (!!n.selected === want("node", n.id) ? n : { ...n, selected: want("node", n.id) })));
+      flow.setEdges((es) => es.map((x) => (!!x.selected === want("link", x.id) ? x : { ...x, selected: want("link", x.id) })));
     },
     [flow],
   );

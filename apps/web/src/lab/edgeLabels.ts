@@ -25,6 +25,8 @@ export const LINE_H = 13;
 /** from the top of a label's box to the first line's baseline */
 const ASCENT = 10;
 const CLEAR = 5;
+/** how much further along the line a staggered end's label starts */
+const STAGGER = 30;
 
 export interface Placed {
   /** the text's anchor (textAnchor middle) and first baseline */
@@ -91,7 +93,7 @@ export function layoutEdgeLabels(
     const clear = (c: Placed) => !avoid.some((r) => intersects(c.box, r, 2));
     const first = cands.find(clear) ?? cands[0]!;
     if (!st) return first;
-    return cands.find((c) => c.d >= first.d + st * 22 && clear(c)) ?? first;
+    return cands.find((c) => c.d >= first.d + st * STAGGER && clear(c)) ?? first;
   };
   // the two ends on opposite sides of the line, as a reader expects
   const a = end(p1, u, text.a, 1, stagger.a);

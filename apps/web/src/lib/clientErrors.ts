@@ -81,6 +81,10 @@ export function reportClientError(kind: ClientErrorKind, error: unknown, panel?:
 
 /** Reports uncaught errors and unhandled rejections of the page (once, at start). */
 export function reportWindowErrors(): void {
-  addEventListener("error", (e: ErrorEvent) => reportClientError("error", e.error ?? e.message));
+  addEventListener("error", (e: ErrorEvent) => {
+    // a browser's note that layout took two passes, not an error of the page
+    if (!e.error && /^ResizeObserver loop/.test(e.message)) return;
+    reportClientError("error", e.error ?? e.message);
+  });
   addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => reportClientError("rejection", e.reason));
 }
