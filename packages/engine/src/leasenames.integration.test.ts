@@ -4,6 +4,7 @@
 // that rewrites the hosts files keeps the leased names; `up` again finds no drift in them; a
 // host whose DHCP client stops loses its name.
 
+import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -66,6 +67,14 @@ describe("names of leased addresses", () => {
     const lab = await template(uniqueLabName("ad"));
     try {
       await engine.up(lab);
+      // a shell of dhcp-r opened now, before red's lease is named: its /etc/hosts is a bind
+      // mount of the node's file, which the names must reach (written in place)
+      const early = spawn("ip", ["netns", "exec", `tl.${lab.name}.dhcp-r`, "sh", "-c", "read x; getent hosts red"], { stdio: ["pipe", "pipe", "inherit"] });
+      const earlyOut = new Promise<string>((res) => {
+        let out = "";
+        early.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        early.on("close", () => res(out));
+      });
       const red = await leased(lab.name, "red");
       const green = await leased(lab.name, "green");
       // before: "ping green" said "Temporary failure in name resolution"
@@ -78,7 +87,9 @@ describe("names of leased addresses", () => {
       // names, not reachability: green is another VLAN
       expect(await pings(lab.name, "red", "green", { wait: 1 })).toBe(false);
 
-      // a shell opened earlier sees the names too (its /etc/hosts is the file, bound in place)
+      // the shell opened earlier sees the name too
+      early.stdin.end("go\n");
+      expect((await earlyOut).trim().split(/\s+/)[0]).toBe(red);
       const hosts = await readFile(`/etc/netns/tl.${lab.name}.dhcp-r/hosts`, "utf8");
       expect(hosts).toContain(`${red}\tred\t# topolab-lease red eth0\n`);
 
