@@ -109,7 +109,7 @@ describe("edits", () => {
     const v1 = lab(base);
     await engine.up(v1);
     const inodeH1 = await nsInode(name, "h1");
-    const h1Root = (await readRootLinks()).find((x) => x.ifalias?.includes(`${name}:link:h1:eth0|s1:eth1`))!;
+    const h1Root = (await readRootLinks()).find((x) => x.ifalias?.startsWith(`topolab:${name}@`) && x.ifalias.endsWith(":link:h1:eth0|s1:eth1"))!;
     expect(h1Root).toBeDefined();
 
     // a steady ping from h1 to h2 while the lab changes around them
