@@ -1,9 +1,10 @@
 // Issue 13, walked in Chromium: a shell whose browser tab was closed is listed to another
 // browser on the lab (who opened it, since when) and joined there with its scrollback (item 5);
-// a router with both links in one subnet is flagged in the inspector (item 3).
+// a router with both links in one subnet is flagged in the inspector, and a routed lab drawn
+// from a blank one with automatic addresses only routes (item 3).
 
 import type { Page } from "@playwright/test";
-import { api, authedContext, createLab, expect, openLab, openTerminal, snap, test, typeIn } from "./helpers";
+import { api, authedContext, createLab, expect, link, openLab, openTerminal, snap, test, typeIn } from "./helpers";
 
 /** Page errors fail the walk. */
 function watchErrors(page: Page): string[] {
@@ -73,6 +74,48 @@ test("a router with both links in one subnet is flagged in the inspector", async
   await snap(page, testInfo, "subnet-warning");
   await page.getByTestId("node-s1").click();
   await expect(page.getByTestId("inspector-warning")).toHaveCount(0);
+  expect(errors).toEqual([]);
+  expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
+});
+
+test("a routed lab drawn from a blank one routes with automatic addresses only", async ({ page, labName }, testInfo) => {
+  const errors = watchErrors(page);
+  const lab = labName("ad-routed");
+  // the nodes placed apart (through the API, as dropping them is another test's), the links drawn
+  await createLab(lab, { type: "blank" });
+  const nodes = [
+    { name: "h1", kind: "host", position: { x: 0, y: 300 } },
+    { name: "s1", kind: "switch", position: { x: 150, y: 0 } },
+    { name: "r1", kind: "router", position: { x: 350, y: 300 } },
+    { name: "s2", kind: "switch", position: { x: 550, y: 0 } },
+    { name: "h2", kind: "host", position: { x: 700, y: 300 } },
+  ];
+  const edit = await api("POST", `/labs/${lab}/edit`, {
+    changes: [{ type: "updateLab", set: { addressPlan: "10.0.0.0/24" } }, ...nodes.map((node) => ({ type: "addNode", node }))],
+  });
+  expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+  await openLab(page, lab);
+  for (const n of ["h1", "h2", "s1", "s2", "r1"]) await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-state", "up");
+  for (const [a, b, edge] of [
+    ["h1", "s1", "h1:eth0|s1:eth1"],
+    ["r1", "s1", "r1:eth0|s1:eth2"],
+    ["r1", "s2", "r1:eth1|s2:eth1"],
+    ["h2", "s2", "h2:eth0|s2:eth2"],
+  ] as const) {
+    await link(page, a, b);
+    await expect(page.getByTestId(`edge-${edge}`)).toBeAttached();
+  }
+  // no address typed: each switch a subnet, the hosts a default route via r1
+  await page.getByTestId("node-r1").click();
+  await expect(page.getByTestId("inspector-if-eth0-addresses")).toHaveValue("10.0.0.2/24");
+  await expect(page.getByTestId("inspector-if-eth1-addresses")).toHaveValue("10.0.1.1/24");
+  await expect(page.getByTestId("inspector-warning")).toHaveCount(0);
+  await expect(page.getByTestId("node-h2")).toHaveAttribute("data-state", "up");
+  await openTerminal(page, "h1");
+  await typeIn(page, "h1", "ip route; ping -c 2 10.0.1.2");
+  await expect(page.getByTestId("terminal-h1")).toContainText("default via 10.0.0.2 dev eth0");
+  await expect(page.getByTestId("terminal-h1")).toContainText(/2 received, 0% packet loss/, { timeout: 20_000 });
+  await snap(page, testInfo, "routed-pings");
   expect(errors).toEqual([]);
   expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
 });
