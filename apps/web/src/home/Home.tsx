@@ -211,7 +211,7 @@ export function Home() {
               Address plan
               <input value={plan} onChange={(e) => setPlan(e.target.value)} placeholder="none" data-testid="new-lab-plan" />
             </label>
-            <p className="muted small">New links get the next free address from it, so hosts ping at once.</p>
+            <p className="muted small">New links get addresses from it, a subnet per switch or link, and hosts a default route via the router, so a lab pings at once, across routers too.</p>
             <button className="button primary" type="submit" disabled={!!creating || !!nameProblem} data-testid="create-blank">
               {creating === (name || "") ? "Creating…" : "Create"}
             </button>

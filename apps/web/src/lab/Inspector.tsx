@@ -273,7 +273,7 @@ function LabInspector({ store, lab }: { store: LabStore; lab: Lab }) {
         testid="inspector-address-plan"
         value={lab.addressPlan ?? ""}
         placeholder="e.g. 10.0.0.0/24"
-        hint="new links get the next free address from it"
+        hint="new links get addresses from it: a subnet per switch or link, hosts a default route via the router"
         onCommit={(v) => update({ addressPlan: v.trim() || null })}
       />
       <div className="button-row">
