@@ -17,7 +17,8 @@ import { Engine } from "@topolab/engine";
 import { labToYaml, parseLab, parseTopoSpec, topoLab } from "@topolab/topology";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 
-export const repoRoot = join(import.meta.dirname, "../../../..");
+/** The repository: from this file's place, or the working directory when bundled (pnpm torture runs from the root). */
+export const repoRoot = import.meta.dirname.endsWith(join("apps", "server", "src", "cli")) ? join(import.meta.dirname, "../../../..") : process.cwd();
 export const topolabBin = join(repoRoot, "apps/server/bin/topolab.js");
 
 /** Kernel tools the CLI or server start for a lab's changes: they end by themselves. */
