@@ -16,6 +16,8 @@
 // capture.ts       packet capture: tcpdump per interface, a bounded ring, pcapng
 // inspect.ts       one node read from the kernel: interfaces, routes, neighbours, sockets, MAC tables
 // monitor.ts       a lab watched live: ip monitor, debounced re-reads, counters and MAC tables sampled
+// drift.ts         where the kernel differs from the document (by hand, missing), and putting it back
+// loss.ts          link loss (nftables netdev rules) read back as the planner's resources
 
 export * from "./engine";
 export * from "./executor";
@@ -32,4 +34,6 @@ export * from "./exec";
 export * from "./parse/index";
 export * from "./inspect";
 export * from "./monitor";
+export * from "./drift";
+export * from "./loss";
 export * from "./capture";

@@ -57,9 +57,9 @@ export interface Rate {
 
 export type LiveEvent =
   /** a host or router changed (null: its namespace is gone, the node is stopped or removed) */
-  | { type: "node"; node: string; state: NodeLive | null; kinds: MonitorKind[]; at: number }
+  | { type: "node"; node: string; state: NodeLive | null; kinds: MonitorKind[]; changes: string[]; at: number }
   /** the root-side ends of the lab's links changed */
-  | { type: "ports"; ports: PortLive[]; at: number }
+  | { type: "ports"; ports: PortLive[]; changes: string[]; at: number }
   /** a counter sample: per endpoint "node:iface" its counters and rates since the last sample */
   | { type: "counters"; at: number; counters: Record<string, LinkCounters>; rates: Record<string, Rate> }
   /** an OVS switch's MAC table changed */
@@ -68,6 +68,8 @@ export type LiveEvent =
   | { type: "error"; message: string; at: number };
 
 export interface LabWatchOptions {
+  /** the lab's document now (it may have changed since the watch began); null: the lab is gone */
+  refresh?: () => Promise<Lab | null>;
   /** quiet time after the last kernel event before a namespace is re-read (ms) */
   debounceMs?: number;
   /** sampling period of counters and MAC tables (ms) */
@@ -114,6 +116,7 @@ export class LabWatch extends EventEmitter {
   private sampler: NodeJS.Timeout | null = null;
   private lastSample: { at: number; counters: Record<string, LinkCounters> } | null = null;
   private reading: Promise<void> = Promise.resolve();
+  private readonly refresh: (() => Promise<Lab | null>) | undefined;
 
   constructor(lab: Lab, tag: string, options: LabWatchOptions = {}) {
     super();
@@ -121,6 +124,20 @@ export class LabWatch extends EventEmitter {
     this.tag = tag;
     this.debounceMs = options.debounceMs ?? 30;
     this.sampleMs = options.sampleMs ?? 1000;
+    this.refresh = options.refresh;
+  }
+
+  /** Follows a changed document: new nodes are given nsids and read in full. */
+  private async refreshLab(): Promise<string[]> {
+    if (!this.refresh) return [];
+    const lab = await this.refresh().catch(() => null);
+    if (!lab || JSON.stringify(lab) === JSON.stringify(this.lab)) return [];
+    this.lab = lab;
+    const hosts = this.hostNodes();
+    for (const n of [...this.nodes.keys()]) if (!hosts.includes(n)) this.nodes.delete(n);
+    const fresh = hosts.filter((n) => !this.nodes.has(n));
+    if (fresh.length) await this.assignNsids();
+    return fresh;
   }
 
   private hostNodes(): string[] {
@@ -180,7 +197,7 @@ export class LabWatch extends EventEmitter {
     });
     createInterface({ input: child.stdout! }).on("line", (line) => this.onLine(line));
     // a full read once, now that changes are followed (nothing between is missed)
-    await Promise.all([...this.hostNodes().map((n) => this.readNode(n, [])), this.readPorts()]);
+    await Promise.all([...this.hostNodes().map((n) => this.readNode(n, [])), this.readPorts(true)]);
   }
 
   private onLine(line: string): void {
@@ -226,15 +243,19 @@ export class LabWatch extends EventEmitter {
     const batch = this.pending;
     this.pending = new Map();
     // reads run one batch at a time, in order
-    this.reading = this.reading.then(() =>
-      Promise.all(
+    this.reading = this.reading.then(async () => {
+      for (const node of await this.refreshLab()) {
+        const key = nsName(this.lab.name, node);
+        if (!batch.has(key)) batch.set(key, new Set(["link"]));
+      }
+      await Promise.all(
         [...batch].map(([key, kinds]) => {
           if (key === "") return this.readPorts();
           const node = parseNsName(key)?.node;
-          return node ? this.readNode(node, [...kinds]) : Promise.resolve();
+          return node && this.hostNodes().includes(node) ? this.readNode(node, [...kinds]) : Promise.resolve();
         }),
-      ).then(() => undefined),
-    );
+      );
+    }).catch((e: unknown) => this.fail(`live read failed: ${(e as Error).message}`));
   }
 
   /** Waits until the reads queued so far are done (for tests and orderly stops). */
@@ -262,11 +283,11 @@ export class LabWatch extends EventEmitter {
     this.nodes.set(node, state);
     if (before === undefined && kinds.length === 0) return; // the first read is the snapshot
     if (JSON.stringify(before) === JSON.stringify(state)) return;
-    this.emitEvent({ type: "node", node, state, kinds, at: Date.now() });
+    this.emitEvent({ type: "node", node, state, kinds, changes: describeNodeChange(before ?? null, state), at: Date.now() });
   }
 
   /** Root-side ends of the lab's links (switch ports), by their topolab alias. */
-  private async readPorts(): Promise<void> {
+  private async readPorts(first = false): Promise<void> {
     if (this.stopped) return;
     const r = await run(["ip", "-j", "link", "show"], { timeoutMs: 10_000 });
     if (r.code !== 0) {
@@ -286,8 +307,9 @@ export class LabWatch extends EventEmitter {
       .map((l) => ({ name: l.name, endpoint: names.get(l.name)!.endpoint, adminUp: l.adminUp, carrier: l.carrier }))
       .sort((a, b) => a.endpoint.localeCompare(b.endpoint));
     const changed = JSON.stringify(ports) !== JSON.stringify(this.ports);
+    const before = this.ports;
     this.ports = ports;
-    if (changed) this.emitEvent({ type: "ports", ports, at: Date.now() });
+    if (changed && !first) this.emitEvent({ type: "ports", ports, changes: describePortChange(before, ports), at: Date.now() });
   }
 
   /** Counters and MAC tables once per period while on; off stops the timer at once. */
@@ -405,6 +427,57 @@ export class LabWatch extends EventEmitter {
   get pid(): number | undefined {
     return this.child?.pid;
   }
+}
+
+const ifState = (i: { adminUp: boolean; carrier: boolean }) => (!i.adminUp ? "down" : i.carrier ? "up" : "up, NO-CARRIER");
+const routeText = (r: RouteInfo) => `${r.to}${r.via ? ` via ${r.via}` : ""}${r.dev ? ` dev ${r.dev}` : ""} proto ${r.proto}`;
+
+/** What changed in a node, in short phrases: "eth0 down", "eth0 +10.9.9.9/24", "route -10.1.0.0/16 via 10.0.0.1". */
+export function describeNodeChange(before: NodeLive | null, after: NodeLive | null): string[] {
+  if (!after) return ["stopped (its namespace is gone)"];
+  if (!before) return ["started"];
+  const out: string[] = [];
+  const old = new Map(before.interfaces.map((i) => [i.name, i]));
+  for (const i of after.interfaces) {
+    const label = i.interface ?? i.name;
+    const o = old.get(i.name);
+    old.delete(i.name);
+    if (!o) {
+      out.push(`${label} appeared (${ifState(i)})`);
+      continue;
+    }
+    if (ifState(o) !== ifState(i)) out.push(`${label} ${ifState(i)}`);
+    if (o.mtu !== i.mtu) out.push(`${label} mtu ${i.mtu}`);
+    if (o.mac !== i.mac) out.push(`${label} mac ${i.mac}`);
+    for (const a of i.addresses) if (!o.addresses.includes(a)) out.push(`${label} +${a}`);
+    for (const a of o.addresses) if (!i.addresses.includes(a)) out.push(`${label} -${a}`);
+  }
+  for (const o of old.values()) out.push(`${o.interface ?? o.name} gone`);
+  const r0 = new Set(before.routes.map(routeText));
+  const r1 = new Set(after.routes.map(routeText));
+  for (const r of r1) if (!r0.has(r)) out.push(`route +${r}`);
+  for (const r of r0) if (!r1.has(r)) out.push(`route -${r}`);
+  const n0 = new Map(before.neighbours.map((n) => [`${n.address} ${n.dev}`, n]));
+  for (const n of after.neighbours) {
+    const o = n0.get(`${n.address} ${n.dev}`);
+    n0.delete(`${n.address} ${n.dev}`);
+    if (!o || o.state !== n.state || o.mac !== n.mac) out.push(`neighbour ${n.address} ${n.mac ?? ""} ${n.state}`.replace(/\s+/g, " "));
+  }
+  for (const o of n0.values()) out.push(`neighbour ${o.address} gone`);
+  return out;
+}
+
+export function describePortChange(before: PortLive[], after: PortLive[]): string[] {
+  const old = new Map(before.map((p) => [p.endpoint, p]));
+  const out: string[] = [];
+  for (const p of after) {
+    const o = old.get(p.endpoint);
+    old.delete(p.endpoint);
+    if (!o) out.push(`${p.endpoint} appeared (${ifState(p)})`);
+    else if (ifState(o) !== ifState(p)) out.push(`${p.endpoint} ${ifState(p)}`);
+  }
+  for (const o of old.values()) out.push(`${o.endpoint} gone`);
+  return out;
 }
 
 function mirror(c: LinkCounters): LinkCounters {

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
+import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema } from "./live";
 import type { Issue } from "./issues";
 import {
   CapabilitiesSchema,
@@ -168,6 +169,18 @@ export const clientEvents = {
   "lab:stop": { args: LabRef, ack: z.null() },
   /** reads the kernel now */
   "lab:status": { args: LabRef, ack: LabStatusSchema },
+  /**
+   * Follows the lab's kernel live (the socket must have opened the lab): the snapshot comes
+   * back, then live:event as anything changes; with rates, counters and MAC tables every second.
+   */
+  "live:watch": { args: z.strictObject({ lab: LabNameSchema, rates: z.boolean().optional() }), ack: LiveSnapshotSchema },
+  "live:unwatch": { args: LabRef, ack: z.null() },
+  /** one node read from the kernel now: interfaces, routes, neighbours, sockets, processes; a switch's ports and MAC table */
+  "live:inspect": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema }), ack: InspectSchema },
+  /** where the kernel differs from the document; adopt an item with lab:edit and its changes */
+  "live:drift": { args: LabRef, ack: DriftSchema },
+  /** puts the kernel back as the document says (hand-made addresses and routes removed, the planner's difference applied); the drift after */
+  "live:restore": { args: LabRef, ack: DriftSchema },
   "term:open": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema, cols: ColsSchema, rows: RowsSchema }), ack: TerminalInfoSchema },
   /**
    * No lab: this session's terminals (after a reload). With a lab (and a node): every running
@@ -216,6 +229,8 @@ export const serverEvents = {
   "lab:log": z.object({ lab: z.string(), entries: z.array(LogEntrySchema) }),
   /** to the lab's room: a change is being applied (busy) or done */
   "lab:busy": z.object({ lab: z.string(), busy: z.boolean(), what: z.string().optional() }),
+  /** to the sockets watching the lab (live:watch): one kernel change, numbered */
+  "live:event": LiveEventMessageSchema,
   /** to the lab's room: the lab was deleted or renamed; the room is closed */
   "lab:removed": z.object({ lab: z.string(), reason: z.string(), renamedTo: z.string().optional() }),
   "term:output": z.object({ id: z.string(), data: z.string() }),

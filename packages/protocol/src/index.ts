@@ -5,8 +5,10 @@
 // changes.ts  edits as data, and applyChanges(lab, changes) -> the next document
 // issues.ts   problems placed on the node or link they concern
 // views.ts    labs, status, command log, templates and terminals as the server sends them
+// live.ts     the kernel's live state: snapshot, versioned events, inspect, drift
 
 export * from "./events";
 export * from "./changes";
 export * from "./issues";
 export * from "./views";
+export * from "./live";

@@ -26,6 +26,7 @@ import {
 } from "@topolab/protocol";
 import { capturesOf } from "./capture";
 import { RequestError, toErrorInfo } from "./errors";
+import { liveOf } from "./live";
 import { TokenBucket } from "./limits";
 import type { Hub, Labs } from "./labs";
 import { clientAddress, tooManyFailures, type Guard } from "./security";
@@ -36,6 +37,8 @@ export interface SocketData {
   session: string;
   /** the name the browser gives itself (handshake `client`), shown beside its terminals */
   client?: string;
+  /** the socket watches a lab's kernel (live:watch): stopped when it goes */
+  live?: boolean;
 }
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -128,6 +131,22 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       const status = await labs.status(lab);
       return status;
     },
+    "live:watch": async ({ lab, rates }) => {
+      if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before watching it`);
+      const live = liveOf(d.engine, labs);
+      if (!socket.data.live) {
+        socket.data.live = true;
+        socket.once("disconnect", () => void live.socketGone(socket.id));
+      }
+      return live.watch(lab, { socketId: socket.id, rates: !!rates, send: (p) => socket.emit("live:event", p) });
+    },
+    "live:unwatch": async ({ lab }) => {
+      await liveOf(d.engine, labs).unwatch(lab, socket.id);
+      return null;
+    },
+    "live:inspect": ({ lab, node }) => liveOf(d.engine, labs).inspect(lab, node) as never,
+    "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
+    "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
     "term:open": async ({ lab, node, cols, rows }) => {
       const ns = await d.engine.nodeNamespace(lab, node);
       if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);

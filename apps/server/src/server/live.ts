@@ -1,0 +1,225 @@
+// The live side of the server: which sockets watch which lab's kernel, one LabWatch per
+// watched lab (started with the first watcher, stopped with the last), events numbered per lab
+// and sent to the watchers, counters and MAC tables sampled only while a watcher asked for
+// rates; a node inspected on request; drift listed with the edits that adopt each item, and
+// the kernel put back as the document says.
+//
+// Knows: watchers and their sockets, sequence numbers, how a drift item becomes lab:edit
+// changes (protocol), that putting back runs in the lab's queue (no edit interleaves).
+// Leaves to others: reading the kernel (engine), applying edits (labs.ts), the socket events
+// and their checks (sockets.ts).
+
+import { inspectNode, LabWatch, readDrift, removeHandMade, type DriftItem, type Engine, type LiveEvent as EngineLiveEvent } from "@topolab/engine";
+import { LIVE_VERSION, type Change, type Drift, type LiveSnapshot } from "@topolab/protocol";
+import { canonicalIp, isHostLike, labToDocument, linkKey, type Lab } from "@topolab/topology";
+import { RequestError } from "./errors";
+import type { Labs } from "./labs";
+
+export interface Watcher {
+  socketId: string;
+  rates: boolean;
+  send: (payload: { lab: string; version: typeof LIVE_VERSION; seq: number; event: EngineLiveEvent }) => void;
+}
+
+interface Watched {
+  watch: LabWatch;
+  watchers: Map<string, Watcher>;
+  seq: number;
+  ready: Promise<void>;
+}
+
+export class LiveHub {
+  private labsWatched = new Map<string, Watched>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly labs: Labs,
+  ) {}
+
+  private async running(name: string): Promise<{ lab: Lab; tag: string }> {
+    const [lab, meta] = await Promise.all([this.engine.state.readLab(name), this.engine.state.readMeta(name)]);
+    if (!lab || !meta) throw new RequestError("not_found", `there is no lab named ${name}`);
+    if (!meta.running) throw new RequestError("stopped", `lab ${name} is stopped: start it to see its kernel`);
+    return { lab, tag: meta.tag };
+  }
+
+  /** Starts following a lab for one socket; the snapshot now, events after. */
+  async watch(name: string, w: Watcher): Promise<LiveSnapshot> {
+    let entry = this.labsWatched.get(name);
+    if (!entry) {
+      const { lab, tag } = await this.running(name);
+      entry = this.labsWatched.get(name); // another socket may have started it meanwhile
+      if (!entry) {
+        const watch = new LabWatch(lab, tag, { refresh: () => this.engine.state.readLab(name) });
+        const created: Watched = { watch, watchers: new Map(), seq: 0, ready: Promise.resolve() };
+        watch.on("event", (event: EngineLiveEvent) => {
+          created.seq++;
+          const payload = { lab: name, version: LIVE_VERSION as typeof LIVE_VERSION, seq: created.seq, event };
+          for (const x of created.watchers.values()) x.send(payload);
+        });
+        created.ready = watch.start();
+        this.labsWatched.set(name, created);
+        entry = created;
+        try {
+          await created.ready;
+        } catch (e) {
+          this.labsWatched.delete(name);
+          await watch.stop();
+          throw e;
+        }
+      }
+    }
+    await entry.ready;
+    entry.watchers.set(w.socketId, w);
+    this.sampling(entry);
+    const snap = entry.watch.snapshot();
+    return { lab: name, version: LIVE_VERSION, seq: entry.seq, nodes: snap.nodes, ports: snap.ports };
+  }
+
+  private sampling(entry: Watched): void {
+    entry.watch.sampling([...entry.watchers.values()].some((x) => x.rates));
+  }
+
+  async unwatch(name: string, socketId: string): Promise<void> {
+    const entry = this.labsWatched.get(name);
+    if (!entry || !entry.watchers.delete(socketId)) return;
+    if (entry.watchers.size === 0) {
+      this.labsWatched.delete(name);
+      await entry.watch.stop();
+    } else this.sampling(entry);
+  }
+
+  async socketGone(socketId: string): Promise<void> {
+    for (const name of [...this.labsWatched.keys()]) await this.unwatch(name, socketId);
+  }
+
+  /** Ends every watch (the server stops). */
+  async close(): Promise<void> {
+    const all = [...this.labsWatched.values()];
+    this.labsWatched.clear();
+    await Promise.all(all.map((e) => e.watch.stop()));
+  }
+
+  watching(name: string): number {
+    return this.labsWatched.get(name)?.watchers.size ?? 0;
+  }
+
+  async inspect(name: string, node: string): Promise<Record<string, unknown>> {
+    const { lab, tag } = await this.running(name);
+    if (!lab.nodes.some((n) => n.name === node)) throw new RequestError("not_found", `lab ${name} has no node named ${node}`);
+    return (await inspectNode(lab, tag, node)) as unknown as Record<string, unknown>;
+  }
+
+  async drift(name: string): Promise<Drift> {
+    const { lab, tag } = await this.running(name);
+    return driftView(lab, await readDrift(lab, tag));
+  }
+
+  /** Puts the kernel back as the document says, in the lab's queue; the drift after. */
+  async restore(name: string): Promise<Drift> {
+    await this.labs.queue.run(name, async () => {
+      const { lab, tag } = await this.running(name);
+      await removeHandMade(lab, await readDrift(lab, tag));
+      await this.engine.up(lab);
+    });
+    return this.drift(name);
+  }
+}
+
+const hubs = new WeakMap<Engine, LiveHub>();
+
+/** The server's one LiveHub (per engine). */
+export function liveOf(engine: Engine, labs: Labs): LiveHub {
+  let hub = hubs.get(engine);
+  if (!hub) hubs.set(engine, (hub = new LiveHub(engine, labs)));
+  return hub;
+}
+
+type InputNode = { name: string; interfaces?: Record<string, Record<string, unknown>>; routes?: Record<string, unknown>[] };
+
+const same = (a: string, b: string) => {
+  const [x, xl] = a.split("/");
+  const [y, yl] = b.split("/");
+  return xl === yl && (canonicalIp(x!) ?? x) === (canonicalIp(y!) ?? y);
+};
+const routeTo = (to: string) => (to === "0.0.0.0/0" ? "default" : to === "::/0" ? "default6" : to);
+const sameTo = (docTo: unknown, to: string) => {
+  const t = String(docTo);
+  if (t === "default") return to === "0.0.0.0/0" || to === "::/0";
+  if (t === "default6") return to === "::/0";
+  return same(t.includes("/") ? t : `${t}/${t.includes(":") ? 128 : 32}`, to);
+};
+
+/** The edits that take `items` into the lab's document, one updateNode per node, one updateLink per link. */
+export function adoptChanges(lab: Lab, items: DriftItem[]): Change[] {
+  const doc = labToDocument(lab) as { nodes: InputNode[] };
+  const touched = new Map<string, { interfaces: boolean; routes: boolean; node: InputNode }>();
+  const linkSets = new Map<string, Record<string, unknown>>();
+  const nodeOf = (name: string) => {
+    let t = touched.get(name);
+    if (!t) {
+      const node = structuredClone(doc.nodes.find((n) => n.name === name));
+      if (!node) return null;
+      touched.set(name, (t = { interfaces: false, routes: false, node }));
+    }
+    return t;
+  };
+  const linkOfEnd = (node: string, iface: string) => {
+    const l = lab.links.find((x) => x.endpoints.some((e) => e.node === node && e.interface === iface));
+    return l ? linkKey(l.endpoints[0], l.endpoints[1]) : null;
+  };
+  for (const item of items) {
+    if (item.kind === "link") {
+      linkSets.set(item.link, { state: item.up ? null : "down" });
+      continue;
+    }
+    const t = nodeOf(item.node);
+    if (!t) continue;
+    const ifs = (t.node.interfaces ??= {});
+    if (item.kind === "address") {
+      const cfg = (ifs[item.interface] ??= {});
+      const list = ((cfg["addresses"] as string[] | undefined) ?? []).filter((a) => !same(a, item.cidr));
+      if (item.origin === "hand") list.push(item.cidr);
+      if (list.length) cfg["addresses"] = list;
+      else delete cfg["addresses"];
+      t.interfaces = true;
+    } else if (item.kind === "interface") {
+      const labNode = lab.nodes.find((n) => n.name === item.node);
+      const cfgUp = labNode && isHostLike(labNode) ? (labNode.interfaces[item.interface]?.up ?? true) : true;
+      const link = linkOfEnd(item.node, item.interface);
+      if (item.up && cfgUp && link) {
+        // down only because its link is: the link comes up
+        linkSets.set(link, { state: null });
+        continue;
+      }
+      const cfg = (ifs[item.interface] ??= {});
+      if (item.up) delete cfg["up"];
+      else cfg["up"] = false;
+      t.interfaces = true;
+    } else {
+      const routes = (t.node.routes ?? []).filter((r) => !(sameTo(r["to"], item.to) && (r["via"] ?? undefined) === (item.via ?? undefined)));
+      if (item.origin === "hand") {
+        routes.push({ to: routeTo(item.to), ...(item.via ? { via: item.via } : {}), ...(!item.via && item.dev ? { dev: item.dev } : {}), ...(item.metric !== undefined && item.metric !== 1024 && item.metric !== 0 ? { metric: item.metric } : {}) });
+      }
+      t.node.routes = routes;
+      t.routes = true;
+    }
+  }
+  const changes: Change[] = [];
+  for (const [name, t] of touched) {
+    const set: Record<string, unknown> = {};
+    if (t.interfaces) set["interfaces"] = t.node.interfaces;
+    if (t.routes) set["routes"] = t.node.routes?.length ? t.node.routes : null;
+    changes.push({ type: "updateNode", name, set } as Change);
+  }
+  for (const [link, set] of linkSets) changes.push({ type: "updateLink", link, set } as Change);
+  return changes;
+}
+
+export function driftView(lab: Lab, items: DriftItem[]): Drift {
+  return {
+    lab: lab.name,
+    items: items.map((i) => ({ id: i.id, node: i.node, kind: i.kind, origin: i.origin, text: i.text, adopt: adoptChanges(lab, [i]) })),
+    adoptAll: adoptChanges(lab, items),
+  };
+}

@@ -1,0 +1,186 @@
+// Drift: where a running lab's kernel differs from its document, item by item, each marked
+// "made by hand" (in the kernel, not in the document) or "missing" (in the document, not in
+// the kernel): addresses, routes (those a person or topolab adds: proto static or boot, the
+// main table), interfaces' administrative state, and link state (the root-side ends of links).
+// And putting the kernel back: the hand-made addresses and routes removed, then the planner's
+// difference applied (missing state made again).
+//
+// Knows: what the document asks for (realize.ts: the same resources the planner compares),
+// what the kernel has (inspect's readNetns, the root namespace's links by alias), and which
+// kernel state is nobody's business here (link-local and DHCP addresses, kernel routes, DHCP
+// interfaces' routes). Leaves to others: turning "take it into the document" into edits (the
+// server, with protocol changes), locking and publishing (the server's lab queue).
+
+import {
+  aliasLab,
+  canonicalIp,
+  hostIfNames,
+  isHostLike,
+  nsName,
+  parseNsName,
+  realize,
+  type Lab,
+  type Resource,
+} from "@topolab/topology";
+import { run } from "./exec";
+import { readNetns } from "./inspect";
+import { parseLinks, type RouteInfo } from "./parse/index";
+
+export type DriftOrigin = "hand" | "missing";
+
+export type DriftItem = {
+  /** stable for one state of the kernel: "address:h1:eth0:10.9.9.9/24" */
+  id: string;
+  node: string;
+  origin: DriftOrigin;
+  /** a sentence: "10.9.9.9/24 on eth0 was added by hand" */
+  text: string;
+} & (
+  | { kind: "address"; interface: string; dev: string; cidr: string }
+  | { kind: "route"; to: string; via?: string; dev?: string; metric?: number }
+  | { kind: "interface"; interface: string; dev: string; up: boolean }
+  /** a link's root-side end: `up` is what the kernel has */
+  | { kind: "link"; link: string; dev: string; up: boolean }
+);
+
+const cidrOf = (c: string) => {
+  const [ip, len] = c.split("/");
+  return `${canonicalIp(ip!) ?? ip}/${len}`;
+};
+
+function routeKey(to: string, via?: string): string {
+  return `${cidrOf(to)} via ${via ? (canonicalIp(via) ?? via) : "-"}`;
+}
+
+/** The lab's drift now. `tag`: the lab's tag (StateStore meta). */
+export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
+  const desired = realize(lab, { tag, ovsDatapath: "netdev" });
+  const items: DriftItem[] = [];
+  const names = hostIfNames(lab, tag);
+  const rootRead = run(["ip", "-j", "link", "show"], { timeoutMs: 10_000 });
+  await Promise.all(
+    lab.nodes.filter(isHostLike).map(async (node) => {
+      const ns = nsName(lab.name, node.name);
+      const net = await readNetns(ns);
+      const toLab = new Map([...(names.get(node.name) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
+      const labName = (dev: string) => toLab.get(dev) ?? dev;
+      const dhcpDevs = new Set(Object.entries(node.interfaces).filter(([, c]) => c.dhcp).map(([i]) => names.get(node.name)?.get(i) ?? i));
+      const mine = desired.filter((r): r is Resource & { ns: string } => "ns" in r && r.ns === ns);
+
+      // addresses
+      const wantAddr = new Map<string, { dev: string; cidr: string }>();
+      for (const r of mine) if (r.kind === "addr") wantAddr.set(`${r.dev} ${cidrOf(r.cidr)}`, { dev: r.dev, cidr: cidrOf(r.cidr) });
+      const haveAddr = new Set<string>();
+      for (const i of net.interfaces) {
+        if (i.name === "lo") continue;
+        for (const a of i.addresses) {
+          if (a.scope === "link" || a.scope === "host" || a.dynamic) continue;
+          const cidr = cidrOf(a.cidr);
+          haveAddr.add(`${i.name} ${cidr}`);
+          if (!wantAddr.has(`${i.name} ${cidr}`)) {
+            items.push({ id: `address:${node.name}:${labName(i.name)}:${cidr}`, node: node.name, origin: "hand", kind: "address", interface: labName(i.name), dev: i.name, cidr, text: `${cidr} on ${labName(i.name)} was added by hand` });
+          }
+        }
+      }
+      for (const [k, a] of wantAddr) {
+        if (haveAddr.has(k)) continue;
+        items.push({ id: `address:${node.name}:${labName(a.dev)}:${a.cidr}`, node: node.name, origin: "missing", kind: "address", interface: labName(a.dev), dev: a.dev, cidr: a.cidr, text: `${a.cidr} on ${labName(a.dev)} is missing` });
+      }
+
+      // routes: main table, unicast, the kinds people and topolab add
+      const wantRoute = new Map<string, Extract<Resource, { kind: "route" }>>();
+      for (const r of mine) if (r.kind === "route") wantRoute.set(routeKey(r.to, r.via), r);
+      const ours = (r: RouteInfo) => r.table === "main" && r.type === "unicast" && (r.proto === "static" || r.proto === "boot") && !(r.dev && dhcpDevs.has(r.dev));
+      const haveRoute = new Set<string>();
+      for (const r of net.routes.filter(ours)) {
+        const k = routeKey(r.to, r.via);
+        haveRoute.add(k);
+        if (wantRoute.has(k)) continue;
+        const via = r.via ? ` via ${r.via}` : "";
+        items.push({
+          id: `route:${node.name}:${k}`,
+          node: node.name,
+          origin: "hand",
+          kind: "route",
+          to: cidrOf(r.to),
+          ...(r.via ? { via: r.via } : {}),
+          ...(r.dev ? { dev: r.dev } : {}),
+          ...(r.metric !== undefined ? { metric: r.metric } : {}),
+          text: `route to ${cidrOf(r.to)}${via} was added by hand`,
+        });
+      }
+      for (const [k, r] of wantRoute) {
+        if (haveRoute.has(k)) continue;
+        items.push({
+          id: `route:${node.name}:${k}`,
+          node: node.name,
+          origin: "missing",
+          kind: "route",
+          to: r.to,
+          ...(r.via ? { via: r.via } : {}),
+          ...(r.dev ? { dev: r.dev } : {}),
+          text: `route to ${r.to}${r.via ? ` via ${r.via}` : ""} is missing`,
+        });
+      }
+
+      // interfaces' administrative state
+      for (const r of mine) {
+        if (r.kind !== "iface" || r.name === "lo") continue;
+        const have = net.interfaces.find((i) => i.name === r.name);
+        if (!have || have.adminUp === r.up) continue;
+        items.push({
+          id: `interface:${node.name}:${labName(r.name)}`,
+          node: node.name,
+          origin: "hand",
+          kind: "interface",
+          interface: labName(r.name),
+          dev: r.name,
+          up: have.adminUp,
+          text: r.up ? `${labName(r.name)} was taken down by hand` : `${labName(r.name)} is up, but the document has it down`,
+        });
+      }
+    }),
+  );
+
+  // links: their root-side ends
+  const root = await rootRead;
+  if (root.code !== 0) throw new Error(`reading the root namespace's links failed: ${root.stderr.trim()}`);
+  const rootLinks = new Map(parseLinks(root.stdout).map((l) => [l.name, l]));
+  for (const r of desired) {
+    if (r.kind !== "iface" || r.ns !== null || !r.alias) continue;
+    const what = aliasLab(r.alias)?.what ?? "";
+    if (!what.startsWith("link:")) continue;
+    const have = rootLinks.get(r.name);
+    if (!have || have.adminUp === r.up) continue;
+    const link = what.slice(5);
+    const node = link.split("|").map((e) => e.split(":")[0]!).find((n) => !isHostLike(lab.nodes.find((x) => x.name === n)!)) ?? link.split(":")[0]!;
+    items.push({
+      id: `link:${link}`,
+      node,
+      origin: "hand",
+      kind: "link",
+      link,
+      dev: r.name,
+      up: have.adminUp,
+      text: r.up ? `link ${link} was taken down by hand (${r.name} is down)` : `link ${link} is up, but the document has it down`,
+    });
+  }
+  return items.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Removes what was made by hand (addresses, routes); the rest is the planner's (Engine.up). */
+export async function removeHandMade(lab: Lab, items: DriftItem[]): Promise<void> {
+  for (const item of items) {
+    if (item.origin !== "hand") continue;
+    const ns = nsName(lab.name, item.node);
+    if (parseNsName(ns)?.lab !== lab.name) continue;
+    let argv: string[] | null = null;
+    if (item.kind === "address") argv = ["ip", "-n", ns, "addr", "del", item.cidr, "dev", item.dev];
+    else if (item.kind === "route") argv = ["ip", "-n", ns, "route", "del", item.to, ...(item.via ? ["via", item.via] : []), ...(item.dev ? ["dev", item.dev] : [])];
+    if (!argv) continue; // interface and link states: the planner puts them back
+    const r = await run(argv, { timeoutMs: 10_000 });
+    if (r.code !== 0 && !/cannot assign|no such process|not found|does not exist/i.test(r.stderr)) {
+      throw new Error(`${argv.join(" ")} failed: ${r.stderr.trim()}`);
+    }
+  }
+}
