@@ -5,11 +5,14 @@
 // whose it is, its status shows it as another's, its reconcile leaves it alone, and A goes on
 // working with it. Old-format marks (made before owners) are nobody's: adopted and re-marked.
 
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine, ensureOvsRunning, readSnapshot, run } from "@topolab/engine";
 import { leftoversAfterSettling, pings, tempStateDir } from "@topolab/engine/testing";
 import { aliasLab, parseLab, type Lab } from "@topolab/topology";
+import { repoRoot } from "./config";
 import { KeyedQueue } from "./limits";
 import { reconcile, reportLine } from "./reconcile";
 import { startTestServer, type TestServer } from "../testing";
@@ -146,6 +149,42 @@ describe("a lab another state directory made", () => {
     await expect(a.up(doc(name))).rejects.toThrow(new RegExp(`belongs to another topolab \\(state directory ${t.engine.state.dir}`));
     expect((await t.rest("DELETE", `/api/labs/${name}`)).status).toBe(204);
     expect(await leftoversAfterSettling(name)).toEqual([]);
+  });
+
+  it("is refused by the CLI of a third state directory: up, down and status say whose it is, with no stack", async () => {
+    const name = labName("cli");
+    made.push(name);
+    await a.up(doc(name));
+    const c = await tempStateDir();
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(repoRoot(), "apps/server/bin/topolab.js"), ...args], {
+          env: { ...process.env, TOPOLAB_STATE_DIR: c.dir },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        let err = "";
+        child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+        child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+        child.once("exit", (code) => resolve({ code, out, err }));
+      });
+    try {
+      const file = join(c.dir, "lab.json");
+      await writeFile(file, JSON.stringify(doc(name, "10.79.0.99/24")));
+      const up = await cli("up", file);
+      expect(up.code).toBe(1);
+      expect(up.err).toContain(`topolab: cannot bring up lab ${name}: lab ${name} on this machine belongs to another topolab (state directory ${stateA.dir}`);
+      expect(up.err).not.toMatch(/\n\s+at /);
+      const down = await cli("down", name);
+      expect(down.code).toBe(1);
+      expect(down.err).toContain(`cannot take down lab ${name}`);
+      const status = await cli("status");
+      expect(status.out).toMatch(new RegExp(`${name}\\s+foreign\\s+.*another topolab's: ${stateA.dir}`));
+      await intact(name);
+    } finally {
+      await c.remove();
+      await a.down(name);
+    }
   });
 
   it("a document of the same name in both state directories: B's delete removes only B's document", async () => {
