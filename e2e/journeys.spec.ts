@@ -18,7 +18,7 @@ async function addressOf(page: Page, node: string, iface = "eth0"): Promise<stri
   await page.getByTestId(`node-${node}`).click();
   const field = page.getByTestId(`inspector-if-${iface}-addresses`);
   await expect(field).not.toHaveValue("");
-  return (await field.inputValue()).split(/[ ,]/)[0]!;
+  return (await field.inputValue()).split(/[ ,/]/)[0]!;
 }
 
 test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pings through the router with automatic addresses", async ({ page, labName }, testInfo) => {
@@ -68,6 +68,9 @@ test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pin
   expect(new Set(subnets).size, `r1's interfaces in different subnets (issue 13 item 3): ${JSON.stringify(r1.interfaces)}`).toBe(2);
 
   await openTerminal(page, "h1");
+  // (its addresses and routes on screen: what to look at when the ping fails)
+  await typeIn(page, "h1", "ip -4 -br addr show eth0; ip route");
+  await expect(page.getByTestId("terminal-h1")).toContainText(/default via/, { timeout: 5000 });
   await typeIn(page, "h1", `ping -c 2 -W 2 ${h2}`);
   await expect(page.getByTestId("terminal-h1")).toContainText(/ 0% packet loss/, { timeout: 20_000 });
   await shot(page, testInfo, "ping-through-router", "teacher-ping");
@@ -89,17 +92,18 @@ test("student: vlan-dhcp, the leases, no way across VLANs, the DHCP server by na
   await expect(page.getByTestId("node-red")).toHaveAttribute("data-state", "up");
   await shot(page, testInfo, "opened", "student-vlan-dhcp");
 
-  // the leases, as the inspector shows the kernel's addresses
+  // red's lease, in its shell
+  await openTerminal(page, "red");
+  await typeIn(page, "red", "for i in $(seq 40); do ip -4 -br addr show eth0 | grep -q 10.50.50. && break; sleep 0.25; done; ip -4 -br addr show eth0");
+  await expect(page.getByTestId("terminal-red")).toContainText(/eth0\S*\s+UP\s+10\.50\.50\.\d+\/24/, { timeout: 20_000 });
+  // both leases, as the inspector shows the kernel's addresses
   for (const n of ["red", "green"]) {
     await page.getByTestId(`node-${n}`).click();
-    await expect(page.getByTestId("inspector-kernel")).toContainText(/10\.50\.50\.\d+\/24/, { timeout: 20_000 });
+    await expect(page.getByTestId("inspector-kernel")).toContainText(/10\.50\.50\.\d+\/24/, { timeout: 30_000 });
   }
   await shot(page, testInfo, "green-lease");
   const green = kernelStatus(lab).nodes.find((n) => n.name === "green")!.interfaces.find((i) => i.name === "eth0")!.addresses.find((a) => a.startsWith("10.50.50."))!.split("/")[0]!;
 
-  await openTerminal(page, "red");
-  await typeIn(page, "red", "ip -4 -br addr show eth0");
-  await expect(page.getByTestId("terminal-red")).toContainText(/10\.50\.50\.\d+\/24/);
   // green is on another VLAN: no answer
   await typeIn(page, "red", `ping -c 2 -W 1 ${green}`);
   await expect(page.getByTestId("terminal-red")).toContainText(/100% packet loss/, { timeout: 20_000 });
@@ -134,11 +138,11 @@ test("a tour of every panel: each opened, edited while open, switched between, l
   await shot(page, testInfo, "inspector-node", "inspector");
 
   // inspector: a link (its VLAN: a kernel change)
-  await page.locator(".react-flow__edge").filter({ has: page.getByTestId("edge-red:eth0|ovs1:eth1") }).locator("path").first().click({ force: true });
+  await page.locator(".react-flow__edge").filter({ has: page.getByTestId("edge-ovs1:eth1|red:eth0") }).locator("path").first().click({ force: true });
   await expect(page.getByTestId("inspector-link")).toBeVisible();
   await page.getByTestId("inspector-vlan").fill("10");
   await page.getByTestId("inspector-vlan").press("Enter");
-  await expect(page.getByTestId("edge-red:eth0|ovs1:eth1")).toContainText("vlan 10");
+  await expect(page.getByTestId("edge-ovs1:eth1|red:eth0")).toContainText("vlan 10");
   await shot(page, testInfo, "inspector-link");
 
   // inspector: the lab (click on the empty canvas)

@@ -10,6 +10,7 @@ import { useStore } from "../lib/emitter";
 import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
+import { CaptureHost } from "../capture/CaptureHost";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
@@ -17,6 +18,7 @@ import { ContextMenu, type OpenMenu } from "./ContextMenu";
 import { contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
 import { Help } from "./Help";
 import { deleteSelection, Inspector, type Selection } from "./Inspector";
+import { useKernelRefresh } from "./kernelRefresh";
 import { hasShell } from "./kinds";
 import { LabStore } from "./labStore";
 import { Palette } from "./Palette";
@@ -56,6 +58,8 @@ function LabLayout({ store }: { store: LabStore }) {
   useEffect(() => {
     localStorage.setItem(LABELS_KEY, labels ? "on" : "off");
   }, [labels]);
+  // the selected node's kernel view, read again (and while it waits for a DHCP lease)
+  useKernelRefresh(store, selection.nodes.length === 1 ? selection.nodes[0]! : null);
 
   // a lab renamed elsewhere: follow it; deleted: say so
   useEffect(() => {
@@ -257,6 +261,9 @@ function LabLayout({ store }: { store: LabStore }) {
       </div>
       <ErrorBoundary panel="dock" className="dock-failed">
         <Dock store={store} open={dockOpen} setOpen={setDockOpen} />
+      </ErrorBoundary>
+      <ErrorBoundary panel="capture">
+        <CaptureHost store={store} />
       </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
       {menu && (
