@@ -4,9 +4,19 @@
 //
 // Knows: the message shapes shared with checker.ts. Leaves to others: everything else.
 
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { parseLabText, validateLab } from "@topolab/topology";
 import type { CheckJob, CheckReply } from "./checker";
+
+// this thread yields the CPU to the server's own (Linux: a thread's nice value is its own; the
+// thread's id is the last part of /proc/thread-self): a long check never slows the answers
+try {
+  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
+} catch {
+  /* not Linux, or not allowed: the same priority as the server */
+}
 
 const port = parentPort;
 if (port) {

@@ -63,12 +63,18 @@ describe("lab documents that crashed or slipped through", () => {
     expect(yaml.length).toBeGreaterThan(900 * 1024);
     const r = await put(name, yaml);
     expect(r.status).toBe(413);
-    expect(r.body.error).toMatchObject({ code: "limit", message: expect.stringContaining("at most 524,288 bytes (512 KiB) for a lab file") });
+    expect(r.body.error).toMatchObject({ code: "limit", message: expect.stringContaining("at most 524,288 bytes (512 KiB) for a lab") });
     // the same as a JSON document: the document limit
     const doc = { name, description: "x", nodes: [{ name: "h1", kind: "host", label: "x".repeat(190) }], links: [], exercise: { text: "y".repeat(600 * 1024) } };
     const j = await put(name, doc);
     expect(j.status).toBe(413);
-    expect(j.body.error!.message).toMatch(/^the lab document \(as JSON\) is [\d,]+ bytes; the server takes at most 524,288/);
+    expect(j.body.error!.message).toMatch(/^the request body is [\d,]+ bytes; the server takes at most 524,288 bytes \(512 KiB\) for a lab$/);
+    // a document grown past the limit by edits (under the 1 MiB of one request): the document's limit
+    await t.rest("POST", "/api/labs", { body: { name, source: { type: "blank" } } });
+    const grown = await t.rest("POST", `/api/labs/${name}/edit`, { body: { changes: [{ type: "updateLab", set: { description: "x" } }, { type: "addNode", node: { name: "h1", kind: "host", label: "y" } }, { type: "replace", document: { ...doc, name } }] } });
+    expect(grown.status).toBe(413);
+    expect((grown.body as Answer["body"]).error!.message).toMatch(/^the lab document \(as JSON\) is [\d,]+ bytes; the server takes at most 524,288/);
+    await t.rest("DELETE", `/api/labs/${name}`);
     await stillAnswering();
     expect((await t.rest("GET", `/api/labs/${name}`)).status).toBe(404);
   });

@@ -137,7 +137,15 @@ export function httpApp(d: HttpDeps): express.Express {
       next();
     },
     rateLimit,
-    express.json({ limit: LIMITS.maxMessageBytes }),
+    express.json({
+      limit: LIMITS.maxMessageBytes,
+      // a whole lab document (PUT) has the lab file's limit: refused before it is parsed
+      verify: (req, _res, buf) => {
+        if (req.method === "PUT" && buf.length > LIMITS.maxLabText) {
+          throw Object.assign(new Error("lab document too large"), { status: 413, type: "entity.too.large", limit: LIMITS.maxLabText, length: buf.length });
+        }
+      },
+    }),
     // text bodies are lab files: their own, smaller limit (checker.ts says the same of documents)
     express.text({ type: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"], limit: LIMITS.maxLabText }),
     restRouter(d),
@@ -150,7 +158,7 @@ export function httpApp(d: HttpDeps): express.Express {
     if (e.type === "entity.too.large") {
       const max = e.limit ?? LIMITS.maxMessageBytes;
       const size = typeof e.length === "number" && e.length > 0 ? `is ${e.length.toLocaleString("en-US")} bytes; ` : "";
-      return fail(res, 413, "limit", `the request body ${size}the server takes at most ${max.toLocaleString("en-US")} bytes (${Math.round(max / 1024)} KiB)${max === LIMITS.maxLabText ? " for a lab file" : ""}`);
+      return fail(res, 413, "limit", `the request body ${size}the server takes at most ${max.toLocaleString("en-US")} bytes (${Math.round(max / 1024)} KiB)${max === LIMITS.maxLabText ? " for a lab" : ""}`);
     }
     if (e.type === "entity.parse.failed") return fail(res, 400, "invalid", `the request body is not valid JSON: ${e.message}`);
     if (typeof e.status === "number" && e.status < 500 && e.type) return fail(res, e.status, "invalid", e.message ?? "bad request");
