@@ -18,6 +18,7 @@
 // monitor.ts       a lab watched live: ip monitor, debounced re-reads, counters and MAC tables sampled
 // drift.ts         where the kernel differs from the document (by hand, missing), and putting it back
 // loss.ts          link loss (nftables netdev rules) read back as the planner's resources
+// session.ts       a shell's session (its jobs included) found in /proc and ended by PID
 
 export * from "./engine";
 export * from "./executor";
@@ -36,4 +37,5 @@ export * from "./inspect";
 export * from "./monitor";
 export * from "./drift";
 export * from "./loss";
+export * from "./session";
 export * from "./capture";
