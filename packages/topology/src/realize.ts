@@ -291,7 +291,7 @@ function linkResources(
   // loss is an nftables rule of its own (lossOf), not a qdisc
   const shaped = link.bandwidth !== undefined || link.delay !== undefined;
   const down = linkDown(link, nodes);
-  const hostMtu = (node: HostNode, ifname: string) => node.interfaces[ifname]?.mtu ?? DEFAULT_MTU;
+  const hostMtu = (node: HostNode, ifname: string) => ownIface(node, ifname)?.mtu ?? DEFAULT_MTU;
 
   if (link.internal) {
     const hostIdx = isHostLike(nodes[0]) ? 0 : 1;
@@ -361,7 +361,7 @@ function linkResources(
       // the gateway address lives in the root namespace, on the NAT's end of the link
       const ifaceKey = keys.iface(null, end.name);
       out.push({ kind: "iface", key: ifaceKey, deps: [vethKey], ns: null, name: end.name, alias, mtu: linkMtu, up: !downAt(i), ...offload });
-      for (const cidr of node.interfaces[link.endpoints[i]!.interface]?.addresses ?? []) {
+      for (const cidr of ownIface(node, link.endpoints[i]!.interface)?.addresses ?? []) {
         out.push({ kind: "addr", key: keys.addr(null, end.name, cidr), deps: [ifaceKey], ns: null, dev: end.name, cidr });
       }
     } else {
@@ -417,6 +417,11 @@ function lossOf(link: Link, ns: string, dev: string): Resource {
   return { kind: "loss", key: keys.loss(ns, dev), deps: [keys.iface(ns, dev)], ns, dev, percent: link.loss! };
 }
 
+/** A node's settings for an interface: its own key only (validation refuses "constructor" and the like; this makes sure). */
+function ownIface<T>(node: { interfaces: Record<string, T> }, ifname: string): T | undefined {
+  return Object.hasOwn(node.interfaces, ifname) ? node.interfaces[ifname] : undefined;
+}
+
 function hostIface(
   node: HostNode,
   ifname: string,
@@ -425,7 +430,7 @@ function hostIface(
   deps: string[],
   extra: Partial<IfaceRes>,
 ): IfaceRes {
-  const cfg = node.interfaces[ifname];
+  const cfg = ownIface(node, ifname);
   return {
     kind: "iface",
     key: keys.iface(n, kernelName),

@@ -32,7 +32,8 @@ export function nextInterfaceName(lab: Lab, node: string): string {
 function v4Of(node: LabNode | undefined, iface: string): Cidr[] {
   if (!node || node.kind === "switch") return [];
   const out: Cidr[] = [];
-  for (const a of node.interfaces[iface]?.addresses ?? []) {
+  // own keys only: the canvas may ask about any name, "constructor" included
+  for (const a of (Object.hasOwn(node.interfaces, iface) ? node.interfaces[iface] : undefined)?.addresses ?? []) {
     const c = parseCidr(a);
     if (typeof c !== "string" && c.ip.family === 4) out.push(c);
   }
