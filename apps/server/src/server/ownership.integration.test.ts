@@ -149,7 +149,7 @@ describe("a lab another state directory made", () => {
     await expect(a.up(doc(name))).rejects.toThrow(new RegExp(`belongs to another topolab \\(state directory ${t.engine.state.dir}`));
     expect((await t.rest("DELETE", `/api/labs/${name}`)).status).toBe(204);
     expect(await leftoversAfterSettling(name)).toEqual([]);
-  });
+  }, 240_000); // many steps, a second server among them: minutes on a loaded machine
 
   it("is refused by the CLI of a third state directory: up, down and status say whose it is, with no stack", async () => {
     const name = labName("cli");
