@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
+import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
 import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema } from "./live";
 import type { Issue } from "./issues";
 import {
@@ -181,6 +182,8 @@ export const clientEvents = {
   "live:drift": { args: LabRef, ack: DriftSchema },
   /** puts the kernel back as the document says (hand-made addresses and routes removed, the planner's difference applied); the drift after */
   "live:restore": { args: LabRef, ack: DriftSchema },
+  /** Mininet's pingall on the lab: every host pings every other; the matrix */
+  "live:pingall": { args: LabRef, ack: PingAllSchema },
   "term:open": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema, cols: ColsSchema, rows: RowsSchema }), ack: TerminalInfoSchema },
   /**
    * No lab: this session's terminals (after a reload). With a lab (and a node): every running

@@ -122,3 +122,16 @@ export type Drift = z.infer<typeof DriftSchema>;
 
 /** A node read in full (engine's NodeInspect): its shape depends on the node's kind. */
 export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "bridge"]), lab: z.string(), node: z.string() }).passthrough();
+
+/** Mininet's pingall: every host pings every other (the first IPv4 address of each). */
+export const PingAllSchema = z.object({
+  lab: z.string(),
+  pairs: z.array(z.object({ from: z.string(), to: z.string(), address: z.string(), ok: z.boolean() })),
+  sent: z.number(),
+  received: z.number(),
+  /** percent */
+  dropped: z.number(),
+  /** hosts without an IPv4 address to ping */
+  unaddressed: z.array(z.string()),
+});
+export type PingAll = z.infer<typeof PingAllSchema>;

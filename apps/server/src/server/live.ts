@@ -10,7 +10,7 @@
 // and their checks (sockets.ts).
 
 import { inspectNode, LabWatch, readDrift, removeHandMade, type DriftItem, type Engine, type LiveEvent as EngineLiveEvent } from "@topolab/engine";
-import { LIVE_VERSION, type Change, type Drift, type LiveSnapshot } from "@topolab/protocol";
+import { LIVE_VERSION, type Change, type Drift, type LiveSnapshot, type PingAll } from "@topolab/protocol";
 import { canonicalIp, isHostLike, labToDocument, linkKey, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
 import type { Labs } from "./labs";
@@ -113,6 +113,11 @@ export class LiveHub {
   async drift(name: string): Promise<Drift> {
     const { lab, tag } = await this.running(name);
     return driftView(lab, await readDrift(lab, tag));
+  }
+
+  async pingAll(name: string): Promise<PingAll> {
+    await this.running(name);
+    return this.engine.pingAll(name);
   }
 
   /** Puts the kernel back as the document says, in the lab's queue; the drift after. */

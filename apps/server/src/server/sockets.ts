@@ -147,6 +147,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "live:inspect": ({ lab, node }) => liveOf(d.engine, labs).inspect(lab, node) as never,
     "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
     "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
+    "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
     "term:open": async ({ lab, node, cols, rows }) => {
       const ns = await d.engine.nodeNamespace(lab, node);
       if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
