@@ -178,8 +178,8 @@ export interface ReadLabOptions {
   nat?: "nft" | "iptables";
   /** only what exists at the top (namespaces, bridges, root-side links): enough to remove a lab */
   shallow?: boolean;
-  /** nodes whose forwarding sysctls to read (routers now or in the last applied document) */
-  sysctlNodes?: Iterable<string>;
+  /** nodes whose sysctls to read, with the keys (routers' forwarding, nodes' own; now or in the last applied document) */
+  sysctlNodes?: Map<string, string[]>;
 }
 
 /** The lab's resources as the kernel has them. */
@@ -304,7 +304,7 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
   }
 
   // namespaces, read side by side
-  const sysctlNodes = new Set(options.sysctlNodes ?? []);
+  const sysctlNodes = options.sysctlNodes ?? new Map<string, string[]>();
   const nsInfo = new Map<string, NsInfo>();
   const infos = nsReads ? await nsReads : [];
   await pool(
@@ -361,21 +361,20 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
           resources.push({ kind: "qdisc", key: keys.qdisc(n, q.dev), deps: [keys.iface(n, q.dev)], ns: n, dev: q.dev, ...qdiscFields(q) });
         }
       }
-      if (sysctlNodes.has(node)) {
-        const names = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];
-        const s = await run(["ip", "netns", "exec", n, "sysctl", "-n", ...names]);
-        if (s.code === 0) {
-          const values = s.stdout.trim().split("\n");
-          if (values.every((v) => v.trim() === "1")) {
-            resources.push({
-              kind: "sysctl",
-              key: keys.sysctl(n),
-              deps: [keys.netns(n)],
-              ns: n,
-              values: Object.fromEntries(names.map((k, i) => [k, values[i]!.trim()])),
-            });
-          }
+      const sysctlKeys = sysctlNodes.get(node);
+      if (sysctlKeys?.length) {
+        const s = await run(["ip", "netns", "exec", n, "sysctl", "-n", ...sysctlKeys]);
+        const values = s.stdout.trim().split("\n");
+        if (s.code !== 0 || values.length !== sysctlKeys.length) {
+          throw new Error(`cannot read the sysctls ${sysctlKeys.join(", ")} of ${n}: ${s.stderr.trim() || `exit ${s.code}`}`);
         }
+        resources.push({
+          kind: "sysctl",
+          key: keys.sysctl(n),
+          deps: [keys.netns(n)],
+          ns: n,
+          values: Object.fromEntries(sysctlKeys.map((k, i) => [k, values[i]!.trim().replace(/\s+/g, " ")])),
+        });
       }
       const path = `${netnsEtcDir(n)}/hosts`;
       try {

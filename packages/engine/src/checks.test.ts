@@ -11,7 +11,7 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, "checks
 const ok = (stdout: string): ProbeResult => ({ type: "run", code: 0, stdout, stderr: "" });
 const failed = (code: number, stderr: string, stdout = ""): ProbeResult => ({ type: "run", code, stdout, stderr });
 const base = { id: "c1", description: "d", withinMs: 0 };
-const check = <T extends Check["kind"]>(c: Omit<Extract<Check, { kind: T }>, "id" | "description" | "withinMs"> & { kind: T }): Check => ({ ...base, ...c }) as Check;
+const check = <T extends Check["kind"]>(c: Omit<Extract<Check, { kind: T }>, "id" | "description" | "withinMs"> & { kind: T }): Check => ({ ...base, ...c }) as unknown as Check;
 
 const ctx: ProbeContext = {
   ns: (n) => `tl.lab.${n}`,
@@ -24,9 +24,9 @@ const ctx: ProbeContext = {
 describe("probes", () => {
   it("run inside the node, by argument vector, with the user's values as separate arguments", () => {
     expect(probesFor(check({ kind: "reach", from: "h1", to: "h2; rm -rf /" }), ctx)).toEqual([
-      { type: "run", ns: "tl.lab.h1", argv: ["ping", "-c", "1", "-W", "1", "-n", "h2; rm -rf /"], timeoutMs: 3000 },
+      { type: "run", ns: "tl.lab.h1", argv: ["ping", "-c", "1", "-i", "0.2", "-w", "2", "-n", "h2; rm -rf /"], timeoutMs: 5000 },
     ]);
-    expect(probesFor(check({ kind: "reach", from: "h1", to: "h2", expect: "failure" }), ctx)[0]).toMatchObject({ argv: ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-n", "h2"] });
+    expect(probesFor(check({ kind: "reach", from: "h1", to: "h2", expect: "failure" }), ctx)[0]).toMatchObject({ argv: ["ping", "-c", "1", "-i", "0.2", "-w", "3", "-n", "h2"] });
     const tcp = probesFor(check({ kind: "reach", from: "h1", to: "10.0.0.2", protocol: "tcp", port: 22 }), ctx)[0]!;
     expect(tcp.type === "run" && tcp.argv.slice(0, 2)).toEqual(["python3", "-c"]);
     expect(tcp.type === "run" && tcp.argv.slice(3)).toEqual(["10.0.0.2", "22", "2"]);

@@ -61,8 +61,9 @@ export function probesFor(check: Check, ctx: ProbeContext): Probe[] {
   switch (check.kind) {
     case "reach":
       if (check.protocol === "tcp") return [runIn(check.from, ["python3", "-c", TCP_SCRIPT, check.to, String(check.port), "2"])];
-      // "must not reach" sends three: one lost ping is no proof of a wall
-      return [runIn(check.from, check.expect === "failure" ? ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-n", check.to] : ["ping", "-c", "1", "-W", "1", "-n", check.to])];
+      // a ping every 0.2 s until the first reply or the deadline: a lost packet on a busy
+      // machine is no proof of a wall, so "must not reach" waits longer
+      return [runIn(check.from, ["ping", "-c", "1", "-i", "0.2", "-w", check.expect === "failure" ? "3" : "2", "-n", check.to], 5000)];
     case "http":
       return [runIn(check.from, ["python3", "-c", HTTP_SCRIPT, check.to, String(check.port ?? 80), check.path ?? "/", "2"])];
     case "address":
@@ -75,7 +76,7 @@ export function probesFor(check: Check, ctx: ProbeContext): Probe[] {
       return [runIn(check.node, ["ss", "-H", "-n", check.protocol === "udp" ? "-lu" : "-lt"])];
     case "neighbour": {
       const neigh = runIn(check.node, ["ip", "-j", "neigh", "show", "to", check.address]);
-      return check.ping ? [runIn(check.node, ["ping", "-c", "1", "-W", "1", "-n", check.address]), neigh] : [neigh];
+      return check.ping ? [runIn(check.node, ["ping", "-c", "1", "-i", "0.2", "-w", "2", "-n", check.address], 5000), neigh] : [neigh];
     }
     case "sysctl":
       return [runIn(check.node, ["sysctl", "-n", check.key])];

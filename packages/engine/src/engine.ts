@@ -14,6 +14,7 @@ import {
   duplicateRootNames,
   isHostLike,
   LabValidationError,
+  nodeSysctls,
   nsName,
   parseNsName,
   plan,
@@ -42,8 +43,9 @@ import { StateStore, type LabMeta } from "./state";
 import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
 import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
-import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
+import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
+import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
 
 export interface EngineOptions {
   stateDir?: string;
@@ -163,14 +165,24 @@ export class Engine {
   }
 
   private async readActual(snapshot: KernelSnapshot | Promise<KernelSnapshot>, name: string, docs: (Lab | null)[], shallow = false): Promise<LabActual> {
-    const routers = docs.flatMap((d) => (d ? d.nodes.filter((n) => n.kind === "router").map((n) => n.name) : []));
+    // nodes with sysctls (routers, and nodes that set their own), now or in the last applied document
+    const sysctls = new Map<string, Set<string>>();
+    for (const d of docs) {
+      for (const n of d?.nodes ?? []) {
+        const values = isHostLike(n) ? nodeSysctls(n) : null;
+        if (!values) continue;
+        const keys = sysctls.get(n.name) ?? new Set<string>();
+        for (const k of Object.keys(values)) keys.add(k);
+        sysctls.set(n.name, keys);
+      }
+    }
     const nat = (await this.capabilities()).nat;
     const hasNat = docs.some((d) => d?.nodes.some((n) => n.kind === "nat"));
     // links with loss: their nftables rules, read beside the rest (loss.ts)
     const [actual, loss] = await Promise.all([
       readLab(snapshot, {
         lab: name,
-        sysctlNodes: routers,
+        sysctlNodes: new Map([...sysctls].map(([n, k]) => [n, [...k]])),
         services: this.services,
         ...(hasNat && nat ? { nat } : {}),
         ...(shallow ? { shallow } : {}),
@@ -201,7 +213,7 @@ export class Engine {
    * what the lab no longer has. All or nothing: on failure the lab returns to its last good
    * document. Running it twice changes nothing the second time.
    */
-  async up(lab: Lab, options: { source?: string } = {}): Promise<ApplyResult> {
+  async up(lab: Lab, options: { source?: string; origin?: boolean } = {}): Promise<ApplyResult> {
     const caps = await this.capabilities();
     const issues = capabilityIssues(lab, caps);
     if (issues.length) throw new LabValidationError(issues);
@@ -220,7 +232,7 @@ export class Engine {
       }
       const meta = existing ?? (await this.state.ensureMeta(lab.name, new Set((await snapshot).rootLinks.map((l) => l.ifname)), options.source));
       try {
-        return await this.applyLocked(lab, meta, snapshot, previousLab);
+        return await this.applyLocked(lab, meta, snapshot, previousLab, !!options.origin);
       } catch (e) {
         if (isNew && !(await this.state.readLab(lab.name))) {
           await this.state.removeLab(lab.name);
@@ -232,7 +244,7 @@ export class Engine {
     });
   }
 
-  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: Promise<KernelSnapshot>, previousLab: Lab | null): Promise<ApplyResult> {
+  private async applyLocked(lab: Lab, meta: LabMeta, snapshot: Promise<KernelSnapshot>, previousLab: Lab | null, origin = false): Promise<ApplyResult> {
     const env = await this.env(meta.tag);
     const desired = realize(lab, env);
     const dups = duplicateRootNames(desired);
@@ -268,6 +280,8 @@ export class Engine {
       );
     }
     await this.state.writeLab(lab);
+    // the document an exercise shipped as: what `reset` brings back
+    if (lab.exercise && (origin || !(await this.state.readOrigin(lab.name)))) await this.state.writeOrigin(lab);
     await this.state.writeMeta({ ...meta, updatedAt: new Date().toISOString(), running: true });
     await this.syncHostForwarding();
     const summary = summarize(p);
@@ -395,6 +409,30 @@ export class Engine {
     const [status] = await this.status(name);
     const nodes = status!.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
     return pingAll(name, nodes, options);
+  }
+
+  /** Runs the checks of a running lab's exercise against the kernel. */
+  async check(name: string, options: CheckRunOptions = {}): Promise<{ lab: string; title: string; results: CheckResult[] }> {
+    const [doc, meta] = await Promise.all([this.state.readLab(name), this.state.readMeta(name)]);
+    if (!doc || !meta) throw new NotFoundError(`there is no lab named ${name}`);
+    if (!doc.exercise) throw new NotFoundError(`lab ${name} has no exercise (a lab file's exercise: section gives one)`);
+    if (!meta.running) throw new NotFoundError(`lab ${name} is down: bring it up to check it`);
+    const results = await runChecks(doc, meta.tag, (node) => this.services.runDir(name, node), options);
+    return { lab: name, title: doc.exercise.title, results };
+  }
+
+  /**
+   * Puts an exercise back as it shipped: the lab goes down (its kernel objects, its processes,
+   * the students' hand-made changes with them) and comes up again from the shipped document.
+   */
+  async reset(name: string): Promise<ApplyResult> {
+    const origin = await this.state.readOrigin(name);
+    if (!origin) {
+      if (!(await this.state.readMeta(name))) throw new NotFoundError(`there is no lab named ${name}`);
+      throw new NotFoundError(`lab ${name} has no shipped exercise to go back to (reset is for labs with an exercise)`);
+    }
+    await this.down(name, { keep: true });
+    return this.up(origin, { origin: true });
   }
 
   /** The namespace of a host or router of a running lab. */

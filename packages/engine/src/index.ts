@@ -19,8 +19,12 @@
 // drift.ts         where the kernel differs from the document (by hand, missing), and putting it back
 // loss.ts          link loss (nftables netdev rules) read back as the planner's resources
 // session.ts       a shell's session (its jobs included) found in /proc and ended by PID
+// checks.ts        exercise checks: the probes of each kind and how their output is judged (pure)
+// check-runner.ts  exercise checks run against the kernel, bounded, retried within their window
 
 export * from "./engine";
+export * from "./checks";
+export * from "./check-runner";
 export * from "./executor";
 export * from "./actual";
 export * from "./capabilities";

@@ -85,6 +85,20 @@ export class StateStore {
     await writeAtomic(`${this.labDir(lab.name)}/lab.json`, JSON.stringify(lab, null, 2) + "\n");
   }
 
+  /** The document an exercise shipped as (what `reset` brings back), or null. */
+  async readOrigin(lab: string): Promise<Lab | null> {
+    try {
+      return JSON.parse(await readFile(`${this.labDir(lab)}/origin.json`, "utf8")) as Lab;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeOrigin(lab: Lab): Promise<void> {
+    await mkdir(this.labDir(lab.name), { recursive: true });
+    await writeAtomic(`${this.labDir(lab.name)}/origin.json`, JSON.stringify(lab, null, 2) + "\n");
+  }
+
   async removeLab(lab: string): Promise<void> {
     await rm(this.labDir(lab), { recursive: true, force: true });
   }

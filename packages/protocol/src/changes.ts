@@ -72,7 +72,12 @@ export const ChangeSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("moveNodes"), positions: safeRecord(PositionSchema, NodeRefSchema) }),
   z.strictObject({
     type: z.literal("updateLab"),
-    set: z.strictObject({ description: z.string().max(4000).nullable().optional(), addressPlan: z.string().max(64).nullable().optional() }),
+    set: z.strictObject({
+      description: z.string().max(4000).nullable().optional(),
+      addressPlan: z.string().max(64).nullable().optional(),
+      /** the exercise as a lab file writes it (validated with the rest); null removes it */
+      exercise: safeRecord(z.unknown()).nullable().optional(),
+    }),
   }),
   /** the whole document (the same name, or none); the server applies only the difference */
   z.strictObject({ type: z.literal("replace"), document: safeRecord(z.unknown()) }),
@@ -272,6 +277,7 @@ export function onlyCosmetic(a: Lab, b: Lab): boolean {
       ...lab,
       description: undefined,
       addressPlan: undefined,
+      exercise: undefined,
       nodes: lab.nodes.map((n) => ({ ...n, position: undefined, label: undefined })),
     });
   return strip(a) === strip(b);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
 import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
-import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema } from "./live";
+import { ExerciseStateSchema } from "./exercise";
 import type { Issue } from "./issues";
 import {
   CapabilitiesSchema,
@@ -184,6 +184,17 @@ export const clientEvents = {
   "live:restore": { args: LabRef, ack: DriftSchema },
   /** Mininet's pingall on the lab: every host pings every other; the matrix */
   "live:pingall": { args: LabRef, ack: PingAllSchema },
+  /**
+   * Follows the lab's exercise (the socket must have opened the lab): its state comes back,
+   * then exercise:results whenever a check's result changes (the checks run again as the
+   * kernel changes). A lab without an exercise is "not_found".
+   */
+  "exercise:watch": { args: LabRef, ack: ExerciseStateSchema },
+  "exercise:unwatch": { args: LabRef, ack: z.null() },
+  /** runs every check now (retry windows included); the state after */
+  "exercise:run": { args: LabRef, ack: ExerciseStateSchema },
+  /** "start over": the lab goes down and comes up as the exercise shipped (kernel and document) */
+  "exercise:reset": { args: LabRef, ack: EditResultSchema },
   "term:open": { args: z.strictObject({ lab: LabNameSchema, node: NodeNameSchema, cols: ColsSchema, rows: RowsSchema }), ack: TerminalInfoSchema },
   /**
    * No lab: this session's terminals (after a reload). With a lab (and a node): every running
@@ -234,6 +245,8 @@ export const serverEvents = {
   "lab:busy": z.object({ lab: z.string(), busy: z.boolean(), what: z.string().optional() }),
   /** to the sockets watching the lab (live:watch): one kernel change, numbered */
   "live:event": LiveEventMessageSchema,
+  /** to the sockets following the lab's exercise (exercise:watch): the checks' results changed */
+  "exercise:results": ExerciseStateSchema,
   /** to the lab's room: the lab was deleted or renamed; the room is closed */
   "lab:removed": z.object({ lab: z.string(), reason: z.string(), renamedTo: z.string().optional() }),
   "term:output": z.object({ id: z.string(), data: z.string() }),

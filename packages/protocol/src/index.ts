@@ -6,9 +6,11 @@
 // issues.ts   problems placed on the node or link they concern
 // views.ts    labs, status, command log, templates and terminals as the server sends them
 // live.ts     the kernel's live state: snapshot, versioned events, inspect, drift
+// exercise.ts an exercise's checks and their live results
 
 export * from "./events";
 export * from "./changes";
 export * from "./issues";
 export * from "./views";
 export * from "./live";
+export * from "./exercise";

@@ -107,6 +107,8 @@ export const TemplateInfoSchema = z.object({
   description: z.string(),
   /** the lab name the file gives, if any */
   lab: z.string().optional(),
+  /** an exercise: a lab with a task and checks (from the templates' exercises/ folder) */
+  exercise: z.boolean().optional(),
 });
 export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
 

@@ -14,6 +14,7 @@
 // services.ts      tokens of service command lines, the DHCP client script
 // suggest.ts       next free interface name and address, for the canvas
 // leases.ts        names of DHCP-leased addresses in the lab's hosts files
+// exercise.ts      a task and the checks that prove it solved
 
 export * from "./address";
 export * from "./names";
@@ -32,3 +33,4 @@ export * from "./jsonschema";
 export * from "./services";
 export * from "./suggest";
 export * from "./leases";
+export * from "./exercise";

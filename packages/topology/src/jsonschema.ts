@@ -5,12 +5,14 @@
 // the whole lab (links to existing nodes, unique names…) are beyond JSON Schema: validate.ts.
 
 import { z } from "zod";
+import { CheckSchema, ExerciseSchema } from "./exercise";
 import { LabInputSchema, LabNameSchema, LinkSchema, NodeSchema } from "./schema";
 
 export const LabFileSchema = LabInputSchema.extend({
   name: LabNameSchema.optional(),
   nodes: z.array(NodeSchema),
   links: z.array(LinkSchema).optional(),
+  exercise: ExerciseSchema.extend({ checks: z.array(CheckSchema).optional() }).optional().describe("a task and the checks that prove it solved (see docs/exercises.md)"),
 });
 
 export function labJsonSchema(): Record<string, unknown> {

@@ -7,6 +7,7 @@
 import { LineCounter, parseDocument, stringify, isNode, visit, type Document } from "yaml";
 import { capIssues, formatIssue, validateLab, type LabIssue, type LabLimits, type Validated } from "./validate";
 import type { Lab } from "./schema";
+import { exerciseToInput } from "./exercise";
 
 export interface LabFileIssue extends LabIssue {
   line?: number;
@@ -167,6 +168,7 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
     ...(lab.addressPlan !== undefined ? { addressPlan: lab.addressPlan } : {}),
     nodes,
     links,
+    ...(lab.exercise ? { exercise: exerciseToInput(lab.exercise) } : {}),
   };
 }
 

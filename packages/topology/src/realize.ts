@@ -45,6 +45,12 @@ export const FORWARDING_SYSCTLS: Record<string, string> = {
   "net.ipv6.conf.all.forwarding": "1",
 };
 
+/** The sysctls a node's namespace is given: a router's forwarding, then the node's own; null for none. */
+export function nodeSysctls(node: HostNode): Record<string, string> | null {
+  const values = { ...(node.kind === "router" ? FORWARDING_SYSCTLS : {}), ...(node.sysctls ?? {}) };
+  return Object.keys(values).length ? values : null;
+}
+
 /** Kernel name of a switch (OVS bridge or Linux bridge). */
 export function switchIfName(tag: string, node: string): string {
   return rootIfName(tag, node);
@@ -118,9 +124,8 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
       const n = ns(node.name);
       out.push({ kind: "netns", key: keys.netns(n), deps: [], ns: n, node: node.name });
       out.push({ kind: "iface", key: keys.iface(n, "lo"), deps: [keys.netns(n)], ns: n, name: "lo", up: true });
-      if (node.kind === "router") {
-        out.push({ kind: "sysctl", key: keys.sysctl(n), deps: [keys.netns(n)], ns: n, values: { ...FORWARDING_SYSCTLS } });
-      }
+      const sysctls = nodeSysctls(node);
+      if (sysctls) out.push({ kind: "sysctl", key: keys.sysctl(n), deps: [keys.netns(n)], ns: n, values: sysctls });
       const path = `${netnsEtcDir(n)}/hosts`;
       out.push({ kind: "file", key: keys.file(path), deps: [keys.netns(n)], ns: n, path, content: hostsContent });
       out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map(), natGateways));
@@ -220,7 +225,7 @@ function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>, nat
       ns: n,
       node: node.name,
       name,
-      argv: ["dhclient", "-d", "-4", "-v", "-pf", `@RUN@/${name}.dhclient.pid`, "-lf", `@RUN@/${name}.leases`, "-sf", "@DHCLIENT_SCRIPT@", dev],
+      argv: ["dhclient", "-d", "-4", "-v", "-pf", `@RUN@/${name}.dhclient.pid`, "-lf", `@RUN@/${name}.leases`, "-sf", "@DHCLIENT_SCRIPT@", "-cf", "@DHCLIENT_CONF@", dev],
     });
   }
   return out;

@@ -8,6 +8,7 @@
 // (names.ts), and anything that touches the kernel.
 
 import { z } from "zod";
+import type { Exercise } from "./exercise";
 import { IF_NAME, ifNameProblem, LAB_NAME, labNameProblem, NODE_NAME, nodeNameProblem, reservedKeyProblem, SERVICE_NAME, serviceNameProblem } from "./names";
 
 const problemCheck = (problem: (v: unknown) => string | null) => (value: string, ctx: z.RefinementCtx) => {
@@ -118,6 +119,13 @@ const hostFields = {
   interfaces: safeRecord(InterfaceSchema).optional(),
   routes: z.array(RouteSchema).optional(),
   services: z.array(ServiceSchema).optional().describe("programs topolab runs and watches inside the node"),
+  sysctls: z
+    .record(
+      z.string().regex(/^net\.[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/, "must be a network sysctl of the node's namespace, such as net.ipv4.ip_forward"),
+      z.union([z.number(), z.string().regex(/^[A-Za-z0-9 ._:-]{1,64}$/, "must be a short value: letters, digits, spaces and . _ : -")]),
+    )
+    .optional()
+    .describe("network sysctls set inside the node, e.g. {net.ipv4.ip_forward: 0} (a router has forwarding on unless it says otherwise)"),
 };
 
 export const HostNodeSchema = z.strictObject({ kind: z.literal("host"), ...hostFields });
@@ -179,6 +187,7 @@ export const LabInputSchema = z.strictObject({
   addressPlan: z.string().optional().describe("the lab's IPv4 address plan, e.g. 10.0.0.0/24: the canvas suggests the next free address from it"),
   nodes: z.array(z.unknown()),
   links: z.array(z.unknown()).optional(),
+  exercise: z.unknown().optional().describe("a task and the checks that prove it solved (see docs/exercises.md)"),
 });
 
 export type InterfaceConfig = z.infer<typeof InterfaceSchema>;
@@ -243,6 +252,8 @@ export interface HostNode {
   interfaces: Record<string, Interface>;
   routes: Route[];
   services: Service[];
+  /** network sysctls set inside the node, values as text */
+  sysctls?: Record<string, string>;
 }
 
 export interface SwitchNode {
@@ -297,6 +308,8 @@ export interface Lab {
   addressPlan?: string;
   nodes: LabNode[];
   links: Link[];
+  /** a task and its checks (exercise.ts) */
+  exercise?: Exercise;
 }
 
 export function isHostLike(node: LabNode): node is HostNode {

@@ -5,7 +5,7 @@
 // runs them, and how to quote every argument. Leaves to others: what to do (plan.ts).
 
 import type { Command } from "./commands";
-import { DHCLIENT_SCRIPT, DHCLIENT_SCRIPT_TOKEN, fillTokens } from "./services";
+import { DHCLIENT_CONF, DHCLIENT_SCRIPT, DHCLIENT_SCRIPT_TOKEN, dhclientConfPath, fillTokens } from "./services";
 import type { Op } from "./plan";
 
 /** Stands for the OVS datapath in realize() when exporting; the script picks it at run time. */
@@ -126,6 +126,8 @@ export function renderScript(ops: Op[], options: ScriptOptions): string {
       "# the DHCP clients' script: sets the leased address and default route, nothing else",
       `mkdir -p /run/topolab && cat > ${EXPORT_DHCLIENT_SCRIPT} <<'EOF'\n${DHCLIENT_SCRIPT.replace(/\n$/, "")}\nEOF`,
       `chmod +x ${EXPORT_DHCLIENT_SCRIPT}`,
+      "# and its configuration: keep asking for a lease, a few seconds apart",
+      `cat > ${dhclientConfPath(EXPORT_DHCLIENT_SCRIPT)} <<'EOF'\n${DHCLIENT_CONF.replace(/\n$/, "")}\nEOF`,
     );
   }
   return [...head, "", ...(body.length ? body : ["# nothing to do"]), ...(options.tail?.length ? ["", ...options.tail] : []), ""].join("\n");

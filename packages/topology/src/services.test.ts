@@ -93,7 +93,7 @@ describe("DHCP servers", () => {
     });
     const client = realize(lab, env).find((r) => r.kind === "proc" && r.node === "c1") as Extract<Resource, { kind: "proc" }>;
     expect(client.name).toBe("dhclient-eth0");
-    expect(client.argv).toEqual(["dhclient", "-d", "-4", "-v", "-pf", "@RUN@/dhclient-eth0.dhclient.pid", "-lf", "@RUN@/dhclient-eth0.leases", "-sf", "@DHCLIENT_SCRIPT@", "eth0"]);
+    expect(client.argv).toEqual(["dhclient", "-d", "-4", "-v", "-pf", "@RUN@/dhclient-eth0.dhclient.pid", "-lf", "@RUN@/dhclient-eth0.leases", "-sf", "@DHCLIENT_SCRIPT@", "-cf", "@DHCLIENT_CONF@", "eth0"]);
     expect(fillTokens(client.argv, { run: "/r", dhclientScript: "/s" }).slice(5, 10)).toEqual(["/r/dhclient-eth0.dhclient.pid", "-lf", "/r/dhclient-eth0.leases", "-sf", "/s"]);
     expect(DHCLIENT_SCRIPT).not.toContain("resolv.conf >");
     expect(DHCLIENT_SCRIPT).toContain('ip -4 addr replace "$new_ip_address/');

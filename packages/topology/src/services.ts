@@ -10,11 +10,38 @@ import { LEASE_NAMES_SH } from "./leases";
 
 export const RUN_TOKEN = "@RUN@";
 export const DHCLIENT_SCRIPT_TOKEN = "@DHCLIENT_SCRIPT@";
+export const DHCLIENT_CONF_TOKEN = "@DHCLIENT_CONF@";
+
+/** The DHCP client's configuration file, beside its script. */
+export function dhclientConfPath(dhclientScript: string): string {
+  return `${dhclientScript.slice(0, dhclientScript.lastIndexOf("/") + 1)}dhclient.conf`;
+}
 
 /** Fills the tokens of a generated command line; a person's own command is never touched. */
 export function fillTokens(argv: string[], where: { run: string; dhclientScript: string }): string[] {
-  return argv.map((a) => a.split(RUN_TOKEN).join(where.run).split(DHCLIENT_SCRIPT_TOKEN).join(where.dhclientScript));
+  return argv.map((a) =>
+    a
+      .split(RUN_TOKEN)
+      .join(where.run)
+      .split(DHCLIENT_SCRIPT_TOKEN)
+      .join(where.dhclientScript)
+      .split(DHCLIENT_CONF_TOKEN)
+      .join(dhclientConfPath(where.dhclientScript)),
+  );
 }
+
+/**
+ * dhclient's own defaults give up after 60 s without an answer and then wait 5 minutes: a
+ * student who mends a DHCP server would wait that long for a lease. A lab's client keeps
+ * asking, at most a few seconds apart, for as long as the lab runs.
+ */
+export const DHCLIENT_CONF = `# topolab's dhclient configuration: never give up, ask again every few seconds
+timeout 31536000;
+retry 5;
+initial-interval 1;
+backoff-cutoff 4;
+request subnet-mask, broadcast-address, routers, domain-name-servers, domain-name, interface-mtu;
+`;
 
 export const DHCLIENT_SCRIPT = `#!/bin/sh
 # topolab's dhclient script: puts the leased address and the default route on the interface,

@@ -17,6 +17,7 @@ import {
   parseMac,
   type Cidr,
 } from "./address";
+import { validateExercise, type Exercise } from "./exercise";
 import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
 import { labWarnings, type LabWarning } from "./suggest";
 import { switchLoops } from "./switchlinks";
@@ -425,8 +426,15 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
     else if (parsed.prefix > 30) c.add(["addressPlan"], "the address plan needs room for hosts (a prefix of /30 or shorter)");
     else plan = formatCidr(networkOf(parsed));
   }
+  let exercise: Exercise | undefined;
+  if (raw["exercise"] !== undefined) {
+    const checked = validateExercise(raw["exercise"], nodes);
+    c.issues.push(...checked.issues);
+    exercise = checked.exercise;
+  }
   if (c.issues.length > 0) return { ok: false, issues: capIssues(c.issues) };
   const lab: Lab = { version: 1, name: labName as string, nodes, links };
+  if (exercise) lab.exercise = exercise;
   if (typeof raw["description"] === "string") lab.description = raw["description"];
   if (plan) lab.addressPlan = plan;
   return { ok: true, lab, warnings: labWarnings(lab) };
@@ -490,7 +498,8 @@ function canonicalNode(input: NodeInput): LabNode {
           ...(x.dns !== undefined ? { dns: [...x.dns] } : {}),
         },
   );
-  return { kind: input.kind, ...base, interfaces, routes, services };
+  const sysctls = input.sysctls ? Object.fromEntries(Object.entries(input.sysctls).map(([k, v]) => [k, String(v).trim().replace(/\s+/g, " ")])) : undefined;
+  return { kind: input.kind, ...base, interfaces, routes, services, ...(sysctls && Object.keys(sysctls).length ? { sysctls } : {}) };
 }
 
 function canonicalLink(

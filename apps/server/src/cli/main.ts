@@ -10,6 +10,8 @@ import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, Lab
 import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { registerServe } from "./serve";
+import { registerLive } from "./live";
+import { registerExercise } from "./exercise";
 import { registerCapture } from "./capture";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
@@ -58,7 +60,7 @@ export function program(): Command {
         return;
       }
       const started = performance.now();
-      const result = await e.up(lab, { source });
+      const result = await e.up(lab, { source, origin: true });
       const seconds = (performance.now() - started) / 1000;
       if (o.json) {
         out(JSON.stringify({ lab: result.lab, summary: result.summary, seconds, ops: result.ops.map((x) => x.summary) }, null, 2));
@@ -233,7 +235,9 @@ export function program(): Command {
         ].join("\n"),
       );
     });
+  registerExercise(p);
   registerCapture(p);
+  registerLive(p);
   registerServe(p);
   return p;
 }

@@ -283,6 +283,12 @@ export class Labs {
       throw e;
     }
     await this.d.terminals.closeLab(name, (node) => ending.get(node));
+    // a teacher who edits the exercise edits what "start over" brings back too
+    if (JSON.stringify(next.exercise) !== JSON.stringify(current.doc.exercise)) {
+      const origin = await this.state.readOrigin(name);
+      if (next.exercise) await this.state.writeOrigin({ ...(origin ?? next), exercise: next.exercise });
+      else if (origin) await this.state.writeOrigin({ ...origin, exercise: undefined } as Lab);
+    }
     return { ...result, revision: this.publish(name, next, current.meta.running) };
   }
 
@@ -304,7 +310,20 @@ export class Labs {
     });
   }
 
-  async stop(name: string): Promise<void> {
+  /** An exercise as it shipped: its shells end, the lab goes down and comes up from the shipped document. */
+  async reset(name: string): Promise<EditResult> {
+    return this.queue.run(name, async () => {
+      await this.read(name);
+      const origin = await this.state.readOrigin(name);
+      if (!origin?.exercise) throw new RequestError("not_found", `lab ${name} has no exercise to start over (reset is for labs with an exercise)`);
+      await this.d.terminals.closeLab(name, `lab ${name} was reset to the exercise as shipped`);
+      const r = await this.busy(name, "starting the exercise over", () => this.engine.reset(name));
+      void this.broadcastList();
+      return { revision: this.publish(name, origin, true), unchanged: false, kernel: true, summary: r.summary };
+    });
+  }
+
+    async stop(name: string): Promise<void> {
     await this.queue.run(name, async () => {
       const { doc } = await this.read(name);
       await this.d.terminals.closeLab(name, `lab ${name} was stopped`);

@@ -25,6 +25,7 @@ import {
   type ServerToClientEvents,
 } from "@topolab/protocol";
 import { capturesOf } from "./capture";
+import { exercisesOf } from "./exercises";
 import { RequestError, toErrorInfo } from "./errors";
 import { liveOf } from "./live";
 import { TokenBucket } from "./limits";
@@ -39,6 +40,8 @@ export interface SocketData {
   client?: string;
   /** the socket watches a lab's kernel (live:watch): stopped when it goes */
   live?: boolean;
+  /** the socket follows an exercise (exercise:watch): stopped when it goes */
+  exercise?: boolean;
 }
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -148,6 +151,24 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
     "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
     "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
+    "exercise:watch": async ({ lab }) => {
+      if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before following its exercise`);
+      const hub = exercisesOf(d.engine);
+      if (!socket.data.exercise) {
+        socket.data.exercise = true;
+        socket.once("disconnect", () => void hub.socketGone(socket.id));
+      }
+      return hub.watch(lab, { socketId: socket.id, send: (s) => socket.emit("exercise:results", s) });
+    },
+    "exercise:unwatch": async ({ lab }) => {
+      await exercisesOf(d.engine).unwatch(lab, socket.id);
+      return null;
+    },
+    "exercise:run": async ({ lab }) => {
+      if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before running its checks`);
+      return exercisesOf(d.engine).runNow(lab);
+    },
+    "exercise:reset": ({ lab }) => labs.reset(lab),
     "term:open": async ({ lab, node, cols, rows }) => {
       const ns = await d.engine.nodeNamespace(lab, node);
       if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
@@ -185,7 +206,11 @@ export function attachSockets(io: IO, d: SocketDeps): void {
     if (event === "lab:document") {
       const p = payload as { running: boolean; document: Parameters<ReturnType<typeof capturesOf>["labChanged"]>[2] };
       capturesOf(d.engine).labChanged(lab, p.running, p.document);
-    } else if (event === "lab:removed") capturesOf(d.engine).labChanged(lab, false, null);
+      exercisesOf(d.engine).labChanged(lab, p.running);
+    } else if (event === "lab:removed") {
+      capturesOf(d.engine).labChanged(lab, false, null);
+      exercisesOf(d.engine).labChanged(lab, false);
+    }
   });
   io.use((socket, next) => {
     const hs = HandshakeSchema.safeParse(socket.handshake.auth);

@@ -1,0 +1,96 @@
+// Exercises over socket.io, on the real kernel: a lab created from the router exercise, two
+// browsers (a student's and a teacher's) following it; the student turns forwarding on in the
+// router's terminal and both see the checks turn green by themselves; "start over" brings the
+// failing state back; a teacher's edit of a check reaches every follower and what reset brings.
+
+import { cp, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueLabName } from "@topolab/engine/testing";
+import type { ExerciseState } from "@topolab/protocol";
+import { labToDocument } from "@topolab/topology";
+import { startTestServer, type TestServer } from "../testing";
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await mkdir(join(t.templatesDir, "exercises"), { recursive: true });
+  await cp(join(import.meta.dirname, "../../../../templates/exercises/router-forwarding.yaml"), join(t.templatesDir, "exercises", "router-forwarding.yaml"));
+});
+afterAll(() => t.close());
+
+const statuses = (s: ExerciseState) => Object.fromEntries(s.results.map((r) => [r.id, r.status]));
+
+describe("exercises", () => {
+  it("are offered beside the templates, and their checks turn green live in every browser, then reset", async () => {
+    const student = await t.connect();
+    const teacher = await t.connect();
+    const templates = await student.ok("templates:list", {});
+    const offered = templates.find((x) => x.id === "exercise-router-forwarding");
+    expect(offered).toMatchObject({ exercise: true, title: "Exercise: the router that does not route." });
+
+    const name = uniqueLabName("exs");
+    await student.ok("lab:create", { name, source: { type: "template", id: "exercise-router-forwarding" } });
+    await teacher.ok("lab:open", { lab: name });
+
+    const first = await student.ok("exercise:watch", { lab: name });
+    expect(first.title).toBe("The router that does not route");
+    expect(first.checks.map((c) => c.id)).toEqual(["hosts-route", "forwarding", "ns0-ns1", "ns1-ns0"]);
+    expect(first.checks.find((c) => c.id === "ns0-ns1")!.nodes).toEqual(["ns0"]);
+    expect(first.checks.find((c) => c.id === "forwarding")!.hint).toMatch(/sysctl/);
+    await teacher.ok("exercise:watch", { lab: name });
+
+    // the first run's results, as shipped: the router does not forward
+    const failing = (s: ExerciseState) => statuses(s)["forwarding"] === "fail" && statuses(s)["ns0-ns1"] === "fail" && statuses(s)["hosts-route"] === "pass";
+    await student.next("exercise:results", failing);
+    await teacher.next("exercise:results", failing);
+
+    // the student mends it in the router's terminal
+    const term = await student.ok("term:open", { lab: name, node: "r", cols: 80, rows: 24 });
+    student.socket.emit("term:input", { id: term.id, data: "sysctl -w net.ipv4.ip_forward=1\n" });
+    await student.screen(term.id, /net\.ipv4\.ip_forward = 1/);
+    const allPass = (s: ExerciseState) => s.results.length === 4 && s.results.every((r) => r.status === "pass");
+    const seenByTeacher = await teacher.next("exercise:results", allPass, 20_000);
+    expect(seenByTeacher.results.find((r) => r.id === "ns0-ns1")!.seen).toMatch(/^ns0 reaches 10\.1\.20\.2/);
+    await student.next("exercise:results", allPass);
+
+    // run on demand gives the same
+    expect(statuses(await teacher.ok("exercise:run", { lab: name }))).toEqual({ "hosts-route": "pass", forwarding: "pass", "ns0-ns1": "pass", "ns1-ns0": "pass" });
+
+    // start over: the shell ends, the kernel is as shipped, the lights go red again
+    student.clear("exercise:results");
+    teacher.clear("exercise:results");
+    await student.ok("exercise:reset", { lab: name }, 60_000);
+    await student.next("term:exit", (e) => e.id === term.id);
+    await teacher.next("exercise:results", failing, 20_000);
+
+    // the teacher edits a check: every follower sees it, and reset keeps it
+    const doc = labToDocument((await t.engine.state.readLab(name))!) as { exercise: { checks: { id: string; description: string }[] } };
+    const exercise = structuredClone(doc.exercise);
+    exercise.checks[0]!.description = "ns0 sends traffic for ns1 to r";
+    await teacher.ok("lab:edit", { lab: name, changes: [{ type: "updateLab", set: { exercise } }] });
+    await student.next("exercise:results", (s) => s.checks[0]!.description === "ns0 sends traffic for ns1 to r");
+    expect((await t.engine.state.readOrigin(name))!.exercise!.checks[0]!.description).toBe("ns0 sends traffic for ns1 to r");
+
+    // a bad check is refused with its place, nothing changed
+    const bad = await teacher.request("lab:edit", { lab: name, changes: [{ type: "updateLab", set: { exercise: { title: "t", checks: [{ kind: "reach", description: "x", from: "nobody", to: "ns1" }] } } }] });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.issues?.[0]).toMatchObject({ path: "exercise.checks[0].from" });
+
+    await student.ok("exercise:unwatch", { lab: name });
+    await teacher.ok("lab:delete", { lab: name });
+  });
+
+  it("refuses a lab without an exercise, and one the socket has not opened", async () => {
+    const c = await t.connect();
+    const name = uniqueLabName("exs");
+    await c.ok("lab:create", { name, source: { type: "blank" } });
+    const r = await c.request("exercise:watch", { lab: name });
+    expect(r.ok || r.error).toMatchObject({ code: "not_found", message: `lab ${name} has no exercise` });
+    const other = await t.connect();
+    const closed = await other.request("exercise:watch", { lab: name });
+    expect(closed.ok || closed.error.message).toMatch(/open lab .* before/);
+    await c.ok("lab:delete", { lab: name });
+  });
+});
