@@ -11,7 +11,7 @@
 // external_ids, files, processes.
 //
 // Kill points: the CLI runs with -v, which prints each kernel command as it completes; a point
-// is "after the k-th command, plus 0-40 ms", k drawn from 0..N (N counted in an unkilled run),
+// is "after the k-th command, plus 0-40 ms", k drawn from 0..N-1 (N counted in an unkilled run),
 // so points fall between and inside batches evenly over the work. The server prints nothing per
 // command: its points are a delay drawn from 0..T after the request (T measured unkilled).
 // The kernel tools a killed process had started finish on their own and are waited for.
@@ -172,7 +172,8 @@ async function cliPoint(c: LabCase, phase: Phase): Promise<Point> {
   if (phase !== "up") await must("up base", topolab("up", c.files.base));
   const argv = phase === "down" ? ["down", "-v", c.name] : ["up", "-v", phase === "edit" ? c.files.edit : c.files.base];
   const n = c.commands[phase];
-  const k = between(0, n);
+  // k = n would kill after the last command: the run may have finished by then
+  const k = between(0, n - 1);
   const extra = between(0, 40);
   const r = start(argv, env);
   let kill: Kill;
@@ -226,7 +227,7 @@ async function serverPoint(c: LabCase, phase: Phase): Promise<Point> {
     const target = phase === "edit" ? c.edit : c.base;
     const r = await srv.call("PUT", `/api/labs/${c.name}`, toYaml(target), "application/yaml");
     const b = r.body as { summary?: { create: number; update: number; delete: number }; unchanged?: boolean };
-    reup = `${r.status} ${b.unchanged ? "unchanged" : b.summary ? `${b.summary.create} created, ${b.summary.update} changed, ${b.summary.delete} removed` : JSON.stringify(r.body).slice(0, 200)}`;
+    reup = `${r.status} ${r.status === 201 ? "created" : b.unchanged ? "unchanged" : b.summary ? `${b.summary.create} created, ${b.summary.update} changed, ${b.summary.delete} removed` : JSON.stringify(r.body).slice(0, 200)}`;
     if (r.status >= 300) problems.push(`PUT again: ${reup}`);
     const reconciled = srv.running.lines.find((l) => /reconcile/.test(l));
     if (reconciled) reup = `${reconciled.replace(/^topolab: reconciled the kernel with the saved labs: /, "reconcile: ")}; PUT ${reup}`;
