@@ -15,6 +15,7 @@ import { CheckField, SelectField, TextField, splitList } from "./fields";
 import { hasShell, visualKind, KindIcon } from "./kinds";
 import type { EditOutcome, LabStore } from "./labStore";
 import { terminals } from "../terminals/manager";
+import { captureLink, captureNode, openCapture } from "../capture/captures";
 
 const MorePanels = lazy(() => import("./InspectorMore"));
 
@@ -102,6 +103,11 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
           Open terminal
         </button>
       )}
+      {node.kind !== "nat" && ifaces.length > 0 && (
+        <button className="button" data-testid="inspector-capture" title="Watch the packets on all its interfaces" onClick={() => captureNode(lab, node.name)}>
+          Capture packets
+        </button>
+      )}
       <TextField label="Name" testid="inspector-name" value={node.name} onCommit={(v) => update({ name: v.trim() }, `Rename ${node.name}`)} />
       <TextField label="Label" testid="inspector-label" value={node.label ?? ""} placeholder="shown on the canvas" onCommit={(v) => update({ label: v.trim() || null })} />
       {node.kind === "switch" && (
@@ -128,7 +134,14 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
             const dhcp = !!(cfg && "dhcp" in cfg && cfg.dhcp);
             return (
               <fieldset key={iface} className="iface" data-testid={`inspector-if-${iface}`}>
-                <legend>{iface}</legend>
+                <legend>
+                  {iface}{" "}
+                  {node.kind !== "nat" && lab.links.some((l) => l.endpoints.some((e) => e.node === node.name && e.interface === iface)) && (
+                    <button type="button" className="link-button small" data-testid={`inspector-if-${iface}-capture`} title={`Watch the packets on ${node.name}:${iface}`} onClick={() => openCapture(lab.name, [`${node.name}:${iface}`])}>
+                      capture
+                    </button>
+                  )}
+                </legend>
                 <TextField
                   label="Addresses"
                   testid={`inspector-if-${iface}-addresses`}
@@ -250,6 +263,17 @@ function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: s
       />
       <TextField label="Loss (%)" testid="inspector-loss" value={link.loss !== undefined ? String(link.loss) : ""} placeholder="0" onCommit={(v) => update({ loss: num(v) })} />
       <CheckField label="OVS internal port moved into the host (instead of a veth pair)" testid="inspector-internal" value={!!link.internal} onCommit={(v) => update({ internal: v || null })} />
+      <button
+        className="button"
+        data-testid="inspector-link-capture"
+        title="Watch the packets crossing this link"
+        onClick={() => {
+          const lab = store.state.get().doc;
+          if (lab) captureLink(lab, link);
+        }}
+      >
+        Capture packets
+      </button>
       <button className="button danger" data-testid="inspector-delete" onClick={() => void deleteSelection(store, { nodes: [], edges: [id] })}>
         Delete link
       </button>

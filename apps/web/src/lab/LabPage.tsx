@@ -11,6 +11,7 @@ import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
 import { CaptureHost } from "../capture/CaptureHost";
+import { LiveHost } from "../live/LiveHost";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
@@ -264,6 +265,9 @@ function LabLayout({ store }: { store: LabStore }) {
       </ErrorBoundary>
       <ErrorBoundary panel="capture">
         <CaptureHost store={store} />
+      </ErrorBoundary>
+      <ErrorBoundary panel="live">
+        <LiveHost store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
       </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
       {menu && (

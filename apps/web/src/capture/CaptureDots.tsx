@@ -1,0 +1,90 @@
+// Packets drawn on the canvas while a capture runs: a dot per sampled packet travelling along
+// the edge it crossed, coloured by protocol, from the end that sent it. One <canvas> over the
+// lab's canvas, drawn on animation frames; at most MAX_DOTS at once, so a flood stays smooth.
+//
+// Knows: the edge of a captured interface (its link's two nodes), the direction (the frame's
+// source MAC against the kernel's MACs of the two ends), the viewport. Leaves to others: which
+// packets (the panel samples them).
+import { useEffect, useRef, type MutableRefObject } from "react";
+import { createPortal } from "react-dom";
+import { useReactFlow } from "@xyflow/react";
+import type { CaptureInfo } from "@topolab/protocol";
+import type { Lab } from "@topolab/topology";
+import type { LabStore } from "../lab/labStore";
+
+export interface Dot {
+  iface: number;
+  /** the frame's source MAC */
+  src: string;
+  color: string;
+  born: number;
+}
+
+const MAX_DOTS = 150;
+const TRAVEL_MS = 700;
+
+export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; interfaces: CaptureInfo["interfaces"]; dots: MutableRefObject<Dot[]>; status: LabStore }) {
+  const flow = useReactFlow();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const host = document.querySelector<HTMLElement>('[data-testid="canvas"]');
+
+  useEffect(() => {
+    let frame = 0;
+    const ends = interfaces.map((i) => {
+      const link = lab.links.find((l) => l.endpoints.some((e) => e.node === i.node && e.interface === i.iface));
+      const other = link?.endpoints.find((e) => !(e.node === i.node && e.interface === i.iface));
+      return other ? { here: i.node, hereIf: i.iface, there: other.node, thereIf: other.interface } : null;
+    });
+    const macOf = (node: string, ifname: string) => status.state.get().status.get(node)?.interfaces.find((x) => x.name === ifname)?.mac;
+    const isSwitch = (node: string) => lab.nodes.find((n) => n.name === node)?.kind === "switch";
+    const center = (id: string) => {
+      const n = flow.getInternalNode(id);
+      if (!n) return null;
+      const w = n.measured?.width ?? 0;
+      const h = n.measured?.height ?? 0;
+      return { x: n.internals.positionAbsolute.x + w / 2, y: n.internals.positionAbsolute.y + h / 2 };
+    };
+    const draw = () => {
+      frame = requestAnimationFrame(draw);
+      const c = canvas.current;
+      if (!c || !host) return;
+      const w = host.clientWidth;
+      const h = host.clientHeight;
+      if (c.width !== w || c.height !== h) {
+        c.width = w;
+        c.height = h;
+      }
+      const ctx = c.getContext("2d");
+      if (!ctx) return;
+      ctx.clearRect(0, 0, w, h);
+      const now = performance.now();
+      let list = dots.current.filter((d) => now - d.born < TRAVEL_MS);
+      if (list.length > MAX_DOTS) list = list.slice(list.length - MAX_DOTS);
+      dots.current = list;
+      if (!list.length) return;
+      const vp = flow.getViewport();
+      for (const d of list) {
+        const e = ends[d.iface];
+        if (!e) continue;
+        const a = center(e.here);
+        const b = center(e.there);
+        if (!a || !b) continue;
+        // from the end whose MAC sent it; else toward the captured host, or out of the captured switch
+        const fromHere = d.src === macOf(e.here, e.hereIf) ? true : d.src === macOf(e.there, e.thereIf) ? false : isSwitch(e.here);
+        const [p, q] = fromHere ? [a, b] : [b, a];
+        const t = (now - d.born) / TRAVEL_MS;
+        const x = (p.x + (q.x - p.x) * t) * vp.zoom + vp.x;
+        const y = (p.y + (q.y - p.y) * t) * vp.zoom + vp.y;
+        ctx.beginPath();
+        ctx.fillStyle = d.color;
+        ctx.arc(x, y, 5, 0, Math.PI * 2);
+        ctx.fill();
+      }
+    };
+    frame = requestAnimationFrame(draw);
+    return () => cancelAnimationFrame(frame);
+  }, [flow, lab, interfaces, dots, status, host]);
+
+  if (!host) return null;
+  return createPortal(<canvas ref={canvas} className="capture-dots" data-testid="capture-dots" aria-hidden="true" />, host);
+}

@@ -1,0 +1,75 @@
+// Packet capture in the browser (issue 12): the vlan-dhcp template, a capture on red's link
+// opened from the link's inspector, red's lease renewed in a terminal, and the DHCP Discover,
+// Offer, Request and ACK decoded in the capture panel with red's VLAN (100); a packet's field
+// tree and hex dump; the pcapng download read back by tcpdump. The lab is named cp*.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { leftoversAfterSettling } from "@topolab/engine/testing";
+import { api, expect, openTerminal, snap, test, typeIn } from "./helpers";
+
+test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decoded with its VLAN, and downloaded", async ({ page }, testInfo) => {
+  const lab = `cpe2e-${Math.random().toString(36).slice(2, 6)}`;
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await page.goto("/");
+    await page.getByTestId("new-lab-name").fill(lab);
+    await page.getByTestId("create-template-vlan-dhcp").click();
+    await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
+    await expect(page.getByTestId("node-red")).toHaveAttribute("data-state", "up");
+
+    // the link's inspector: Capture packets
+    await openTerminal(page, "red");
+    // a click on the middle of the line from red to ovs1 selects the link
+    const r = (await page.getByTestId("node-red").boundingBox())!;
+    const o = (await page.getByTestId("node-ovs1").boundingBox())!;
+    await page.mouse.click((r.x + r.width / 2 + o.x + o.width / 2) / 2, (r.y + r.height / 2 + o.y + o.height / 2) / 2);
+    await expect(page.getByTestId("inspector-link")).toBeVisible();
+    await page.getByTestId("inspector-link-capture").click();
+    const panel = page.getByTestId("capture-panel");
+    await expect(panel).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+
+    // a new lease from red's tenant server: a whole Discover/Offer/Request/ACK
+    await typeIn(page, "red", "dhclient -1 -v -pf /tmp/cp-renew.pid -lf /tmp/cp-renew.leases -sf /bin/true eth0; dhclient -x -pf /tmp/cp-renew.pid -lf /tmp/cp-renew.leases -sf /bin/true eth0; echo RENEWED");
+    await expect(page.getByTestId("terminal-red")).toContainText(/DHCPACK of 10\.50\.50\.\d+/, { timeout: 30_000 });
+
+    await page.getByTestId("capture-display-filter").fill("dhcp");
+    const rows = panel.getByTestId("capture-row");
+    await expect(async () => {
+      const info = await panel.getByTestId("capture-row-info").allTextContents();
+      const kinds = info.map((s) => /^DHCP (\w+)/.exec(s)?.[1]);
+      for (const k of ["Discover", "Offer", "Request", "ACK"]) expect(kinds).toContain(k);
+    }).toPass({ timeout: 20_000 });
+    const offer = rows.filter({ hasText: "DHCP Offer" }).first();
+    await expect(offer).toContainText(/DHCP Offer 10\.50\.50\.\d+ to 02:00:00:00:01:00/);
+    // red's VLAN: its access port's, since frames on an access port carry no tag
+    await expect(offer.getByTestId("capture-row-iface")).toHaveText("red:eth0 VLAN 100");
+    await expect(offer).toHaveAttribute("data-protocol", "DHCP");
+
+    // the field tree and the hex dump, the selected field's bytes highlighted
+    await offer.click();
+    const detail = panel.getByTestId("capture-detail");
+    await expect(detail).toContainText("Dynamic Host Configuration Protocol: Offer");
+    const yiaddr = detail.getByTestId("capture-field").filter({ hasText: /^Your \(client\) IP address: 10\.50\.50\.\d+$/ });
+    await yiaddr.click();
+    await expect(detail.getByTestId("capture-hex").locator('[data-hl="1"]')).toHaveCount(4);
+    await expect(detail).toContainText(/\(54\) Server identifier: 10\.50\.50\.2/);
+    await expect(detail).toContainText(/\(51\) IP address lease time: 3600 s/);
+    await snap(page, testInfo, "capture-dhcp");
+
+    // download: the pcapng opens with tcpdump and holds the four DHCP messages
+    const [download] = await Promise.all([page.waitForEvent("download"), panel.getByTestId("capture-download").click()]);
+    const file = testInfo.outputPath("capture.pcapng");
+    await download.saveAs(file);
+    expect(readFileSync(file).subarray(0, 4).toString("hex")).toBe("0a0d0d0a");
+    const text = execFileSync("tcpdump", ["-nn", "-v", "-r", file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    for (const k of ["Discover", "Offer", "Request", "ACK"]) expect(text).toContain(`DHCP-Message (53), length 1: ${k}`);
+
+    await panel.getByTestId("capture-close").click();
+    await expect(panel).toHaveCount(0);
+    expect(errors).toEqual([]);
+  } finally {
+    await api("DELETE", `/labs/${lab}`);
+    expect(await leftoversAfterSettling(lab)).toEqual([]);
+  }
+});
