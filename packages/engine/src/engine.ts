@@ -204,6 +204,8 @@ export class Engine {
     const env = await this.env(meta?.tag ?? "tag");
     const previous = await this.state.readLab(lab.name);
     const snapshot = await this.snapshot();
+    const own = await ownership(snapshot, lab.name, await this.ownerId());
+    if (own.state === "foreign") throw new OwnerError(lab.name, own, `cannot plan lab ${lab.name}`);
     const actual = await this.readActual(snapshot, lab.name, [lab, previous]);
     return plan(realize(lab, env), actual, { previous: previous ? realize(previous, env) : [] });
   }

@@ -175,6 +175,9 @@ describe("a lab another state directory made", () => {
       expect(up.code).toBe(1);
       expect(up.err).toContain(`topolab: cannot bring up lab ${name}: lab ${name} on this machine belongs to another topolab (state directory ${stateA.dir}`);
       expect(up.err).not.toMatch(/\n\s+at /);
+      const dry = await cli("up", "--dry-run", file);
+      expect(dry.code).toBe(1);
+      expect(dry.err).toContain(`cannot plan lab ${name}: lab ${name} on this machine belongs to another topolab`);
       const down = await cli("down", name);
       expect(down.code).toBe(1);
       expect(down.err).toContain(`cannot take down lab ${name}`);
