@@ -1,0 +1,106 @@
+// The kernel's live state of one open lab, as the page holds it: the snapshot live:watch
+// answers, then each live:event folded in (numbered: a gap means some were missed, and the
+// page watches again for a fresh snapshot). Rates and MAC tables come while the page asks for
+// rates (always, while a lab page is open: the traffic on the edges).
+//
+// Knows: the order (lab:open first, then live:watch), reconnects (watch again), and what a
+// stopped lab means (nothing to watch). Leaves to others: drawing (LiveHost, edges.ts).
+
+import type { LiveEvent, LiveNode, LivePort } from "@topolab/protocol";
+import { connection } from "../lib/connection";
+import { Store } from "../lib/emitter";
+
+export interface LiveState {
+  watching: boolean;
+  error: string | null;
+  seq: number;
+  nodes: Record<string, LiveNode | null>;
+  ports: LivePort[];
+  rates: Record<string, { rxBps: number; txBps: number; rxPps: number; txPps: number }>;
+  counters: Record<string, { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDropped: number; txDropped: number; rxErrors: number; txErrors: number }>;
+  macs: Record<string, { mac: string; vlan: number; port: string; endpoint?: string; peer?: string }[]>;
+  /** the last changes, newest first: "h1: eth0 down" */
+  recent: { at: number; text: string }[];
+}
+
+const EMPTY: LiveState = { watching: false, error: null, seq: 0, nodes: {}, ports: [], rates: {}, counters: {}, macs: {}, recent: [] };
+const MAX_RECENT = 50;
+
+export class LiveStore {
+  readonly state = new Store<LiveState>(EMPTY);
+  private offs: (() => void)[] = [];
+  private closed = false;
+  private starting = false;
+
+  constructor(readonly lab: string) {
+    const c = connection();
+    this.offs.push(
+      c.on("live:event", (p) => {
+        if (p.lab !== this.lab || !this.state.get().watching) return;
+        const s = this.state.get();
+        if (p.seq <= s.seq) return;
+        if (p.seq !== s.seq + 1) {
+          void this.start(); // missed some: a fresh snapshot
+          return;
+        }
+        this.state.set(fold({ ...s, seq: p.seq }, p.event as LiveEvent));
+      }),
+      c.onConnect(() => {
+        if (this.state.get().watching) {
+          this.state.update((s) => ({ ...s, watching: false }));
+          setTimeout(() => void this.start(), 300); // after the lab page opened the lab again
+        }
+      }),
+    );
+  }
+
+  /** Watches the lab (it must be open and running); again after a gap or a reconnect. */
+  async start(): Promise<void> {
+    if (this.closed || this.starting) return;
+    this.starting = true;
+    try {
+      for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
+        try {
+          const snap = await connection().request("live:watch", { lab: this.lab, rates: true });
+          if (this.closed) return;
+          this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
+          return;
+        } catch (e) {
+          const message = (e as Error).message;
+          this.state.update((s) => ({ ...s, watching: false, error: message }));
+          if (/stopped/.test(message)) return;
+          await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
+        }
+      }
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  stop(): void {
+    if (this.state.get().watching) void connection().request("live:unwatch", { lab: this.lab }).catch(() => undefined);
+    this.state.set({ ...EMPTY, error: this.state.get().error });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+    for (const off of this.offs) off();
+  }
+}
+
+function fold(s: LiveState, e: LiveEvent): LiveState {
+  const note = (text: string) => [{ at: e.at, text }, ...s.recent].slice(0, MAX_RECENT);
+  switch (e.type) {
+    case "node":
+      return { ...s, nodes: { ...s.nodes, [e.node]: e.state }, recent: e.changes.length ? note(`${e.node}: ${e.changes.join(", ")}`) : s.recent };
+    case "ports":
+      return { ...s, ports: e.ports, recent: e.changes.length ? note(`switch ports: ${e.changes.join(", ")}`) : s.recent };
+    case "counters":
+      return { ...s, rates: e.rates, counters: e.counters };
+    case "macs":
+      return { ...s, macs: { ...s.macs, [e.node]: e.entries } };
+    case "error":
+      return { ...s, recent: note(`error: ${e.message}`) };
+  }
+}
