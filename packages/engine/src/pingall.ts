@@ -1,16 +1,16 @@
 // pingall: every host or router of a running lab pings every other one, Mininet's reachability test.
 //
 // Knows: one fping per source node, run inside that node's namespace, probing all of its
-// targets at once (one echo each, one retry for those without a reply), a few sources at a time so
-// that the ARP broadcasts of a big lab do not all land on the switches in the same instant, then
-// a slower second round for the pairs that got no reply (a loaded userspace switch drops some);
-// and how to read fping's `-C 1 -q` report. Knows that the kernel's ARP table is one table for
-// all namespaces, of at most gc_thresh3 entries (1,024 by default) that it cannot free within 5
-// s of their use: pingall of N hosts needs N × (N - 1) entries, so without room it stalls on
-// "neighbour table overflow" (27 to 40 s for 100 hosts). Like Mininet (util.fixLimits), it raises
-// the limits when they are too small for the lab, never lowers them. Leaves to others: which
-// nodes and addresses a lab has (status), the namespace names (topology), printing the matrix.
-
+// targets at once (one echo each, one retry for those without a reply), a few sources at a
+// time so that the ARP broadcasts of a big lab do not all land on the switches in the same
+// instant; then a second round, with more patience, for the pairs that got no reply (a loaded
+// userspace switch drops some); and how to read fping's report. Knows that the kernel's ARP
+// table is one table for all namespaces, of at most gc_thresh3 entries (1,024 by default) that
+// it cannot free within 5 s of their use: pingall of N hosts needs N × (N - 1) entries, so
+// without room it stalls on "neighbour table overflow" (27 to 40 s for 100 hosts). Like
+// Mininet (util.fixLimits), it raises the limits when they are too small for the lab, never
+// lowers them. Leaves to others: which nodes and addresses a lab has (status), the namespace
+// names (topology), printing the matrix (the CLI).
 import { readFile, writeFile } from "node:fs/promises";
 import { nsName } from "@topolab/topology";
 import { pool, run, type RunResult } from "./exec";
@@ -33,6 +33,28 @@ export interface PingAllOptions {
   concurrency?: number;
 }
 
+interface Round {
+  /** sources probing at the same time */
+  concurrency: number;
+  /** more echoes to a target that did not answer (each after 1.5 times the previous wait) */
+  retries: number;
+  /** between echoes to successive targets */
+  intervalMs: number;
+}
+
+/**
+ * The first round is fast; the next ones, for pairs without a reply, slower and more patient:
+ * a userspace switch under load (all pairs of a 100-switch chain make some 50,000 datapath
+ * flows; ovs-vswitchd lowers its flow limit when revalidating them takes long, and sends the
+ * rest through its slow path) or busy reconfiguring any lab's bridges drops packets for seconds.
+ */
+const ROUNDS: Round[] = [
+  { concurrency: 8, retries: 1, intervalMs: 1 },
+  { concurrency: 8, retries: 2, intervalMs: 5 },
+  { concurrency: 2, retries: 2, intervalMs: 10 },
+  { concurrency: 1, retries: 3, intervalMs: 20 },
+];
+
 /** The node's name and the addresses of its interfaces ("10.0.0.1/8"), as status gives them. */
 export interface PingNode {
   name: string;
@@ -44,9 +66,9 @@ export interface PingNode {
  * times 1.5) to those that did not answer: under load the first echo of a big lab may be lost
  * while ARP resolves (every first echo to a host starts a broadcast that reaches every host).
  */
-export function fpingArgv(addresses: string[], timeoutSeconds: number, retries = 1): string[] {
+export function fpingArgv(addresses: string[], timeoutSeconds: number, retries = 1, intervalMs = 1): string[] {
   // -i 1: 1 ms between echoes to successive targets (fping's default is 10 ms: 1 s for 100 targets)
-  return ["fping", "-r", String(retries), "-t", String(Math.round(timeoutSeconds * 1000)), "-i", "1", ...addresses];
+  return ["fping", "-r", String(retries), "-t", String(Math.round(timeoutSeconds * 1000)), "-i", String(intervalMs), ...addresses];
 }
 
 /**
@@ -126,8 +148,8 @@ export async function pingAll(
   const timeout = options.timeoutSeconds ?? 1;
   const targets = pingTargets(nodes);
   await roomFor(nodes.length * targets.size);
-  const probe = async (src: string, addresses: string[], retries: number): Promise<Map<string, boolean>> => {
-    const argv = ["ip", "netns", "exec", nsName(lab, src), ...fpingArgv(addresses, timeout, retries)];
+  const probe = async (src: string, addresses: string[], round: Round): Promise<Map<string, boolean>> => {
+    const argv = ["ip", "netns", "exec", nsName(lab, src), ...fpingArgv(addresses, timeout, round.retries, round.intervalMs)];
     const r = await exec(argv);
     // fping: 0 all answered, 1 some did not; anything else is fping itself failing
     if (r.code !== 0 && r.code !== 1) {
@@ -139,28 +161,27 @@ export async function pingAll(
       throw new Error(`pingall from ${src}: ${(e as Error).message} (exit ${r.code}): ${r.stderr.trim().split("\n").slice(0, 3).join(" / ")}`);
     }
   };
-  // first round: every source at once (a few at a time), one retry per target
-  const perSource = await pool(
-    nodes.map((src) => async () => {
-      const mine = [...targets].filter(([to]) => to !== src.name);
-      if (mine.length === 0) return [];
-      const answered = await probe(src.name, [...new Set(mine.map(([, a]) => a))], 1);
-      return mine.map(([to, address]) => ({ from: src.name, to, address, ok: answered.get(address)! }));
-    }),
-    options.concurrency ?? 8,
+  const perSource = nodes.map((src) =>
+    [...targets].filter(([to]) => to !== src.name).map(([to, address]) => ({ from: src.name, to, address, ok: false })),
   );
-  // a second round, two sources at a time, for the pairs without a reply: on a loaded machine the
-  // userspace switch can fall behind the ARP broadcasts of the first round and drop some; what is
-  // really unreachable fails again (a pair costs up to 2.5 + 4.75 timeouts then)
-  const lost = perSource.filter((pairs) => pairs.some((p) => !p.ok));
-  await pool(
-    lost.map((pairs) => async () => {
-      const again = pairs.filter((p) => !p.ok);
-      const answered = await probe(again[0]!.from, [...new Set(again.map((p) => p.address))], 2);
-      for (const p of again) p.ok = answered.get(p.address)!;
-    }),
-    2,
-  );
+  // rounds over the pairs without a reply yet; the next round only when this one got some reply
+  // back (what is really unreachable fails twice and stops there)
+  const rounds = ROUNDS.map((r, i) => (i === 0 && options.concurrency ? { ...r, concurrency: options.concurrency } : r));
+  for (const [i, round] of rounds.entries()) {
+    const waiting = perSource.filter((pairs) => pairs.some((p) => !p.ok));
+    const before = waiting.reduce((n, pairs) => n + pairs.filter((p) => !p.ok).length, 0);
+    if (before === 0) break;
+    await pool(
+      waiting.map((pairs) => async () => {
+        const again = pairs.filter((p) => !p.ok);
+        const answered = await probe(again[0]!.from, [...new Set(again.map((p) => p.address))], round);
+        for (const p of again) p.ok = answered.get(p.address)!;
+      }),
+      round.concurrency,
+    );
+    const after = perSource.reduce((n, pairs) => n + pairs.filter((p) => !p.ok).length, 0);
+    if (i > 0 && after === before) break;
+  }
   const pairs = perSource.flat();
   const received = pairs.filter((p) => p.ok).length;
   return {
