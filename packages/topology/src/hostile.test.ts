@@ -78,7 +78,7 @@ describe("YAML that cannot be read", () => {
     if (!r.ok) expect(r.issues[0]!.message).not.toMatch(/\n\s+at /);
   });
 
-  it("answers nesting deeper than the parser goes with a message", () => {
+  it("answers nesting deeper than the parser goes with a message", { timeout: 60_000 }, () => {
     for (const text of ["[".repeat(20_000) + "]".repeat(20_000), "{a: ".repeat(20_000)]) {
       const r = parseLabText(text);
       expect(r.ok).toBe(false);
@@ -90,7 +90,7 @@ describe("YAML that cannot be read", () => {
     }
   });
 
-  it("cuts a long list of YAML errors", () => {
+  it("cuts a long list of YAML errors", { timeout: 60_000 }, () => {
     const r = parseLabText(Array.from({ length: 500 }, () => "a: b: c").join("\n"));
     expect(r.ok).toBe(false);
     if (!r.ok) {
@@ -117,7 +117,7 @@ describe("size", () => {
     expect(validateLab(star(10), { limits: { maxNodes: 11, maxLinks: 10 } }).ok).toBe(true);
   });
 
-  it("lists at most MAX_ISSUES problems and counts the rest; a missing node's message names a few nodes, not all", () => {
+  it("lists at most MAX_ISSUES problems and counts the rest; a missing node's message names a few nodes, not all", { timeout: 60_000 }, () => {
     const doc = star(3000);
     doc.links = doc.links.map((l, i) => ({ endpoints: [l.endpoints[0]!, `nope${i}`] }));
     const issues = issuesOf(doc, { limits: { maxNodes: 10_000 } });

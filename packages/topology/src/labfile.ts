@@ -144,6 +144,7 @@ export function labToDocument(lab: Lab): Record<string, unknown> {
       if (Object.keys(ifs).length) out["interfaces"] = ifs;
       if (n.routes.length) out["routes"] = n.routes.map((r) => ({ ...r }));
       if (n.services.length) out["services"] = n.services.map((x) => ({ ...x }));
+      if (n.sysctls && Object.keys(n.sysctls).length) out["sysctls"] = { ...n.sysctls };
     }
     if (n.position) out["position"] = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
     if (n.state === "stopped") out["state"] = "stopped";

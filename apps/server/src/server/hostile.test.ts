@@ -56,6 +56,9 @@ function star(n: number) {
   };
 }
 
+// a worker is made and YAML parsed: seconds on a busy 2-core machine
+const SLOW = 60_000;
+
 describe("the checker", () => {
   it("validates and parses big labs in its worker with the same answers as in place", async () => {
     const doc = star(600);
@@ -80,7 +83,7 @@ describe("the checker", () => {
     } finally {
       await inWorker.close();
     }
-  });
+  }, SLOW);
 
   it("refuses a file or a document above LIMITS.maxLabText bytes with 413, before reading it", async () => {
     const c = new LabChecker({ worker: false });
@@ -100,5 +103,5 @@ describe("the checker", () => {
     const d = new LabChecker();
     expect((await d.parseText(yaml)).ok).toBe(true);
     await d.close();
-  });
+  }, SLOW);
 });
