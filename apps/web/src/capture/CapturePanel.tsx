@@ -10,7 +10,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { CaptureInfo } from "@topolab/protocol";
-import type { Field } from "@topolab/capture";
+import { decode, mac, type Field } from "@topolab/capture";
 import { connection, RequestFailed } from "../lib/connection";
 import { useStore } from "../lib/emitter";
 import type { LabStore } from "../lab/labStore";
@@ -20,6 +20,8 @@ import { colorOf, hexRows, PacketModel, relTime, type Packet } from "./model";
 import "./capture.css";
 
 const ROW = 22;
+/** Decoding per animation frame, at most (a batch at least). */
+const FRAME_BUDGET_MS = 6;
 
 export default function CapturePanel({ store, capture }: { store: LabStore; capture: OpenCapture }) {
   const doc = useStore(store.state, (s) => s.doc);
@@ -44,25 +46,32 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
     const conn = connection();
     let id: string | null = null;
     let alive = true;
-    let toAck = 0;
     let frame = 0;
     const early: { batch: Uint8Array; missed: number; total: number; id: string }[] = [];
     setInfo(null);
     setEnded(null);
     setError(null);
 
+    // batches wait here until an animation frame has time for them; each is acknowledged once
+    // decoded and drawn, so a page that cannot keep up is sent a sample, not a backlog
+    const queue: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }[] = [];
     const take = (p: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }) => {
-      const bytes = p.batch instanceof Uint8Array ? p.batch : new Uint8Array(p.batch);
-      const added = model.current.add(bytes, p.missed, p.total);
-      dots.current.push(...sampleDots(added));
-      toAck++;
+      queue.push(p);
       if (!frame) frame = requestAnimationFrame(draw);
     };
     const draw = () => {
       frame = 0;
+      const started = performance.now();
+      let done = 0;
+      while (queue.length && (done === 0 || performance.now() - started < FRAME_BUDGET_MS)) {
+        const p = queue.shift()!;
+        const added = model.current.add(p.batch instanceof Uint8Array ? p.batch : new Uint8Array(p.batch), p.missed, p.total);
+        dots.current.push(...sampleDots(added));
+        done++;
+      }
       if (!pausedRef.current) setVersion((v) => v + 1);
-      // acknowledged once drawn: a page that cannot keep up gets a sample
-      for (; toAck > 0; toAck--) if (id) conn.fire("capture:ack", { id });
+      for (; done > 0; done--) if (id) conn.fire("capture:ack", { id });
+      if (queue.length) frame = requestAnimationFrame(draw);
     };
     const offPackets = conn.on("capture:packets", (p) => {
       if (!alive) return;
@@ -116,6 +125,7 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   }, [doc]);
   const labels = info?.interfaces.map((x) => x.label) ?? [];
   const sel = selected !== null ? m.at(selected) : undefined;
+  const selDecoded = useMemo(() => (sel ? decode(sel.data, 1, sel.length) : null), [sel]);
 
   const stop = useCallback(() => {
     if (info && !ended) void connection().request("capture:stop", { id: info.id }).catch(() => undefined);
@@ -197,9 +207,9 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
           )}
           <div className="capture-body">
             <PacketList model={m} labels={labels} ifaceVlan={ifaceVlan} selected={selected} onSelect={(i) => (setSelected(i), setField(null))} follow={!paused} />
-            {sel && (
+            {sel && selDecoded && (
               <div className="capture-detail" data-testid="capture-detail">
-                <FieldTree layers={sel.d.layers} malformed={sel.d.malformed} selected={field} onSelect={setField} />
+                <FieldTree layers={selDecoded.layers} malformed={selDecoded.malformed} selected={field} onSelect={setField} />
                 <HexDump data={sel.data} field={field} />
               </div>
             )}
@@ -218,7 +228,7 @@ function sampleDots(added: Packet[]): Dot[] {
   const out: Dot[] = [];
   for (let i = 0; i < n; i += step) {
     const p = added[i]!;
-    out.push({ iface: p.iface, src: p.d.layers[0]?.children?.[1]?.value ?? "", color: colorOf(p.d.protocol), born: performance.now() });
+    out.push({ iface: p.iface, src: p.data.length >= 12 ? mac(p.data, 6) : "", color: colorOf(p.d.protocol), born: performance.now() });
   }
   return out;
 }

@@ -3,6 +3,9 @@
 // reads it on animation frames.
 import { compileFilter, decode, decodeBatch, type Decoded } from "@topolab/capture";
 
+/** What the list and the display filter need; the field tree is decoded again on selection. */
+export type Light = Omit<Decoded, "layers">;
+
 export interface Packet {
   /** 1, 2, 3... in arrival order, as in the pcapng */
   no: number;
@@ -10,7 +13,13 @@ export interface Packet {
   timeUs: number;
   length: number;
   data: Uint8Array;
-  d: Decoded;
+  d: Light;
+}
+
+function light(data: Uint8Array, length: number): Light {
+  // the tree is dropped at once: 50,000 of them would weigh hundreds of MiB
+  const { layers: _layers, ...rest } = decode(data, 1, length);
+  return rest;
 }
 
 /** The most packets a panel keeps (the server keeps its own ring for the download). */
@@ -36,7 +45,7 @@ export class PacketModel {
   add(batch: Uint8Array, missed: number, total: number): Packet[] {
     const added: Packet[] = [];
     for (const w of decodeBatch(batch)) {
-      const p: Packet = { no: ++this.no, iface: w.iface, timeUs: w.timeUs, length: w.length, data: w.data, d: decode(w.data, 1, w.length) };
+      const p: Packet = { no: ++this.no, iface: w.iface, timeUs: w.timeUs, length: w.length, data: w.data, d: light(w.data, w.length) };
       this.firstUs ??= p.timeUs;
       this.packets.push(p);
       added.push(p);
