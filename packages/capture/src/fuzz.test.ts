@@ -33,7 +33,7 @@ describe("decode on bad input", () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it("reads every truncation of every recorded frame up to where it ends, and says it is malformed", () => {
     let malformed = 0;
@@ -55,7 +55,7 @@ describe("decode on bad input", () => {
       expect(decode(frame.subarray(0, 13)).malformed).toMatch(/Ethernet/);
     }
     expect(malformed).toBeGreaterThan(frames.length * 10);
-  });
+  }, 60_000);
 
   it("a frame cut in its IPv4 header keeps the Ethernet layer and names the field that was cut", () => {
     const icmp = frames.find((f) => decode(f).protocol === "ICMP")!;
@@ -74,5 +74,5 @@ describe("decode on bad input", () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 });

@@ -68,12 +68,16 @@ describe("handshake and acks", () => {
   it("every server event has a schema", () => {
     expect(Object.keys(serverEvents).sort()).toMatchInlineSnapshot(`
       [
+        "capture:ended",
+        "capture:packets",
+        "exercise:results",
         "lab:busy",
         "lab:document",
         "lab:log",
         "lab:removed",
         "lab:status",
         "labs:changed",
+        "live:event",
         "protocol:error",
         "server:hello",
         "term:detached",
