@@ -9,6 +9,7 @@ import { ApplyError, ConflictError, Engine, inNetns, LockError, NotFoundError, s
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
 import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
+import { progressLine } from "./progress";
 import { registerServe } from "./serve";
 import { registerLive } from "./live";
 import { registerExercise } from "./exercise";
@@ -60,7 +61,9 @@ export function program(): Command {
         return;
       }
       const started = performance.now();
-      const result = await e.up(lab, { source, origin: true });
+      // a line counting what is made so far, on a terminal (a 1,000-node lab takes seconds)
+      const progress = !o.verbose && !o.json && process.stderr.isTTY ? progressLine(process.stderr, "up", lab.name) : null;
+      const result = await (progress ? new Engine({ log: progress.log }) : e).up(lab, { source, origin: true }).finally(() => progress?.done());
       const seconds = (performance.now() - started) / 1000;
       if (o.json) {
         out(JSON.stringify({ lab: result.lab, summary: result.summary, seconds, ops: result.ops.map((x) => x.summary) }, null, 2));
@@ -81,7 +84,8 @@ export function program(): Command {
     .option("-v, --verbose", "print every kernel command as it runs")
     .action(async (lab: string, o: { keep?: boolean; verbose?: boolean }) => {
       const started = performance.now();
-      const r = await engine(!!o.verbose).down(lab, o.keep ? { keep: true } : {});
+      const progress = !o.verbose && process.stderr.isTTY ? progressLine(process.stderr, "down", lab) : null;
+      const r = await (progress ? new Engine({ log: progress.log }) : engine(!!o.verbose)).down(lab, o.keep ? { keep: true } : {}).finally(() => progress?.done());
       if (r.leftAlone) err(`topolab: ${r.leftAlone}; its kernel objects were left alone, only this state directory's document was ${o.keep ? "marked stopped" : "removed"}`);
       out(`lab ${lab}: removed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
     });
