@@ -208,6 +208,8 @@ function NodeTab({ store, live, node }: { store: LabStore; live: LiveStore; node
     };
   }, [store, chosen, nodeState, macs]);
   const names = (doc?.nodes ?? []).filter((n) => n.kind !== "nat").map((n) => n.name);
+  const docNode = doc?.nodes.find((n) => n.name === chosen);
+  const stopped = docNode?.state === "stopped";
   return (
     <div data-testid="live-node">
       <label>
@@ -219,6 +221,16 @@ function NodeTab({ store, live, node }: { store: LabStore; live: LiveStore; node
           ))}
         </select>
       </label>
+      {chosen && docNode && docNode.kind !== "nat" && (
+        <button
+          className="button"
+          data-testid={`live-node-${stopped ? "start" : "stop"}`}
+          title={stopped ? "Its links carry again" : "Every link of the node loses carrier (saved in the document; undo brings it back)"}
+          onClick={() => void store.edit([{ type: "updateNode", name: chosen, set: { state: stopped ? null : "stopped" } }], { label: `${stopped ? "Start" : "Stop"} ${chosen}` })}
+        >
+          {stopped ? "Start node" : "Stop node"}
+        </button>
+      )}
       {error && <p className="live-broken">{error}</p>}
       {data && chosen && data["node"] === chosen && <Inspection data={data} rates={rates} />}
     </div>

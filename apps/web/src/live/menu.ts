@@ -1,6 +1,6 @@
-// Break and mend from the canvas's context menu: a link down or up, its packet loss; a node
-// stopped or started. Each is an ordinary, undoable edit of the document (the file says a link
-// is down), sent like any other.
+// Break and mend from the canvas's context menu: a link down or up, its packet loss (a node is
+// stopped and started from the Live panel's Node tab, so the node menu stays as it is). Each is
+// an ordinary, undoable edit of the document (the file says a link is down), sent like any other.
 //
 // Knows: which items a link or node gets, and their changes. Leaves to others: the menu itself
 // (lab/contextMenu.ts) and applying edits (the lab store, the server).
@@ -42,18 +42,6 @@ export function registerLiveMenu(): () => void {
               if (loss === undefined) return;
               return ctx.edit([{ type: "updateLink", link: target.link, set: { loss } }], `Loss on ${target.link}`);
             },
-          },
-        ];
-      }
-      if (target.kind === "node") {
-        const node = ctx.lab.nodes.find((n) => n.name === target.node);
-        if (!node || node.kind === "nat") return [];
-        const stopped = node.state === "stopped";
-        return [
-          {
-            id: stopped ? "node-start" : "node-stop",
-            label: stopped ? "Start node" : "Stop node (its links lose carrier)",
-            run: () => ctx.edit([{ type: "updateNode", name: node.name, set: { state: stopped ? null : "stopped" } }], `${stopped ? "Start" : "Stop"} ${node.name}`),
           },
         ];
       }
