@@ -196,4 +196,17 @@ describe("capture over socket.io", () => {
     await until(() => !alive(pid!) && capturesOf(t.server.labs.engine).get(info.id)!.ended !== null);
     expect(capturesOf(t.server.labs.engine).get(info.id)!.ended).toBe("the browser disconnected");
   });
+
+  it("ends when the lab is stopped, its tcpdump gone", async () => {
+    const c = await t.connect();
+    await c.ok("lab:open", { lab: name });
+    const info = await c.ok("capture:start", { lab: name, interfaces: ["h1:eth0", "s1"] });
+    const { pids } = capturesOf(t.server.labs.engine).get(info.id)!;
+    expect(pids).toHaveLength(3); // h1:eth0, s1:eth1, s1:eth2 (h3's link went above)
+    await c.ok("lab:stop", { lab: name });
+    const ended = await c.next("capture:ended", (p) => p.id === info.id);
+    expect(ended.reason).toMatch(new RegExp(`lab ${name} was stopped|h1:eth0|s1:eth`));
+    expect(pids.some(alive)).toBe(false);
+    c.close();
+  });
 });
