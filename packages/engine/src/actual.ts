@@ -7,6 +7,7 @@
 // (namespace name, alias, external_ids), never by guessing.
 // Leaves to others: deciding what to change (planner).
 
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import {
   aliasLab,
@@ -112,7 +113,12 @@ export async function readNamespace(ns: string): Promise<NsInfo | null> {
   const r = await run(["ip", "-n", ns, "-d", "-j", "-batch", "-"], {
     input: "addr show\nroute show table all proto static\n",
   });
-  if (r.code !== 0) return null;
+  if (r.code !== 0) {
+    // a namespace removed while the lab was read is absent; any other failure is an error,
+    // never "nothing there" (that would make the planner create it all again)
+    if (!existsSync(`${NETNS_DIR}/${ns}`)) return null;
+    throw new Error(`reading namespace ${ns} failed (ip -n ${ns} -batch): ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
   const [links, routes] = parseJsonLines<unknown[]>(r.stdout) as [IpLink[], IpRoute[]];
   return { links: links ?? [], routes: routes ?? [] };
 }
@@ -126,11 +132,14 @@ interface TcQdisc {
 
 async function readQdiscs(ns: string | null): Promise<TcQdisc[]> {
   const r = await run(["tc", ...(ns ? ["-n", ns] : []), "-j", "qdisc", "show"]);
-  if (r.code !== 0) return [];
+  if (r.code !== 0) {
+    if (ns && !existsSync(`${NETNS_DIR}/${ns}`)) return [];
+    throw new Error(`reading the qdiscs of ${ns ?? "the root namespace"} failed (tc -j qdisc show): ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
   try {
     return JSON.parse(r.stdout) as TcQdisc[];
-  } catch {
-    return [];
+  } catch (e) {
+    throw new Error(`tc -j qdisc show printed what is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -464,7 +473,7 @@ export async function readNat(lab: string, backend: "nft" | "iptables"): Promise
   const out: Resource[] = [];
   if (backend === "nft") {
     const r = await run(["nft", "-j", "list", "ruleset", "ip"]);
-    if (r.code !== 0) return out;
+    if (r.code !== 0) throw new Error(`reading the NAT rules failed (nft -j list ruleset ip): ${r.stderr.trim() || `exit ${r.code}`}`);
     const items = (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
     const prefix = natTableName(lab, "");
     for (const t of items) {
