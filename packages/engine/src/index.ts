@@ -23,6 +23,7 @@
 // check-runner.ts  exercise checks run against the kernel, bounded, retried within their window
 
 export * from "./engine";
+export { ensureNeighbourRoom, fpingArgv, parseFping } from "./pingall";
 export * from "./checks";
 export * from "./check-runner";
 export * from "./executor";
