@@ -56,7 +56,7 @@ test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pin
     await expect(page.locator(".react-flow__edge")).toHaveCount(before + 1);
   }
   for (const n of ["h1", "r1", "h2"]) await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-state", "up");
-  await shot(page, testInfo, "linked", "teacher-routed-lab");
+  await shot(page, testInfo, "linked");
 
   // automatic addresses only: nothing typed
   const h2 = await addressOf(page, "h2");
@@ -91,7 +91,7 @@ test("student: vlan-dhcp, the leases, no way across VLANs, the DHCP server by na
   await page.getByTestId("create-template-vlan-dhcp").click();
   await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
   await expect(page.getByTestId("node-red")).toHaveAttribute("data-state", "up");
-  await shot(page, testInfo, "opened", "student-vlan-dhcp");
+  await shot(page, testInfo, "opened");
 
   // red's lease, in its shell
   await openTerminal(page, "red");
@@ -128,7 +128,7 @@ test("a tour of every panel: each opened, edited while open, switched between, l
   await shot(page, testInfo, "home", "home");
   await page.getByTestId(`lab-open-${lab}`).click();
   await expect(page.getByTestId("node-red")).toHaveAttribute("data-state", "up");
-  await shot(page, testInfo, "lab", "lab");
+  await shot(page, testInfo, "lab");
 
   // inspector: a node, edited while shown
   await page.getByTestId("node-green").click();
@@ -146,9 +146,9 @@ test("a tour of every panel: each opened, edited while open, switched between, l
   await expect(page.getByTestId("edge-ovs1:eth1|red:eth0")).toContainText("vlan 10");
   await shot(page, testInfo, "inspector-link");
 
-  // inspector: the lab (click on the empty canvas)
-  const canvas = (await page.getByTestId("canvas").boundingBox())!;
-  await page.mouse.click(canvas.x + 30, canvas.y + 30);
+  // inspector: the lab (Escape clears the selection)
+  await page.getByTestId("inspector-vlan").blur();
+  await page.keyboard.press("Escape");
   await expect(page.getByTestId("inspector-lab")).toBeVisible();
   await page.getByTestId("inspector-description").fill("a tour of every panel");
   await page.getByTestId("inspector-description").blur();
@@ -169,7 +169,7 @@ test("a tour of every panel: each opened, edited while open, switched between, l
   await page.getByTestId("inspector-if-eth0-addresses").fill("10.0.0.21/24");
   await page.getByTestId("inspector-if-eth0-addresses").press("Enter");
   await expect.poll(() => page.getByTestId("log-entry").count()).toBeGreaterThan(entries);
-  await shot(page, testInfo, "commands", "command-log");
+  await shot(page, testInfo, "commands");
 
   // a terminal, switched to from the log; an edit while it is shown
   await openTerminal(page, "red");
