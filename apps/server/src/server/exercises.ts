@@ -30,13 +30,20 @@ export function checkNodes(check: Check, nodeNames: ReadonlySet<string>): string
   const add = (n: string | undefined) => {
     if (n && nodeNames.has(n) && !out.includes(n)) out.push(n);
   };
-  const c = check as Check & { from?: string; to?: string; node?: string; switch?: string; host?: string; port?: string };
-  add(c.from);
-  add(c.to);
-  add(c.node);
-  add(c.switch);
-  if (c.host) add(splitNodeIf(c.host)?.node);
-  if (c.port) add(splitNodeIf(c.port)?.node);
+  switch (check.kind) {
+    case "reach":
+    case "http":
+      add(check.from);
+      add(check.to);
+      break;
+    case "mac-table":
+      add(check.switch);
+      add(splitNodeIf(check.host)?.node);
+      if (check.port) add(splitNodeIf(check.port)?.node);
+      break;
+    default:
+      add(check.node);
+  }
   return out;
 }
 
@@ -120,7 +127,13 @@ class ExerciseRunner {
 
   private broadcast(): void {
     const s = this.state();
-    for (const f of this.followers.values()) f.send(s);
+    for (const f of this.followers.values()) {
+      try {
+        f.send(s);
+      } catch {
+        /* a socket that cannot be written to is gone: its disconnect unfollows it */
+      }
+    }
   }
 
   /** The document changed (an edit, a reset, another process): read it again and run. */
@@ -258,7 +271,8 @@ export class ExerciseHub {
   /** The lab's document was published (or the lab went): followers hear of it. */
   labChanged(name: string, running: boolean): void {
     const r = this.runners.get(name);
-    if (r) void r.then((x) => x.documentChanged(running), () => undefined);
+    // never an unhandled rejection: it would end the server
+    if (r) r.then((x) => x.documentChanged(running)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -216,7 +216,7 @@ export function Home() {
               {creating === (name || "") ? "Creating…" : "Create"}
             </button>
           </form>
-          {templates.map((t) => (
+          {templates.filter((t) => !t.exercise).map((t) => (
             <div className="card" key={t.id} data-testid={`template-${t.id}`}>
               <h3>{t.title}</h3>
               <Prose className="muted small template-description" text={t.description} />
@@ -250,6 +250,32 @@ export function Home() {
           </div>
         </div>
       </section>
+
+      {templates.some((t) => t.exercise) && (
+        <section className="home-section" data-testid="exercises">
+          <h2>Exercises</h2>
+          <p className="muted">Broken labs to mend: each comes with a task, and checks that turn green as it works.</p>
+          <div className="cards">
+            {templates.filter((t) => t.exercise).map((t) => (
+              <div className="card" key={t.id} data-testid={`template-${t.id}`}>
+                <h3>{exerciseTitle(t.title)}</h3>
+                <Prose className="muted small template-description" text={t.description} />
+                <button
+                  className="button primary"
+                  disabled={!!creating}
+                  data-testid={`create-template-${t.id}`}
+                  onClick={() => {
+                    const lab = freeLabName(t.lab ?? t.id, list);
+                    void create(lab, { name: lab, source: { type: "template", id: t.id } });
+                  }}
+                >
+                  {creating && creating === t.lab ? "Creating…" : "Start"}
+                </button>
+              </div>
+            ))}
+          </div>
+        </section>
+      )}
     </main>
   );
 }
@@ -263,4 +289,10 @@ function Prose({ text, className }: { text: string; className: string }) {
       ))}
     </div>
   );
+}
+
+/** "Exercise: the router that does not route." -> "The router that does not route" */
+function exerciseTitle(title: string): string {
+  const t = title.replace(/^Exercise:\s*/i, "").replace(/\.$/, "");
+  return t.charAt(0).toUpperCase() + t.slice(1);
 }

@@ -11,6 +11,7 @@ import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
 import { CaptureHost } from "../capture/CaptureHost";
+import { ExercisePanel } from "../exercise/ExercisePanel";
 import { LiveHost } from "../live/LiveHost";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
@@ -252,6 +253,9 @@ function LabLayout({ store }: { store: LabStore }) {
       <div className="lab-body">
         <ErrorBoundary panel="palette">
           <Palette store={store} />
+        </ErrorBoundary>
+        <ErrorBoundary panel="exercise">
+          <ExercisePanel store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
         </ErrorBoundary>
         <ErrorBoundary panel="canvas" className="canvas">
           <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} onMenu={openMenu} />
