@@ -5,16 +5,23 @@
 // a fresh Node process each time), and, in the same run, the raw floor: the same namespaces,
 // veths, addresses, bridges, ports and hosts files made by a plain bash script that uses one
 // `ip -batch` for the root namespace, one per namespace, and one `ovs-vsctl` transaction.
-// It prints the medians and the ratio topolab/raw. Traffic: none.
+// It prints the medians and the ratio topolab/raw. On OVS it also times `topolab pingall` (N at
+// most --pingall-max) and, in the same run, Mininet 2.3 (Debian's `mininet` package, installed
+// here by the benchmark, not by the product) through its Python API with OVS in the same
+// userspace datapath (benchmarks/mininet_run.py): up, pingall, down, and the ratios
+// Mininet/topolab. Mininet's objects carry the prefix bgm and are checked gone (and removed by
+// name if not) after each run: never `mn -c`, which deletes every OVS bridge on the machine.
+// Labs: prefix bg.
 //
-//   pnpm bench:up [--sizes 10,50,100,200] [--runs 3] [--markdown]
+//   pnpm bench:up [--sizes 10,50,100,200,1000] [--runs 3] [--markdown] [--types ovs,bridge]
+//                 [--topologies star,linear] [--mininet-max 200] [--pingall-max 200] [--no-mininet]
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab } from "@topolab/topology";
-import { Engine, ensureOvsRunning, run, must, readSnapshot } from "@topolab/engine";
+import { Engine, ensureNeighbourRoom, ensureOvsRunning, run, must, readSnapshot } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 
 const args = process.argv.slice(2);
@@ -22,7 +29,12 @@ const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : dflt;
 };
-const sizes = opt("sizes", "10,50,100,200").split(",").map(Number);
+const sizes = opt("sizes", "10,50,100,200,1000").split(",").map(Number);
+const types = opt("types", "ovs,bridge").split(",") as ("ovs" | "bridge")[];
+const topologies = opt("topologies", "star,linear").split(",") as ("star" | "linear")[];
+const mininetMax = args.includes("--no-mininet") ? 0 : Number(opt("mininet-max", "200"));
+const pingallMax = Number(opt("pingall-max", "200"));
+const PYTHON = "/usr/bin/python3"; // Debian's, where the mininet package installs
 const runs = Number(opt("runs", "3"));
 const markdown = args.includes("--markdown");
 const root = join(import.meta.dirname ?? process.cwd(), "..");
@@ -119,11 +131,70 @@ interface Row {
   /** in-process (the server's path): no Node start-up */
   engineUp: number;
   engineDown: number;
+  /** `topolab pingall` through the CLI (OVS only) */
+  pingall?: number;
+  pingallDropped?: number;
+  mininet?: { up: number; down: number; pingall?: number; pingallDropped?: number };
+}
+
+/** Debian's mininet package, installed when missing (the benchmark's need, not the product's). */
+async function ensureMininet(): Promise<void> {
+  if ((await run([PYTHON, "-c", "import mininet.net"])).code === 0) return;
+  console.error("installing Debian's mininet package for the comparison (apt-get install mininet)");
+  await must(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "mininet"], { timeoutMs: 600_000 });
+}
+
+/** Mininet's leftovers of a run, by its prefix: OVS bridges, root links, host shells. */
+async function mininetLeftovers(prefix: string): Promise<{ bridges: string[]; links: string[]; pids: number[] }> {
+  const br = await run(["ovs-vsctl", "--timeout=30", "list-br"]);
+  const bridges = br.stdout.split("\n").filter((b) => new RegExp(`^${prefix}s\\d+$`).test(b));
+  const links = (await readSnapshot({ ovs: false })).rootLinks.map((l) => l.ifname).filter((n) => new RegExp(`^${prefix}[hs]\\d+-eth\\d+$`).test(n));
+  const ps = await run(["pgrep", "-f", `mininet:${prefix}[hs][0-9]`]);
+  const pids = ps.stdout.split("\n").filter(Boolean).map(Number);
+  return { bridges, links, pids };
+}
+
+/** Removes exactly what a Mininet run of this prefix left: its bridges, links and processes. */
+async function cleanMininet(prefix: string): Promise<string[]> {
+  const left = await mininetLeftovers(prefix);
+  for (const pid of left.pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+  }
+  if (left.bridges.length) await run(["ovs-vsctl", "--timeout=60", ...left.bridges.flatMap((b) => ["--", "--if-exists", "del-br", b])]);
+  if (left.links.length) await run(["ip", "-force", "-batch", "-"], { input: left.links.map((l) => `link del dev ${l}`).join("\n") + "\n" });
+  return [...left.bridges.map((b) => `OVS bridge ${b}`), ...left.links.map((l) => `link ${l}`), ...left.pids.map((p) => `process ${p}`)];
+}
+
+async function mininetRun(topology: "star" | "linear", n: number, pingall: boolean): Promise<{ upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number }> {
+  await settle();
+  const prefix = "bgm";
+  const r = await run([PYTHON, join(process.cwd(), "benchmarks/mininet_run.py"), topology, String(n), "--prefix", prefix, ...(pingall ? ["--pingall"] : [])], { timeoutMs: 1_800_000 });
+  const left = await cleanMininet(prefix);
+  if (left.length) console.error(`Mininet left ${left.length} objects behind, removed by name: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", …" : ""}`);
+  if (r.code !== 0) throw new Error(`Mininet ${topology},${n} failed: ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+async function timedPingall(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; dropped: number }> {
+  await settle();
+  const t = performance.now();
+  const r = await run(argv, { env, timeoutMs: 1_800_000 });
+  const ms = performance.now() - t;
+  const m = /(\d+)% dropped/.exec(r.stdout);
+  if (!m) throw new Error(`${argv.join(" ")} failed: ${r.stderr || r.stdout}`);
+  return { ms, dropped: Number(m[1]) };
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("run as root");
   await ensureOvsRunning();
+  if (mininetMax > 0) await ensureMininet();
+  // the same room in the kernel's ARP table for both tools (Mininet's own fixLimits is off)
+  await ensureNeighbourRoom(Math.min(pingallMax, Math.max(...sizes)) ** 2);
   const dir = await mkdtemp(join(tmpdir(), "topolab-bench-"));
   const env = { ...process.env, TOPOLAB_STATE_DIR: join(dir, "state") };
   // build once so that no run pays for it
@@ -131,14 +202,14 @@ async function main(): Promise<void> {
   const engine = new Engine({ stateDir: join(dir, "engine-state") });
   const rows: Row[] = [];
   try {
-    for (const topology of ["star", "linear"] as const) {
-      for (const type of ["ovs", "bridge"] as const) {
+    for (const topology of topologies) {
+      for (const type of types) {
         for (const n of sizes) {
-          const name = `b${topology[0]}${type[0]}${n}`;
+          const name = `bg${topology[0]}${type[0]}${n}`;
           const lab = labFor(topology, type, n, name);
           const file = join(dir, `${name}.yaml`);
           await writeFile(file, labToYaml(lab));
-          const rawName = `r${topology[0]}${type[0]}${n}`;
+          const rawName = `bgr${topology[0]}${type[0]}${n}`;
           const rawLab = labFor(topology, type, n, rawName);
           const rawTag = labTagCandidates(rawName)[0]!;
           const scripts = rawScripts(rawLab, rawTag);
@@ -148,11 +219,15 @@ async function main(): Promise<void> {
           const rawDowns: number[] = [];
           const engineUps: number[] = [];
           const engineDowns: number[] = [];
+          const pingalls: { ms: number; dropped: number }[] = [];
+          const mininet: { upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number }[] = [];
+          const withPingall = type === "ovs" && n <= pingallMax;
           for (let i = 0; i < runs; i++) {
             try {
               rawUps.push(await timed(["bash", "-s"], process.env, scripts.up));
               rawDowns.push(await timed(["bash", "-s"], process.env, scripts.down));
               ups.push(await timed([process.execPath, bin, "up", file], env));
+              if (withPingall) pingalls.push(await timedPingall([process.execPath, bin, "pingall", name], env));
               downs.push(await timed([process.execPath, bin, "down", name], env));
               await settle();
               let t = performance.now();
@@ -167,6 +242,7 @@ async function main(): Promise<void> {
               await run([process.execPath, bin, "down", name], { env });
               throw e;
             }
+            if (type === "ovs" && n <= mininetMax) mininet.push(await mininetRun(topology, n, withPingall));
             const left = [...(await leftoversAfterSettling(name)), ...(await leftoversAfterSettling(rawName))];
             const raw = (await readSnapshot({ ovs: true })).rootLinks.filter((l) => l.ifname.startsWith(`${rawTag}-`) || l.ifname.startsWith(`${rawTag}_`));
             if (left.length || raw.length) throw new Error(`left behind: ${[...left, ...raw.map((l) => l.ifname)].join(", ")}`);
@@ -181,6 +257,16 @@ async function main(): Promise<void> {
             rawDown: median(rawDowns),
             downMs: median(downs),
             engineDown: median(engineDowns),
+            ...(pingalls.length ? { pingall: median(pingalls.map((p) => p.ms)), pingallDropped: Math.max(...pingalls.map((p) => p.dropped)) } : {}),
+            ...(mininet.length
+              ? {
+                  mininet: {
+                    up: median(mininet.map((m) => m.upMs)),
+                    down: median(mininet.map((m) => m.downMs)),
+                    ...(withPingall ? { pingall: median(mininet.map((m) => m.pingallMs!)), pingallDropped: Math.max(...mininet.map((m) => m.pingallDropped!)) } : {}),
+                  },
+                }
+              : {}),
           };
           rows.push(row);
           if (!markdown) {
@@ -188,8 +274,16 @@ async function main(): Promise<void> {
             const x = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
             console.log(
               `${topology.padEnd(6)} ${type.padEnd(6)} N=${String(n).padStart(3)}  up: raw ${f(row.rawUp)}, cli ${f(row.upMs)} ${x(row.upMs, row.rawUp)}, engine ${f(row.engineUp)} ${x(row.engineUp, row.rawUp)}` +
-                `   down: raw ${f(row.rawDown)}, cli ${f(row.downMs)} ${x(row.downMs, row.rawDown)}, engine ${f(row.engineDown)} ${x(row.engineDown, row.rawDown)}`,
+                `   down: raw ${f(row.rawDown)}, cli ${f(row.downMs)} ${x(row.downMs, row.rawDown)}, engine ${f(row.engineDown)} ${x(row.engineDown, row.rawDown)}` +
+                (row.pingall !== undefined ? `   pingall: cli ${f(row.pingall)} (${row.pingallDropped}% dropped)` : ""),
             );
+            if (row.mininet) {
+              const m = row.mininet;
+              console.log(
+                `${"".padEnd(14)} Mininet: up ${f(m.up)} (Mininet/topolab ×${(m.up / row.upMs).toFixed(2)}), down ${f(m.down)} (×${(m.down / row.downMs).toFixed(2)})` +
+                  (m.pingall !== undefined && row.pingall !== undefined ? `, pingall ${f(m.pingall)} (${m.pingallDropped}% dropped; ×${(m.pingall / row.pingall).toFixed(2)})` : ""),
+              );
+            }
           }
         }
       }
@@ -200,12 +294,26 @@ async function main(): Promise<void> {
   if (markdown) {
     console.log("| topology | switches | N | raw up | `topolab up` (CLI) | ratio | engine up | ratio | raw down | `topolab down` (CLI) | ratio | engine down | ratio |");
     console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const compared = rows.filter((r) => r.mininet || r.pingall !== undefined);
     const ms = (v: number) => `${v.toFixed(0)} ms`;
     const x = (a: number, b: number) => (a / b).toFixed(2);
     for (const r of rows) {
       console.log(
         `| ${r.topology} | ${r.type} | ${r.n} | ${ms(r.rawUp)} | ${ms(r.upMs)} | ${x(r.upMs, r.rawUp)} | ${ms(r.engineUp)} | ${x(r.engineUp, r.rawUp)} | ${ms(r.rawDown)} | ${ms(r.downMs)} | ${x(r.downMs, r.rawDown)} | ${ms(r.engineDown)} | ${x(r.engineDown, r.rawDown)} |`,
       );
+    }
+    if (compared.length) {
+      console.log("");
+      console.log("| topology (OVS userspace) | N | `topolab up` | Mininet up | Mininet/topolab | `topolab down` | Mininet down | Mininet/topolab | `topolab pingall` | Mininet pingAll | Mininet/topolab |");
+      console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      const o = (v: number | undefined) => (v === undefined ? "–" : ms(v));
+      const y = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "–" : `${x(a, b)}×`);
+      for (const r of compared) {
+        const m = r.mininet;
+        const pa = r.pingall !== undefined ? `${ms(r.pingall)}${r.pingallDropped ? ` (${r.pingallDropped}% dropped)` : ""}` : "–";
+        const pm = m?.pingall !== undefined ? `${ms(m.pingall)}${m.pingallDropped ? ` (${m.pingallDropped}% dropped)` : ""}` : "–";
+        console.log(`| ${r.topology} | ${r.n} | ${ms(r.upMs)} | ${o(m?.up)} | ${y(m?.up, r.upMs)} | ${ms(r.downMs)} | ${o(m?.down)} | ${y(m?.down, r.downMs)} | ${pa} | ${pm} | ${y(m?.pingall, r.pingall)} |`);
+      }
     }
   }
 }
