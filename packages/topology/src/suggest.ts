@@ -245,14 +245,38 @@ export function labWarnings(lab: Lab): LabWarning[] {
   const out: LabWarning[] = [];
   lab.nodes.forEach((node, i) => {
     if (node.kind === "switch") return;
-    const seen: { iface: string; text: string; net: Cidr }[] = [];
+    // The node's earlier subnets, found without comparing every pair (a node with thousands of
+    // addresses took seconds): `at` by their own network, `within` by their network cut to
+    // every shorter prefix. Per key, the first subnet and the first on another interface.
+    type Seen = { iface: string; text: string; net: Cidr; order: number };
+    const at = new Map<string, Map<bigint, Seen[]>>();
+    const within = new Map<string, Map<bigint, Seen[]>>();
+    const prefixes = new Map<number, Set<number>>();
+    const put = (index: Map<string, Map<bigint, Seen[]>>, key: string, value: bigint, seen: Seen) => {
+      let byValue = index.get(key);
+      if (!byValue) index.set(key, (byValue = new Map()));
+      const list = byValue.get(value);
+      if (!list) byValue.set(value, [seen]);
+      else if (list.length < 2 && list[0]!.iface !== seen.iface) list.push(seen);
+    };
+    let order = 0;
     for (const [iface, cfg] of Object.entries(node.interfaces)) {
       if (iface === "lo") continue;
       cfg.addresses.forEach((text, k) => {
         const c = parseCidr(text);
         if (typeof c === "string") return;
         const net = networkOf(c);
-        const clash = seen.find((s) => s.iface !== iface && (contains(s.net, c.ip) || contains(net, s.net.ip)));
+        const fam = c.ip.family;
+        const bits = fam === 4 ? 32 : 128;
+        const cut = (v: bigint, p: number) => (v >> BigInt(bits - p)) << BigInt(bits - p);
+        let clash: Seen | undefined;
+        const consider = (list: Seen[] | undefined) => {
+          const x = list?.find((s) => s.iface !== iface);
+          if (x && (!clash || x.order < clash.order)) clash = x;
+        };
+        // an earlier subnet that holds this address, or one inside this subnet
+        for (const p of prefixes.get(fam) ?? []) consider(at.get(`${fam}/${p}`)?.get(cut(c.ip.value, p)));
+        consider(within.get(`${fam}/${net.prefix}`)?.get(net.ip.value));
         if (clash) {
           out.push({
             path: `nodes[${i}].interfaces${/^[A-Za-z_][A-Za-z0-9_-]*$/.test(iface) ? `.${iface}` : `[${JSON.stringify(iface)}]`}.addresses[${k}]`,
@@ -263,7 +287,12 @@ export function labWarnings(lab: Lab): LabWarning[] {
               (node.kind === "router" ? ", so the router cannot route between them: give each link a subnet of its own" : ": give each interface a subnet of its own"),
           });
         }
-        seen.push({ iface, text, net });
+        const seen: Seen = { iface, text, net, order: order++ };
+        put(at, `${fam}/${net.prefix}`, net.ip.value, seen);
+        let ps = prefixes.get(fam);
+        if (!ps) prefixes.set(fam, (ps = new Set()));
+        ps.add(net.prefix);
+        for (let p = 0; p <= net.prefix; p++) put(within, `${fam}/${p}`, cut(net.ip.value, p), seen);
       });
     }
   });
