@@ -22,9 +22,13 @@ describe("expressionBodiedEffects", () => {
       "React.useEffect(async () => { await x(); }, []);",
       "useEffect(() => {\n  el.focus();\n}, []);",
       "useEffect(() => { const t = setTimeout(f); return () => clearTimeout(t); }, []);",
+      "useEffect(() => () => live.close(), [live]);",
+      "useEffect(() => registerLiveMenu(), []);",
+      "useEffect(() => store.state.on(update), []);",
+      "useEffect(() => el.focus(), []);",
     ].join("\n");
     const found = expressionBodiedEffects(code);
-    expect(found.map((f) => f.line)).toEqual([1, 2, 6]);
+    expect(found.map((f) => f.line)).toEqual([1, 2, 6, 14]);
     expect(found[0]!.text).toContain("scrollIntoView");
   });
 
