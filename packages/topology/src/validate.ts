@@ -380,13 +380,17 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
   }
   const links: Link[] = [];
   const linkIndexOf = new Map<Link, number>();
+  // where each node's search for its next free ethN goes on from (names are only ever taken:
+  // a switch with thousands of links is not searched from eth1 again for each)
+  const nextEth = new Map<string, number>();
   for (const p of pending) {
     const endpoints = p.ends.map((end, j) => {
       if (end.interface !== undefined || !p.usable[j]) return { node: end.node, interface: end.interface ?? "" };
       const node = byName.get(end.node)!;
       const ifs = used.get(end.node) ?? new Map<string, number>();
-      let n = node.kind === "switch" ? 1 : 0;
+      let n = nextEth.get(end.node) ?? (node.kind === "switch" ? 1 : 0);
       while (ifs.has(`eth${n}`)) n++;
+      nextEth.set(end.node, n + 1);
       claim(end.node, `eth${n}`, p.index, []);
       return { node: end.node, interface: `eth${n}` };
     }) as [Endpoint, Endpoint];

@@ -55,9 +55,10 @@ const STATUS_DELAY_MS = 100;
 /** Host-like nodes of `before` whose shells end in `after`, with the reason told to the browser. */
 function endingShells(before: Lab, after: Lab, changes: readonly Change[]): Map<string, string> {
   const out = new Map<string, string>();
+  const afterByName = new Map(after.nodes.map((m) => [m.name, m]));
   for (const n of before.nodes) {
     if (n.kind === "switch") continue;
-    const now = after.nodes.find((m) => m.name === n.name);
+    const now = afterByName.get(n.name);
     if (now && now.kind !== "switch") continue;
     const renamed = changes.find((c) => c.type === "updateNode" && c.name === n.name && c.set.name && c.set.name !== n.name);
     out.set(
