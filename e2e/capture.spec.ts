@@ -11,6 +11,9 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
   const lab = `cpe2e-${Math.random().toString(36).slice(2, 6)}`;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
   try {
     await page.goto("/");
     await page.getByTestId("new-lab-name").fill(lab);
@@ -69,6 +72,7 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     await expect(panel).toHaveCount(0);
     expect(errors).toEqual([]);
   } finally {
+    if (errors.length) console.log(`page errors: ${errors.join("\n")}`);
     await api("DELETE", `/labs/${lab}`);
     expect(await leftoversAfterSettling(lab)).toEqual([]);
   }

@@ -69,6 +69,8 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
         dots.current.push(...sampleDots(added));
         done++;
       }
+      // the panel's own work per frame, for bench:capture (a User Timing entry, nothing else)
+      if (done) performance.measure("topolab-capture-decode", { start: started });
       if (!pausedRef.current) setVersion((v) => v + 1);
       for (; done > 0; done--) if (id) conn.fire("capture:ack", { id });
       if (queue.length) frame = requestAnimationFrame(draw);
