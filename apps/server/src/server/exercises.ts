@@ -9,13 +9,14 @@
 // another follows it. Leaves to others: the checks themselves (engine), the socket events
 // (sockets.ts), the lab's queue and documents (labs.ts).
 
-import { LabWatch, runChecks, type CheckResult, type Engine } from "@topolab/engine";
+import { LabWatch, probeContext, runCheck, runChecks, type CheckResult, type Engine, type LiveEvent } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
 
-/** How often the checks run again while followed, for what the kernel monitor does not announce. */
-const EVERY_MS = 1500;
+/** How often the checks run again while followed, for what the kernel monitor does not announce
+ * (a sysctl, a listening socket): twice a second, what bench:check measures the cost of. */
+const EVERY_MS = 500;
 /** After a kernel event, a moment for the burst to settle. */
 const SETTLE_MS = 80;
 
@@ -60,19 +61,36 @@ export function checkViews(lab: Lab): CheckView[] {
 
 const view = (r: CheckResult): CheckResultView => ({ id: r.id, status: r.status, seen: r.seen, ms: r.ms });
 
+/** At most this many probes at once, per followed lab. */
+const CONCURRENCY = 8;
+
+interface CheckLoop {
+  running: boolean;
+  /** asked again while running: run once more when done */
+  again: boolean;
+}
+
+/**
+ * One followed lab. Each check runs on its own, again as soon as it is asked again (a kernel
+ * event, the timer), so a check that waits out a slow probe (a ping that is not answered)
+ * never delays the light of another; results are sent as each one changes.
+ */
 class ExerciseRunner {
   followers = new Map<string, ExerciseFollower>();
   private lab: Lab | null = null;
   private tag = "";
-  private results: CheckResultView[] = [];
+  private results = new Map<string, CheckResultView>();
+  private loops = new Map<string, CheckLoop>();
+  private active = 0;
+  private queue: (() => void)[] = [];
   private revision = 0;
   private at: string | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
+  private sendTimer: NodeJS.Timeout | null = null;
   private watch: LabWatch | null = null;
   private stopped = false;
+  private inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly engine: Engine,
@@ -81,10 +99,10 @@ class ExerciseRunner {
 
   async start(): Promise<void> {
     await this.load();
-    this.timer = setInterval(() => this.soon(0), EVERY_MS);
+    this.timer = setInterval(() => this.kick(), EVERY_MS);
     this.timer.unref();
     await this.follow();
-    this.soon(0);
+    this.kick();
   }
 
   /** The kernel's changes, as the engine's live monitor reports them; without one, the timer alone. */
@@ -92,7 +110,11 @@ class ExerciseRunner {
     if (!this.lab) return;
     try {
       const watch = new LabWatch(this.lab, this.tag, { refresh: () => this.engine.state.readLab(this.name) });
-      watch.on("event", () => this.soon(SETTLE_MS));
+      // links, addresses and routes; not neighbours: the checks' own pings change those, and
+      // would run the checks again and again
+      watch.on("event", (e: LiveEvent) => {
+        if (e.type === "ports" || (e.type === "node" && (e.state === null || e.kinds.some((k) => k !== "neigh")))) this.soon();
+      });
       watch.on("error", () => undefined);
       await watch.start();
       if (this.stopped) await watch.stop();
@@ -107,33 +129,40 @@ class ExerciseRunner {
     if (!doc || !meta) throw new RequestError("not_found", `there is no lab named ${this.name}`);
     if (!doc.exercise) throw new RequestError("not_found", `lab ${this.name} has no exercise`);
     const ids = new Set(doc.exercise.checks.map((c) => c.id));
-    this.results = this.results.filter((r) => ids.has(r.id));
+    for (const id of [...this.results.keys()]) if (!ids.has(id)) this.results.delete(id);
     this.lab = doc;
     this.tag = meta.tag;
   }
 
   state(): ExerciseState {
     const lab = this.lab!;
+    const checks = lab.exercise?.checks ?? [];
     return {
       lab: this.name,
       title: lab.exercise?.title ?? "",
       task: lab.exercise?.task ?? "",
       checks: checkViews(lab),
-      results: this.results,
+      results: checks.flatMap((c) => (this.results.has(c.id) ? [this.results.get(c.id)!] : [])),
       revision: this.revision,
       at: this.at,
     };
   }
 
-  private broadcast(): void {
-    const s = this.state();
-    for (const f of this.followers.values()) {
-      try {
-        f.send(s);
-      } catch {
-        /* a socket that cannot be written to is gone: its disconnect unfollows it */
+  /** Tells the followers, a few milliseconds later: results that land together go together. */
+  private changed(): void {
+    this.revision++;
+    if (this.sendTimer) return;
+    this.sendTimer = setTimeout(() => {
+      this.sendTimer = null;
+      const s = this.state();
+      for (const f of this.followers.values()) {
+        try {
+          f.send(s);
+        } catch {
+          /* a socket that cannot be written to is gone: its disconnect unfollows it */
+        }
       }
-    }
+    }, 15);
   }
 
   /** The document changed (an edit, a reset, another process): read it again and run. */
@@ -145,65 +174,103 @@ class ExerciseRunner {
       // the exercise is gone from the document: say so with an empty list
       if (this.lab) this.lab = { ...this.lab, exercise: { title: "", task: "", checks: [] } };
     }
-    this.revision++;
-    this.broadcast();
+    // results of the document before (a reset, another check under the same id) are not kept
+    this.results.clear();
+    this.changed();
     if (running) {
       await this.watch?.update(this.lab!).catch(() => undefined);
-      this.soon(0);
+      this.kick();
     }
   }
 
-  private soon(delayMs: number): void {
-    if (this.stopped) return;
-    if (delayMs === 0) {
-      void this.run(true);
-      return;
-    }
-    if (this.settle) return;
+  /** A kernel event: a moment for the burst to settle, then every check again. */
+  private soon(): void {
+    if (this.stopped || this.settle) return;
     this.settle = setTimeout(() => {
       this.settle = null;
-      void this.run(true);
-    }, delayMs);
+      this.kick();
+    }, SETTLE_MS);
     this.settle.unref();
   }
 
-  /** One run (or the one after the run in progress); resolves when the results are in. */
-  run(noWait: boolean): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+  /** Every check again: those idle now, those running once they are done. */
+  private kick(): void {
+    if (this.stopped || !this.lab?.exercise) return;
+    for (const check of this.lab.exercise.checks) {
+      const loop = this.loops.get(check.id) ?? { running: false, again: false };
+      this.loops.set(check.id, loop);
+      if (loop.running) loop.again = true;
+      else void this.loop(check.id, loop);
     }
-    this.running = (async () => {
+  }
+
+  private async slot(): Promise<void> {
+    if (this.active < CONCURRENCY) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  private loop(id: string, loop: CheckLoop): Promise<void> {
+    loop.running = true;
+    const p = (async () => {
       try {
         do {
-          this.again = false;
-          const meta = await this.engine.state.readMeta(this.name);
-          if (!meta?.running || !this.lab?.exercise) break;
-          const results = (await runChecks(this.lab, this.tag, (node) => this.engine.services.runDir(this.name, node), { noWait })).map(view);
-          this.at = new Date().toISOString();
-          const key = (rs: CheckResultView[]) => JSON.stringify(rs.map((r) => [r.id, r.status, r.seen]));
-          if (key(results) !== key(this.results)) {
-            this.results = results;
-            this.revision++;
-            this.broadcast();
-          } else this.results = results;
-        } while (this.again && !this.stopped);
+          loop.again = false;
+          await this.slot();
+          try {
+            const check = this.lab?.exercise?.checks.find((c) => c.id === id);
+            const meta = await this.engine.state.readMeta(this.name);
+            if (!check || !meta?.running || this.stopped) break;
+            const ctx = probeContext(this.lab!, this.tag, (node) => this.engine.services.runDir(this.name, node));
+            const r = view(await runCheck(check, ctx, { noWait: true }));
+            // the document may have changed meanwhile: a result of a check it no longer has is dropped
+            if (this.stopped || !this.lab?.exercise?.checks.some((c) => c.id === id && c === check)) break;
+            this.at = new Date().toISOString();
+            const before = this.results.get(id);
+            this.results.set(id, r);
+            if (!before || before.status !== r.status || before.seen !== r.seen) this.changed();
+          } finally {
+            this.release();
+          }
+        } while (loop.again && !this.stopped);
       } catch {
         /* a run that could not happen (the lab went down meanwhile) is tried again by the timer */
       } finally {
-        this.running = null;
+        loop.running = false;
       }
     })();
-    return this.running;
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  /** Every check now, with their retry windows, side by side: the state after. */
+  async runAll(): Promise<void> {
+    if (!this.lab?.exercise) return;
+    const meta = await this.engine.state.readMeta(this.name);
+    if (!meta?.running) throw new RequestError("stopped", `lab ${this.name} is stopped: start it to run its checks`);
+    const results = await runChecks(this.lab, this.tag, (node) => this.engine.services.runDir(this.name, node));
+    this.at = new Date().toISOString();
+    for (const r of results) this.results.set(r.id, view(r));
+    this.changed();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.settle) clearTimeout(this.settle);
+    if (this.sendTimer) clearTimeout(this.sendTimer);
     await this.watch?.stop().catch(() => undefined);
     this.watch = null;
-    await this.running;
+    await Promise.allSettled([...this.inFlight]);
   }
 }
 
@@ -255,13 +322,13 @@ export class ExerciseHub {
     const followed = this.runners.get(name);
     if (followed) {
       const r = await followed;
-      await r.run(false);
+      await r.runAll();
       return r.state();
     }
     const r = new ExerciseRunner(this.engine, name);
     try {
       await r.load();
-      await r.run(false);
+      await r.runAll();
       return r.state();
     } finally {
       await r.stop();
