@@ -65,8 +65,9 @@ async function rtt(lab: string, from: string, address: string): Promise<{ avg: n
   const r = await run(["ip", "netns", "exec", `tl.${lab}.${from}`, "ping", "-c", "50", "-i", "0.02", "-W", "2", "-q", address], { timeoutMs: 60_000 });
   const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(r.stdout);
   const loss = /([\d.]+)% packet loss/.exec(r.stdout);
-  if (!m || !loss) throw new Error(`ping ${from} -> ${address}: ${r.stdout || r.stderr}`);
-  return { avg: Number(m[2]), max: Number(m[3]), loss: Number(loss[1]) };
+  if (!loss) throw new Error(`ping ${from} -> ${address}: ${r.stdout || r.stderr}`);
+  // every echo lost: no round trip to report, the loss says it
+  return { avg: m ? Number(m[2]) : NaN, max: m ? Number(m[3]) : NaN, loss: Number(loss[1]) };
 }
 
 async function main(): Promise<void> {
@@ -92,7 +93,8 @@ async function main(): Promise<void> {
       try {
         await engine.up(c.lab);
         await rtt(c.lab.name, c.from, c.address); // ARP and MAC learning first
-        const gbps = await iperf(c.lab.name, c.from, c.to, c.address);
+        // a TCP test that cannot connect (the path drops everything) is 0, said as such
+        const gbps = await iperf(c.lab.name, c.from, c.to, c.address).catch((e: Error) => (console.error(`${c.what}: ${e.message.split("\n")[0]}`), 0));
         const r = await rtt(c.lab.name, c.from, c.address);
         rows.push({ what: c.what, gbps, ...r });
         if (!markdown) console.log(`${c.what.padEnd(30)} TCP ${gbps.toFixed(2).padStart(6)} Gbit/s   ping avg ${r.avg.toFixed(3)} ms, max ${r.max.toFixed(3)} ms, ${r.loss}% lost`);
