@@ -33,7 +33,8 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     await expect(panel).toHaveAttribute("data-state", "running", { timeout: 20_000 });
 
     // a new lease from red's tenant server: a whole Discover/Offer/Request/ACK
-    await typeIn(page, "red", "dhclient -1 -v -pf /tmp/cp-renew.pid -lf /tmp/cp-renew.leases -sf /bin/true eth0; dhclient -x -pf /tmp/cp-renew.pid -lf /tmp/cp-renew.leases -sf /bin/true eth0; echo RENEWED");
+    // (a client with no lease file of its own, so that it starts from a Discover)
+    await typeIn(page, "red", "d=$(mktemp -d); dhclient -1 -v -pf $d/pid -lf $d/leases -sf /bin/true eth0; dhclient -x -pf $d/pid -lf $d/leases -sf /bin/true eth0; rm -rf $d; echo RENEWED");
     await expect(page.getByTestId("terminal-red")).toContainText(/DHCPACK of 10\.50\.50\.\d+/, { timeout: 30_000 });
 
     await page.getByTestId("capture-display-filter").fill("dhcp");
