@@ -16,7 +16,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { LIMITS } from "../packages/protocol/src/events";
-import { DEFAULT_LAB_LIMITS, labToYaml, parseLab } from "@topolab/topology";
+import { DEFAULT_LAB_LIMITS, labToYaml, parseLab, validateLab } from "@topolab/topology";
 import { tempStateDir } from "@topolab/engine/testing";
 import { startServer } from "../apps/server/src/server/app";
 
@@ -82,6 +82,30 @@ const cases: { what: string; body: string | object | null; type: string }[] = [
 
 const rows: string[] = [];
 const loadBefore = loadavg()[0]!;
+
+// validation alone, in this process, as the lab grows: it should grow with the size, not its square
+const sizes: string[] = [];
+for (const k of [250, 500, 1000, 1250]) {
+  const doc = linear(k, "vzbench");
+  const star = {
+    name: "vzbench",
+    nodes: [{ name: "s1", kind: "switch" }, ...Array.from({ length: 2 * k - 1 }, (_, i) => ({ name: `h${i}`, kind: "host" }))],
+    links: Array.from({ length: 2 * k - 1 }, (_, i) => ({ endpoints: [`h${i}`, "s1"] })),
+  };
+  const addresses = Array.from({ length: 2 * k }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1/24`);
+  const routes = Array.from({ length: 2 * k }, (_, i) => ({ to: `172.${(i >> 8) & 255}.${i & 255}.0/24`, via: "192.168.0.1" }));
+  const dense = { name: "vzbench", nodes: [{ name: "h1", kind: "host", interfaces: { eth0: { addresses } }, routes }, { name: "h2", kind: "host" }], links: [{ endpoints: ["h1:eth0", "h2:eth0"] }] };
+  const best = (d: unknown) => {
+    let min = Infinity;
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      validateLab(d);
+      min = Math.min(min, performance.now() - t);
+    }
+    return Math.round(min);
+  };
+  sizes.push(`| ${2 * k} | ${best(doc)} | ${best(star)} | ${best(dense)} |`);
+}
 for (const worker of [true, false]) {
   const state = await tempStateDir();
   const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
@@ -142,3 +166,7 @@ console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores 
 console.log("| document (PUT /api/labs/LAB) | checked | answer | answer time ms | longest event-loop stall ms | main thread busy ms (most) |");
 console.log("|---|---|---|---:|---:|---:|");
 for (const r of rows) console.log(r);
+console.log("\nvalidateLab alone, best of the runs, ms:\n");
+console.log("| N | linear (N nodes, N-1 links, addresses) | star (one switch, N-1 unnamed links) | one host: N addresses, N routes (all refused) |");
+console.log("|---:|---:|---:|---:|");
+for (const r of sizes) console.log(r);

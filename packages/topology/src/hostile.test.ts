@@ -3,7 +3,7 @@
 // must come back as problems with a place and a sentence, quickly and small.
 
 import { describe, expect, it } from "vitest";
-import { parseLabText } from "./labfile";
+import { MAX_YAML_DEPTH, parseLabText, tooDeep } from "./labfile";
 import { RESERVED_KEYS } from "./names";
 import { capIssues, DEFAULT_LAB_LIMITS, MAX_ISSUES, validateLab, type LabIssue } from "./validate";
 
@@ -168,5 +168,21 @@ describe("linear in the lab's size", () => {
     expect(r.warnings.length).toBe(MAX_ISSUES + 1);
     expect(r.warnings[0]!.message).toMatch(/^r1 has eth0 \(10\.0\.0\.1\/24\) and eth1 \(10\.0\.0\.2\/24\) in the same subnet 10\.0\.0\.0\/24/);
     expect(r.warnings.at(-1)!.message).toBe("… and 2,900 more warnings");
+  });
+});
+
+describe("nesting", () => {
+  it("refuses flow collections nested deeper than MAX_YAML_DEPTH before parsing, with the line", () => {
+    const r = parseLabText(`name: x\nnodes: []\nx: ${"[".repeat(300)}${"]".repeat(300)}\n`);
+    expect(r).toEqual({ ok: false, issues: [{ path: "", message: expect.stringContaining(`more than ${MAX_YAML_DEPTH} levels deep`), line: 3 }] });
+  });
+
+  it("does not count brackets in quoted text or comments", () => {
+    expect(tooDeep(`a: "${"[".repeat(1000)}"\nb: '${"{".repeat(1000)}'' ['\n# ${"[".repeat(1000)}\n`)).toBeNull();
+    expect(tooDeep("a: [[[1]]]", 2)).toBe(1);
+    expect(tooDeep("a: [[[1]]]", 3)).toBeNull();
+    // flow style as usual reads as before
+    const r = parseLabText(`name: x\nnodes: [{name: h1, kind: host, position: {x: 1, y: 2}}, {name: h2, kind: host, label: "[x] {y}"}]\n`);
+    expect(r.ok).toBe(true);
   });
 });

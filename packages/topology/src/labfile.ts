@@ -40,6 +40,42 @@ function lineOf(doc: Document, counter: LineCounter, path: string): number | und
 /** Aliases a lab file may use: each is expanded in full, so a few nested ones make a "bomb". */
 export const MAX_YAML_ALIASES = 100;
 
+/** Flow collections (`[`, `{`) nested deeper than this are refused before parsing. */
+export const MAX_YAML_DEPTH = 256;
+
+/**
+ * Where the text's flow collections first nest deeper than `max` (quoted text and comments
+ * skipped), as a 1-based line; null when they do not. A cheap look before the parser, whose
+ * time on deeply nested text grows with the depth (256 Ki brackets took 5 to 8 s).
+ */
+export function tooDeep(text: string, max = MAX_YAML_DEPTH): number | null {
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10) line++;
+    else if (ch === 91 || ch === 123) {
+      if (++depth > max) return line;
+    } else if (ch === 93 || ch === 125) depth = Math.max(0, depth - 1);
+    else if (ch === 35 && (i === 0 || text.charCodeAt(i - 1) <= 32)) {
+      // a comment, to the end of its line
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 10) i++;
+    } else if (ch === 34 || ch === 39) {
+      // a quoted scalar: "…" with \-escapes, '…' with '' for a quote
+      for (i++; i < text.length; i++) {
+        const q = text.charCodeAt(i);
+        if (q === 10) line++;
+        if (ch === 34 && q === 92) i++;
+        else if (q === ch) {
+          if (ch === 39 && text.charCodeAt(i + 1) === 39) i++;
+          else break;
+        }
+      }
+    }
+  }
+  return null;
+}
+
 /** The line of the first alias (`*name`) in the document, if any. */
 function firstAliasLine(doc: Document, counter: LineCounter): number | undefined {
   let line: number | undefined;
@@ -61,6 +97,10 @@ export function parseLabText(text: string, options: { name?: string; limits?: Pa
   const counter = new LineCounter();
   let doc: Document;
   let input: unknown;
+  const deepAt = tooDeep(text);
+  if (deepAt !== null) {
+    return { ok: false, issues: [{ path: "", message: `the file nests lists or maps more than ${MAX_YAML_DEPTH} levels deep: a lab is never that deep`, line: deepAt }] };
+  }
   try {
     doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
     if (doc.errors.length) {

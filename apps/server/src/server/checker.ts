@@ -40,7 +40,7 @@ export const INLINE_TEXT_BYTES = 16 * 1024;
 /** Documents with fewer nodes and links than this are validated in place. */
 export const INLINE_ITEMS = 200;
 /** A check that takes longer is abandoned, and its worker replaced. */
-export const CHECK_TIMEOUT_MS = 10_000;
+export const CHECK_TIMEOUT_MS = 20_000;
 /** Checks waiting for the worker at most; more are refused (the server is being flooded). */
 const MAX_WAITING = 32;
 
