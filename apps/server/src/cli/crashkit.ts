@@ -163,11 +163,22 @@ export async function startServer(env: NodeJS.ProcessEnv, scope: string): Promis
     url,
     running,
     async call(method, path, body, contentType = "application/json") {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
-        ...(body !== undefined ? { body } : {}),
-      });
+      let res: Response;
+      try {
+        res = await fetch(`${url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
+          ...(body !== undefined ? { body } : {}),
+        });
+      } catch (e) {
+        // what the server said, and whether it is still there
+        await new Promise((r) => setTimeout(r, 200));
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        const state = running.child.exitCode !== null || running.child.signalCode !== null ? `exited (${running.child.exitCode ?? running.child.signalCode})` : "still running";
+        throw new Error(
+          `${method} ${path}: ${(e as Error).message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}; the server is ${state}; its last lines:\n${running.lines.slice(-15).join("\n")}`,
+        );
+      }
       const text = await res.text();
       let parsed: unknown = text;
       try {
