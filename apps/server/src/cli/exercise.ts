@@ -2,11 +2,12 @@
 //
 // Knows: how a check result reads on a terminal (one line each, PASS/FAIL/ERROR with what was
 // seen), the exit codes (0 all pass, 1 some fail, 2 the checks could not run), and the watch
-// loop that re-runs the checks and prints only what changed.
+// loop that re-runs the checks (every interval, and at once when the lab's links, addresses or
+// routes change) and prints only what changed.
 // Leaves to others: running and judging the checks (the engine).
 
 import type { Command } from "commander";
-import { Engine, NotFoundError, type CheckResult } from "@topolab/engine";
+import { Engine, LabWatch, NotFoundError, type CheckResult, type LiveEvent } from "@topolab/engine";
 
 const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -67,11 +68,29 @@ export function registerExercise(p: Command): void {
         return;
       }
       const stop = new AbortController();
+      // woken by the timer, or at once by a change of the lab's links, addresses or routes
+      let wake: (() => void) | null = null;
+      const sleepUntilWoken = () =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => resolve(), interval);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      stop.signal.addEventListener("abort", () => wake?.());
       process.once("SIGINT", () => stop.abort());
       process.once("SIGTERM", () => stop.abort());
+      const [doc, meta] = await Promise.all([e.state.readLab(lab), e.state.readMeta(lab)]);
+      const watch = doc && meta ? new LabWatch(doc, meta.tag, { refresh: () => e.state.readLab(lab) }) : null;
+      watch?.on("event", (ev: LiveEvent) => {
+        if (ev.type === "ports" || (ev.type === "node" && (ev.state === null || ev.kinds.some((k) => k !== "neigh")))) wake?.();
+      });
+      watch?.on("error", () => undefined);
+      await watch?.start().catch(() => undefined);
       const last = new Map(first.results.map((r) => [r.id, r.status]));
       while (!stop.signal.aborted) {
-        await new Promise((r) => setTimeout(r, interval));
+        await sleepUntilWoken();
         if (stop.signal.aborted) break;
         let now: CheckResult[];
         try {
@@ -79,7 +98,7 @@ export function registerExercise(p: Command): void {
         } catch (x) {
           err(`topolab: ${(x as Error).message}`);
           process.exitCode = 2;
-          return;
+          break;
         }
         const changed = now.filter((r) => last.get(r.id) !== r.status);
         for (const r of changed) {
@@ -89,6 +108,7 @@ export function registerExercise(p: Command): void {
         if (changed.length && !o.json) out(checkSummary(now));
         process.exitCode = checkExitCode(now);
       }
+      await watch?.stop().catch(() => undefined);
     });
 
   p.command("reset")

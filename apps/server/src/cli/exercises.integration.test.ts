@@ -83,6 +83,30 @@ describe("exercise templates", () => {
     });
   });
 
+  it("check --watch prints each check as its result changes, and exits with the last verdict", async () => {
+    const name = await up("router-forwarding", "exw");
+    const child = spawn(process.execPath, [join(repoRoot, "apps/server/bin/topolab.js"), "check", name, "--watch", "--interval", "300"], {
+      env: { ...process.env, TOPOLAB_STATE_DIR: cli.stateDir() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    child.stdout.on("data", (b: Buffer) => (text += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const waitFor = async (re: RegExp) => {
+      const deadline = Date.now() + 20_000;
+      while (!re.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${re} in:\n${text}`);
+        await sleep(50);
+      }
+    };
+    await waitFor(/1 of 4 checks pass/);
+    await exec(name, "r", "sysctl", "-w", "net.ipv4.ip_forward=1");
+    await waitFor(/\d\d:\d\d:\d\d +PASS +forwarding/);
+    await waitFor(/all 4 checks pass/);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+
   it("nat-default-route: a default route via the gateway in each host", async () => {
     const name = await up("nat-default-route", "exn");
     await fixedThenReset(name, ["route-ns01", "route-ns02"], async () => {
