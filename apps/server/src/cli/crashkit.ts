@@ -10,6 +10,7 @@
 // Leaves to others: choosing the points (the callers), the kernel work (the engine, via the CLI).
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -163,26 +164,38 @@ export async function startServer(env: NodeJS.ProcessEnv, scope: string): Promis
     url,
     running,
     async call(method, path, body, contentType = "application/json") {
-      let res: Response;
+      // a new connection per request (no keep-alive pool): a server started again may get the
+      // port of the one killed, and a pooled socket to the dead one fails the request
+      let res: { status: number; text: string };
       try {
-        res = await fetch(`${url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
-          ...(body !== undefined ? { body } : {}),
+        res = await new Promise((resolve, reject) => {
+          const req = httpRequest(
+            `${url}${path}`,
+            {
+              method,
+              agent: false,
+              headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": contentType, "content-length": Buffer.byteLength(body) } : {}) },
+            },
+            (r) => {
+              let text = "";
+              r.setEncoding("utf8");
+              r.on("data", (d: string) => (text += d));
+              r.on("end", () => resolve({ status: r.statusCode ?? 0, text }));
+              r.on("error", reject);
+            },
+          );
+          req.on("error", reject);
+          req.end(body);
         });
       } catch (e) {
         // what the server said, and whether it is still there
         await new Promise((r) => setTimeout(r, 200));
-        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         const state = running.child.exitCode !== null || running.child.signalCode !== null ? `exited (${running.child.exitCode ?? running.child.signalCode})` : "still running";
-        throw new Error(
-          `${method} ${path}: ${(e as Error).message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}; the server is ${state}; its last lines:\n${running.lines.slice(-15).join("\n")}`,
-        );
+        throw new Error(`${method} ${path}: ${(e as Error).message}; the server is ${state}; its last lines:\n${running.lines.slice(-15).join("\n")}`);
       }
-      const text = await res.text();
-      let parsed: unknown = text;
+      let parsed: unknown = res.text;
       try {
-        parsed = JSON.parse(text);
+        parsed = JSON.parse(res.text);
       } catch {
         /* not JSON */
       }
