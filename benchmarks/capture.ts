@@ -38,7 +38,7 @@ function rssMiB(pid: number): number {
 
 /** A program inside a node's namespace, in the background; returns how to stop it. */
 function inNode(node: string, argv: string[]): { stop: () => void; done: Promise<void> } {
-  const child = spawn("ip", ["netns", "exec", `tl.${LAB}.${node}`, ...argv], { stdio: "ignore" });
+  const child = spawn("ip", ["netns", "exec", `tl.${LAB}.${node}`, ...argv], { stdio: ["ignore", "ignore", "inherit"] });
   return { stop: () => child.kill("SIGTERM"), done: new Promise((r) => child.once("exit", () => r())) };
 }
 
