@@ -5,12 +5,14 @@
 // during each request is the stall. Each document is sent with the checker's worker thread
 // (the default) and with every check in place (checkWorker: false), to show what the worker
 // saves. The documents are invalid on purpose (one link to a missing node at the end): they
-// are read and validated in full, and nothing reaches the kernel. The requests are sent by
-// curl, another process, so that what the loop does is the server's (its spawn aside).
+// are read and validated in full, and nothing reaches the kernel. The requests are sent by a
+// client in another Node process, started once (told what to send over a pipe), so that what
+// the loop does is the server's.
 //
 //   pnpm bench:eventloop [--runs 3]
 
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -80,6 +82,26 @@ const cases: { what: string; body: string | object | null; type: string }[] = [
   { what: `JSON, 30,000 nodes (${(JSON.stringify(huge).length / 1e6).toFixed(2)} MB)`, body: huge, type: "application/json" },
 ];
 
+// the client: one Node process, one request per line on stdin, the answer's status and size on stdout
+const CLIENT = `
+const rl = require("node:readline").createInterface({ input: process.stdin });
+rl.on("line", async (line) => {
+  const r = JSON.parse(line);
+  const body = r.file ? require("node:fs").readFileSync(r.file) : undefined;
+  const res = await fetch(r.url, { method: r.method, headers: r.headers, body });
+  const text = await res.text();
+  process.stdout.write(res.status + " " + Buffer.byteLength(text) + "\\n");
+});`;
+const client = spawn(process.execPath, ["-e", CLIENT], { stdio: ["pipe", "pipe", "inherit"] });
+const answers = createInterface({ input: client.stdout! });
+const waiting: ((line: string) => void)[] = [];
+answers.on("line", (line) => waiting.shift()?.(line));
+const send = (r: { url: string; method: string; headers: Record<string, string>; file?: string }) =>
+  new Promise<string>((resolve) => {
+    waiting.push(resolve);
+    client.stdin!.write(JSON.stringify(r) + "\n");
+  });
+
 const rows: string[] = [];
 const loadBefore = loadavg()[0]!;
 
@@ -135,17 +157,10 @@ for (const worker of [true, false]) {
           await sleep(1000);
           return "-";
         }
-        if (c.body === "GET") {
-          const res = await fetch(`${server.url}/api/labs`, { headers: { authorization: `Bearer ${token}` } });
-          return `${res.status}, ${(await res.text()).length} bytes`;
-        }
-        const out = await new Promise<string>((resolve, reject) =>
-          execFile(
-            "curl",
-            ["-sS", "-o", bodyFile + ".answer", "-w", "%{http_code} %{size_download}", "-X", "PUT", "-H", `authorization: Bearer ${token}`, "-H", `content-type: ${c.type}`, "--data-binary", `@${bodyFile}`, `${server.url}/api/labs/vzbench`],
-            (e, stdout) => (e ? reject(e) : resolve(stdout)),
-          ),
-        );
+        const out =
+          c.body === "GET"
+            ? await send({ url: `${server.url}/api/labs`, method: "GET", headers: { authorization: `Bearer ${token}` } })
+            : await send({ url: `${server.url}/api/labs/vzbench`, method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": c.type }, file: bodyFile });
         const [status, size] = out.split(" ");
         return `${status}, ${Number(size).toLocaleString("en-US")} bytes`;
       });
@@ -170,3 +185,4 @@ console.log("\nvalidateLab alone, best of the runs, ms:\n");
 console.log("| N | linear (N nodes, N-1 links, addresses) | star (one switch, N-1 unnamed links) | one host: N addresses, N routes (all refused) |");
 console.log("|---:|---:|---:|---:|");
 for (const r of sizes) console.log(r);
+client.stdin!.end();
