@@ -39,6 +39,17 @@ describe("layoutEdgeLabels", () => {
     });
   }
 
+  it("with nodes almost touching, keeps the labels off the nodes as far as it can", () => {
+    // r1 just right of s1 and a little lower: a link 20 px long (the teacher's walk)
+    const a: Rect = { x: 0, y: 0, w: 200, h: 64 };
+    const b: Rect = { x: 210, y: 90, w: 170, h: 64 };
+    const l = layoutEdgeLabels({ x: 190, y: 66 }, { x: 214, y: 88 }, { a, b }, { a: ["eth1"], b: ["eth0", "10.0.1.2/24"] });
+    for (const box of [l.a.box, l.b.box]) {
+      expect(intersects(box, a)).toBe(false);
+      expect(intersects(box, b)).toBe(false);
+    }
+  });
+
   it("staggers an end further along the line", () => {
     const { a, b, p1, p2 } = link(500, 0);
     const plain = layoutEdgeLabels(p1, p2, { a, b }, text);

@@ -27,6 +27,8 @@ const ASCENT = 10;
 const CLEAR = 5;
 /** how much further along the line a staggered end's label starts */
 const STAGGER = 30;
+/** how much further from the line than touching it a label may go */
+const EXTRA = [0, 12, 24, 36, 52, 70];
 
 export interface Placed {
   /** the text's anchor (textAnchor middle) and first baseline */
@@ -61,8 +63,18 @@ function beside(p: Pt, u: Pt, side: number, size: { w: number; h: number }, extr
   return { x: cx, y: box.y + ASCENT, box };
 }
 
-function pick(candidates: Placed[], avoid: Rect[]): Placed {
-  return candidates.find((c) => !avoid.some((r) => intersects(c.box, r, 2))) ?? candidates[0]!;
+function area(a: Rect, b: Rect): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** The first candidate clear of everything; failing that (nodes too close), the one covering least, nodes counting triple. */
+function pick<T extends Placed>(candidates: T[], avoid: Rect[], nodes: Rect[]): T {
+  const clear = candidates.find((c) => !avoid.some((r) => intersects(c.box, r, 2)));
+  if (clear) return clear;
+  const cost = (c: Placed) => avoid.reduce((sum, r) => sum + area(c.box, r) * (nodes.includes(r) ? 3 : 1), 0);
+  return candidates.reduce((best, c) => (cost(c) < cost(best) ? c : best), candidates[0]!);
 }
 
 /**
@@ -79,7 +91,8 @@ export function layoutEdgeLabels(
   const len = Math.hypot(p2.x - p1.x, p2.y - p1.y) || 1;
   const u = { x: (p2.x - p1.x) / len, y: (p2.y - p1.y) / len };
   const back = { x: -u.x, y: -u.y };
-  const avoid: Rect[] = [nodes.a, nodes.b];
+  const nodeBoxes = [nodes.a, nodes.b];
+  const avoid: Rect[] = [...nodeBoxes];
   const distances: number[] = [];
   for (let d = 14; d <= Math.max(len - 14, 14); d += 12) distances.push(d);
   const end = (from: Pt, dir: Pt, lines: string[], side: number, st: number | undefined) => {
@@ -87,11 +100,11 @@ export function layoutEdgeLabels(
     // nearest the end first, then a little further from the line; the preferred side first
     const cands: (Placed & { d: number; cost: number })[] = [];
     for (const d of distances)
-      for (const extra of [0, 12, 24, 36])
+      for (const extra of EXTRA)
         for (const sd of [side, -side]) cands.push({ ...beside({ x: from.x + dir.x * d, y: from.y + dir.y * d }, dir, sd, size, extra), d, cost: d + extra * 1.5 + (sd === side ? 0 : 6) });
     cands.sort((x, y) => x.cost - y.cost);
     const clear = (c: Placed) => !avoid.some((r) => intersects(c.box, r, 2));
-    const first = cands.find(clear) ?? cands[0]!;
+    const first = pick(cands, avoid, nodeBoxes);
     if (!st) return first;
     return cands.find((c) => c.d >= first.d + st * STAGGER && clear(c)) ?? first;
   };
@@ -103,8 +116,8 @@ export function layoutEdgeLabels(
   if (!text.middle) return { a, b };
   const size = textBox([text.middle]);
   const cands: Placed[] = [];
-  for (const extra of [0, 12, 24, 36])
+  for (const extra of EXTRA)
     for (const t of [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82])
       for (const sd of [-1, 1]) cands.push(beside({ x: p1.x + (p2.x - p1.x) * t, y: p1.y + (p2.y - p1.y) * t }, u, sd, size, extra));
-  return { a, b, middle: pick(cands, avoid) };
+  return { a, b, middle: pick(cands, avoid, nodeBoxes) };
 }
