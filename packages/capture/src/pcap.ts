@@ -43,6 +43,8 @@ export class PcapReader {
     }
     const le = this.header.littleEndian;
     const dv = new DataView(this.buf.buffer, this.buf.byteOffset);
+    const first = this.start;
+    const found: { at: number; capLen: number; timeUs: number; length: number }[] = [];
     while (this.end - this.start >= 16) {
       const p = this.start;
       const sec = dv.getUint32(p, le);
@@ -51,13 +53,14 @@ export class PcapReader {
       const length = dv.getUint32(p + 12, le);
       if (capLen > MAX_RECORD) throw new Error(`pcap: record of ${capLen} bytes at stream offset ${p} is longer than ${MAX_RECORD}: the stream is corrupt`);
       if (this.end - p < 16 + capLen) break;
-      out.push({
-        timeUs: sec * 1_000_000 + (this.header.nanos ? Math.floor(frac / 1000) : frac),
-        data: this.buf.slice(p + 16, p + 16 + capLen),
-        length,
-      });
+      found.push({ at: p + 16, capLen, timeUs: sec * 1_000_000 + (this.header.nanos ? Math.floor(frac / 1000) : frac), length });
       this.start = p + 16 + capLen;
     }
+    if (found.length === 0) return out;
+    // one copy for all the records of this push, each a view into it: one allocation per chunk,
+    // not per packet (a flood makes hundreds of thousands)
+    const block = this.buf.slice(first, this.start);
+    for (const r of found) out.push({ timeUs: r.timeUs, data: block.subarray(r.at - first, r.at - first + r.capLen), length: r.length });
     return out;
   }
 
