@@ -107,6 +107,12 @@ export class LabChecker {
 
   async close(): Promise<void> {
     this.closed = true;
+    const run = this.running;
+    this.running = null;
+    if (run) {
+      clearTimeout(run.timer);
+      run.pending.reject(new RequestError("internal", "the server is shutting down"));
+    }
     for (const p of this.queue.splice(0)) p.reject(new RequestError("internal", "the server is shutting down"));
     const w = this.worker;
     this.worker = null;

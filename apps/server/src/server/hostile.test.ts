@@ -95,6 +95,19 @@ describe("the checker", () => {
     await expect(c.validate(doc)).rejects.toMatchObject({ code: "limit", status: 413 });
   });
 
+  it("answers a check still running when it is closed", async () => {
+    const c = new LabChecker();
+    const yaml = labToYaml(parseLab(star(600)));
+    expect((await c.parseText(yaml)).ok).toBe(true); // the worker is up
+    const pending = c.parseText(yaml).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    await c.close();
+    expect(await pending).toMatchObject({ message: "the server is shutting down" });
+  }, SLOW);
+
   it("gives up a check that takes too long, answers with a message, and keeps checking", async () => {
     const c = new LabChecker({ timeoutMs: 1 });
     const yaml = labToYaml(parseLab(star(600)));
