@@ -15,6 +15,7 @@
 //
 //   pnpm bench:up [--sizes 10,50,100,200,1000] [--runs 3] [--markdown] [--types ovs,bridge]
 //                 [--topologies star,linear] [--mininet-max 200] [--pingall-max 200] [--no-mininet]
+//                 [--mininet-prefix bgm]
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -34,6 +35,7 @@ const types = opt("types", "ovs,bridge").split(",") as ("ovs" | "bridge")[];
 const topologies = opt("topologies", "star,linear").split(",") as ("star" | "linear")[];
 const mininetMax = args.includes("--no-mininet") ? 0 : Number(opt("mininet-max", "200"));
 const pingallMax = Number(opt("pingall-max", "200"));
+const mininetPrefix = opt("mininet-prefix", "bgm");
 const PYTHON = "/usr/bin/python3"; // Debian's, where the mininet package installs
 const runs = Number(opt("runs", "3"));
 const markdown = args.includes("--markdown");
@@ -171,7 +173,7 @@ async function cleanMininet(prefix: string): Promise<string[]> {
 
 async function mininetRun(topology: "star" | "linear", n: number, pingall: boolean): Promise<{ upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number }> {
   await settle();
-  const prefix = "bgm";
+  const prefix = mininetPrefix;
   const r = await run([PYTHON, join(process.cwd(), "benchmarks/mininet_run.py"), topology, String(n), "--prefix", prefix, ...(pingall ? ["--pingall"] : [])], { timeoutMs: 1_800_000 });
   const left = await cleanMininet(prefix);
   if (left.length) console.error(`Mininet left ${left.length} objects behind, removed by name: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", …" : ""}`);
