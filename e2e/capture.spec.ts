@@ -8,6 +8,7 @@ import { leftoversAfterSettling } from "@topolab/engine/testing";
 import { api, expect, openTerminal, snap, test, typeIn } from "./helpers";
 
 test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decoded with its VLAN, and downloaded", async ({ page }, testInfo) => {
+  test.setTimeout(180_000); // a template lab, a terminal, a DHCP exchange and a download, on a shared 2-core machine
   const lab = `cpe2e-${Math.random().toString(36).slice(2, 6)}`;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -31,6 +32,8 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     await page.getByTestId("inspector-link-capture").click();
     const panel = page.getByTestId("capture-panel");
     await expect(panel).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+    // the packets' dots are drawn over the canvas while it runs
+    await expect(page.getByTestId("canvas").getByTestId("capture-dots")).toBeAttached();
 
     // a new lease from red's tenant server: a whole Discover/Offer/Request/ACK
     // (a client with no lease file of its own, so that it starts from a Discover)
