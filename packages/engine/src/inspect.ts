@@ -155,12 +155,10 @@ function nodeOf(lab: Lab, node: string): LabNode {
 
 /** Everything about one namespace's network, in two `ip` calls. */
 export async function readNetns(ns: string): Promise<{ interfaces: InterfaceView[]; routes: RouteInfo[]; neighbours: NeighbourInfo[] }> {
-  const [batch, v6] = await Promise.all([
-    run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], { input: "link show\naddr show\nroute show table all\nneigh show\n", timeoutMs: 10_000 }),
-    run(["ip", "-n", ns, "-j", "-6", "route", "show", "table", "all"], { timeoutMs: 10_000 }),
-  ]);
-  const [links, addrs, routes4, neigh] = batchParts(`ip -n ${ns} -batch (link, addr, route, neigh)`, must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch), 4);
-  const routes6 = must(`reading IPv6 routes of ${ns}`, v6);
+  // one spawn: inside a batch, `route show` after `addr show` lists both families (told apart
+  // by parseRoutes "mixed")
+  const batch = await run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], { input: "link show\naddr show\nroute show table all\nneigh show\n", timeoutMs: 10_000 });
+  const [links, addrs, routes, neigh] = batchParts(`ip -n ${ns} -batch (link, addr, route, neigh)`, must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch), 4);
   const addrByIndex = new Map(parseAddresses(addrs!).map((a) => [a.ifindex, a.addresses]));
   const interfaces = parseLinks(links!).map((l) => ({
     name: l.name,
@@ -173,7 +171,7 @@ export async function readNetns(ns: string): Promise<{ interfaces: InterfaceView
     addresses: addrByIndex.get(l.ifindex) ?? [],
     counters: l.counters,
   }));
-  return { interfaces, routes: [...parseRoutes(routes4!, 4), ...parseRoutes(routes6, 6)], neighbours: parseNeighbours(neigh!) };
+  return { interfaces, routes: parseRoutes(routes!, "mixed"), neighbours: parseNeighbours(neigh!) };
 }
 
 /** Processes living in a namespace, with their command lines. */

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
 import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
-import { run } from "./exec";
+import { run, tool, toolEnv } from "./exec";
 import { readNetns, readOvsBridge, switchPortNames, type InterfaceView } from "./inspect";
 import { parseLinks, parseMonitorLine, parseNetnsList, type LinkCounters, type MonitorKind, type RouteInfo, type NeighbourInfo } from "./parse/index";
 
@@ -185,7 +185,8 @@ export class LabWatch extends EventEmitter {
 
   async start(): Promise<void> {
     await this.assignNsids();
-    const child = spawn("ip", ["-o", "monitor", "label", "all-nsid", "link", "address", "route", "neigh"], { stdio: ["ignore", "pipe", "pipe"] });
+    // by absolute path, with topolab's environment (exec.ts), as every tool topolab runs
+    const child = spawn(tool("ip"), ["-o", "monitor", "label", "all-nsid", "link", "address", "route", "neigh"], { stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
     this.child = child;
     child.on("error", (e) => this.fail(`ip monitor could not run: ${e.message}`));
     child.on("exit", (code, signal) => {

@@ -71,6 +71,14 @@ describe("ip -j route", () => {
     expect(routes).toContainEqual(expect.objectContaining({ family: 6, to: "fd99::/64", via: "fd77::2", proto: "static", metric: 1024 }));
     expect(routes.find((r) => r.to === "fd77::1/128")?.type).toBe("local");
   });
+  it("tells the families apart in a batch's mixed output", () => {
+    const routes = parseRoutes(fx("ip-route-h1-mixed.json"), "mixed");
+    expect(routes.find((r) => r.to === "0.0.0.0/0")).toMatchObject({ family: 4, via: "10.77.0.2" });
+    expect(routes.find((r) => r.to === "fe80::/64")).toMatchObject({ family: 6, proto: "kernel" });
+    expect(routes.find((r) => r.to === "::1/128")).toMatchObject({ family: 6, type: "local" });
+    expect(routes.find((r) => r.to === "127.0.0.1/32")).toMatchObject({ family: 4, type: "local" });
+    expect(parseRoutes('[{"dst":"default","dev":"eth0","protocol":"boot","metric":1024,"pref":"medium"}]', "mixed")[0]).toMatchObject({ family: 6, to: "::/0" });
+  });
   it("fails on a route without dst", () => expect(() => parseRoutes('[{"dev":"eth0"}]', 4)).toThrow(/field dst/));
 });
 

@@ -23,10 +23,17 @@ export interface RouteInfo {
   src?: string;
 }
 
-export function parseRoutes(text: string, family: 4 | 6): RouteInfo[] {
-  const source = `ip -j ${family === 6 ? "-6 " : ""}route show table all`;
+/**
+ * Routes of one family (`ip -4`/`ip -6 route show`), or "mixed": both, as `route show` prints
+ * them inside an `ip -batch` after `addr show`. Mixed routes are told apart by their own fields:
+ * an IPv6 route has an IPv6 destination or gateway, or a `pref` (IPv4 routes never have one).
+ */
+export function parseRoutes(text: string, familyOf: 4 | 6 | "mixed"): RouteInfo[] {
+  const source = `ip -j ${familyOf === 6 ? "-6 " : familyOf === 4 ? "-4 " : ""}route show table all`;
   return jsonArray(source, text).map((o) => {
     const dst = str(source, o, "dst");
+    const family: 4 | 6 =
+      familyOf !== "mixed" ? familyOf : dst.includes(":") || String(o["gateway"] ?? "").includes(":") || o["pref"] !== undefined ? 6 : 4;
     const to = dst === "default" ? (family === 6 ? "::/0" : "0.0.0.0/0") : dst.includes("/") ? dst : `${dst}/${family === 6 ? 128 : 32}`;
     const via = optStr(o, "gateway");
     const dev = optStr(o, "dev");
