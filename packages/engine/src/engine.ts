@@ -43,6 +43,7 @@ import { StateStore, type LabMeta } from "./state";
 import { buildStatus, parseDhclientLease, type DhcpLease, type LabStatus } from "./status";
 import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
+import { cleanConfinement } from "./confine";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
 import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
 import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
@@ -114,6 +115,8 @@ export interface CleanResult {
   processes: number[];
   /** nftables tables or iptables rules of NAT gateways */
   natRules?: string[];
+  /** students' cgroups (confine.ts) */
+  cgroups?: string[];
 }
 
 export class Engine {
@@ -546,6 +549,10 @@ export class Engine {
     }
     const nat = (await this.capabilities()).nat;
     if (nat) result.natRules = await cleanNat(nat);
+    // students' confined shells: their processes, cgroups and files (confine.ts)
+    const confined = await cleanConfinement(this.state.dir);
+    result.cgroups = confined.cgroups;
+    result.files.push(...confined.files);
     // every lab's claim (owner.ts) goes with every lab
     result.files.push(...(await releaseAll()));
     for (const name of await this.state.labNames()) {

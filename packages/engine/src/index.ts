@@ -9,6 +9,7 @@
 // status.ts        node states from desired against actual
 // processes.ts     processes inside namespaces, by PID
 // shell.ts         how a node's shell is started (CLI and web terminals alike)
+// confine.ts       a student's confined shell: own uid, namespaces, read-only fs, cgroup limits
 // services.ts      programs run inside nodes (dnsmasq, dhclient, any command): pid files, logs
 // nat.ts           root forwarding for NAT gateways, and removing topolab's NAT rules
 // exec.ts          running programs by argument vector
@@ -34,6 +35,7 @@ export * from "./state";
 export * from "./status";
 export * from "./processes";
 export * from "./shell";
+export * from "./confine";
 export * from "./services";
 export * from "./nat";
 export * from "./exec";

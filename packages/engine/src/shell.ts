@@ -9,6 +9,7 @@
 
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { tool } from "./exec";
+import { cgroupLayout, confineSpec, DEFAULT_LIMITS, prepareConfinement, type ConfineLimits } from "./confine";
 
 export const BASHRC = `# topolab: the shell of a lab node (written by topolab; edits are overwritten)
 [ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
@@ -48,4 +49,36 @@ export async function shellSpec(stateDir: string, lab: string, node: string, ns:
     env: { TOPOLAB_LAB: lab, TOPOLAB_NODE: node, TERM: process.env["TERM"] || "xterm-256color" },
     cwd: process.env["HOME"] || "/root",
   };
+}
+
+/**
+ * A student's shell in a node (classroom mode): the same ShellSpec shape, but the shell runs
+ * as the student's own unprivileged uid, confined (confine.ts: mount, PID and UTS namespaces,
+ * read-only filesystem but their home and /tmp, CAP_NET_ADMIN and CAP_NET_RAW only,
+ * no_new_privs, the student's cgroup limits). Prepares the student's places and cgroups
+ * first (idempotent). `command` replaces the interactive bash (for a command run through the
+ * API). The env is complete: a caller may add TERM-like variables, but the script passes only
+ * its own fixed list to the student.
+ */
+export async function confinedShellSpec(
+  stateDir: string,
+  lab: string,
+  node: string,
+  ns: string,
+  student: number,
+  o: { limits?: Partial<ConfineLimits>; command?: string[] } = {},
+): Promise<ShellSpec> {
+  const layout = await cgroupLayout();
+  const plan = confineSpec({
+    student,
+    ns,
+    lab,
+    node,
+    stateDir,
+    limits: { ...DEFAULT_LIMITS, ...o.limits },
+    cgroups: layout,
+    ...(o.command ? { command: o.command } : {}),
+  });
+  await prepareConfinement(plan, BASHRC);
+  return { argv: plan.argv, env: plan.env, cwd: plan.cwd };
 }
