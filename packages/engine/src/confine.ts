@@ -419,9 +419,13 @@ export async function prepareConfinement(plan: ConfinePlan, bashrc: string): Pro
     // cgroup2: the parent hands its controllers down to the students (harmless when already enabled)
     for (const p of plan.cgroupParents) await writeCgroup(`${p}/cgroup.subtree_control`, "+pids +memory +cpu", false);
   }
+  // v1 memory: limit_in_bytes may never exceed memsw.limit_in_bytes, so raising and lowering
+  // need opposite orders: what the kernel refuses in the first pass is written in a second
+  const refused: Array<{ path: string; value: string }> = [];
   for (const w of plan.cgroupWrites) {
-    await writeCgroup(w.path, w.value, /memsw|swap/.test(w.path));
+    await writeCgroup(w.path, w.value, /memsw|swap/.test(w.path)).catch(() => refused.push(w));
   }
+  for (const w of refused) await writeCgroup(w.path, w.value, false);
 }
 
 /** The PIDs in a cgroup directory (one hierarchy), read from its cgroup.procs. */
