@@ -4,7 +4,8 @@
 // each phase (`up` of a new lab, an edit that renames interfaces, `down`) and each actor (the
 // CLI, the server driven over REST), it kills the process with SIGKILL at random points of the
 // work, then brings the lab up again the way a person would (the CLI: `topolab up FILE`; the
-// server: started again, it reconciles, then the document PUT again), and proves it whole:
+// server: started again, it reconciles, then the document PUT again and POST …/start, since a
+// PUT of the document it already has touches nothing in the kernel), and proves it whole:
 // status up with no problems, pingall 100 % (vlan-dhcp: each tenant reaches its own addresses and
 // not the other's) and a DHCP lease on every DHCP interface. Then `down` (or DELETE) and proves
 // nothing is left: no namespaces, links with the lab's alias, OVS bridges or ports with its
@@ -17,7 +18,8 @@
 // later requests are quicker than the first, and a kill after the answer proves nothing).
 // The kernel tools a killed process had started finish on their own and are waited for.
 //
-//   pnpm torture [--per 3] [--seed N] [--labs single,80/linear,40/vlan-dhcp] [--markdown]
+//   pnpm torture [--per 3] [--seed N] [--labs single,80/linear,40/vlan-dhcp] [--phases up,edit,down]
+//                [--actors cli,server] [--markdown]
 //
 // It uses a state directory of its own and the lab names da-ts80, da-tl40, da-tvd (it refuses
 // to start if any of them exists on the machine). As root.
@@ -55,6 +57,8 @@ const per = Number(opt("per", "3"));
 const seed = Number(opt("seed", String(Date.now() % 1_000_000)));
 const labIds = opt("labs", "single,80/linear,40/vlan-dhcp").split("/");
 const markdown = args.includes("--markdown");
+const phases = opt("phases", "up,edit,down").split(",") as Phase[];
+const actors = opt("actors", "cli,server").split(",") as Actor[];
 
 /** mulberry32: a seeded generator, so that a run can be repeated with --seed */
 function random(a: number): () => number {
@@ -231,12 +235,23 @@ async function serverPoint(c: LabCase, phase: Phase): Promise<Point> {
     const b = r.body as { summary?: { create: number; update: number; delete: number }; unchanged?: boolean };
     reup = `${r.status} ${r.status === 201 ? "created" : b.unchanged ? "unchanged" : b.summary ? `${b.summary.create} created, ${b.summary.update} changed, ${b.summary.delete} removed` : JSON.stringify(r.body).slice(0, 200)}`;
     if (r.status >= 300) problems.push(`PUT again: ${reup}`);
-    const reconciled = srv.running.lines.find((l) => /reconcile/.test(l));
-    if (reconciled) reup = `${reconciled.replace(/^topolab: reconciled the kernel with the saved labs: /, "reconcile: ")}; PUT ${reup}`;
-    return await proveAndDown(c, phase, "server", `${delay} of ${Math.round(T)} ms`, kill, reup, problems, async () => {
+    // a PUT of the document the server already has changes nothing in the kernel: start applies it
+    const st = await srv.call("POST", `/api/labs/${c.name}/start`);
+    const sb = st.body as { summary?: { create: number; update: number; delete: number }; unchanged?: boolean };
+    reup = `${reup}; start ${st.status} ${sb.unchanged ? "unchanged" : sb.summary ? `${sb.summary.create} created, ${sb.summary.update} changed, ${sb.summary.delete} removed` : JSON.stringify(st.body).slice(0, 300)}`;
+    if (st.status >= 300) problems.push(`start: ${JSON.stringify(st.body).slice(0, 500)}`);
+    const at = srv.running.lines.findIndex((l) => /reconcile/.test(l));
+    if (at >= 0) {
+      // the reconcile line, and the failures it lists on the lines after it
+      const said = [srv.running.lines[at]!, ...srv.running.lines.slice(at + 1).filter((l) => /^\s+lab /.test(l))].join(" ");
+      reup = `${said.replace(/^topolab: reconciled the kernel with the saved labs: /, "reconcile: ")}; PUT ${reup}`;
+    }
+    const point = await proveAndDown(c, phase, "server", `${delay} of ${Math.round(T)} ms`, kill, reup, problems, async () => {
       const d = await srv.call("DELETE", `/api/labs/${c.name}`);
       return d.status === 204 ? [] : [`DELETE: ${d.status} ${JSON.stringify(d.body)}`];
     });
+    if (!point.ok) point.problems.push(`the server's last lines: ${srv.running.lines.slice(-8).join(" | ")}`);
+    return point;
   } finally {
     await stopServer(srv);
   }
@@ -298,8 +313,8 @@ try {
       await calibrate(c);
     }
     log(`${c.id}: ${c.commands.up}/${c.commands.edit}/${c.commands.down} commands for up/edit/down; server ${Math.round(c.serverMs.up)}/${Math.round(c.serverMs.edit)}/${Math.round(c.serverMs.down)} ms`);
-    for (const phase of ["up", "edit", "down"] as Phase[]) {
-      for (const actor of ["cli", "server"] as Actor[]) {
+    for (const phase of phases) {
+      for (const actor of actors) {
         for (let i = 0; i < per; i++) {
           runs++;
           let p: Point;
@@ -337,8 +352,8 @@ if (markdown) {
   console.log("| lab | phase | actor | runs | killed mid-work | failures |");
   console.log("|---|---|---|---:|---:|---:|");
   for (const c of cases) {
-    for (const phase of ["up", "edit", "down"] as Phase[]) {
-      for (const actor of ["cli", "server"] as Actor[]) {
+    for (const phase of phases) {
+      for (const actor of actors) {
         const ps = points.filter((p) => p.lab === c.id && p.phase === phase && p.actor === actor);
         console.log(`| ${c.id} | ${phase} | ${actor} | ${ps.length} | ${ps.filter((p) => p.killed).length} | ${ps.filter((p) => !p.ok).length} |`);
       }
