@@ -77,7 +77,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of background) await stop(c);
   const released = [];
-  for (const s of [A, B]) released.push(await releaseConfinement(state.dir, s, layout, { files: true }));
+  for (const s of [A, B]) released.push(await releaseConfinement(state.dir, s, { files: true, layout }));
+  // both students' groups were there, and were removed by the release
+  const groups = cgroupPlan(layout, A, DEFAULT_LIMITS).dirs.length;
+  expect(released.map((r) => r.cgroups.length)).toEqual([groups, groups]);
   // what was made is gone: cgroups, the students' files, the labs
   for (const s of [A, B]) {
     for (const d of cgroupPlan(layout, s, DEFAULT_LIMITS).dirs) expect(existsSync(d), d).toBe(false);
@@ -174,6 +177,18 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
     for (const p of bPids) expect(alive(p)).toBe(true);
     expect(other.exitCode).toBeNull();
     await stop(other);
+  });
+
+  it("leaves nothing running behind: a daemon (setsid, nohup) ends with the shell", async () => {
+    const r = await asStudent(A, labA, "h1", "setsid nohup sleep 300 </dev/null >/dev/null 2>&1 & echo started");
+    expect(r.stdout).toMatch(/started/);
+    const comm = (pid: number) => readFile(`/proc/${pid}/comm`, "utf8").then((c) => c.trim(), () => "");
+    let left: string[] = ["?"];
+    for (let i = 0; i < 100 && left.length; i++) {
+      left = (await Promise.all((await cgroupPids(cgroupPlan(layout, A, DEFAULT_LIMITS).dirs[0]!)).map(comm))).filter((c) => c === "sleep");
+      if (left.length) await sleep(50);
+    }
+    expect(left).toEqual([]);
   });
 
   it("cannot mount (the syscall itself is refused)", async () => {

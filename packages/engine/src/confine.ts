@@ -9,7 +9,7 @@
 // `student-<N>`); and the one fixed script (CONFINE_SCRIPT) that turns a root process into the
 // student's shell:
 //   1. as root: join the student's cgroups (everything started after is counted);
-//   2. nsenter the node's network namespace; unshare a mount, PID and UTS namespace
+//   2. nsenter the node's network namespace; unshare a mount, PID, UTS and IPC namespace
 //      (--fork --kill-child, then a /proc of its own: the shell is PID 1 of its own PID namespace
 //      and sees only its own processes; when it ends, everything it started ends);
 //   3. still root, inside: net.ipv4.ip_unprivileged_port_start=0 for the node; the node's
@@ -240,7 +240,7 @@ if [ "$stage" = outer ]; then
   done
   IFS=$old_ifs
   [ -e "/run/netns/$TLC_NS" ] || fail "no network namespace $TLC_NS (is the lab up?)"
-  exec nsenter "--net=/run/netns/$TLC_NS" -- unshare --mount --pid --uts --fork --kill-child --propagation private -- sh -c "$TLC_SCRIPT" topolab-confine inner "$@"
+  exec nsenter "--net=/run/netns/$TLC_NS" -- unshare --mount --pid --uts --ipc --fork --kill-child --propagation private -- sh -c "$TLC_SCRIPT" topolab-confine inner "$@"
 fi
 [ "$stage" = inner ] || fail "unknown stage $stage"
 # first (the fewer mounts, the faster all that follows): no handle on any other network namespace: every nsfs mount goes, and /run/netns is an empty directory
@@ -478,9 +478,9 @@ export interface ReleaseResult {
  * Ends every process of the student's (by the PIDs their cgroups list) and removes their
  * cgroups; with `files`, their home, /tmp and account files too.
  */
-export async function releaseConfinement(stateDir: string, student: number, layout: CgroupLayout, o: { files?: boolean } = {}): Promise<ReleaseResult> {
+export async function releaseConfinement(stateDir: string, student: number, o: { files?: boolean; layout?: CgroupLayout } = {}): Promise<ReleaseResult> {
   const result: ReleaseResult = { cgroups: [], files: [] };
-  const { dirs } = cgroupPlan(layout, student, DEFAULT_LIMITS);
+  const { dirs } = cgroupPlan(o.layout ?? (await cgroupLayout()), student, DEFAULT_LIMITS);
   for (const d of dirs) if (await removeCgroup(d)) result.cgroups.push(d);
   if (o.files) {
     const { dir } = confinePaths(stateDir, student);
