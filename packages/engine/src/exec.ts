@@ -130,6 +130,9 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
     }
     const { stdout, stderr, stdin } = child;
     if (!stdout || !stderr || !stdin) {
+      // out of file descriptors (EMFILE) leaves no pipes, and the spawn error comes as an
+      // event: heard here, or it would end the whole process
+      child.on("error", () => undefined);
       resolve({ code: 127, stdout: "", stderr: `${argv[0]}: cannot start` });
       return;
     }

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
 import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
-import { run, tool, toolEnv } from "./exec";
+import { pool, run, tool, toolEnv } from "./exec";
 import { readNetns, readOvsBridge, switchPortNames, type InterfaceView } from "./inspect";
 import { parseLinks, parseMonitorLine, parseNetnsList, type LinkCounters, type MonitorKind, type RouteInfo, type NeighbourInfo } from "./parse/index";
 
@@ -166,21 +166,48 @@ export class LabWatch extends EventEmitter {
     this.queue(null, "link");
   }
 
-  /** Gives every namespace of the lab an nsid (all-nsid needs one) and learns the mapping. */
+  /**
+   * Gives the lab's namespaces that have none an nsid (all-nsid needs one; a few at a time) and
+   * learns every namespace's nsid. Called through relist(), never in bursts.
+   */
   private async assignNsids(): Promise<void> {
-    await Promise.all(
-      this.hostNodes().map((n) => run(["ip", "netns", "set", nsName(this.lab.name, n), "auto"], { timeoutMs: 5000 })),
-    ); // "already has a nsid" and "no such namespace" (a stopped node) are both fine here
-    const r = await run(["ip", "-j", "netns", "list"], { timeoutMs: 5000 });
-    if (r.code !== 0) {
-      this.fail(`ip -j netns list failed: ${r.stderr.trim()}`);
-      return;
-    }
-    try {
-      this.nsids = parseNetnsList(r.stdout);
-    } catch (e) {
-      this.fail((e as Error).message);
-    }
+    const list = async (): Promise<boolean> => {
+      const r = await run(["ip", "-j", "netns", "list"], { timeoutMs: 5000 });
+      if (r.code !== 0) {
+        this.fail(`ip -j netns list failed: ${r.stderr.trim()}`);
+        return false;
+      }
+      try {
+        this.nsids = parseNetnsList(r.stdout);
+        return true;
+      } catch (e) {
+        this.fail((e as Error).message);
+        return false;
+      }
+    };
+    if (!(await list())) return;
+    const have = new Set(this.nsids.values());
+    const missing = this.hostNodes().map((n) => nsName(this.lab.name, n)).filter((ns) => !have.has(ns));
+    if (!missing.length) return;
+    // "no such namespace" (a stopped node) is fine here
+    await pool(missing.map((ns) => () => run(["ip", "netns", "set", ns, "auto"], { timeoutMs: 5000 })), 4);
+    await list();
+  }
+
+  private relisting: Promise<void> | null = null;
+  private lastList = 0;
+
+  /** One relist at a time, at most two a second, however many lines ask for one. */
+  private relist(): Promise<void> {
+    if (this.relisting) return this.relisting;
+    const wait = Math.max(0, 500 - (Date.now() - this.lastList));
+    this.relisting = new Promise<void>((r) => setTimeout(r, wait))
+      .then(() => (this.stopped ? undefined : this.assignNsids()))
+      .finally(() => {
+        this.lastList = Date.now();
+        this.relisting = null;
+      });
+    return this.relisting;
   }
 
   async start(): Promise<void> {
@@ -211,7 +238,7 @@ export class LabWatch extends EventEmitter {
     }
     if (!e) return;
     if (e.kind === "nsid") {
-      void this.assignNsids();
+      void this.relist();
       return;
     }
     if (e.nsid === null) {
@@ -222,7 +249,7 @@ export class LabWatch extends EventEmitter {
     const ns = this.nsids.get(e.nsid);
     if (ns === undefined) {
       // a namespace given its nsid after our last look: look again, then re-read the lab's
-      void this.assignNsids().then(() => {
+      void this.relist().then(() => {
         const again = this.nsids.get(e.nsid!);
         if (again && parseNsName(again)?.lab === this.lab.name) this.queue(again, e.kind);
       });
