@@ -12,6 +12,7 @@ import {
   parseStudentName,
   studentAccountFiles,
   studentUid,
+  uidConflict,
   type ConfineInput,
 } from "./confine";
 
@@ -127,5 +128,20 @@ describe("names and files", () => {
     const f = studentAccountFiles("root:x:0:0:root:/root:/bin/bash\nstudent-1:x:1:1::/x:/bin/sh\n", "root:x:0:\n", 1, "/home/student-1");
     expect(f.passwd).toBe("root:x:0:0:root:/root:/bin/bash\nstudent-1:x:200001:200001:topolab student 1:/home/student-1:/bin/bash\n");
     expect(f.group).toBe("root:x:0:\nstudent-1:x:200001:\n");
+  });
+});
+
+describe("uidConflict", () => {
+  const none = { passwd: "root:x:0:0::/root:/bin/bash\n", group: "root:x:0:\n", subuid: "", subgid: "" };
+  it("free when nobody has it", () => {
+    expect(uidConflict(200001, none)).toBeNull();
+    // a stale student line of ours is not a conflict
+    expect(uidConflict(200001, { ...none, passwd: "student-1:x:200001:200001::/home/student-1:/bin/bash\n" })).toBeNull();
+  });
+  it("taken by a user, a group, or a subordinate id range", () => {
+    expect(uidConflict(200001, { ...none, passwd: "bob:x:200001:100::/home/bob:/bin/sh\n" })).toBe("/etc/passwd already gives id 200001 to bob");
+    expect(uidConflict(200001, { ...none, group: "grp:x:200001:\n" })).toBe("/etc/group already gives id 200001 to grp");
+    expect(uidConflict(200001, { ...none, subuid: "alice:165536:65536\n" })).toBe("/etc/subuid gives alice the ids 165536..231071, which include 200001");
+    expect(uidConflict(200001, { ...none, subgid: "alice:100000:65536\n" })).toBeNull();
   });
 });

@@ -1,9 +1,10 @@
 // Confined shells: a student's shell in a lab node, as an unprivileged user of its own, for a
 // classroom where thirty people share one server and none of them is root on it.
 //
-// Knows: the student's identity → uid/gid (STUDENT_UID_BASE + index, one per student, never a
-// uid of the machine's own users: 200000..265535 is above the ranges Debian hands out, and
-// above the subuid ranges useradd reserves by default); the private places of a student under
+// Knows: the student's identity → uid/gid (STUDENT_UID_BASE + index, one per student:
+// 200000..265535 is above the uids Debian hands its users (UID_MAX 60000); useradd's subuid
+// ranges start at 100000 and could cover it, so preparing refuses a uid that /etc/passwd,
+// /etc/group, /etc/subuid or /etc/subgid already give to someone); the private places of a student under
 // the state directory (<state>/confine/student-<N>/{home,tmp}); the cgroups a student's shells
 // run in (v1 pids/memory/cpu hierarchies, or one cgroup2 tree, under a `topolab` group named
 // `student-<N>`); and the one fixed script (CONFINE_SCRIPT) that turns a root process into the
@@ -374,6 +375,43 @@ export function studentAccountFiles(machinePasswd: string, machineGroup: string,
   };
 }
 
+/**
+ * Why the student's uid/gid cannot be theirs on this machine, or null: a user or group of
+ * the machine has it, or a subordinate id range (rootless containers) covers it (pure).
+ */
+export function uidConflict(uid: number, files: { passwd: string; group: string; subuid: string; subgid: string }): string | null {
+  for (const [name, text, field] of [
+    ["/etc/passwd", files.passwd, 2],
+    ["/etc/group", files.group, 2],
+  ] as const) {
+    for (const line of text.split("\n")) {
+      const f = line.split(":");
+      if (f[field] === String(uid) && !/^student-\d+$/.test(f[0] ?? "")) return `${name} already gives id ${uid} to ${f[0]}`;
+    }
+  }
+  for (const [name, text] of [
+    ["/etc/subuid", files.subuid],
+    ["/etc/subgid", files.subgid],
+  ] as const) {
+    for (const line of text.split("\n")) {
+      const f = line.trim().split(":");
+      if (f.length !== 3) continue;
+      const start = Number(f[1]);
+      const count = Number(f[2]);
+      if (Number.isFinite(start) && Number.isFinite(count) && uid >= start && uid < start + count) {
+        return `${name} gives ${f[0]} the ids ${start}..${start + count - 1}, which include ${uid}`;
+      }
+    }
+  }
+  return null;
+}
+
+const readOrEmpty = (path: string) =>
+  readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return "";
+    throw new Error(`confinement: cannot read ${path}: ${e.message}`);
+  });
+
 async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, text, { mode });
@@ -397,6 +435,14 @@ async function writeCgroup(path: string, value: string, optional: boolean): Prom
  */
 export async function prepareConfinement(plan: ConfinePlan, bashrc: string): Promise<void> {
   const { paths, uid, gid } = plan;
+  const machine = {
+    passwd: await readFile("/etc/passwd", "utf8"),
+    group: await readFile("/etc/group", "utf8"),
+    subuid: await readOrEmpty("/etc/subuid"),
+    subgid: await readOrEmpty("/etc/subgid"),
+  };
+  const conflict = uidConflict(uid, machine);
+  if (conflict) throw new Error(`confinement: student ${uid - STUDENT_UID_BASE} cannot have uid ${uid}: ${conflict}`);
   await mkdir(paths.dir, { recursive: true, mode: 0o755 });
   await chown(paths.dir, 0, 0);
   await chmod(paths.dir, 0o755);
@@ -406,8 +452,8 @@ export async function prepareConfinement(plan: ConfinePlan, bashrc: string): Pro
     await chmod(d, 0o700);
   }
   const accounts = studentAccountFiles(
-    await readFile("/etc/passwd", "utf8"),
-    await readFile("/etc/group", "utf8"),
+    machine.passwd,
+    machine.group,
     uid - STUDENT_UID_BASE,
     paths.homeMount,
   );
