@@ -413,7 +413,8 @@ const readOrEmpty = (path: string) =>
   });
 
 async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  // (two shells of one student prepared at once each write their own temporary file)
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   await writeFile(tmp, text, { mode });
   await chmod(tmp, mode);
   await rename(tmp, path);
@@ -524,7 +525,17 @@ export interface ReleaseResult {
  * Ends every process of the student's (by the PIDs their cgroups list) and removes their
  * cgroups; with `files`, their home, /tmp and account files too.
  */
-export async function releaseConfinement(stateDir: string, student: number, o: { files?: boolean; layout?: CgroupLayout } = {}): Promise<ReleaseResult> {
+export async function releaseConfinement(stateDir: string, student: number, o?: { files?: boolean; layout?: CgroupLayout }): Promise<ReleaseResult>;
+/** (the same, with the layout given first) */
+export async function releaseConfinement(stateDir: string, student: number, layout: CgroupLayout, o?: { files?: boolean }): Promise<ReleaseResult>;
+export async function releaseConfinement(
+  stateDir: string,
+  student: number,
+  a: CgroupLayout | { files?: boolean; layout?: CgroupLayout } = {},
+  b: { files?: boolean } = {},
+): Promise<ReleaseResult> {
+  const given = "kind" in a ? { ...b, layout: a } : a;
+  const o: { files?: boolean; layout?: CgroupLayout } = given;
   const result: ReleaseResult = { cgroups: [], files: [] };
   const { dirs } = cgroupPlan(o.layout ?? (await cgroupLayout()), student, DEFAULT_LIMITS);
   for (const d of dirs) if (await removeCgroup(d)) result.cgroups.push(d);
