@@ -152,6 +152,9 @@ export interface CaptureOptions {
   flushMs?: number;
 }
 
+/** How long tcpdump may take to say it listens. */
+export const START_TIMEOUT_MS = 20_000;
+
 export const CAPTURE_DEFAULTS = { snaplen: 262_144, maxPackets: 20_000, maxBytes: 32 * 1024 * 1024, maxDurationMs: 60 * 60_000, flushMs: 25 } as const;
 
 interface Proc {
@@ -249,11 +252,23 @@ export class Capture extends EventEmitter {
       const proc: Proc = { point, child, pid: child.pid, reader: new PcapReader(), stderr: "", exited: false, linktype: 1, closed };
       this.procs.push(proc);
       let listening = false;
+      // a tcpdump that never says it listens is stopped, and the start fails saying so
+      const slow = setTimeout(() => {
+        if (listening) return;
+        reject(new CaptureError(`${point.label}: tcpdump did not start listening within ${START_TIMEOUT_MS / 1000} s`, "interfaces"));
+        try {
+          process.kill(proc.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, START_TIMEOUT_MS);
+      child.once("exit", () => clearTimeout(slow));
       child.stderr!.setEncoding("utf8");
       child.stderr!.on("data", (s: string) => {
         if (proc.stderr.length < 8192) proc.stderr += s;
         if (!listening && /listening on/.test(proc.stderr)) {
           listening = true;
+          clearTimeout(slow);
           resolve();
         }
       });
