@@ -275,6 +275,17 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
 });
 
 describe("the lab work works in the same shell", () => {
+  it("the default shell: an interactive bash with topolab's rc file, the prompt naming the student and the node", async () => {
+    const ns = await engine.nodeNamespace(labA, "h1");
+    const spec = await confinedShellSpec(state.dir, labA, "h1", ns, A);
+    expect(spec.argv.slice(-4)).toEqual(["/bin/bash", "--rcfile", "/home/.topolab/bashrc", "-i"]);
+    const r = await run(spec.argv, { env: spec.env, input: "echo user=$(id -un) node=$TOPOLAB_NODE confined=$TOPOLAB_CONFINED\nexit 3\n", timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/user=student-4101 node=h1 confined=1/);
+    // bash writes its prompt to stderr when its input is not a terminal
+    expect(r.stderr).toMatch(/student-4101@.*h1/);
+  });
+
   it("ip addr/route/link, ping, ss, writing to $HOME and /tmp", async () => {
     const r = await asStudent(
       A,
