@@ -191,6 +191,23 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
     expect(left).toEqual([]);
   });
 
+  it("sees no other student's files, no state directory, no cgroup tree to leave its group by", async () => {
+    // B has a home with a file in it
+    expect((await asStudent(B, labB, "h1", "echo secret-of-b > $HOME/b.txt")).code).toBe(0);
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      `ls -A /home; echo --; ls -A ${state.dir} | wc -l; cat ${confinePaths(state.dir, B).home}/b.txt; echo $$ > /sys/fs/cgroup/pids/cgroup.procs; echo cg=$?; grep -c . /etc/hosts`,
+    );
+    expect(r.stdout.split("--")[0]!.trim().split("\n").sort()).toEqual([".topolab", "student-4101"]);
+    expect(r.stdout.split("--")[1]!.trim().split("\n")[0]).toBe("0");
+    expect(r.stdout).not.toMatch(/secret-of-b/);
+    expect(r.stderr).toMatch(/b\.txt: No such file or directory/);
+    expect(r.stdout).toMatch(/cg=[1-9]/);
+    expect(r.stderr).toMatch(/cgroup\.procs: (Directory nonexistent|No such file or directory|Read-only file system|Permission denied)/);
+  });
+
   it("cannot mount (the syscall itself is refused)", async () => {
     const r = await asStudent(
       A,
