@@ -14,6 +14,7 @@
 //
 //   pnpm bench:check [--changes 20] [--idle-seconds 20] [--markdown]
 
+import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -101,7 +102,7 @@ function bigLab(name: string): string {
   }
   for (let h = 1; h <= 26; h++) {
     const b = ((h - 1) % 3) + 1;
-    lines.push(`  - {name: h${h}, kind: host, interfaces: {eth0: {addresses: [10.70.${b}.${10 + h}/24]}}, routes: [{to: default, via: 10.70.${b}.1}]}`);
+    lines.push(`  - {name: h${h}, kind: host, sysctls: {net.ipv4.conf.all.forwarding: 0}, interfaces: {eth0: {addresses: [10.70.${b}.${10 + h}/24]}}, routes: [{to: default, via: 10.70.${b}.1}]}`);
     links.push(`  - endpoints: [h${h}:eth0, b${b}]`);
   }
   const checks: string[] = [];
@@ -119,7 +120,7 @@ function bigLab(name: string): string {
 
 async function serverRun(out: string[]): Promise<void> {
   const state = await tempStateDir();
-  const token = `bench-${Math.random().toString(36).slice(2)}`;
+  const token = `bench-${randomBytes(12).toString("hex")}`;
   const env = { ...process.env, TOPOLAB_STATE_DIR: state.dir, TOPOLAB_TOKEN: token, TOPOLAB_TEMPLATES_DIR: join(root, "templates") };
   const server = await serve(bin, ["--no-reconcile"], env);
   const engine = new Engine({ stateDir: state.dir });
