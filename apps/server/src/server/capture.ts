@@ -99,13 +99,16 @@ export class Captures {
   }
 
   private offer(e: Entry, batch: CapturedPacket[]): void {
+    // a packet's bytes are a view into the chunk tcpdump wrote; one kept for the browser gets
+    // its own copy, so that a sample does not hold whole chunks alive
+    const own = (p: CapturedPacket): CapturedPacket => ({ ...p, data: p.data.slice() });
     for (const p of batch) {
       e.offered++;
-      if (e.waiting.length < MAX_WAITING) e.waiting.push(p);
+      if (e.waiting.length < MAX_WAITING) e.waiting.push(own(p));
       else {
         // reservoir sampling: every packet offered since the last batch has the same chance
         const k = Math.floor(Math.random() * e.offered);
-        if (k < MAX_WAITING) e.waiting[k] = p;
+        if (k < MAX_WAITING) e.waiting[k] = own(p);
         e.missed++;
       }
     }
