@@ -83,4 +83,5 @@ test("a student mends the router exercise and watches the checks turn green; a t
   await page.goto(`/labs/${lab}`);
   await expect(page.getByTestId("check-forwarding")).toHaveAttribute("data-status", "fail", { timeout: 15_000 });
   expect(errors).toEqual([]);
+  expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
 });
