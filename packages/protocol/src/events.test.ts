@@ -70,6 +70,9 @@ describe("handshake and acks", () => {
       [
         "capture:ended",
         "capture:packets",
+        "class:ended",
+        "class:grid",
+        "class:message",
         "exercise:results",
         "lab:busy",
         "lab:document",

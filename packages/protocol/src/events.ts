@@ -10,6 +10,7 @@ import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
 import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
 import { ExerciseStateSchema } from "./exercise";
+import { ClassCreateSchema, ClassMessageSchema, ClassRef, ClassStudentRef, ClassViewSchema, StudentViewSchema } from "./class";
 import type { Issue } from "./issues";
 import {
   CapabilitiesSchema,
@@ -217,6 +218,20 @@ export const clientEvents = {
   "capture:stop": { args: z.strictObject({ id: CaptureIdSchema }), ack: z.null() },
   /** the browser has drawn a capture:packets batch: the server sends the next (flow control) */
   "capture:ack": { args: z.strictObject({ id: CaptureIdSchema }), ack: null },
+  // ---- classes (issue 15; class.ts): the instructor's, but class:me (a student's own) ----
+  "class:list": { args: Empty, ack: z.array(ClassViewSchema) },
+  "class:create": { args: ClassCreateSchema, ack: ClassViewSchema },
+  /** the class's grid now; class:grid after, whenever a card changes */
+  "class:watch": { args: ClassRef, ack: ClassViewSchema },
+  "class:unwatch": { args: ClassRef, ack: z.null() },
+  /** the student's lab as the class began (its shells end) */
+  "class:reset": { args: ClassStudentRef, ack: z.null() },
+  /** to every student of the class (class:message) */
+  "class:message": { args: ClassMessageSchema, ack: z.null() },
+  /** every lab of the class goes down; the students' sessions end */
+  "class:end": { args: ClassRef, ack: z.null() },
+  /** a student's own class, lab and messages */
+  "class:me": { args: Empty, ack: StudentViewSchema },
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -264,6 +279,12 @@ export const serverEvents = {
   "capture:ended": z.object({ id: z.string(), reason: z.string(), total: z.number() }),
   /** an event without an ack was refused (unknown, malformed, too frequent) */
   "protocol:error": z.object({ event: z.string(), error: ErrorInfoSchema }),
+  /** to the instructor's sockets watching the class (class:watch) */
+  "class:grid": ClassViewSchema,
+  /** to the class's students: the teacher's message */
+  "class:message": z.object({ code: z.string(), text: z.string(), at: z.string() }),
+  /** to the class's students: the class ended (their lab is gone) */
+  "class:ended": z.object({ code: z.string(), reason: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

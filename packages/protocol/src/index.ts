@@ -7,6 +7,7 @@
 // views.ts    labs, status, command log, templates and terminals as the server sends them
 // live.ts     the kernel's live state: snapshot, versioned events, inspect, drift
 // exercise.ts an exercise's checks and their live results
+// class.ts    classes: the instructor's grid, a student's view, joining
 
 export * from "./events";
 export * from "./changes";
@@ -14,3 +15,4 @@ export * from "./issues";
 export * from "./views";
 export * from "./live";
 export * from "./exercise";
+export * from "./class";

@@ -13,6 +13,7 @@ import { LIMITS } from "@topolab/protocol";
 import pkg from "../../package.json" with { type: "json" };
 import { Terminals } from "../terminals/terminals";
 import { LabChecker } from "./checker";
+import { Classes } from "./classes";
 import { CommandLog } from "./commandlog";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
@@ -37,6 +38,8 @@ export interface RunningServer {
   reconciled: Promise<ReconcileReport | null>;
   labs: Labs;
   terminals: Terminals;
+  /** classes and their students (classes.ts) */
+  classes: Classes;
   /** ends every terminal, waits for running changes, stops listening; labs keep running */
   close(): Promise<void>;
 }
@@ -79,8 +82,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const templates = new Templates(cfg.templatesDir);
   const checker = new LabChecker({ limits: cfg.limits, worker: cfg.checkWorker, log: cfg.log });
   const labs = new Labs(engine, { hub, terminals, templates, commandLog, log: cfg.log, checker, maxLabs: cfg.limits.maxLabs });
-  attachSockets(io, { labs, terminals, templates, engine, guard, version: VERSION, log: cfg.log });
-  const app = httpApp({ guard, labs, engine, templates, webDir: cfg.webDir, version: VERSION, log: cfg.log });
+  const classes = new Classes({ engine, labs, templates, port, log: cfg.log, ...(cfg.classLabPrefix ? { labPrefix: cfg.classLabPrefix } : {}) });
+  await classes.ready();
+  attachSockets(io, { labs, terminals, templates, engine, guard, version: VERSION, log: cfg.log, classes });
+  const app = httpApp({ guard, labs, engine, templates, webDir: cfg.webDir, version: VERSION, log: cfg.log, classes });
   handle = app;
 
   const watcher = new StateWatcher(labs, cfg.watchMs, () => io.engine.clientsCount > 0);
@@ -101,6 +106,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     reconciled,
     labs,
     terminals,
+    classes,
     close: () =>
       (closing ??= (async () => {
         await watching;
@@ -108,6 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await terminals.closeAll("the server is shutting down");
         await labs.queue.idle();
         await checker.close();
+        await classes.close();
         io.disconnectSockets(true);
         http.closeAllConnections();
         await new Promise<void>((resolve) => io.close(() => resolve())); // closes the HTTP server too

@@ -42,6 +42,8 @@ export interface ServerOptions {
   maxLabs?: number;
   /** false: big labs are checked on the main thread (to measure what the worker saves) */
   checkWorker?: boolean;
+  /** class students' lab names start with it (default "c"; tests use their own) */
+  classLabPrefix?: string;
 }
 
 /** How big labs may be and how many a server holds. */
@@ -73,6 +75,7 @@ export interface Config {
   log: (line: string) => void;
   limits: ServerLimits;
   checkWorker: boolean;
+  classLabPrefix?: string;
 }
 
 /** The repository's root: the nearest directory above this file with pnpm-workspace.yaml. */
@@ -128,6 +131,7 @@ export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = 
       maxLabs: limitFrom(o.maxLabs, env["TOPOLAB_MAX_LABS"], "TOPOLAB_MAX_LABS", DEFAULT_SERVER_LIMITS.maxLabs),
     },
     checkWorker: o.checkWorker ?? true,
+    ...(o.classLabPrefix ? { classLabPrefix: o.classLabPrefix } : {}),
   };
 }
 

@@ -8,6 +8,8 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Engine } from "@topolab/engine";
 import { LIMITS, PROTOCOL_VERSION } from "@topolab/protocol";
+import { classesRouter, joinRoute } from "./classes-rest";
+import { INSTRUCTOR, type Classes } from "./classes";
 import { clientErrorsRouter } from "./clienterrors";
 import { statusOf, toErrorInfo } from "./errors";
 import type { Labs } from "./labs";
@@ -25,6 +27,7 @@ export interface HttpDeps {
   webDir: string;
   version: string;
   log: (line: string) => void;
+  classes: Classes;
 }
 
 const CSP = [
@@ -100,6 +103,14 @@ export function httpApp(d: HttpDeps): express.Express {
     const via = guard.authenticate(req.headers);
     if (via) {
       res.locals["auth"] = via;
+      res.locals["role"] = INSTRUCTOR;
+      return next();
+    }
+    // a student of a class: no token, their signed class cookie (classes.ts)
+    const student = shown === undefined ? d.classes.studentFrom(req.headers) : null;
+    if (student) {
+      res.locals["auth"] = "cookie";
+      res.locals["role"] = student;
       return next();
     }
     if (shown !== undefined) wrongToken(req, shown);
@@ -127,6 +138,25 @@ export function httpApp(d: HttpDeps): express.Express {
   app.get("/api/health", (_req, res) => {
     res.json({ ok: true, version: d.version, protocol: PROTOCOL_VERSION });
   });
+  // before the token: the join page (and the app's files it needs), and joining a class
+  const publicWeb = webApp(d.webDir);
+  app.use((req, res, next) => {
+    const open = req.method === "GET" && (req.path === "/join" || req.path.startsWith("/join/") || req.path.startsWith("/assets/"));
+    if (!open) return next();
+    publicWeb[0]!(req, res, () => publicWeb[1]!(req, res, next));
+  });
+  const joins = new BucketMap(2, 60);
+  app.post(
+    "/api/class/join",
+    (req, res, next) => {
+      res.setHeader("Cache-Control", "no-store");
+      if (!guard.originAllowed(req.headers.origin)) return fail(res, 403, "forbidden", "joining a class needs the Origin of this server's page");
+      if (!joins.take(clientAddress(req.socket.remoteAddress))) return fail(res, 429, "limit", "too many joins from this address; slow down");
+      next();
+    },
+    express.json({ limit: 4096 }),
+    joinRoute(d.classes),
+  );
   app.use(authenticate, originCheck);
   // browsers' error reports: their own size limit and rate, before the API's body parser
   app.use("/api/client-errors", clientErrorsRouter({ log: d.log }));
@@ -149,6 +179,7 @@ export function httpApp(d: HttpDeps): express.Express {
     // text bodies are lab files: their own, smaller limit (checker.ts says the same of documents)
     express.text({ type: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"], limit: LIMITS.maxLabText }),
     restRouter(d),
+    classesRouter(d.classes),
     (_req, res) => fail(res, 404, "not_found", "there is no such API path (see docs/api.md)"),
   );
   app.use(webApp(d.webDir));

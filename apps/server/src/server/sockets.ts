@@ -7,9 +7,10 @@
 
 import { randomBytes } from "node:crypto";
 import type { Server, Socket } from "socket.io";
-import { shellSpec, type Engine } from "@topolab/engine";
+import type { Engine } from "@topolab/engine";
 import { zodIssues } from "@topolab/topology";
 import {
+  applyChanges,
   clientEvents,
   HandshakeSchema,
   isClientEvent,
@@ -22,9 +23,11 @@ import {
   type FireEventName,
   type RequestEventName,
   type Response,
+  type ServerPayload,
   type ServerToClientEvents,
 } from "@topolab/protocol";
 import { capturesOf } from "./capture";
+import { accessLab, INSTRUCTOR, instructorOnly, notForStudents, shellForRole, type Classes, type Role } from "./classes";
 import { exercisesOf } from "./exercises";
 import { RequestError, toErrorInfo } from "./errors";
 import { liveOf } from "./live";
@@ -36,6 +39,8 @@ import type { Attachment, Terminals } from "../terminals/terminals";
 
 export interface SocketData {
   session: string;
+  /** who the socket is (classes.ts): the token holder, or a student with their class cookie */
+  role: Role;
   /** the name the browser gives itself (handshake `client`), shown beside its terminals */
   client?: string;
   /** the socket watches a lab's kernel (live:watch): stopped when it goes */
@@ -54,9 +59,14 @@ export interface SocketDeps {
   guard: Guard;
   version: string;
   log: (line: string) => void;
+  classes: Classes;
 }
 
 const room = (lab: string) => `lab:${lab}`;
+/** the instructor's sockets; a class's students; the instructor's sockets watching a class's grid */
+const INSTRUCTORS = "role:instructor";
+const studentsRoom = (code: string) => `class-students:${code}`;
+const gridRoom = (code: string) => `class-grid:${code}`;
 
 /** Terminal traffic has its own, larger allowance than everything else. */
 const STREAM = new Set<ClientEventName>(["term:input", "term:resize", "term:ack", "capture:ack"]);
@@ -74,7 +84,19 @@ export function socketHub(io: IO): Hub {
       labObservers.get(io)?.(lab, event, payload);
       return emit(io.to(room(lab)), event, payload);
     },
-    toAll: (event, payload) => emit(io, event, payload),
+    toAll: (event, payload) => {
+      // the list of labs: all of it to the instructor, a student's own lab to each student
+      if (event === "labs:changed") {
+        const all = payload as ServerPayload<"labs:changed">;
+        emit(io.to(INSTRUCTORS), event, payload);
+        for (const s of io.sockets.sockets.values()) {
+          const role = s.data.role;
+          if (role?.kind === "student") emit(s, event, { labs: all.labs.filter((l) => l.name === role.lab) });
+        }
+        return;
+      }
+      emit(io, event, payload);
+    },
     closeRoom: (lab) => io.in(room(lab)).socketsLeave(room(lab)),
   };
 }
@@ -88,7 +110,14 @@ type Handlers = { [E in RequestEventName]: (args: ClientArgs<E>) => Promise<AckV
 };
 
 function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>, d: SocketDeps): Handlers {
-  const { session } = socket.data;
+  const { session, role } = socket.data;
+  /** a student reaches a terminal only when it is in their own lab (else: "no such terminal") */
+  const termAccess = (id: string) => {
+    if (role.kind === "student" && !d.terminals.list(session, { lab: role.lab }).some((t) => t.id === id)) {
+      throw new RequestError("not_found", "there is no such terminal");
+    }
+  };
+  const classes = d.classes;
   const at: Attachment = {
     socketId: socket.id,
     session,
@@ -98,10 +127,16 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     detached: (id, reason) => socket.emit("term:detached", { id, reason }),
   };
   const labs = d.labs;
+  /** a student's captures (their limit) */
+  let captureIds: string[] = [];
   return {
-    "labs:list": () => labs.list(),
-    "templates:list": () => d.templates.list(),
+    "labs:list": async () => (await labs.list()).filter((l) => role.kind === "instructor" || l.name === role.lab),
+    "templates:list": () => {
+      instructorOnly(role, "template list");
+      return d.templates.list();
+    },
     "lab:create": async (a) => {
+      instructorOnly(role, "such request");
       const view = await labs.create(a);
       await socket.join(room(view.name));
       return view;
@@ -119,9 +154,21 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       await socket.leave(room(lab));
       return null;
     },
-    "lab:edit": ({ lab, changes }) => labs.edit(lab, changes),
-    "lab:rename": ({ lab, to }) => labs.rename(lab, to),
+    "lab:edit": async ({ lab, changes }) => {
+      classes.takeEdit(role);
+      if (role.kind === "student") {
+        const doc = await d.engine.state.readLab(lab);
+        const next = doc ? applyChanges(doc, changes) : null;
+        if (next?.ok) classes.checkNodes(role, (next.document as { nodes?: unknown[] }).nodes?.length ?? 0);
+      }
+      return labs.edit(lab, changes);
+    },
+    "lab:rename": ({ lab, to }) => {
+      notForStudents(role, "rename");
+      return labs.rename(lab, to);
+    },
     "lab:delete": async ({ lab }) => {
+      notForStudents(role, "delete");
       await labs.remove(lab);
       return null;
     },
@@ -172,37 +219,105 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "term:open": async ({ lab, node, cols, rows }) => {
       const ns = await d.engine.nodeNamespace(lab, node);
       if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
-      const spec = await shellSpec(d.engine.state.dir, lab, node, ns);
+      if (role.kind === "student" && d.terminals.list(session, { lab }).length >= classes.limits.terminals) {
+        throw new RequestError("limit", `at most ${classes.limits.terminals} terminals per student; close one first`);
+      }
+      const spec = await shellForRole(role, d.engine.state.dir, lab, node, ns);
       // gone while this was read: a terminal attached to it would never be reaped
       if (socket.disconnected) throw new RequestError("not_found", "the connection closed");
       return d.terminals.open(session, at, { lab, node, cols, rows, spec });
     },
     "term:list": async ({ lab, node }) => d.terminals.list(session, { ...(lab !== undefined ? { lab } : {}), ...(node !== undefined ? { node } : {}) }),
-    "term:attach": async ({ id }) => d.terminals.attach(session, at, id),
+    "term:attach": async ({ id }) => {
+      termAccess(id);
+      return d.terminals.attach(session, at, id);
+    },
     "term:close": async ({ id }) => {
+      termAccess(id);
       await d.terminals.close(session, id, "closed");
       return null;
     },
-    "term:input": ({ id, data }) => d.terminals.input(session, socket.id, id, data),
-    "term:resize": ({ id, cols, rows }) => d.terminals.resize(session, socket.id, id, cols, rows),
-    "term:ack": ({ id, chars }) => d.terminals.ack(session, socket.id, id, chars),
+    "term:input": ({ id, data }) => {
+      termAccess(id);
+      d.terminals.input(session, socket.id, id, data);
+    },
+    "term:resize": ({ id, cols, rows }) => {
+      termAccess(id);
+      d.terminals.resize(session, socket.id, id, cols, rows);
+    },
+    "term:ack": ({ id, chars }) => {
+      termAccess(id);
+      d.terminals.ack(session, socket.id, id, chars);
+    },
     "capture:start": async (a) => {
       if (!socket.rooms.has(room(a.lab))) throw new RequestError("not_found", `open lab ${a.lab} (lab:open) before capturing on it`);
-      return capturesOf(d.engine).start(
+      if (role.kind === "student") {
+        captureIds = captureIds.filter((id) => capturesOf(d.engine).get(id)?.ended === null);
+        if (captureIds.length >= classes.limits.captures) throw new RequestError("limit", `at most ${classes.limits.captures} captures per student at once; stop one first`);
+      }
+      const info = await capturesOf(d.engine).start(
         { socketId: socket.id, packets: (p) => socket.emit("capture:packets", p), ended: (p) => socket.emit("capture:ended", p) },
         a,
       );
+      captureIds.push(info.id);
+      return info;
     },
     "capture:stop": async ({ id }) => {
       await capturesOf(d.engine).stop(socket.id, id);
       return null;
     },
     "capture:ack": ({ id }) => capturesOf(d.engine).ack(socket.id, id),
+    "class:list": () => {
+      instructorOnly(role, "class");
+      return classes.list();
+    },
+    "class:create": (a) => {
+      instructorOnly(role, "class");
+      return classes.create(a);
+    },
+    "class:watch": async ({ code }) => {
+      instructorOnly(role, "class");
+      const view = await classes.watch(code);
+      await socket.join(gridRoom(code));
+      return view;
+    },
+    "class:unwatch": async ({ code }) => {
+      instructorOnly(role, "class");
+      await socket.leave(gridRoom(code));
+      return null;
+    },
+    "class:reset": async ({ code, student }) => {
+      instructorOnly(role, "class");
+      await classes.reset(code, student);
+      return null;
+    },
+    "class:message": async ({ code, text }) => {
+      instructorOnly(role, "class");
+      await classes.message(code, text);
+      return null;
+    },
+    "class:end": async ({ code }) => {
+      instructorOnly(role, "class");
+      await classes.end(code);
+      return null;
+    },
+    "class:me": () => classes.me(role),
   };
 }
 
 export function attachSockets(io: IO, d: SocketDeps): void {
+  d.classes.sink = {
+    grid: (code, view) => void io.to(gridRoom(code)).emit("class:grid", view),
+    toStudents: (code, event, payload) => {
+      if (event === "class:message") io.to(studentsRoom(code)).emit("class:message", payload as ServerPayload<"class:message">);
+      else {
+        io.to(studentsRoom(code)).emit("class:ended", payload as ServerPayload<"class:ended">);
+        io.in(studentsRoom(code)).disconnectSockets(true);
+      }
+    },
+  };
   labObservers.set(io, (lab, event, payload) => {
+    if (event === "lab:document" || event === "lab:removed" || event === "lab:busy") d.classes.labChanged(lab);
     if (event === "lab:document") {
       const p = payload as { running: boolean; document: Parameters<ReturnType<typeof capturesOf>["labChanged"]>[2] };
       capturesOf(d.engine).labChanged(lab, p.running, p.document);
@@ -226,9 +341,19 @@ export function attachSockets(io: IO, d: SocketDeps): void {
       if (seconds > 0) return next(Object.assign(refusal("limit", tooManyFailures(seconds)), { data: { code: "limit", retryAfter: seconds } }));
     }
     if (!d.guard.tokenMatches(shown)) {
+      // a student of a class shows no token but their signed class cookie
+      const student = shown === undefined ? d.classes.studentFrom(socket.handshake.headers) : null;
+      if (student?.kind === "student") {
+        socket.data.role = student;
+        // one session per student: their terminals are found again from any tab, after a reload
+        socket.data.session = `student-${student.id}`;
+        socket.data.client = hs.data.client?.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "").trim().slice(0, 64) || "a student";
+        return next();
+      }
       if (shown !== undefined) d.guard.failures.failed(address, shown);
       return next(refusal("unauthorized", "the access token is missing or wrong: open the address the server printed when it started"));
     }
+    socket.data.role = INSTRUCTOR;
     socket.data.session = hs.data.session ?? randomBytes(16).toString("base64url");
     // printable characters only: it is shown to other browsers
     if (hs.data.client) socket.data.client = hs.data.client.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "").trim().slice(0, 64);
@@ -268,6 +393,9 @@ export function attachSockets(io: IO, d: SocketDeps): void {
           return refuse(name, { code: "invalid", message: `${name}: the request is not valid`, issues: zodIssues(parsed.error, []) }, ack);
         }
         try {
+          // every event that names a lab passes the one access rule first (classes.ts)
+          const lab = (parsed.data as { lab?: unknown }).lab;
+          if (typeof lab === "string") accessLab(socket.data.role, lab);
           const value = await h[name](parsed.data);
           if (wantsAck) ack!({ ok: true, value: value ?? null });
         } catch (e) {
@@ -278,7 +406,12 @@ export function attachSockets(io: IO, d: SocketDeps): void {
       });
     }
 
+    const role = socket.data.role;
+    void socket.join(role.kind === "student" ? studentsRoom(role.code) : INSTRUCTORS);
+    d.classes.presence(role, 1);
+
     socket.on("disconnect", () => {
+      d.classes.presence(role, -1);
       d.terminals.socketGone(socket.id);
       capturesOf(d.engine).socketGone(socket.id);
     });
