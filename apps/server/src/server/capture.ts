@@ -21,7 +21,7 @@ export const MAX_UNACKED = 2;
 /** Packets waiting for a slow socket: beyond this, a uniform sample of them is kept. */
 export const MAX_WAITING = 2000;
 /** Packets in one batch. */
-export const MAX_BATCH = 500;
+export const MAX_BATCH = 200;
 /** Ended captures kept for their download, and for how long. */
 const KEEP_ENDED = 16;
 const KEEP_ENDED_MS = 30 * 60_000;
