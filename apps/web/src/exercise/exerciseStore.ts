@@ -8,6 +8,7 @@
 import type { EditResult, ExerciseState } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
+import { askUntilAnswered } from "../lib/follow";
 
 export interface ExerciseView {
   following: boolean;
@@ -46,19 +47,12 @@ export class ExerciseStore {
     if (this.closed || this.starting) return;
     this.starting = true;
     try {
-      for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
-        try {
-          const s = await connection().request("exercise:watch", { lab: this.lab });
-          if (this.closed) return;
-          this.view.update((v) => ({ ...v, following: true, error: null, state: s }));
-          return;
-        } catch (e) {
-          const message = (e as Error).message;
-          this.view.update((v) => ({ ...v, following: false, error: message }));
-          if (/stopped|no exercise/.test(message)) return;
-          await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
-        }
-      }
+      const s = await askUntilAnswered(() => connection().request("exercise:watch", { lab: this.lab }), {
+        closed: () => this.closed,
+        final: /stopped|no exercise/,
+        failed: (error) => this.view.update((v) => ({ ...v, following: false, error })),
+      });
+      if (s) this.view.update((v) => ({ ...v, following: true, error: null, state: s }));
     } finally {
       this.starting = false;
     }

@@ -11,6 +11,7 @@ import { connection } from "../lib/connection";
 import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { prose } from "../lib/prose";
+import { NewClass } from "../class/NewClass";
 
 const NAME_RULE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -187,6 +188,8 @@ export function Home() {
         )}
       </section>
 
+      {templates.length > 0 && <NewClass labs={list} templates={templates} />}
+
       <section className="home-section">
         <h2>New lab</h2>
         <div className="cards">
@@ -216,23 +219,10 @@ export function Home() {
               {creating === (name || "") ? "Creating…" : "Create"}
             </button>
           </form>
-          {templates.filter((t) => !t.exercise).map((t) => (
-            <div className="card" key={t.id} data-testid={`template-${t.id}`}>
-              <h3>{t.title}</h3>
-              <Prose className="muted small template-description" text={t.description} />
-              <button
-                className="button primary"
-                disabled={!!creating}
-                data-testid={`create-template-${t.id}`}
-                onClick={() => {
-                  const lab = name && !nameProblem ? name : freeLabName(t.lab ?? t.id, list);
-                  void create(lab, { name: lab, source: { type: "template", id: t.id } });
-                }}
-              >
-                {creating && creating === (name || t.lab) ? "Creating…" : `Create from ${t.id}`}
-              </button>
-            </div>
-          ))}
+          {templates.filter((t) => !t.exercise).map((t) => {
+            const lab = name && !nameProblem ? name : freeLabName(t.lab ?? t.id, list);
+            return <TemplateCard key={t.id} t={t} title={t.title} action={`Create from ${t.id}`} busy={!!creating && creating === (name || t.lab)} disabled={!!creating} onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })} />;
+          })}
           <div className="card">
             <h3>Upload a lab file</h3>
             <p className="muted small">A YAML or JSON lab file (see docs/lab-format.md). Its name comes from the file.</p>
@@ -256,27 +246,27 @@ export function Home() {
           <h2>Exercises</h2>
           <p className="muted">Broken labs to mend: each comes with a task, and checks that turn green as it works.</p>
           <div className="cards">
-            {templates.filter((t) => t.exercise).map((t) => (
-              <div className="card" key={t.id} data-testid={`template-${t.id}`}>
-                <h3>{exerciseTitle(t.title)}</h3>
-                <Prose className="muted small template-description" text={t.description} />
-                <button
-                  className="button primary"
-                  disabled={!!creating}
-                  data-testid={`create-template-${t.id}`}
-                  onClick={() => {
-                    const lab = freeLabName(t.lab ?? t.id, list);
-                    void create(lab, { name: lab, source: { type: "template", id: t.id } });
-                  }}
-                >
-                  {creating && creating === t.lab ? "Creating…" : "Start"}
-                </button>
-              </div>
-            ))}
+            {templates.filter((t) => t.exercise).map((t) => {
+              const lab = freeLabName(t.lab ?? t.id, list);
+              return <TemplateCard key={t.id} t={t} title={exerciseTitle(t.title)} action="Start" busy={!!creating && creating === t.lab} disabled={!!creating} onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })} />;
+            })}
           </div>
         </section>
       )}
     </main>
+  );
+}
+
+/** A template's or an exercise's card: its title, its description, and the button that makes a lab of it. */
+function TemplateCard(p: { t: TemplateInfo; title: string; action: string; busy: boolean; disabled: boolean; onCreate: () => void }) {
+  return (
+    <div className="card" data-testid={`template-${p.t.id}`}>
+      <h3>{p.title}</h3>
+      <Prose className="muted small template-description" text={p.t.description} />
+      <button className="button primary" disabled={p.disabled} data-testid={`create-template-${p.t.id}`} onClick={p.onCreate}>
+        {p.busy ? "Creating…" : p.action}
+      </button>
+    </div>
   );
 }
 
