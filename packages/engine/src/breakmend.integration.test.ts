@@ -63,7 +63,7 @@ describe("break and mend", () => {
     expect((await engine.dryRun(doc({ s1h1: { state: "down" } }))).ops).toEqual([]);
     await engine.up(doc());
     expect((await iface("h1")).carrier).toBe(true);
-    expect(await pings(name, "h1", "10.65.0.2", { wait: 5 })).toBe(true);
+    expect(await pings(name, "h1", "10.65.0.2", { wait: 10 })).toBe(true);
   });
 
   it("a host-to-host link down: the first end sees NO-CARRIER, ping fails; up: ping passes", async () => {
@@ -72,7 +72,7 @@ describe("break and mend", () => {
     expect(e).toMatchObject({ adminUp: true, carrier: false });
     expect(await pings(name, "h3", "10.66.0.4", { wait: 1 })).toBe(false);
     await engine.up(doc());
-    expect(await pings(name, "h3", "10.66.0.4", { wait: 5 })).toBe(true);
+    expect(await pings(name, "h3", "10.66.0.4", { wait: 10 })).toBe(true);
   });
 
   it("loss 30 % drops between 15 % and 45 % of 400 pings, and goes with the loss", async () => {
@@ -96,6 +96,6 @@ describe("break and mend", () => {
     expect(await iface("h1")).toMatchObject({ adminUp: true, carrier: false });
     expect(await pings(name, "h2", "10.65.0.1", { wait: 1 })).toBe(false);
     await engine.up(doc());
-    expect(await pings(name, "h2", "10.65.0.1", { wait: 5 })).toBe(true);
+    expect(await pings(name, "h2", "10.65.0.1", { wait: 10 })).toBe(true);
   });
 });
