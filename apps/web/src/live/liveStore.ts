@@ -9,6 +9,7 @@
 import type { LiveEvent, LiveNode, LivePort } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
+import { askUntilAnswered } from "../lib/follow";
 
 export interface LiveState {
   watching: boolean;
@@ -59,19 +60,12 @@ export class LiveStore {
     if (this.closed || this.starting) return;
     this.starting = true;
     try {
-      for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
-        try {
-          const snap = await connection().request("live:watch", { lab: this.lab, rates: true });
-          if (this.closed) return;
-          this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
-          return;
-        } catch (e) {
-          const message = (e as Error).message;
-          this.state.update((s) => ({ ...s, watching: false, error: message }));
-          if (/stopped/.test(message)) return;
-          await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
-        }
-      }
+      const snap = await askUntilAnswered(() => connection().request("live:watch", { lab: this.lab, rates: true }), {
+        closed: () => this.closed,
+        final: /stopped/,
+        failed: (error) => this.state.update((s) => ({ ...s, watching: false, error })),
+      });
+      if (snap) this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
     } finally {
       this.starting = false;
     }
