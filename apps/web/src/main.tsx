@@ -4,6 +4,10 @@
 import { lazy, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { Home } from "./home/Home";
+import { ClassBanner } from "./class/ClassBanner";
+import { ClassGrid } from "./class/ClassGrid";
+import { JoinPage } from "./class/JoinPage";
+import "./class/class.css";
 import { navigate, useRoute } from "./lib/router";
 import { reportWindowErrors } from "./lib/clientErrors";
 import { ConnectionBanner, Toasts } from "./ui/Chrome";
@@ -16,7 +20,14 @@ function App() {
   const route = useRoute();
   return (
     <>
-      <ConnectionBanner />
+      {route.page !== "join" && <ConnectionBanner />}
+      {route.page !== "join" && <ClassBanner />}
+      {route.page === "join" && <JoinPage code={route.code} />}
+      {route.page === "class" && (
+        <ErrorBoundary panel="class" className="page-message" resetKey={route.code}>
+          <ClassGrid code={route.code} />
+        </ErrorBoundary>
+      )}
       {route.page === "home" && (
         <ErrorBoundary panel="home" className="page-message">
           <Home />

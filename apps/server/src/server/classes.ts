@@ -426,7 +426,9 @@ export class Classes {
   private async nextIndex(): Promise<number> {
     const used = new Set([...this.records.values()].flatMap((r) => r.students.map((s) => s.index)));
     const file = join(this.dir, "next-index");
-    let next = Number((await readFile(file, "utf8").catch(() => "0")).trim()) || 0;
+    // a new state directory starts at a random index: two servers (tests) on one machine seldom share a student's uid and cgroup
+    const start = () => String(1000 + (randomBytes(2).readUInt16BE(0) % 60_000));
+    let next = Number((await readFile(file, "utf8").catch(start)).trim()) || 0;
     while (used.has(next % (MAX_STUDENT_INDEX + 1))) next++;
     const index = next % (MAX_STUDENT_INDEX + 1);
     await writeFile(file, String(next + 1));

@@ -4,12 +4,17 @@
 
 import { Store, useStore } from "./emitter";
 
-export type Route = { page: "home" } | { page: "lab"; lab: string } | { page: "missing"; path: string };
+export type Route = { page: "home" } | { page: "lab"; lab: string } | { page: "join"; code: string } | { page: "class"; code: string } | { page: "missing"; path: string };
 
 function parse(path: string): Route {
   if (path === "/" || path === "") return { page: "home" };
   const m = /^\/labs\/([^/]+)\/?$/.exec(path);
   if (m) return { page: "lab", lab: decodeURIComponent(m[1]!) };
+  // classes (issue 15): a student's join page, the instructor's grid
+  const j = /^\/join(?:\/([a-z0-9]{0,6}))?\/?$/.exec(path);
+  if (j) return { page: "join", code: j[1] ?? "" };
+  const k = /^\/class\/([a-z0-9]{6})\/?$/.exec(path);
+  if (k) return { page: "class", code: k[1]! };
   return { page: "missing", path };
 }
 
