@@ -142,6 +142,7 @@ export class Classes {
   private ups = 0;
   private waitingUps: (() => void)[] = [];
   private writing = Promise.resolve();
+  private joinQueue: Promise<void> = Promise.resolve();
   sink: ClassSink | null = null;
   readonly cookieName: string;
 
@@ -409,14 +410,24 @@ export class Classes {
   /** A student joins: recorded, their lab brought up (in the background: the card says how it goes). */
   async join(code: string, name: string): Promise<{ role: Role & { kind: "student" }; cookie: string }> {
     await this.ready();
-    const r = this.records.get(code);
-    if (!r) throw new RequestError("not_found", `there is no class with the code ${code}`);
-    if (r.students.length >= r.size) throw new RequestError("limit", `class ${r.name} is full (${r.size} students)`);
-    const n = Math.max(0, ...r.students.map((s) => s.n)) + 1;
-    const lab = `${this.d.labPrefix ?? "c"}${code}-${n}`;
-    const s: StudentRecord = { id: randomBytes(12).toString("base64url"), name, n, index: await this.nextIndex(), lab, joinedAt: new Date().toISOString() };
-    r.students.push(s);
-    await this.save(r);
+    // one join at a time: numbers, indexes and the file are decided in order
+    const joined = this.joinQueue.then(async () => {
+      const r = this.records.get(code);
+      if (!r) throw new RequestError("not_found", `there is no class with the code ${code}`);
+      if (r.students.length >= r.size) throw new RequestError("limit", `class ${r.name} is full (${r.size} students)`);
+      const n = Math.max(0, ...r.students.map((s) => s.n)) + 1;
+      const lab = `${this.d.labPrefix ?? "c"}${code}-${n}`;
+      const s: StudentRecord = { id: randomBytes(12).toString("base64url"), name, n, index: await this.nextIndex(), lab, joinedAt: new Date().toISOString() };
+      r.students.push(s);
+      await this.save(r);
+      return { r, s };
+    });
+    this.joinQueue = joined.then(
+      () => undefined,
+      () => undefined,
+    );
+    const { r, s } = await joined;
+    const lab = s.lab;
     this.starting.set(lab, { state: "starting" });
     this.changed(code);
     void this.bringUp(r, s);
