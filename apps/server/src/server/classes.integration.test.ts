@@ -8,10 +8,10 @@
 import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { io } from "socket.io-client";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
-import { clientEvents, PROTOCOL_VERSION, type ClassView, type ClientEventName } from "@topolab/protocol";
-import { Client, startTestServer, type TestServer } from "../testing";
+import { clientEvents, type ClassView, type ClientEventName } from "@topolab/protocol";
+import { startTestServer, type Client, type TestServer } from "../testing";
+import { studentClient } from "./classes-testing";
 
 let t: TestServer;
 
@@ -36,20 +36,7 @@ async function joinClass(code: string, name: string): Promise<{ cookie: string; 
   return { cookie: set.split(";")[0]!, ...body };
 }
 
-function studentSocket(cookie: string): Promise<Client> {
-  const socket = io(t.origin, {
-    transports: ["websocket"],
-    reconnection: false,
-    forceNew: true,
-    extraHeaders: { origin: t.origin, cookie },
-    auth: { protocol: PROTOCOL_VERSION },
-  });
-  const client = new Client(socket);
-  return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(client));
-    socket.once("connect_error", (e) => reject(e));
-  });
-}
+const studentSocket = (cookie: string): Promise<Client> => studentClient(t.origin, cookie);
 
 const asStudent = (cookie: string, method: string, path: string, body?: unknown) =>
   t.rest(method, path, { token: null, headers: { cookie, origin: t.origin }, ...(body !== undefined ? { body } : {}) });
@@ -130,6 +117,18 @@ describe("a class", () => {
     // a forged cookie is no cookie
     const forged = a.cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
     expect((await asStudent(forged, "GET", `/api/labs/${a.lab}`)).status).toBe(401);
+
+    // the cookie holds over a restart: another server on the same state directory (the same
+    // secret, the same classes) knows A, under its own port's cookie name
+    const again = await startTestServer({ stateDir: t.stateDir, classLabPrefix: "cl", templatesDir: t.templatesDir });
+    try {
+      const value = a.cookie.slice(a.cookie.indexOf("=") + 1);
+      const res = await again.rest("GET", "/api/class/me", { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } });
+      expect(res.body).toMatchObject({ name: "Ada", lab: a.lab });
+      expect((await again.rest("GET", `/api/labs/${b.lab}`, { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } })).status).toBe(404);
+    } finally {
+      await again.server.close();
+    }
 
     // ---- socket.io, with A's cookie ----
     const sa = await studentSocket(a.cookie);
