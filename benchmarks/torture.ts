@@ -153,6 +153,7 @@ async function calibrate(c: LabCase): Promise<void> {
   c.commands.edit = await count(["up", "-v", c.files.edit]);
   await must("up base", topolab("up", c.files.base));
   c.commands.down = await count(["down", "-v", c.name]);
+  if (!actors.includes("server")) return;
 
   const srv = await startServer(env, "da-t");
   try {

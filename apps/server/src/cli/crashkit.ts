@@ -155,10 +155,18 @@ export interface Server {
 export async function startServer(env: NodeJS.ProcessEnv, scope: string): Promise<Server> {
   const token = `crash-${Math.random().toString(36).slice(2)}-token`;
   const running = start(["serve", "--port", "0", "--reconcile-only", scope], { ...env, TOPOLAB_TOKEN: token });
-  if (!(await running.waitLine(/serving on http:/))) throw new Error(`topolab serve did not start:\n${running.lines.join("\n")}`);
+  // a server that failed at start without exiting (seen: a TypeError while attaching its
+  // sockets) would otherwise be waited for for ever
+  const within = (p: Promise<boolean>) => Promise.race([p, new Promise<boolean>((r) => setTimeout(() => r(false), 120_000))]);
+  const failed = async (what: string) => {
+    running.child.kill("SIGKILL");
+    await running.exited;
+    return new Error(`topolab serve ${what}:\n${running.lines.join("\n")}`);
+  };
+  if (!(await within(running.waitLine(/serving on http:/)))) throw await failed("did not start");
   const url = /serving on (http:\S+)/.exec(running.lines.find((l) => /serving on http:/.test(l))!)![1]!;
   // reconcile at start is done when its line is printed (or it was told it failed)
-  await running.waitLine(/reconcile/);
+  if (!(await within(running.waitLine(/reconcile/)))) throw await failed("did not say it had reconciled");
   return {
     child: running.child,
     url,
