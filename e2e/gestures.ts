@@ -21,8 +21,8 @@ export interface Box {
 export const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /**
- * Draws a link from one node's handle and drops it on another node's body, near its top-left
- * corner: far (more than xyflow's connection radius) from that node's handle dot.
+ * Draws a link from one node's handle and drops it on another node's body, near its top-left corner:
+ * far (more than xyflow's connection radius) from that node's handle dot.
  */
 export async function linkOntoBody(page: Page, from: string, to: string): Promise<void> {
   const a = await page.getByTestId(`handle-${from}`).boundingBox();

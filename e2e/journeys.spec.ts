@@ -42,6 +42,9 @@ test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pin
     await expect(page.getByTestId(`node-${name}`)).toBeVisible();
   }
   for (const n of ["h1", "s1", "r1", "s2", "h2"]) await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-state", "up");
+  // the whole lab in view (the first drop zoomed in on its node)
+  await page.getByTestId("zoom-fit").click();
+  await page.waitForTimeout(500);
   await shot(page, testInfo, "nodes-dropped");
 
   // links dropped on the other node's body, not on its handle
