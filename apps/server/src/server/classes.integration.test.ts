@@ -9,6 +9,7 @@ import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
+import { labToDocument } from "@topolab/topology";
 import { clientEvents, type ClassView, type ClientEventName } from "@topolab/protocol";
 import { startTestServer, type Client, type TestServer } from "../testing";
 import { studentClient } from "./classes-testing";
@@ -194,6 +195,15 @@ describe("a class", () => {
 
     // ---- A's own lab works, in a confined shell ----
     await sa.ok("lab:open", { lab: a.lab });
+    // A edits their lab, within their limits; the exercise's checks are not A's to change
+    await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "addNode", node: { name: "extra", kind: "host" } }] });
+    await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "removeNode", name: "extra" }] });
+    const docA2 = (await t.engine.state.readLab(a.lab))!;
+    const cheat = await sa.request("lab:edit", { lab: a.lab, changes: [{ type: "replace", document: { ...labToDocument(docA2), exercise: { ...labToDocument(docA2).exercise!, checks: [] } } }] });
+    expect(cheat).toMatchObject({ ok: false, error: { message: expect.stringMatching(/cannot change the exercise/) } });
+    const big = await sa.request("lab:edit", { lab: a.lab, changes: Array.from({ length: 20 }, (_, i) => ({ type: "addNode" as const, node: { name: `n${i}`, kind: "host" as const } })) });
+    expect(big).toMatchObject({ ok: false, error: { code: "limit" } });
+    expect((await t.engine.state.readLab(a.lab))!.nodes.length).toBe(docA2.nodes.length);
     const term = await sa.ok("term:open", { lab: a.lab, node: "r", cols: 100, rows: 24 });
     sa.socket.emit("term:input", { id: term.id, data: "echo uid=$(id -u) end\n" });
     await sa.screen(term.id, /uid=\d+ end/, 20_000);

@@ -21,7 +21,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { confinedShellSpec, releaseConfinement, shellSpec, MAX_STUDENT_INDEX, type Engine, type ShellSpec } from "@topolab/engine";
 import { labToDocument, parseLabText, type Lab } from "@topolab/topology";
-import type { ClassView, ExerciseState, StudentCard, StudentView } from "@topolab/protocol";
+import { applyChanges, type Change, type ClassView, type ExerciseState, type StudentCard, type StudentView } from "@topolab/protocol";
 import { RequestError } from "./errors";
 import { exercisesOf } from "./exercises";
 import type { Labs } from "./labs";
@@ -65,14 +65,14 @@ export async function shellForRole(role: Role, stateDir: string, lab: string, no
 // ---- limits ----
 
 export interface StudentLimits {
-  /** lab edits per second (burst twice that) */
+  /** lab edits per second (burst three times that: a drag sends moves in bursts) */
   editsPerSecond: number;
   terminals: number;
   captures: number;
   nodes: number;
 }
 
-export const DEFAULT_STUDENT_LIMITS: StudentLimits = { editsPerSecond: 5, terminals: 6, captures: 2, nodes: 12 };
+export const DEFAULT_STUDENT_LIMITS: StudentLimits = { editsPerSecond: 10, terminals: 6, captures: 2, nodes: 12 };
 
 // ---- records on disk ----
 
@@ -511,13 +511,29 @@ export class Classes {
   takeEdit(role: Role): void {
     if (role.kind !== "student") return;
     let b = this.editBuckets.get(role.id);
-    if (!b) this.editBuckets.set(role.id, (b = new TokenBucket(this.limits.editsPerSecond, this.limits.editsPerSecond * 2)));
+    if (!b) this.editBuckets.set(role.id, (b = new TokenBucket(this.limits.editsPerSecond, this.limits.editsPerSecond * 3)));
     if (!b.take()) throw new RequestError("limit", `at most ${this.limits.editsPerSecond} edits per second; slow down`);
   }
 
   /** A student's lab may not grow past the node limit. */
   checkNodes(role: Role, nodes: number): void {
     if (role.kind === "student" && nodes > this.limits.nodes) throw new RequestError("limit", `a student's lab has at most ${this.limits.nodes} nodes`);
+  }
+
+  /**
+   * A student's edit of their lab, before it runs: within the node limit, and the exercise's
+   * checks untouched (a student who rewrites the checks would turn their own lights green).
+   */
+  async checkStudentEdit(role: Role, lab: string, changes: Change[]): Promise<void> {
+    if (role.kind !== "student") return;
+    const doc = await this.d.engine.state.readLab(lab);
+    const next = doc ? applyChanges(doc, changes) : null;
+    if (!doc || !next?.ok) return; // the edit itself says what is wrong
+    const after = next.document as { nodes?: unknown[]; exercise?: unknown };
+    this.checkNodes(role, after.nodes?.length ?? 0);
+    if (JSON.stringify(after.exercise ?? null) !== JSON.stringify(labToDocument(doc).exercise ?? null)) {
+      throw new RequestError("invalid", "a student cannot change the exercise of their class lab", undefined, 403);
+    }
   }
 
   /** Stops following the exercises (the server closes). */

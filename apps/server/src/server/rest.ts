@@ -9,7 +9,7 @@ import express, { type Request, type Response } from "express";
 import { z } from "zod";
 import { inNetns, run, type Engine } from "@topolab/engine";
 import { LabNameSchema, labToJson, labToYaml, NodeNameSchema, zodIssues } from "@topolab/topology";
-import { applyChanges, clientEvents, LIMITS } from "@topolab/protocol";
+import { clientEvents, LIMITS } from "@topolab/protocol";
 import { capturesOf } from "./capture";
 import { accessLab, instructorOnly, notForStudents, shellForRole, type Classes, type Role } from "./classes";
 import { invalid, RequestError } from "./errors";
@@ -78,9 +78,8 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
     const role = roleOf(res);
     d.classes.takeEdit(role);
     if (role.kind === "student") {
-      const nodes = typeof req.body === "object" && req.body !== null ? (req.body as { nodes?: unknown }).nodes : undefined;
-      if (typeof req.body === "string") throw invalid([{ path: "", message: "a student sends the lab as JSON" }]);
-      d.classes.checkNodes(role, Array.isArray(nodes) ? nodes.length : 0);
+      if (typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) throw invalid([{ path: "", message: "a student sends the lab as a JSON document" }]);
+      await d.classes.checkStudentEdit(role, lab, [{ type: "replace", document: req.body as Record<string, unknown> }]);
     }
     const result = await labs.put(lab, req.body);
     res.status(result.created ? 201 : 200).json(result);
@@ -96,11 +95,7 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
     const changes = parse(EditBody, req.body, "request body").changes;
     const role = roleOf(res);
     d.classes.takeEdit(role);
-    if (role.kind === "student") {
-      const doc = await engine.state.readLab(lab);
-      const next = doc ? applyChanges(doc, changes) : null;
-      if (next?.ok) d.classes.checkNodes(role, (next.document as { nodes?: unknown[] }).nodes?.length ?? 0);
-    }
+    await d.classes.checkStudentEdit(role, lab, changes);
     res.json(await labs.edit(lab, changes));
   });
   r.post("/labs/:lab/rename", async (req, res) => {

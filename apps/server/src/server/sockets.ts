@@ -10,7 +10,6 @@ import type { Server, Socket } from "socket.io";
 import type { Engine } from "@topolab/engine";
 import { zodIssues } from "@topolab/topology";
 import {
-  applyChanges,
   clientEvents,
   HandshakeSchema,
   isClientEvent,
@@ -156,11 +155,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     },
     "lab:edit": async ({ lab, changes }) => {
       classes.takeEdit(role);
-      if (role.kind === "student") {
-        const doc = await d.engine.state.readLab(lab);
-        const next = doc ? applyChanges(doc, changes) : null;
-        if (next?.ok) classes.checkNodes(role, (next.document as { nodes?: unknown[] }).nodes?.length ?? 0);
-      }
+      await classes.checkStudentEdit(role, lab, changes);
       return labs.edit(lab, changes);
     },
     "lab:rename": ({ lab, to }) => {
