@@ -371,6 +371,7 @@ test("right-click menus on nodes, links and the canvas, and the same from the ke
   await page.getByTestId("context-menu-item-terminal").click();
   await expect(menu).toHaveCount(0);
   await expect(page.getByTestId("terminal-tab-red")).toBeVisible();
+  await expect(page.getByTestId("terminal-red")).toContainText(/[#$]/); // (the new shell takes the focus once)
 
   // the keyboard: Shift+F10 on the selection, arrows, Enter; Escape closes
   await page.getByTestId("node-green").click();

@@ -57,6 +57,8 @@ test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pin
     const before = await page.locator(".react-flow__edge").count();
     await linkOntoBody(page, a, b);
     await expect(page.locator(".react-flow__edge")).toHaveCount(before + 1);
+    // the link's edit done (a drag begun while its node redraws from "being created" may be lost)
+    for (const n of [a, b]) await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-state", "up");
   }
   for (const n of ["h1", "r1", "h2"]) await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-state", "up");
   await shot(page, testInfo, "linked");
