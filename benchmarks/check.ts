@@ -84,11 +84,11 @@ async function templatesRun(out: string[]): Promise<void> {
     }
   } finally {
     for (const l of labs) await engine.down(l).catch(() => undefined);
-    for (const l of labs) {
-      const left = await leftoversAfterSettling(l);
-      if (left.length) throw new Error(`${l} left: ${left.join(", ")}`);
-    }
     await state.remove();
+  }
+  for (const l of labs) {
+    const left = await leftoversAfterSettling(l);
+    if (left.length) throw new Error(`${l} left: ${left.join(", ")}`);
   }
 }
 
@@ -193,11 +193,11 @@ async function serverRun(out: string[]): Promise<void> {
   } finally {
     await server.stop();
     for (const l of labs) await engine.down(l).catch(() => undefined);
-    for (const l of [`chkr${suffix}`, `chkb${suffix}`]) {
-      const left = await leftoversAfterSettling(l);
-      if (left.length) throw new Error(`${l} left: ${left.join(", ")}`);
-    }
     await state.remove();
+  }
+  for (const l of [`chkr${suffix}`, `chkb${suffix}`]) {
+    const left = await leftoversAfterSettling(l);
+    if (left.length) throw new Error(`${l} left: ${left.join(", ")}`);
   }
 }
 

@@ -67,6 +67,7 @@ export const test = base.extend<Fixtures>({
     await addToken(context);
     await use(context);
   },
+  // oxlint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
   labName: async ({}, use, testInfo) => {
     const made: string[] = [];
     await use((what) => {

@@ -89,7 +89,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
       return c;
     },
     async rest(method, path, o = {}) {
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const headers: Record<string, string> = { ...o.headers };
       const t = o.token === undefined ? token : o.token;
       if (t !== null) headers["authorization"] = `Bearer ${t}`;
       let body: string | undefined;

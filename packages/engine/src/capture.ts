@@ -14,7 +14,7 @@ import { PcapReader, writePcapng, type PcapngInterface } from "@topolab/capture"
 import { hostIfNames, isHostLike, nsName, patchLinks, portIfName, type Lab } from "@topolab/topology";
 import { NotFoundError, type Engine } from "./engine";
 import { findTool, run, toolEnv } from "./exec";
-import { alive, stopPids } from "./processes";
+import { stopPids } from "./processes";
 
 /** One interface to capture on: the lab's name for it and the kernel's. */
 export interface CapturePoint {

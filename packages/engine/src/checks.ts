@@ -252,7 +252,6 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       return pass(`${check.command.join(" ")} exited with ${r.code}${check.match !== undefined ? ` and matched /${check.match}/` : ""}`);
     }
     case "mac-table": {
-      const host = splitNodeIf(check.host)!;
       const link = runResult(results[0], "ip link");
       if (link.code !== 0) return fail(`${check.host} is not there: ${firstLine(link.stderr)}`);
       const mac = json<{ address?: string }[]>(link, "ip link")[0]?.address;

@@ -199,7 +199,7 @@ export async function must(argv: string[], options: RunOptions = {}): Promise<Ru
 
 /** Runs `tasks` with at most `limit` at a time; resolves in the tasks' order. */
 export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
+  const results: T[] = Array.from({ length: tasks.length });
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {

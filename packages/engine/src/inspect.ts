@@ -255,11 +255,11 @@ async function inspectOvs(lab: Lab, tag: string, node: LabNode): Promise<OvsInsp
   const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
   const views = ports
     .filter((p) => p.name !== bridge)
-    .map((p) => ({ ...p, ...(names.get(p.name) ?? {}) }));
+    .map((p) => ({ ...p, ...names.get(p.name) }));
   const macs = fdb.map((e): MacEntryView => {
     const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
     const owner = owners.get(e.mac);
-    return { mac: e.mac, vlan: e.vlan, port, ofport: e.ofport, age: e.age, ...(names.get(port) ?? {}), ...(owner ? { owner } : {}) };
+    return { mac: e.mac, vlan: e.vlan, port, ofport: e.ofport, age: e.age, ...names.get(port), ...(owner ? { owner } : {}) };
   });
   return { kind: "ovs", lab: lab.name, node: node.name, bridge, ports: views, macs };
 }
@@ -281,11 +281,11 @@ async function inspectBridge(lab: Lab, tag: string, node: LabNode): Promise<Brid
     mtu: l.mtu,
     addresses: [],
     counters: l.counters,
-    ...(names.get(l.name) ?? {}),
+    ...names.get(l.name),
   }));
   const entries = parseBridgeFdb(must(`reading the forwarding database of ${bridge}`, fdb))
     .filter((e) => e.learned || e.state === "permanent")
-    .map((e) => ({ ...e, ...(names.get(e.port) ?? {}) }));
+    .map((e) => ({ ...e, ...names.get(e.port) }));
   return { kind: "bridge", lab: lab.name, node: node.name, bridge, ports, fdb: entries };
 }
 

@@ -421,7 +421,7 @@ export class LabWatch extends EventEmitter {
         const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
         const entries = fdb.map((e) => {
           const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
-          return { mac: e.mac, vlan: e.vlan, port, ...(names.get(port) ?? {}) };
+          return { mac: e.mac, vlan: e.vlan, port, ...names.get(port) };
         });
         const key = JSON.stringify(entries);
         if (this.macs.get(sw.name) === key) continue;

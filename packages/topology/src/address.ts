@@ -59,7 +59,7 @@ function parseV6(text: string): bigint | null {
   if (halves.length === 2) {
     const missing = 8 - head.length - tail.length;
     if (missing < 1) return null;
-    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+    groups = [...head, ...Array.from({ length: missing }, () => 0), ...tail];
   } else {
     groups = head;
   }

@@ -47,7 +47,7 @@ export const FORWARDING_SYSCTLS: Record<string, string> = {
 
 /** The sysctls a node's namespace is given: a router's forwarding, then the node's own; null for none. */
 export function nodeSysctls(node: HostNode): Record<string, string> | null {
-  const values = { ...(node.kind === "router" ? FORWARDING_SYSCTLS : {}), ...(node.sysctls ?? {}) };
+  const values = { ...(node.kind === "router" ? FORWARDING_SYSCTLS : {}), ...node.sysctls };
   return Object.keys(values).length ? values : null;
 }
 

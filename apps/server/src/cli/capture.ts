@@ -63,7 +63,7 @@ export function registerCapture(p: Command): void {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       if (file) await new Promise<void>((r, j) => file.end((e?: Error | null) => (e ? j(e) : r())));
-      const normal = reason === "interrupted" || /packets captured$/.test(reason);
+      const normal = reason === "interrupted" || reason.endsWith("packets captured");
       err(`${c.stats.packets} packets captured${normal ? "" : ` (stopped: ${reason})`}${o.write ? `, written to ${o.write}` : ""}`);
       if (!normal) process.exitCode = 1;
     });

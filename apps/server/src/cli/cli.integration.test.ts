@@ -71,6 +71,7 @@ describe("topolab CLI", () => {
       input: "hostname\nping -c1 -W2 h1 | tail -2\nexit\n",
       timeoutMs: 20_000,
     });
+    // oxlint-disable-next-line no-control-regex -- terminal escape sequences are what is removed
     const text = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
     expect(text).toMatch(/root@h2:~# /);
     expect(text).toMatch(/^h2\r?$/m);

@@ -45,6 +45,7 @@ export function clientErrorLine(r: StoredClientError): string {
     .filter((l) => l && !l.includes(r.message))
     .slice(0, 2)
     .join(" | ");
+  // oxlint-disable-next-line no-control-regex -- control characters are what is removed
   const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, " ");
   return clean(`topolab: browser error (${where}) from ${r.client}: ${r.message}${top ? ` — ${top}` : ""}`);
 }

@@ -195,7 +195,7 @@ export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) 
         const old = byId.get(id);
         if (old && edgeSigs.current.get(id) === sig) return old;
         edgeSigs.current.set(id, sig);
-        return { ...(old ?? {}), id, type: "lab", source: l.endpoints[0].node, target: l.endpoints[1].node, sourceHandle: "h", targetHandle: "h", data };
+        return { ...old, id, type: "lab", source: l.endpoints[0].node, target: l.endpoints[1].node, sourceHandle: "h", targetHandle: "h", data };
       });
       return next.length === prev.length && next.every((e, i) => e === prev[i]) ? prev : next;
     });

@@ -89,7 +89,7 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
   const ifInput = () => (inputNode(lab, node.name)["interfaces"] ?? {}) as Record<string, Record<string, unknown>>;
   const setIf = (iface: string, patch: Record<string, unknown>) => {
     const all = ifInput();
-    const cfg = { ...(all[iface] ?? {}), ...patch };
+    const cfg = { ...all[iface], ...patch };
     for (const [k, v] of Object.entries(cfg)) if (v === undefined || (Array.isArray(v) && !v.length)) delete cfg[k];
     return update({ interfaces: { ...all, [iface]: cfg } }, `Edit ${node.name}:${iface}`);
   };

@@ -83,7 +83,7 @@ export function reportClientError(kind: ClientErrorKind, error: unknown, panel?:
 export function reportWindowErrors(): void {
   addEventListener("error", (e: ErrorEvent) => {
     // a browser's note that layout took two passes, not an error of the page
-    if (!e.error && /^ResizeObserver loop/.test(e.message)) return;
+    if (!e.error && e.message.startsWith("ResizeObserver loop")) return;
     reportClientError("error", e.error ?? e.message);
   });
   addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => reportClientError("rejection", e.reason));
