@@ -321,18 +321,35 @@ export class Classes {
     );
   }
 
-  /** Somebody watches the class's grid: every student lab's exercise is followed, for the lights. */
-  async watch(code: string): Promise<ClassView> {
+  /**
+   * A socket watches the class's grid: every student lab's exercise is followed, for the
+   * lights, while at least one does (the checks run twice a second per followed lab).
+   */
+  async watch(code: string, socketId: string): Promise<ClassView> {
     await this.ready();
     const r = this.get(code);
+    let watchers = this.watchers.get(code);
+    if (!watchers) this.watchers.set(code, (watchers = new Set()));
+    watchers.add(socketId);
     this.watched.add(code);
     if (r.document["exercise"]) for (const s of r.students) void this.follow(r, s);
     return this.view(r);
   }
 
-  unwatch(code: string): void {
+  /** The socket stops watching (or is gone): the last one out stops following the labs' exercises. */
+  async unwatch(code: string, socketId: string): Promise<void> {
+    const watchers = this.watchers.get(code);
+    if (!watchers?.delete(socketId) || watchers.size > 0) return;
+    this.watchers.delete(code);
     this.watched.delete(code);
+    const r = this.records.get(code);
+    for (const s of r?.students ?? []) {
+      await this.unfollow(code, s.lab).catch(() => undefined);
+      this.lights.delete(s.lab);
+    }
   }
+
+  private watchers = new Map<string, Set<string>>();
 
   private following = new Set<string>();
   private async follow(r: ClassRecord, s: StudentRecord): Promise<void> {
@@ -387,6 +404,7 @@ export class Classes {
     const r = this.get(code);
     this.records.delete(code);
     this.watched.delete(code);
+    this.watchers.delete(code);
     this.sink?.toStudents(code, "class:ended", { code, reason: `the class ${r.name} has ended` });
     const problems: string[] = [];
     for (const s of r.students) {

@@ -128,6 +128,8 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
   const labs = d.labs;
   /** a student's captures (their limit) */
   let captureIds: string[] = [];
+  /** the classes whose grid the socket watches (class:watch) */
+  const watchingClasses = new Set<string>();
   return {
     "labs:list": async () => (await labs.list()).filter((l) => role.kind === "instructor" || l.name === role.lab),
     "templates:list": () => {
@@ -272,13 +274,17 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     },
     "class:watch": async ({ code }) => {
       instructorOnly(role, "class");
-      const view = await classes.watch(code);
+      const view = await classes.watch(code, socket.id);
       await socket.join(gridRoom(code));
+      if (!watchingClasses.size) socket.once("disconnect", () => void Promise.all([...watchingClasses].map((c) => classes.unwatch(c, socket.id))));
+      watchingClasses.add(code);
       return view;
     },
     "class:unwatch": async ({ code }) => {
       instructorOnly(role, "class");
       await socket.leave(gridRoom(code));
+      watchingClasses.delete(code);
+      await classes.unwatch(code, socket.id);
       return null;
     },
     "class:reset": async ({ code, student }) => {
