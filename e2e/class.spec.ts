@@ -71,6 +71,13 @@ test("a teacher runs a class of two: each student mends their own router, the gr
   await expect(page.getByTestId("student-Ada").getByTestId("lights")).toHaveAttribute("data-all-pass", "no", { timeout: 30_000 });
   await snap(page, testInfo, "class-grid-red");
 
+  // the teacher opens Bob's lab from the grid, sees whose it is, and goes back
+  await page.getByTestId("student-Bob").getByTestId("student-open").click();
+  await expect(page.getByTestId("lab-title")).toHaveText(/^c[a-z2-9]{6}-2$/);
+  await expect(page.getByTestId("class-watching")).toContainText("Bob");
+  await page.getByTestId("class-watching").getByRole("link").click();
+  await expect(page.getByTestId("class-grid")).toBeVisible();
+
   // a student's home is their lab; another's lab is not found
   const [ada, bob] = students as [(typeof students)[0], (typeof students)[0]];
   const other = await ada.page.request.get(`/api/labs/${bob.lab}`);

@@ -1,6 +1,6 @@
 // For a student, on every page (issue 15): their class's name and the teacher's latest
-// message, and what happens when the class ends. For the instructor it shows nothing
-// (class:me answers "not found" to them).
+// message, and what happens when the class ends. For the instructor (class:me answers "not
+// found" to them), on a student's lab: whose lab it is, and the way back to the grid.
 //
 // Knows: class:me, class:message, class:ended. Leaves to others: the pages.
 
@@ -14,6 +14,29 @@ export function ClassBanner() {
   const [message, setMessage] = useState<{ text: string; at: string } | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
   const route = useRoute();
+  const [watching, setWatching] = useState<{ code: string; className: string; student: string } | null>(null);
+  const labName = route.page === "lab" ? route.lab : null;
+
+  // the instructor on a student's lab
+  useEffect(() => {
+    setWatching(null);
+    if (me || !labName || !/^c[a-z2-9]{6}-\d+$/.test(labName)) return;
+    let live = true;
+    connection()
+      .request("class:list", {})
+      .then(
+        (classes) => {
+          for (const k of classes) {
+            const s = k.students.find((x) => x.lab === labName);
+            if (s && live) setWatching({ code: k.code, className: k.name, student: s.name });
+          }
+        },
+        () => undefined,
+      );
+    return () => {
+      live = false;
+    };
+  }, [me, labName]);
 
   useEffect(() => {
     const c = connection();
@@ -44,6 +67,16 @@ export function ClassBanner() {
     return (
       <div className="class-banner ended" role="status" data-testid="class-ended">
         {ended}. Thank you!
+      </div>
+    );
+  }
+  if (!me && watching) {
+    return (
+      <div className="class-banner" role="status" data-testid="class-watching">
+        <strong>{watching.student}</strong>'s lab <span className="muted">· {watching.className}</span> ·{" "}
+        <a href={`/class/${watching.code}`} onClick={(e) => (e.preventDefault(), navigate(`/class/${watching.code}`))}>
+          back to the grid
+        </a>
       </div>
     );
   }
