@@ -57,7 +57,10 @@ async function main(): Promise<void> {
   const templates = join(state.dir, "templates");
   await mkdir(templates, { recursive: true });
   await writeFile(join(templates, "classsix.yaml"), LAB);
-  const { child, url, stop } = await serve(bin, ["--state-dir", join(state.dir, "state"), "--templates", templates, "--no-reconcile"], { ...process.env, TOPOLAB_TOKEN: token });
+  const { child, url, stop } = await serve(bin, ["--state-dir", join(state.dir, "state"), "--templates", templates, "--no-reconcile"], {
+    ...process.env,
+    TOPOLAB_TOKEN: token,
+  });
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) => {
     const res = await fetch(`${url}/api${path}`, {
       method,

@@ -75,7 +75,9 @@ describe("a class", () => {
     // what B's lab and the instructor's look like before A tries anything
     const sb = await studentSocket(b.cookie);
     const bTerm = await sb.ok("term:open", { lab: b.lab, node: "ns0", cols: 80, rows: 24 });
-    const before = JSON.stringify(await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])));
+    const before = JSON.stringify(
+      await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])),
+    );
 
     // ---- REST, with A's cookie ----
     const notFound: string[] = [];
@@ -126,7 +128,9 @@ describe("a class", () => {
       const value = a.cookie.slice(a.cookie.indexOf("=") + 1);
       const res = await again.rest("GET", "/api/class/me", { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } });
       expect(res.body).toMatchObject({ name: "Ada", lab: a.lab });
-      expect((await again.rest("GET", `/api/labs/${b.lab}`, { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } })).status).toBe(404);
+      expect((await again.rest("GET", `/api/labs/${b.lab}`, { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } })).status).toBe(
+        404,
+      );
     } finally {
       await again.server.close();
     }
@@ -188,7 +192,9 @@ describe("a class", () => {
     expect((await sa.ok("term:list", {})).map((x) => x.lab)).toEqual([]);
 
     // nothing changed: B's lab, the instructor's, B's terminal still B's
-    const after = JSON.stringify(await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])));
+    const after = JSON.stringify(
+      await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])),
+    );
     expect(after).toBe(before);
     expect(t.server.terminals.list("", { lab: b.lab }).map((x) => x.id)).toEqual([bTerm.id]);
     expect((await t.engine.state.labNames()).filter((n) => n.startsWith("cl")).sort()).toEqual([a.lab, b.lab, mine].sort());
@@ -199,9 +205,15 @@ describe("a class", () => {
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "addNode", node: { name: "extra", kind: "host" } }] });
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "removeNode", name: "extra" }] });
     const docA2 = (await t.engine.state.readLab(a.lab))!;
-    const cheat = await sa.request("lab:edit", { lab: a.lab, changes: [{ type: "replace", document: { ...labToDocument(docA2), exercise: { ...labToDocument(docA2).exercise!, checks: [] } } }] });
+    const cheat = await sa.request("lab:edit", {
+      lab: a.lab,
+      changes: [{ type: "replace", document: { ...labToDocument(docA2), exercise: { ...labToDocument(docA2).exercise!, checks: [] } } }],
+    });
     expect(cheat).toMatchObject({ ok: false, error: { message: expect.stringMatching(/cannot change the exercise/) } });
-    const big = await sa.request("lab:edit", { lab: a.lab, changes: Array.from({ length: 20 }, (_, i) => ({ type: "addNode" as const, node: { name: `n${i}`, kind: "host" as const } })) });
+    const big = await sa.request("lab:edit", {
+      lab: a.lab,
+      changes: Array.from({ length: 20 }, (_, i) => ({ type: "addNode" as const, node: { name: `n${i}`, kind: "host" as const } })),
+    });
     expect(big).toMatchObject({ ok: false, error: { code: "limit" } });
     expect((await t.engine.state.readLab(a.lab))!.nodes.length).toBe(docA2.nodes.length);
     const term = await sa.ok("term:open", { lab: a.lab, node: "r", cols: 100, rows: 24 });
@@ -213,7 +225,9 @@ describe("a class", () => {
     const fix = await teacher.ok("term:open", { lab: a.lab, node: "r", cols: 100, rows: 24 });
     teacher.socket.emit("term:input", { id: fix.id, data: "sysctl -w net.ipv4.ip_forward=1\n" });
     await teacher.screen(fix.id, /net\.ipv4\.ip_forward = 1/, 20_000);
-    const green = (v: ClassView) => v.students.find((s) => s.lab === a.lab)!.checks!.every((c) => c.status === "pass") && v.students.find((s) => s.lab === b.lab)!.checks!.some((c) => c.status === "fail");
+    const green = (v: ClassView) =>
+      v.students.find((s) => s.lab === a.lab)!.checks!.every((c) => c.status === "pass") &&
+      v.students.find((s) => s.lab === b.lab)!.checks!.some((c) => c.status === "fail");
     await teacher.next("class:grid", (v) => green(v) && v.students.every((s) => s.online), 30_000);
 
     // a message reaches the students

@@ -46,7 +46,16 @@ describe("the class cookie", () => {
     const c = await classes(dir);
     // a class and a student on disk, as join would leave them (no lab is made here)
     const records = (c as unknown as { records: Map<string, unknown> }).records;
-    records.set("abcdef", { code: "abcdef", name: "x", size: 2, source: "t", createdAt: "", document: {}, students: [{ id: "s-12345678", name: "Ada", n: 1, index: 7, lab: "cabcdef-1", joinedAt: "" }], messages: [] });
+    records.set("abcdef", {
+      code: "abcdef",
+      name: "x",
+      size: 2,
+      source: "t",
+      createdAt: "",
+      document: {},
+      students: [{ id: "s-12345678", name: "Ada", n: 1, index: 7, lab: "cabcdef-1", joinedAt: "" }],
+      messages: [],
+    });
     const cookie = c.cookieFor("abcdef", "s-12345678");
     expect(cookie).toMatch(/^topolab-class-7380=abcdef\.s-12345678\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict/);
     const value = cookie.split(";")[0]!;

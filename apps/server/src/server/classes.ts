@@ -31,9 +31,7 @@ import type { Templates } from "./templates";
 
 // ---- roles and the one access rule ----
 
-export type Role =
-  | { kind: "instructor" }
-  | { kind: "student"; code: string; id: string; lab: string; index: number };
+export type Role = { kind: "instructor" } | { kind: "student"; code: string; id: string; lab: string; index: number };
 
 export const INSTRUCTOR: Role = { kind: "instructor" };
 

@@ -98,7 +98,13 @@ export function ClassGrid({ code }: { code: string }) {
             });
           }}
         >
-          <input value={text} onChange={(e) => setText(e.target.value)} maxLength={500} placeholder="A message to every student" data-testid="class-message-input" />
+          <input
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            maxLength={500}
+            placeholder="A message to every student"
+            data-testid="class-message-input"
+          />
           <button className="button" type="submit" disabled={!text.trim()} data-testid="class-message-send">
             Send
           </button>
@@ -125,7 +131,8 @@ export function ClassGrid({ code }: { code: string }) {
         {view.students.map((s) => (
           <div className="card class-card" key={s.id} data-testid={`student-${s.name}`} data-state={s.state}>
             <h3>
-              <span className={`class-online ${s.online ? "on" : "off"}`} title={s.online ? "online" : "offline"} data-online={s.online ? "yes" : "no"} /> {s.name}
+              <span className={`class-online ${s.online ? "on" : "off"}`} title={s.online ? "online" : "offline"} data-online={s.online ? "yes" : "no"} />{" "}
+              {s.name}
             </h3>
             <div className="small muted">
               {s.lab} · {s.state}
@@ -136,7 +143,11 @@ export function ClassGrid({ code }: { code: string }) {
               <button className="button" onClick={() => navigate(labPath(s.lab))} data-testid="student-open">
                 Open
               </button>
-              <button className="button" onClick={() => void act(`Could not reset ${s.name}'s lab`, () => connection().request("class:reset", { code, student: s.id }))} data-testid="student-reset">
+              <button
+                className="button"
+                onClick={() => void act(`Could not reset ${s.name}'s lab`, () => connection().request("class:reset", { code, student: s.id }))}
+                data-testid="student-reset"
+              >
                 Reset
               </button>
             </div>

@@ -31,7 +31,10 @@ export function JoinPage({ code: fromLink }: { code: string }) {
       setState({ kind: "joining", what: "Bringing your lab up…" });
       // REST with the new cookie (a socket made before it was refused), then a fresh page load
       for (;;) {
-        const me = (await fetch("/api/class/me").then((r) => (r.ok ? r.json() : null), () => null)) as StudentView | null;
+        const me = (await fetch("/api/class/me").then(
+          (r) => (r.ok ? r.json() : null),
+          () => null,
+        )) as StudentView | null;
         if (me?.state === "up") break;
         if (me?.state === "failed") throw new Error(`your lab did not come up: ${me.error ?? "unknown reason"}`);
         await new Promise((r) => setTimeout(r, 500));
@@ -60,7 +63,12 @@ export function JoinPage({ code: fromLink }: { code: string }) {
           Your name (shown to the teacher)
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={40} autoFocus data-testid="join-name" />
         </label>
-        <button className="button primary" type="submit" disabled={state.kind === "joining" || !name.trim() || code.trim().length !== 6} data-testid="join-submit">
+        <button
+          className="button primary"
+          type="submit"
+          disabled={state.kind === "joining" || !name.trim() || code.trim().length !== 6}
+          data-testid="join-submit"
+        >
           {state.kind === "joining" ? state.what : "Join"}
         </button>
         {state.kind === "error" && (

@@ -80,7 +80,14 @@ export function NewClass({ labs, templates }: { labs: LabSummary[]; templates: T
         </label>
         <label>
           Students at most
-          <input type="number" min={1} max={100} value={size} onChange={(e) => setSize(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} data-testid="class-size" />
+          <input
+            type="number"
+            min={1}
+            max={100}
+            value={size}
+            onChange={(e) => setSize(Math.max(1, Math.min(100, Number(e.target.value) || 1)))}
+            data-testid="class-size"
+          />
         </label>
         <label>
           Lab
