@@ -103,6 +103,7 @@ describe("a class", () => {
     }
     await tryRest("POST", "/api/labs", { name: "clnew", source: { type: "blank" } });
     await tryRest("GET", "/api/templates");
+    await tryRest("GET", "/api/client-errors");
     await tryRest("GET", "/api/classes");
     await tryRest("POST", "/api/classes", { name: "mine", size: 2, source: { type: "lab", lab: b.lab } });
     await tryRest("GET", `/api/classes/${klass.code}`);

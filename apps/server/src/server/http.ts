@@ -159,6 +159,11 @@ export function httpApp(d: HttpDeps): express.Express {
   );
   app.use(authenticate, originCheck);
   // browsers' error reports: their own size limit and rate, before the API's body parser
+  // a student may report their browser's errors, not read everyone's
+  app.get("/api/client-errors", (_req, res, next) => {
+    if ((res.locals["role"] as { kind?: string } | undefined)?.kind === "student") return fail(res, 404, "not_found", "there is no such API path (see docs/api.md)");
+    next();
+  });
   app.use("/api/client-errors", clientErrorsRouter({ log: d.log }));
   app.use(
     "/api",
