@@ -226,6 +226,9 @@ describe("a class", () => {
     const fix = await teacher.ok("term:open", { lab: a.lab, node: "r", cols: 100, rows: 24 });
     teacher.socket.emit("term:input", { id: fix.id, data: "sysctl -w net.ipv4.ip_forward=1\n" });
     await teacher.screen(fix.id, /net\.ipv4\.ip_forward = 1/, 20_000);
+    // the instructor's root shell on A's lab is not A's: not listed to A, not A's to join
+    expect((await sa.ok("term:list", { lab: a.lab })).map((x) => x.id)).toEqual([term.id]);
+    expect(await sa.request("term:attach", { id: fix.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
     const green = (v: ClassView) =>
       v.students.find((s) => s.lab === a.lab)!.checks!.every((c) => c.status === "pass") &&
       v.students.find((s) => s.lab === b.lab)!.checks!.some((c) => c.status === "fail");

@@ -110,9 +110,12 @@ type Handlers = { [E in RequestEventName]: (args: ClientArgs<E>) => Promise<AckV
 
 function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>, d: SocketDeps): Handlers {
   const { session, role } = socket.data;
-  /** a student reaches a terminal only when it is in their own lab (else: "no such terminal") */
+  /**
+   * A student reaches a terminal only when their session holds it, in their own lab (else: "no
+   * such terminal"): never another's, nor the instructor's root shell on their lab.
+   */
   const termAccess = (id: string) => {
-    if (role.kind === "student" && !d.terminals.list(session, { lab: role.lab }).some((t) => t.id === id)) {
+    if (role.kind === "student" && !d.terminals.list(session).some((t) => t.id === id && t.lab === role.lab)) {
       throw new RequestError("not_found", "there is no such terminal");
     }
   };
@@ -224,7 +227,10 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       if (socket.disconnected) throw new RequestError("not_found", "the connection closed");
       return d.terminals.open(session, at, { lab, node, cols, rows, spec });
     },
-    "term:list": async ({ lab, node }) => d.terminals.list(session, { ...(lab !== undefined ? { lab } : {}), ...(node !== undefined ? { node } : {}) }),
+    "term:list": async ({ lab, node }) =>
+      role.kind === "student"
+        ? d.terminals.list(session).filter((t) => t.lab === role.lab && (lab === undefined || t.lab === lab) && (node === undefined || t.node === node))
+        : d.terminals.list(session, { ...(lab !== undefined ? { lab } : {}), ...(node !== undefined ? { node } : {}) }),
     "term:attach": async ({ id }) => {
       termAccess(id);
       return d.terminals.attach(session, at, id);
