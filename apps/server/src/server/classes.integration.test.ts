@@ -115,6 +115,10 @@ describe("a class", () => {
     // the list holds A's lab alone; A's own lab answers
     expect(((await asStudent(a.cookie, "GET", "/api/labs")).body as { name: string }[]).map((l) => l.name)).toEqual([a.lab]);
     expect((await asStudent(a.cookie, "GET", `/api/labs/${a.lab}`)).status).toBe(200);
+    // a command through the API runs confined too, as A's own user
+    const exec = await asStudent(a.cookie, "POST", `/api/labs/${a.lab}/nodes/ns0/exec`, { argv: ["id", "-u"] });
+    expect(exec.status).toBe(200);
+    expect(Number((exec.body as { stdout: string }).stdout.trim())).toBeGreaterThanOrEqual(200_000);
     expect((await asStudent(a.cookie, "GET", "/api/class/me")).body).toMatchObject({ code: klass.code, name: "Ada", lab: a.lab, className: "Routing 101" });
     // and a student may not take their class lab away
     expect((await asStudent(a.cookie, "DELETE", `/api/labs/${a.lab}`)).status).toBe(403);
