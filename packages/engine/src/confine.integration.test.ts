@@ -320,6 +320,9 @@ describe("the lab work works in the same shell", () => {
         "ss -ltn",
         "echo home > $HOME/note && cat $HOME/note",
         "echo tmp > /tmp/note && cat /tmp/note",
+        "sysctl -w net.ipv4.ip_forward=1",
+        "sysctl -n net.ipv4.conf.all.forwarding",
+        "! sysctl -w kernel.hostname=evil 2>/dev/null",
       ].join("\n"),
     );
     expect(r.code, r.stderr).toBe(0);
@@ -330,6 +333,9 @@ describe("the lab work works in the same shell", () => {
     expect(r.stdout).toMatch(/State\s+Recv-Q/);
     expect(r.stdout).toMatch(/^home$/m);
     expect(r.stdout).toMatch(/^tmp$/m);
+    // the node's network sysctls are the student's to set (a router's forwarding); the machine's others are not
+    expect(r.stdout).toMatch(/^net\.ipv4\.ip_forward = 1$/m);
+    expect(r.stdout).toMatch(/^1$/m);
     // the files are the student's, on disk under the state directory
     const p = confinePaths(state.dir, A);
     expect(await readFile(`${p.home}/note`, "utf8")).toBe("home\n");

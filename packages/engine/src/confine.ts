@@ -267,6 +267,9 @@ umount -l /proc || fail "cannot detach the machine's /proc"
 mount -t proc -o nosuid,nodev,noexec proc /proc || fail "cannot mount proc"
 # the node's own settings (a port under 1024 needs no capability in this namespace)
 echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start || fail "cannot set ip_unprivileged_port_start"
+# the node's network sysctls stay writable (CAP_NET_ADMIN counts as their owner: a student turns
+# a router's forwarding on); the rest of /proc becomes read-only below
+mount --bind /proc/sys/net /proc/sys/net || fail "cannot keep /proc/sys/net writable"
 hostname "$TLC_NODE" || fail "cannot set the hostname"
 # the student's places, then the state directory hidden
 mount -t tmpfs -o size=1m,mode=755,nosuid,nodev tmpfs /home || fail "cannot mount /home"
@@ -283,7 +286,7 @@ if [ -d /dev/shm ]; then mount -t tmpfs -o size=16m,mode=1777,nosuid,nodev tmpfs
 awk '{ print $5 }' /proc/self/mountinfo | sort -u | while IFS= read -r m; do
   m=$(printf '%b' "$m")
   case "$m" in
-    "$TLC_HOME_MOUNT"|/tmp|/dev/shm|/dev/pts) continue ;;
+    "$TLC_HOME_MOUNT"|/tmp|/dev/shm|/dev/pts|/proc/sys/net) continue ;;
   esac
   mount -o remount,bind,ro "$m" 2>/dev/null || fail "cannot make $m read-only"
 done
