@@ -28,7 +28,16 @@ const RUNS = arg("runs", 10);
 const FLOOD_S = arg("flood", 30);
 const RATE_S = 10;
 const LAB = "cpbench";
-const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const BROWSER_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 function rssMiB(pid: number): number {
@@ -50,7 +59,12 @@ const PACED = (rate: number, seconds: number) =>
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchcap-"));
   const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const server = await serve(join(root, "apps/server/bin/topolab.js"), ["--reconcile-only", LAB], { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir }, root);
+  const server = await serve(
+    join(root, "apps/server/bin/topolab.js"),
+    ["--reconcile-only", LAB],
+    { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
+    root,
+  );
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${server.url}/api${path}`, {
       method,

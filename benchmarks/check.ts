@@ -55,7 +55,11 @@ async function templatesRun(out: string[]): Promise<void> {
   const state = await tempStateDir();
   const engine = new Engine({ stateDir: state.dir });
   const labs: string[] = [];
-  out.push(markdown ? "| exercise | checks | one run as shipped (with `within`) | one run without waiting, p50 of 5 |" : "exercise             checks  shipped-run  no-wait p50");
+  out.push(
+    markdown
+      ? "| exercise | checks | one run as shipped (with `within`) | one run without waiting, p50 of 5 |"
+      : "exercise             checks  shipped-run  no-wait p50",
+  );
   if (markdown) out.push("|---|---|---|---|");
   try {
     for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
@@ -94,7 +98,11 @@ async function templatesRun(out: string[]): Promise<void> {
 
 /** 30 nodes: a router and 29 hosts on three Linux bridges; 30 checks of four kinds. */
 function bigLab(name: string): string {
-  const lines = [`name: ${name}`, "nodes:", "  - {name: r, kind: router, interfaces: {eth0: {addresses: [10.70.1.1/24]}, eth1: {addresses: [10.70.2.1/24]}, eth2: {addresses: [10.70.3.1/24]}}}"];
+  const lines = [
+    `name: ${name}`,
+    "nodes:",
+    "  - {name: r, kind: router, interfaces: {eth0: {addresses: [10.70.1.1/24]}, eth1: {addresses: [10.70.2.1/24]}, eth2: {addresses: [10.70.3.1/24]}}}",
+  ];
   const links: string[] = [];
   for (let b = 1; b <= 3; b++) {
     lines.push(`  - {name: b${b}, kind: switch, type: bridge}`);
@@ -102,13 +110,15 @@ function bigLab(name: string): string {
   }
   for (let h = 1; h <= 26; h++) {
     const b = ((h - 1) % 3) + 1;
-    lines.push(`  - {name: h${h}, kind: host, sysctls: {net.ipv4.conf.all.forwarding: 0}, interfaces: {eth0: {addresses: [10.70.${b}.${10 + h}/24]}}, routes: [{to: default, via: 10.70.${b}.1}]}`);
+    lines.push(
+      `  - {name: h${h}, kind: host, sysctls: {net.ipv4.conf.all.forwarding: 0}, interfaces: {eth0: {addresses: [10.70.${b}.${10 + h}/24]}}, routes: [{to: default, via: 10.70.${b}.1}]}`,
+    );
     links.push(`  - endpoints: [h${h}:eth0, b${b}]`);
   }
   const checks: string[] = [];
   for (let h = 1; h <= 26; h++) {
     const kind = h % 4;
-    const to = ((h % 26) + 1);
+    const to = (h % 26) + 1;
     if (kind === 0) checks.push(`    - {kind: reach, description: h${h} reaches h${to}, from: h${h}, to: h${to}}`);
     else if (kind === 1) checks.push(`    - {kind: listen, description: nothing on 22 in h${h}, node: h${h}, port: 22, expect: failure}`);
     else if (kind === 2) checks.push(`    - {kind: sysctl, description: h${h} does not forward, node: h${h}, key: net.ipv4.conf.all.forwarding, value: 0}`);
@@ -169,10 +179,12 @@ async function serverRun(out: string[]): Promise<void> {
     const idleShare = idle / TICKS / ((performance.now() - t0) / 1000);
     const firstBig = await c.ok("exercise:watch", { lab: big });
     if (firstBig.results.length < 30) {
-      await c.next("exercise:results", (s) => s.results.length === 30, 60_000).catch((e: Error) => {
-        const last = c.events["exercise:results"]?.at(-1) ?? firstBig;
-        throw new Error(`${e.message}: ${last.checks.length} checks, ${last.results.length} results: ${JSON.stringify(last.results.slice(0, 3))}`);
-      });
+      await c
+        .next("exercise:results", (s) => s.results.length === 30, 60_000)
+        .catch((e: Error) => {
+          const last = c.events["exercise:results"]?.at(-1) ?? firstBig;
+          throw new Error(`${e.message}: ${last.checks.length} checks, ${last.results.length} results: ${JSON.stringify(last.results.slice(0, 3))}`);
+        });
     }
     before = await cpuTicks(pid);
     t0 = performance.now();
@@ -208,7 +220,9 @@ async function main(): Promise<void> {
   await templatesRun(out);
   out.push("");
   await serverRun(out);
-  console.log(`bench:check ${started} (${(await readFile("/proc/cpuinfo", "utf8")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?"}, ${(await readFile("/proc/cpuinfo", "utf8")).match(/^processor/gm)?.length ?? "?"} cores)`);
+  console.log(
+    `bench:check ${started} (${(await readFile("/proc/cpuinfo", "utf8")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?"}, ${(await readFile("/proc/cpuinfo", "utf8")).match(/^processor/gm)?.length ?? "?"} cores)`,
+  );
   console.log(out.join("\n"));
 }
 

@@ -97,7 +97,10 @@ async function main(): Promise<void> {
         const gbps = await iperf(c.lab.name, c.from, c.to, c.address).catch((e: Error) => (console.error(`${c.what}: ${e.message.split("\n")[0]}`), 0));
         const r = await rtt(c.lab.name, c.from, c.address);
         rows.push({ what: c.what, gbps, ...r });
-        if (!markdown) console.log(`${c.what.padEnd(30)} TCP ${gbps.toFixed(2).padStart(6)} Gbit/s   ping avg ${r.avg.toFixed(3)} ms, max ${r.max.toFixed(3)} ms, ${r.loss}% lost`);
+        if (!markdown)
+          console.log(
+            `${c.what.padEnd(30)} TCP ${gbps.toFixed(2).padStart(6)} Gbit/s   ping avg ${r.avg.toFixed(3)} ms, max ${r.max.toFixed(3)} ms, ${r.loss}% lost`,
+          );
       } finally {
         await engine.down(c.lab.name);
       }
@@ -129,8 +132,12 @@ async function main(): Promise<void> {
   if (markdown) {
     console.log("| path | TCP (iperf3, 1 stream) | × direct veth | ping avg | ping max | lost |");
     console.log("|---|---:|---:|---:|---:|---:|");
-    for (const r of rows) console.log(`| ${r.what} | ${r.gbps.toFixed(2)} Gbit/s | ${(r.gbps / direct).toFixed(2)} | ${r.avg.toFixed(3)} ms | ${r.max.toFixed(3)} ms | ${r.loss}% |`);
-    if (firstPing) console.log(`\nFresh \`linear,200\` (up in ${(firstPing.upMs / 1000).toFixed(2)} s): first ping h1 → h200 answered after ${firstPing.ms.toFixed(0)} ms.`);
+    for (const r of rows)
+      console.log(
+        `| ${r.what} | ${r.gbps.toFixed(2)} Gbit/s | ${(r.gbps / direct).toFixed(2)} | ${r.avg.toFixed(3)} ms | ${r.max.toFixed(3)} ms | ${r.loss}% |`,
+      );
+    if (firstPing)
+      console.log(`\nFresh \`linear,200\` (up in ${(firstPing.upMs / 1000).toFixed(2)} s): first ping h1 → h200 answered after ${firstPing.ms.toFixed(0)} ms.`);
   } else {
     const br = rows.find((r) => r.what === "one Linux bridge");
     const ovs = rows.find((r) => r.what === "one OVS switch");

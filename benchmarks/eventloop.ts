@@ -75,7 +75,11 @@ const bomb = ["name: vzbench", "nodes: []", 'a: &a ["x","x","x","x","x","x","x",
 const cases: { what: string; body: string | object | null; type: string }[] = [
   { what: "nothing (the machine's own noise: 1 s idle)", body: null, type: "" },
   { what: "GET /api/labs (a small request)", body: "GET", type: "" },
-  { what: `YAML, ${bigJson.nodes.length} nodes and ${bigJson.links.length} links (${Math.round(bigYaml.length / 1024)} KiB)`, body: bigYaml, type: "application/yaml" },
+  {
+    what: `YAML, ${bigJson.nodes.length} nodes and ${bigJson.links.length} links (${Math.round(bigYaml.length / 1024)} KiB)`,
+    body: bigYaml,
+    type: "application/yaml",
+  },
   { what: `JSON document, the same lab (${Math.round(JSON.stringify(bigJson).length / 1024)} KiB)`, body: bigJson, type: "application/json" },
   { what: `YAML nested ${(deep.length / 2).toLocaleString("en-US")} deep (${Math.round(deep.length / 1024)} KiB)`, body: deep, type: "application/yaml" },
   { what: "YAML alias bomb", body: bomb, type: "application/yaml" },
@@ -116,7 +120,14 @@ for (const k of [250, 500, 1000, 1250]) {
   };
   const addresses = Array.from({ length: 2 * k }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1/24`);
   const routes = Array.from({ length: 2 * k }, (_, i) => ({ to: `172.${(i >> 8) & 255}.${i & 255}.0/24`, via: "192.168.0.1" }));
-  const dense = { name: "vzbench", nodes: [{ name: "h1", kind: "host", interfaces: { eth0: { addresses } }, routes }, { name: "h2", kind: "host" }], links: [{ endpoints: ["h1:eth0", "h2:eth0"] }] };
+  const dense = {
+    name: "vzbench",
+    nodes: [
+      { name: "h1", kind: "host", interfaces: { eth0: { addresses } }, routes },
+      { name: "h2", kind: "host" },
+    ],
+    links: [{ endpoints: ["h1:eth0", "h2:eth0"] }],
+  };
   const best = (d: unknown) => {
     let min = Infinity;
     for (let r = 0; r < runs; r++) {
@@ -160,7 +171,12 @@ for (const worker of [true, false]) {
         const out =
           c.body === "GET"
             ? await send({ url: `${server.url}/api/labs`, method: "GET", headers: { authorization: `Bearer ${token}` } })
-            : await send({ url: `${server.url}/api/labs/vzbench`, method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": c.type }, file: bodyFile });
+            : await send({
+                url: `${server.url}/api/labs/vzbench`,
+                method: "PUT",
+                headers: { authorization: `Bearer ${token}`, "content-type": c.type },
+                file: bodyFile,
+              });
         const [status, size] = out.split(" ");
         return `${status}, ${Number(size).toLocaleString("en-US")} bytes`;
       });
@@ -177,7 +193,9 @@ for (const worker of [true, false]) {
   await state.remove();
 }
 
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${runs} runs each, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after\n`);
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${runs} runs each, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after\n`,
+);
 console.log("| document (PUT /api/labs/LAB) | checked | answer | answer time ms | longest event-loop stall ms | main thread busy ms (most) |");
 console.log("|---|---|---|---:|---:|---:|");
 for (const r of rows) console.log(r);

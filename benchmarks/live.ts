@@ -45,7 +45,12 @@ function labDocument(n: number): Record<string, unknown> {
   }
   for (let h = 1; h <= hosts; h++) {
     const s = ((h - 1) % switches) + 1;
-    out.nodes.push({ name: `h${h}`, kind: "host", position: { x: s * 300, y: 100 + h * 10 }, interfaces: { eth0: { addresses: [`10.${100 + Math.floor(h / 250)}.${h % 250}.1/16`] } } });
+    out.nodes.push({
+      name: `h${h}`,
+      kind: "host",
+      position: { x: s * 300, y: 100 + h * 10 },
+      interfaces: { eth0: { addresses: [`10.${100 + Math.floor(h / 250)}.${h % 250}.1/16`] } },
+    });
     out.links.push({ endpoints: [`h${h}:eth0`, `b${s}`] });
   }
   return { version: 1, name: lab, nodes: out.nodes, links: out.links };
@@ -80,7 +85,10 @@ async function family(pid: number): Promise<number[]> {
 async function main(): Promise<void> {
   await ensureOvsRunning();
   const state = await tempStateDir();
-  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], { ...process.env, TOPOLAB_TOKEN: token });
+  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], {
+    ...process.env,
+    TOPOLAB_TOKEN: token,
+  });
   const c = await connectClient(url, { token, origin: url });
   const lines: string[] = [];
   try {
@@ -110,7 +118,9 @@ async function main(): Promise<void> {
       const r = await run(["ip", "-n", nsName(lab, node), "link", "set", "eth0", "mtu", String(next)]);
       if (r.code !== 0) throw new Error(`ip link set failed: ${r.stderr}`);
       await seen.catch((e: unknown) => {
-        const got = (c.events["live:event"] ?? []).map((p) => (p.event.type === "node" ? `${p.event.node}: ${p.event.changes.join(", ")}` : p.event.type === "error" ? `error: ${p.event.message}` : p.event.type));
+        const got = (c.events["live:event"] ?? []).map((p) =>
+          p.event.type === "node" ? `${p.event.node}: ${p.event.changes.join(", ")}` : p.event.type === "error" ? `error: ${p.event.message}` : p.event.type,
+        );
         throw new Error(`${(e as Error).message} (changed ${node} to mtu ${next}); events meanwhile: ${got.slice(-10).join(" | ")}`);
       });
       latencies.push(performance.now() - t);
@@ -133,8 +143,20 @@ async function main(): Promise<void> {
     const p50 = pct(latencies, 50);
     const p99 = pct(latencies, 99);
     const rows = [
-      ["kernel change -> browser event", `${p50.toFixed(1)} ms`, `${p99.toFixed(1)} ms`, "p50 < 100 ms, p99 < 300 ms", p50 < 100 && p99 < 300 ? "met" : "not met"],
-      [`server CPU, lab open and idle (${pids.length - 1} child process(es), rates on)`, `${cpu.toFixed(1)} % of one core`, "", "< 5 %", cpu < 5 ? "met" : "not met"],
+      [
+        "kernel change -> browser event",
+        `${p50.toFixed(1)} ms`,
+        `${p99.toFixed(1)} ms`,
+        "p50 < 100 ms, p99 < 300 ms",
+        p50 < 100 && p99 < 300 ? "met" : "not met",
+      ],
+      [
+        `server CPU, lab open and idle (${pids.length - 1} child process(es), rates on)`,
+        `${cpu.toFixed(1)} % of one core`,
+        "",
+        "< 5 %",
+        cpu < 5 ? "met" : "not met",
+      ],
     ];
     lines.push(`${latencies.length} changes; ${counters} counter samples during the ${idleSeconds} s idle window`);
     if (markdown) {

@@ -61,7 +61,8 @@ async function echoOnce(send: (d: string) => void, output: { text: string }, i: 
   send("x");
   const deadline = t + 5000;
   while (!output.text.slice(from).includes("x")) {
-    if (performance.now() > deadline) throw new Error(`${what}: no echo within 5 s (round ${i}); the terminal shows: ${JSON.stringify(output.text.slice(-300))}`);
+    if (performance.now() > deadline)
+      throw new Error(`${what}: no echo within 5 s (round ${i}); the terminal shows: ${JSON.stringify(output.text.slice(-300))}`);
     await new Promise((r) => setImmediate(r));
   }
   return performance.now() - t;
@@ -79,7 +80,10 @@ async function openTerminal(c: Client, node: string): Promise<{ id: string; ms: 
   const t = performance.now();
   const { id } = await c.ok("term:open", { lab, node, cols: 80, rows: 24 });
   while (!(c.screens.get(id) ?? "").includes(`@${node}`)) {
-    if (performance.now() - t > 10_000) throw new Error(`no prompt within 10 s; the terminal shows ${JSON.stringify(c.screens.get(id) ?? "")}; connected: ${c.socket.connected}; errors: ${JSON.stringify(c.events["protocol:error"]?.slice(-3))}`);
+    if (performance.now() - t > 10_000)
+      throw new Error(
+        `no prompt within 10 s; the terminal shows ${JSON.stringify(c.screens.get(id) ?? "")}; connected: ${c.socket.connected}; errors: ${JSON.stringify(c.events["protocol:error"]?.slice(-3))}`,
+      );
     await new Promise((r) => setImmediate(r));
   }
   return { id, ms: performance.now() - t };
@@ -127,7 +131,11 @@ async function main(): Promise<void> {
   const state = await tempStateDir();
   const home = await tempStateDir();
   const engine = new Engine({ stateDir: state.dir });
-  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], { ...process.env, TOPOLAB_TOKEN: token, HOME: home.dir });
+  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], {
+    ...process.env,
+    TOPOLAB_TOKEN: token,
+    HOME: home.dir,
+  });
   const clients: Client[] = [];
   const connect = async () => {
     const c = await connectClient(url, { token, origin: url });
@@ -180,7 +188,13 @@ async function main(): Promise<void> {
       const n = 10 + i;
       const t = performance.now();
       const { node, link } = hostChange(n);
-      await c.ok("lab:edit", { lab, changes: [{ type: "addNode", node }, { type: "addLink", link }] });
+      await c.ok("lab:edit", {
+        lab,
+        changes: [
+          { type: "addNode", node },
+          { type: "addLink", link },
+        ],
+      });
       acked.push(performance.now() - t);
       await pingUntil("h1", `10.77.0.${n}`);
       applied.push(performance.now() - t);

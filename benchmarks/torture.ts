@@ -191,10 +191,19 @@ async function cliPoint(c: LabCase, phase: Phase): Promise<Point> {
   const target = phase === "edit" ? c.files.edit : c.files.base;
   const up = await topolab("up", target);
   const reup = up.out.split("\n").find((l) => l.startsWith(`lab ${c.name}:`)) ?? up.out.split("\n")[0] ?? "";
-  const point = await proveAndDown(c, phase, "cli", `after ${kill.commands}/${n} commands${k ? ` +${extra} ms` : ""}`, kill, reup, up.code === 0 ? [] : [`up again exited ${up.code}: ${up.out}`], async () => {
-    const d = await topolab("down", c.name);
-    return d.code === 0 ? [] : [`down exited ${d.code}: ${d.out}`];
-  });
+  const point = await proveAndDown(
+    c,
+    phase,
+    "cli",
+    `after ${kill.commands}/${n} commands${k ? ` +${extra} ms` : ""}`,
+    kill,
+    reup,
+    up.code === 0 ? [] : [`up again exited ${up.code}: ${up.out}`],
+    async () => {
+      const d = await topolab("down", c.name);
+      return d.code === 0 ? [] : [`down exited ${d.code}: ${d.out}`];
+    },
+  );
   return point;
 }
 
@@ -313,7 +322,9 @@ try {
       await scrub(c);
       await calibrate(c);
     }
-    log(`${c.id}: ${c.commands.up}/${c.commands.edit}/${c.commands.down} commands for up/edit/down; server ${Math.round(c.serverMs.up)}/${Math.round(c.serverMs.edit)}/${Math.round(c.serverMs.down)} ms`);
+    log(
+      `${c.id}: ${c.commands.up}/${c.commands.edit}/${c.commands.down} commands for up/edit/down; server ${Math.round(c.serverMs.up)}/${Math.round(c.serverMs.edit)}/${Math.round(c.serverMs.down)} ms`,
+    );
     for (const phase of phases) {
       for (const actor of actors) {
         for (let i = 0; i < per; i++) {
@@ -323,10 +334,23 @@ try {
           try {
             p = actor === "cli" ? await cliPoint(c, phase) : await serverPoint(c, phase);
           } catch (e) {
-            p = { lab: c.id, phase, actor, at: "?", killed: false, reup: "", ok: false, problems: [(e as Error).message], pings: { sent: 0, received: 0 }, leases: 0 };
+            p = {
+              lab: c.id,
+              phase,
+              actor,
+              at: "?",
+              killed: false,
+              reup: "",
+              ok: false,
+              problems: [(e as Error).message],
+              pings: { sent: 0, received: 0 },
+              leases: 0,
+            };
           }
           points.push(p);
-          log(`${p.ok ? "ok  " : "FAIL"} ${c.id} ${phase} ${actor} killed ${p.killed ? p.at : "never (it had finished)"}; again: ${p.reup}; pings ${p.pings.received}/${p.pings.sent}${p.leases ? `, ${p.leases} leases` : ""} (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+          log(
+            `${p.ok ? "ok  " : "FAIL"} ${c.id} ${phase} ${actor} killed ${p.killed ? p.at : "never (it had finished)"}; again: ${p.reup}; pings ${p.pings.received}/${p.pings.sent}${p.leases ? `, ${p.leases} leases` : ""} (${((performance.now() - t) / 1000).toFixed(0)} s)`,
+          );
           if (!p.ok) {
             for (const q of p.problems.slice(0, 10)) log(`       ${q}`);
             await scrub(c);

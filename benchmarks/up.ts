@@ -102,7 +102,10 @@ function rawScripts(lab: Lab, tag: string): { up: string; down: string } {
       masters.push(`link set dev ${pa} master ${br(a.node)}`, `link set dev ${pb} master ${br(b.node)}`);
     }
   }
-  const hostsFile = ["127.0.0.1\tlocalhost", ...hosts.map((h) => `${(h as { interfaces: Record<string, { addresses: string[] }> }).interfaces["eth0"]!.addresses[0]!.split("/")[0]}\t${h.name}`)].join("\n");
+  const hostsFile = [
+    "127.0.0.1\tlocalhost",
+    ...hosts.map((h) => `${(h as { interfaces: Record<string, { addresses: string[] }> }).interfaces["eth0"]!.addresses[0]!.split("/")[0]}\t${h.name}`),
+  ].join("\n");
   const up = [
     "set -e",
     `ip -batch - <<'EOF'\n${[...root, ...masters].join("\n")}\nEOF`,
@@ -171,10 +174,16 @@ async function cleanMininet(prefix: string): Promise<string[]> {
   return [...left.bridges.map((b) => `OVS bridge ${b}`), ...left.links.map((l) => `link ${l}`), ...left.pids.map((p) => `process ${p}`)];
 }
 
-async function mininetRun(topology: "star" | "linear", n: number, pingall: boolean): Promise<{ upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number }> {
+async function mininetRun(
+  topology: "star" | "linear",
+  n: number,
+  pingall: boolean,
+): Promise<{ upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number }> {
   await settle();
   const prefix = mininetPrefix;
-  const r = await run([PYTHON, join(process.cwd(), "benchmarks/mininet_run.py"), topology, String(n), "--prefix", prefix, ...(pingall ? ["--pingall"] : [])], { timeoutMs: 1_800_000 });
+  const r = await run([PYTHON, join(process.cwd(), "benchmarks/mininet_run.py"), topology, String(n), "--prefix", prefix, ...(pingall ? ["--pingall"] : [])], {
+    timeoutMs: 1_800_000,
+  });
   const left = await cleanMininet(prefix);
   if (left.length) console.error(`Mininet left ${left.length} objects behind, removed by name: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", …" : ""}`);
   if (r.code !== 0) throw new Error(`Mininet ${topology},${n} failed: ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
@@ -265,7 +274,9 @@ async function main(): Promise<void> {
                   mininet: {
                     up: median(mininet.map((m) => m.upMs)),
                     down: median(mininet.map((m) => m.downMs)),
-                    ...(withPingall ? { pingall: median(mininet.map((m) => m.pingallMs!)), pingallDropped: Math.max(...mininet.map((m) => m.pingallDropped!)) } : {}),
+                    ...(withPingall
+                      ? { pingall: median(mininet.map((m) => m.pingallMs!)), pingallDropped: Math.max(...mininet.map((m) => m.pingallDropped!)) }
+                      : {}),
                   },
                 }
               : {}),
@@ -283,7 +294,9 @@ async function main(): Promise<void> {
               const m = row.mininet;
               console.log(
                 `${"".padEnd(14)} Mininet: up ${f(m.up)} (Mininet/topolab ×${(m.up / row.upMs).toFixed(2)}), down ${f(m.down)} (×${(m.down / row.downMs).toFixed(2)})` +
-                  (m.pingall !== undefined && row.pingall !== undefined ? `, pingall ${f(m.pingall)} (${m.pingallDropped}% dropped; ×${(m.pingall / row.pingall).toFixed(2)})` : ""),
+                  (m.pingall !== undefined && row.pingall !== undefined
+                    ? `, pingall ${f(m.pingall)} (${m.pingallDropped}% dropped; ×${(m.pingall / row.pingall).toFixed(2)})`
+                    : ""),
               );
             }
           }
@@ -294,7 +307,9 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   if (markdown) {
-    console.log("| topology | switches | N | raw up | `topolab up` (CLI) | ratio | engine up | ratio | raw down | `topolab down` (CLI) | ratio | engine down | ratio |");
+    console.log(
+      "| topology | switches | N | raw up | `topolab up` (CLI) | ratio | engine up | ratio | raw down | `topolab down` (CLI) | ratio | engine down | ratio |",
+    );
     console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     const compared = rows.filter((r) => r.mininet || r.pingall !== undefined);
     const ms = (v: number) => `${v.toFixed(0)} ms`;
@@ -306,7 +321,9 @@ async function main(): Promise<void> {
     }
     if (compared.length) {
       console.log("");
-      console.log("| topology (OVS userspace) | N | `topolab up` | Mininet up | Mininet/topolab | `topolab down` | Mininet down | Mininet/topolab | `topolab pingall` | Mininet pingAll | Mininet/topolab |");
+      console.log(
+        "| topology (OVS userspace) | N | `topolab up` | Mininet up | Mininet/topolab | `topolab down` | Mininet down | Mininet/topolab | `topolab pingall` | Mininet pingAll | Mininet/topolab |",
+      );
       console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       const o = (v: number | undefined) => (v === undefined ? "–" : ms(v));
       const y = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "–" : `${x(a, b)}×`);
@@ -314,7 +331,9 @@ async function main(): Promise<void> {
         const m = r.mininet;
         const pa = r.pingall !== undefined ? `${ms(r.pingall)}${r.pingallDropped ? ` (${r.pingallDropped}% dropped)` : ""}` : "–";
         const pm = m?.pingall !== undefined ? `${ms(m.pingall)}${m.pingallDropped ? ` (${m.pingallDropped}% dropped)` : ""}` : "–";
-        console.log(`| ${r.topology} | ${r.n} | ${ms(r.upMs)} | ${o(m?.up)} | ${y(m?.up, r.upMs)} | ${ms(r.downMs)} | ${o(m?.down)} | ${y(m?.down, r.downMs)} | ${pa} | ${pm} | ${y(m?.pingall, r.pingall)} |`);
+        console.log(
+          `| ${r.topology} | ${r.n} | ${ms(r.upMs)} | ${o(m?.up)} | ${y(m?.up, r.upMs)} | ${ms(r.downMs)} | ${o(m?.down)} | ${y(m?.down, r.downMs)} | ${pa} | ${pm} | ${y(m?.pingall, r.pingall)} |`,
+        );
       }
     }
   }

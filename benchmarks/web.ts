@@ -33,7 +33,16 @@ const arg = (name: string, fallback: number) => {
 const NODES = arg("nodes", 500);
 const RUNS = arg("runs", 3);
 const LAB = "benchweb";
-const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const BROWSER_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 function generate(nodes: number) {
   const perSwitch = 9;
@@ -60,7 +69,12 @@ const over20 = (xs: number[]) => `${((100 * xs.filter((x) => x > 20).length) / M
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchweb-"));
   const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const server = await serve(join(root, "apps/server/bin/topolab.js"), ["--reconcile-only", LAB], { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir }, root);
+  const server = await serve(
+    join(root, "apps/server/bin/topolab.js"),
+    ["--reconcile-only", LAB],
+    { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
+    root,
+  );
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${server.url}/api${path}`, {
       method,
@@ -80,7 +94,9 @@ async function main(): Promise<void> {
     const results: { load: number; pan: number[]; panNear: number[]; drag: number[]; js: number; jsFiles: number }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-      await context.addCookies([{ name: `topolab-${port}`, value: token, domain: new URL(server.url).hostname, path: "/", httpOnly: true, sameSite: "Strict" }]);
+      await context.addCookies([
+        { name: `topolab-${port}`, value: token, domain: new URL(server.url).hostname, path: "/", httpOnly: true, sameSite: "Strict" },
+      ]);
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
@@ -153,7 +169,13 @@ async function main(): Promise<void> {
         await done;
         const by = new Map<string, number>();
         for (const e of events) if (e.ph === "X" && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur);
-        console.log(`${phase}:\n${[...by].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`).join("\n")}`);
+        console.log(
+          `${phase}:\n${[...by]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 20)
+            .map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`)
+            .join("\n")}`,
+        );
         return frames;
       };
 
@@ -165,7 +187,8 @@ async function main(): Promise<void> {
         await record();
         for (let i = 0; i < 3; i++) {
           await gesture({ x: pane.x + 40, y: pane.y + pane.height - 40 }, 300, -150, 60);
-          if (i === 0 && (await where()).view === panStart.view) throw new Error(`panning did not move the view (${panStart.view})${errors.length ? `: ${errors[0]}` : ""}`);
+          if (i === 0 && (await where()).view === panStart.view)
+            throw new Error(`panning did not move the view (${panStart.view})${errors.length ? `: ${errors[0]}` : ""}`);
           await gesture({ x: pane.x + 340, y: pane.y + pane.height - 190 }, -300, 150, 60);
         }
         return collect();
@@ -180,7 +203,8 @@ async function main(): Promise<void> {
         await record();
         for (let i = 0; i < 3; i++) {
           await gesture({ x: node.x + node.width / 2, y: node.y + node.height / 2 }, 200, 120, 60);
-          if (i === 0 && (await where()).h1 === dragStart.h1) throw new Error(`dragging did not move h1 (${dragStart.h1})${errors.length ? `: ${errors[0]}` : ""}`);
+          if (i === 0 && (await where()).h1 === dragStart.h1)
+            throw new Error(`dragging did not move h1 (${dragStart.h1})${errors.length ? `: ${errors[0]}` : ""}`);
           await gesture({ x: node.x + node.width / 2 + 200, y: node.y + node.height / 2 + 120 }, -200, -120, 60);
         }
         return collect();
@@ -218,7 +242,10 @@ async function main(): Promise<void> {
     const chromeVersion = browser.version();
     const lines = [
       `web canvas, ${NODES} nodes / ${generate(NODES).links.length} links (lab stopped), Chromium ${chromeVersion} headless, software rendering, ${RUNS} runs`,
-      `  load until every node is drawn: best ${best((r) => r.load)} ms, median ${pct(results.map((r) => r.load), 50)} ms`,
+      `  load until every node is drawn: best ${best((r) => r.load)} ms, median ${pct(
+        results.map((r) => r.load),
+        50,
+      )} ms`,
       `  frame time panning (whole lab in view): p50 ${ms(pct(pans, 50))}, p95 ${ms(pct(pans, 95))} (${pans.length} frames, ${over20(pans)})   target p95 < 20 ms: ${pct(pans, 95) < 20 ? "met" : "NOT met"}`,
       `  frame time panning at 100 % zoom: p50 ${ms(pct(nears, 50))}, p95 ${ms(pct(nears, 95))} (${nears.length} frames, ${over20(nears)})   target p95 < 20 ms: ${pct(nears, 95) < 20 ? "met" : "NOT met"}`,
       `  frame time dragging a node (whole lab in view): p50 ${ms(pct(drags, 50))}, p95 ${ms(pct(drags, 95))} (${drags.length} frames, ${over20(drags)})   target p95 < 20 ms: ${pct(drags, 95) < 20 ? "met" : "NOT met"}`,

@@ -72,11 +72,16 @@ test("vlan-dhcp template: red has its 10.50.50.x lease and cannot reach green", 
   // green's own lease, from its own tenant's server
   let green = "";
   await expect(async () => {
-    const eth0 = kernelStatus(lab).nodes.find((n) => n.name === "green")?.interfaces.find((i) => i.name === "eth0");
+    const eth0 = kernelStatus(lab)
+      .nodes.find((n) => n.name === "green")
+      ?.interfaces.find((i) => i.name === "eth0");
     green = eth0?.addresses.find((a) => a.startsWith("10.50.50."))?.split("/")[0] ?? "";
     expect(green).not.toBe("");
   }).toPass({ timeout: 20_000 });
-  const red = kernelStatus(lab).nodes.find((n) => n.name === "red")?.interfaces.find((i) => i.name === "eth0")?.addresses[0]?.split("/")[0];
+  const red = kernelStatus(lab)
+    .nodes.find((n) => n.name === "red")
+    ?.interfaces.find((i) => i.name === "eth0")
+    ?.addresses[0]?.split("/")[0];
   // the template fixes red's and green's MACs, from which dnsmasq picks different addresses
   expect(red).not.toBe(green);
 
@@ -243,7 +248,9 @@ test("a panel that fails shows why, the rest of the page works, and the server h
   await expect(async () => {
     const r = await api("GET", "/client-errors");
     const mine = (r.body as { panel?: string; lab?: string; page: string; message: string }[]).filter((e) => e.lab === lab);
-    expect(mine).toContainEqual(expect.objectContaining({ panel: "command log", page: `/labs/${lab}`, message: expect.stringContaining("scrollIntoView refused") }));
+    expect(mine).toContainEqual(
+      expect.objectContaining({ panel: "command log", page: `/labs/${lab}`, message: expect.stringContaining("scrollIntoView refused") }),
+    );
   }).toPass({ timeout: 5000 });
   expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
 });
@@ -286,8 +293,11 @@ test("clicking a palette item puts the node in free space near the centre, never
     await expect(page.locator(".react-flow__node")).toHaveCount(i + 1);
   }
   await page.waitForTimeout(300);
-  const boxes = await page.locator(".react-flow__node").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }));
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i]!, boxes[j]!), `nodes ${i} and ${j} overlap`).toBe(false);
+  const boxes = await page
+    .locator(".react-flow__node")
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }));
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i]!, boxes[j]!), `nodes ${i} and ${j} overlap`).toBe(false);
   await shot(page, testInfo, "palette-clicks");
   expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
 });
@@ -306,7 +316,8 @@ test("link labels cover no node and not each other (vlan-dhcp)", async ({ page, 
     // every label of every link: none on a node, none on another label (of its link or another)
     const texts = [...document.querySelectorAll('[data-testid^="edge-"] text')].map((t) => ({ text: t.textContent ?? "", box: r(t) }));
     for (const t of texts) for (const n of nodes) if (hit(t.box, n.box)) problems.push(`"${t.text}" over node ${n.name}`);
-    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) if (hit(texts[i]!.box, texts[j]!.box)) problems.push(`"${texts[i]!.text}" over "${texts[j]!.text}"`);
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) if (hit(texts[i]!.box, texts[j]!.box)) problems.push(`"${texts[i]!.text}" over "${texts[j]!.text}"`);
     return problems;
   });
   await shot(page, testInfo, "labels");
@@ -333,7 +344,13 @@ test("the home page's template cards read as prose: no hard breaks, code as code
   const description = card.locator(".template-description");
   await expect(description.locator("code").first()).toBeVisible();
   expect(await description.innerText()).not.toContain("`");
-  const sizes = await page.locator('[data-testid^="template-"]').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute("data-testid"), over: e.scrollWidth - e.clientWidth, lines: [...e.querySelectorAll(".template-description p")].length })));
+  const sizes = await page.locator('[data-testid^="template-"]').evaluateAll((els) =>
+    els.map((e) => ({
+      id: e.getAttribute("data-testid"),
+      over: e.scrollWidth - e.clientWidth,
+      lines: [...e.querySelectorAll(".template-description p")].length,
+    })),
+  );
   for (const s of sizes) expect(s.over, `${s.id} runs past its edge`).toBeLessThanOrEqual(0);
   // the mgmt-namespace text is three paragraphs, not a dozen broken lines
   expect(sizes.find((s) => s.id === "template-mgmt-namespace")!.lines).toBeLessThanOrEqual(3);

@@ -37,7 +37,11 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
 
     // a new lease from red's tenant server: a whole Discover/Offer/Request/ACK
     // (a client with no lease file of its own, so that it starts from a Discover)
-    await typeIn(page, "red", "d=$(mktemp -d); dhclient -1 -v -pf $d/pid -lf $d/leases -sf /bin/true eth0; dhclient -x -pf $d/pid -lf $d/leases -sf /bin/true eth0; rm -rf $d; echo RENEWED");
+    await typeIn(
+      page,
+      "red",
+      "d=$(mktemp -d); dhclient -1 -v -pf $d/pid -lf $d/leases -sf /bin/true eth0; dhclient -x -pf $d/pid -lf $d/leases -sf /bin/true eth0; rm -rf $d; echo RENEWED",
+    );
     await expect(page.getByTestId("terminal-red")).toContainText(/DHCPACK of 10\.50\.50\.\d+/, { timeout: 30_000 });
 
     await page.getByTestId("capture-display-filter").fill("dhcp");

@@ -21,7 +21,10 @@ async function addressOf(page: Page, node: string, iface = "eth0"): Promise<stri
   return (await field.inputValue()).split(/[ ,/]/)[0]!;
 }
 
-test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pings through the router with automatic addresses", async ({ page, labName }, testInfo) => {
+test("teacher: a routed lab from a blank one, linked by dropping onto nodes, pings through the router with automatic addresses", async ({
+  page,
+  labName,
+}, testInfo) => {
   const lab = labName("wb-teacher");
   const watch = watchErrors(page);
   await page.goto("/");
@@ -108,7 +111,11 @@ test("student: vlan-dhcp, the leases, no way across VLANs, the DHCP server by na
     await expect(page.getByTestId("inspector-kernel")).toContainText(/10\.50\.50\.\d+\/24/, { timeout: 30_000 });
   }
   await shot(page, testInfo, "green-lease");
-  const green = kernelStatus(lab).nodes.find((n) => n.name === "green")!.interfaces.find((i) => i.name === "eth0")!.addresses.find((a) => a.startsWith("10.50.50."))!.split("/")[0]!;
+  const green = kernelStatus(lab)
+    .nodes.find((n) => n.name === "green")!
+    .interfaces.find((i) => i.name === "eth0")!
+    .addresses.find((a) => a.startsWith("10.50.50."))!
+    .split("/")[0]!;
 
   // green is on another VLAN: no answer
   await typeIn(page, "red", `ping -c 2 -W 1 ${green}`);
@@ -144,7 +151,12 @@ test("a tour of every panel: each opened, edited while open, switched between, l
   await shot(page, testInfo, "inspector-node", "inspector");
 
   // inspector: a link (its VLAN: a kernel change)
-  await page.locator(".react-flow__edge").filter({ has: page.getByTestId("edge-ovs1:eth1|red:eth0") }).locator("path").first().click({ force: true });
+  await page
+    .locator(".react-flow__edge")
+    .filter({ has: page.getByTestId("edge-ovs1:eth1|red:eth0") })
+    .locator("path")
+    .first()
+    .click({ force: true });
   await expect(page.getByTestId("inspector-link")).toBeVisible();
   await page.getByTestId("inspector-vlan").fill("10");
   await page.getByTestId("inspector-vlan").press("Enter");

@@ -35,10 +35,12 @@ test("break and mend a link from the canvas, see a hand-made address live, ping 
   // bring it up: drawn whole again, and the ping passes
   await edge.locator("path").first().click({ button: "right", force: true });
   await page.getByTestId("context-menu-item-link-up").click();
-  await expect(page.getByTestId(`live-link-${id}`)).toHaveAttribute("data-broken", "false", { timeout: 10_000 }).catch(async (e: unknown) => {
-    const toasts = await page.getByTestId("toast").allInnerTexts();
-    throw new Error(`${(e as Error).message}\nlive panel: ${await page.getByTestId("live-panel").innerText()}\ntoasts: ${toasts.join(" | ")}`);
-  });
+  await expect(page.getByTestId(`live-link-${id}`))
+    .toHaveAttribute("data-broken", "false", { timeout: 10_000 })
+    .catch(async (e: unknown) => {
+      const toasts = await page.getByTestId("toast").allInnerTexts();
+      throw new Error(`${(e as Error).message}\nlive panel: ${await page.getByTestId("live-panel").innerText()}\ntoasts: ${toasts.join(" | ")}`);
+    });
   await liveCss(page).not.toContain(`[data-id="${id}"] .lab-edge { stroke: var(--live-broken`);
   await typeIn(page, "red", "for i in 1 2 3 4 5; do ping -c 1 -W 1 10.0.0.2 >/dev/null && break; done; ping -c 1 -W 2 10.0.0.2; echo PING2=$?");
   await expect(page.getByTestId("terminal-red")).toContainText("PING2=0", { timeout: 30_000 });

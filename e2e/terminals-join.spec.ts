@@ -70,7 +70,9 @@ test("a router with both links in one subnet is flagged in the inspector", async
   expect((await api("PUT", `/labs/${lab}`, doc)).status).toBe(201);
   await openLab(page, lab);
   await page.getByTestId("node-r1").click();
-  await expect(page.getByTestId("inspector-warning")).toHaveText(/r1 has eth0 \(10\.0\.0\.2\/24\) and eth1 \(10\.0\.0\.3\/24\) in the same subnet 10\.0\.0\.0\/24/);
+  await expect(page.getByTestId("inspector-warning")).toHaveText(
+    /r1 has eth0 \(10\.0\.0\.2\/24\) and eth1 \(10\.0\.0\.3\/24\) in the same subnet 10\.0\.0\.0\/24/,
+  );
   await snap(page, testInfo, "subnet-warning");
   await page.getByTestId("node-s1").click();
   await expect(page.getByTestId("inspector-warning")).toHaveCount(0);

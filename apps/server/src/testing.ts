@@ -37,7 +37,11 @@ export interface TestServer {
   engine: Engine;
   lines: string[];
   connect(o?: ConnectOptions): Promise<Client>;
-  rest(method: string, path: string, o?: { body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
+  rest(
+    method: string,
+    path: string,
+    o?: { body?: unknown; headers?: Record<string, string>; token?: string | null },
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
   /** takes down every lab left in the state directory, proves nothing is left, stops the server */
   close(): Promise<void>;
 }

@@ -48,7 +48,9 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
     n++;
   };
   expect(d.malformed, block).toBeUndefined();
-  const head = /^\S+ (\S+) > (\S+), ethertype (\S+) \((0x[0-9a-f]+)\), length (\d+): (?:vlan (\d+), p (\d+), ethertype (\S+) \((0x[0-9a-f]+)\), )?/.exec(block)!;
+  const head = /^\S+ (\S+) > (\S+), ethertype (\S+) \((0x[0-9a-f]+)\), length (\d+): (?:vlan (\d+), p (\d+), ethertype (\S+) \((0x[0-9a-f]+)\), )?/.exec(
+    block,
+  )!;
   expect(head, block).not.toBeNull();
   eq(val(d, ETH, "Source"), head[1], "source MAC");
   eq(val(d, ETH, "Destination"), head[2], "destination MAC");
@@ -67,7 +69,10 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
     if ((m = /Reply (\S+) is-at (\S+), length/.exec(block))) eq(d.summary, `ARP ${m[1]} is-at ${m[2]}`, "ARP summary");
   }
   if (inner === "0x0800") {
-    m = /\(tos (0x[0-9a-f]+), ttl (\d+), id (\d+), offset (\d+), flags \[([^\]]+)\], proto (\w+) \((\d+)\), length (\d+)\)\n\s+(\d+\.\d+\.\d+\.\d+)(?:\.(\d+))? > (\d+\.\d+\.\d+\.\d+)(?:\.(\d+))?: /.exec(block)!;
+    m =
+      /\(tos (0x[0-9a-f]+), ttl (\d+), id (\d+), offset (\d+), flags \[([^\]]+)\], proto (\w+) \((\d+)\), length (\d+)\)\n\s+(\d+\.\d+\.\d+\.\d+)(?:\.(\d+))? > (\d+\.\d+\.\d+\.\d+)(?:\.(\d+))?: /.exec(
+        block,
+      )!;
     expect(m, block).not.toBeNull();
     eq(val(d, IP4, "Differentiated services"), m[1]!.replace(/^0x(.)$/, "0x0$1"), "TOS");
     eq(val(d, IP4, "Time to live"), m[2], "TTL");
@@ -108,8 +113,10 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
     eq(val(d, ICMP6, "Target address"), m[1], "NA target");
     eq(val(d, ICMP6, "Flags"), m[2], "NA flags");
   }
-  if ((m = /source link-address option \(1\), length 8 \(1\): (\S+)/.exec(block))) eq(val(d, ICMP6, "Source link-layer address"), m[1], "source link-layer option");
-  if ((m = /destination link-address option \(2\), length 8 \(1\): (\S+)/.exec(block))) eq(val(d, ICMP6, "Target link-layer address"), m[1], "target link-layer option");
+  if ((m = /source link-address option \(1\), length 8 \(1\): (\S+)/.exec(block)))
+    eq(val(d, ICMP6, "Source link-layer address"), m[1], "source link-layer option");
+  if ((m = /destination link-address option \(2\), length 8 \(1\): (\S+)/.exec(block)))
+    eq(val(d, ICMP6, "Target link-layer address"), m[1], "target link-layer option");
   if ((m = /multicast listener report v2, (\d+) group record/.exec(block))) eq(val(d, ICMP6, "Number of records"), m[1], "MLDv2 records");
   if (/ICMP6, router solicitation/.test(block)) expect(d.summary).toMatch(/^ICMPv6 router solicitation/);
   if ((m = /(\S+) > (\S+): Flags \[([^\]]+)\], cksum (0x[0-9a-f]+).*?(?:, seq (\d+)(?::\d+)?)?(?:, ack (\d+))?, win (\d+)/.exec(block))) {
@@ -117,8 +124,18 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
     eq(val(d, TCP, "Checksum"), cksum, "TCP checksum");
     eq(val(d, TCP, "Window"), win, "TCP window");
     const names = { S: "SYN", F: "FIN", R: "RST", P: "PSH", ".": "ACK", U: "URG", E: "ECE", W: "CWR" } as const;
-    const got = val(d, TCP, "Flags")!.replace(/^\S+ \((.*)\)$/, "$1").split(", ").sort();
-    eq(got.join(","), [...flags!].map((c) => names[c as keyof typeof names]).sort().join(","), "TCP flags");
+    const got = val(d, TCP, "Flags")!
+      .replace(/^\S+ \((.*)\)$/, "$1")
+      .split(", ")
+      .sort();
+    eq(
+      got.join(","),
+      [...flags!]
+        .map((c) => names[c as keyof typeof names])
+        .sort()
+        .join(","),
+      "TCP flags",
+    );
     // tcpdump prints sequence numbers relative to each side's initial one, after the SYN
     const mySeq = Number(val(d, TCP, "Sequence number"));
     const myAck = Number(val(d, TCP, "Acknowledgment number"));
@@ -158,7 +175,8 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
       const v = opt(label);
       if (v) eq(val(d, DHCP, name), fmt(v), name);
     }
-    if (type === "Offer" || type === "ACK") expect(d.summary).toBe(`DHCP ${type} ${your} to ${val(d, DHCP, "Client MAC address")} xid=${val(d, DHCP, "Transaction ID")}`);
+    if (type === "Offer" || type === "ACK")
+      expect(d.summary).toBe(`DHCP ${type} ${your} to ${val(d, DHCP, "Client MAC address")} xid=${val(d, DHCP, "Transaction ID")}`);
     if (type === "Discover") expect(d.summary).toMatch(/^DHCP Discover from 02:/);
     if (type === "Request") expect(d.summary).toMatch(new RegExp(`^DHCP Request ${opt("Requested-IP \\(50\\)")} from`));
   }

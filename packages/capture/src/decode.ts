@@ -118,7 +118,7 @@ export function ipv6(b: Uint8Array, off: number): string {
   for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -279,7 +279,24 @@ function arp(f: Frame, p: number): void {
   l.value = opName;
 }
 
-const IP_PROTOCOLS: Record<number, string> = { 0: "Hop-by-hop options", 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 43: "Routing", 44: "Fragment", 47: "GRE", 50: "ESP", 58: "ICMPv6", 59: "No next header", 60: "Destination options", 89: "OSPF", 112: "VRRP", 132: "SCTP" };
+const IP_PROTOCOLS: Record<number, string> = {
+  0: "Hop-by-hop options",
+  1: "ICMP",
+  2: "IGMP",
+  6: "TCP",
+  17: "UDP",
+  41: "IPv6",
+  43: "Routing",
+  44: "Fragment",
+  47: "GRE",
+  50: "ESP",
+  58: "ICMPv6",
+  59: "No next header",
+  60: "Destination options",
+  89: "OSPF",
+  112: "VRRP",
+  132: "SCTP",
+};
 
 interface IpInfo {
   src: string;
@@ -391,8 +408,27 @@ function transport(f: Frame, proto: number, p: number, end: number, ipi: IpInfo)
   else if (proto === 17) udp(f, p, end, ipi);
 }
 
-const ICMP_TYPES: Record<number, string> = { 0: "echo reply", 3: "destination unreachable", 4: "source quench", 5: "redirect", 8: "echo request", 11: "time exceeded", 12: "parameter problem", 13: "timestamp request", 14: "timestamp reply" };
-const UNREACH: Record<number, string> = { 0: "net unreachable", 1: "host unreachable", 2: "protocol unreachable", 3: "port unreachable", 4: "fragmentation needed", 9: "net prohibited", 10: "host prohibited", 13: "administratively prohibited" };
+const ICMP_TYPES: Record<number, string> = {
+  0: "echo reply",
+  3: "destination unreachable",
+  4: "source quench",
+  5: "redirect",
+  8: "echo request",
+  11: "time exceeded",
+  12: "parameter problem",
+  13: "timestamp request",
+  14: "timestamp reply",
+};
+const UNREACH: Record<number, string> = {
+  0: "net unreachable",
+  1: "host unreachable",
+  2: "protocol unreachable",
+  3: "port unreachable",
+  4: "fragmentation needed",
+  9: "net prohibited",
+  10: "host prohibited",
+  13: "administratively prohibited",
+};
 
 function icmp(f: Frame, p: number, end: number, ipi: IpInfo): void {
   const l = f.layer("Internet Control Message Protocol", "icmp", p, end - p);
@@ -432,7 +468,23 @@ function embedded(f: Frame, l: Field, p: number, end: number): void {
   }
 }
 
-const ICMP6_TYPES: Record<number, string> = { 1: "destination unreachable", 2: "packet too big", 3: "time exceeded", 4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query", 131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation", 134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement", 137: "redirect", 143: "multicast listener report v2" };
+const ICMP6_TYPES: Record<number, string> = {
+  1: "destination unreachable",
+  2: "packet too big",
+  3: "time exceeded",
+  4: "parameter problem",
+  128: "echo request",
+  129: "echo reply",
+  130: "multicast listener query",
+  131: "multicast listener report",
+  132: "multicast listener done",
+  133: "router solicitation",
+  134: "router advertisement",
+  135: "neighbor solicitation",
+  136: "neighbor advertisement",
+  137: "redirect",
+  143: "multicast listener report v2",
+};
 
 function icmp6(f: Frame, p: number, end: number, ipi: IpInfo): void {
   const l = f.layer("Internet Control Message Protocol v6", "icmpv6", p, end - p);
@@ -463,7 +515,8 @@ function icmp6(f: Frame, p: number, end: number, ipi: IpInfo): void {
     add(l, "Target address", target, p + 8, 16);
     f.addresses.push(target);
     const ll = ndOptions(f, l, p + 24, end);
-    if (type === 135) f.summary = `ICMPv6 neighbor solicitation who-has ${target}${ll ? ` tell ${ll}` : ipi.src === "::" ? " (duplicate address detection)" : ""}`;
+    if (type === 135)
+      f.summary = `ICMPv6 neighbor solicitation who-has ${target}${ll ? ` tell ${ll}` : ipi.src === "::" ? " (duplicate address detection)" : ""}`;
     else f.summary = `ICMPv6 neighbor advertisement ${target} is-at ${ll ?? "?"}${flags ? ` [${flags}]` : ""}`;
   } else if (type === 133) {
     f.need(p + 4, 4, "RS reserved");
@@ -631,7 +684,27 @@ function udp(f: Frame, p: number, end: number, ipi: IpInfo): void {
 }
 
 const DHCP_TYPES: Record<number, string> = { 1: "Discover", 2: "Offer", 3: "Request", 4: "Decline", 5: "ACK", 6: "NAK", 7: "Release", 8: "Inform" };
-const DHCP_OPTIONS: Record<number, string> = { 1: "Subnet mask", 3: "Router", 6: "Domain name server", 12: "Host name", 15: "Domain name", 28: "Broadcast address", 42: "NTP servers", 50: "Requested IP address", 51: "IP address lease time", 53: "DHCP message type", 54: "Server identifier", 55: "Parameter request list", 57: "Maximum message size", 58: "Renewal time (T1)", 59: "Rebinding time (T2)", 60: "Vendor class identifier", 61: "Client identifier", 119: "Domain search", 121: "Classless static route" };
+const DHCP_OPTIONS: Record<number, string> = {
+  1: "Subnet mask",
+  3: "Router",
+  6: "Domain name server",
+  12: "Host name",
+  15: "Domain name",
+  28: "Broadcast address",
+  42: "NTP servers",
+  50: "Requested IP address",
+  51: "IP address lease time",
+  53: "DHCP message type",
+  54: "Server identifier",
+  55: "Parameter request list",
+  57: "Maximum message size",
+  58: "Renewal time (T1)",
+  59: "Rebinding time (T2)",
+  60: "Vendor class identifier",
+  61: "Client identifier",
+  119: "Domain search",
+  121: "Classless static route",
+};
 
 function dhcp(f: Frame, p: number, end: number): void {
   const l = f.layer("Dynamic Host Configuration Protocol", "dhcp", p, end - p);
@@ -713,7 +786,20 @@ function dhcp(f: Frame, p: number, end: number): void {
   f.summary += ` xid=${hex(xid, 8)}`;
 }
 
-const DNS_TYPES: Record<number, string> = { 1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 41: "OPT", 65: "HTTPS", 255: "ANY" };
+const DNS_TYPES: Record<number, string> = {
+  1: "A",
+  2: "NS",
+  5: "CNAME",
+  6: "SOA",
+  12: "PTR",
+  15: "MX",
+  16: "TXT",
+  28: "AAAA",
+  33: "SRV",
+  41: "OPT",
+  65: "HTTPS",
+  255: "ANY",
+};
 const RCODES: Record<number, string> = { 0: "NoError", 1: "FormErr", 2: "ServFail", 3: "NXDomain", 4: "NotImp", 5: "Refused" };
 
 function dns(f: Frame, p: number, end: number, mdns: boolean): void {
@@ -732,7 +818,14 @@ function dns(f: Frame, p: number, end: number, mdns: boolean): void {
   const response = (flags & 0x8000) !== 0;
   const rcode = flags & 0xf;
   add(l, "Transaction ID", hex(id, 4), p, 2);
-  const fl = [response ? "response" : "query", flags & 0x0400 ? "authoritative" : "", flags & 0x0200 ? "truncated" : "", flags & 0x0100 ? "recursion desired" : "", flags & 0x0080 ? "recursion available" : "", response ? RCODES[rcode] ?? `rcode ${rcode}` : ""].filter(Boolean);
+  const fl = [
+    response ? "response" : "query",
+    flags & 0x0400 ? "authoritative" : "",
+    flags & 0x0200 ? "truncated" : "",
+    flags & 0x0100 ? "recursion desired" : "",
+    flags & 0x0080 ? "recursion available" : "",
+    response ? (RCODES[rcode] ?? `rcode ${rcode}`) : "",
+  ].filter(Boolean);
   add(l, "Flags", `${hex(flags, 4)} (${fl.join(", ")})`, p + 2, 2);
   add(l, "Questions", qd, p + 4, 2);
   add(l, "Answer RRs", an, p + 6, 2);

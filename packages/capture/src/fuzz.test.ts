@@ -67,11 +67,15 @@ describe("decode on bad input", () => {
 
   it("never throws on recorded frames with random bytes changed", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...frames), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (frame, edits) => {
-        const f = frame.slice();
-        for (const [i, v] of edits) f[i % f.length] = v;
-        sane(decode(f), f);
-      }),
+      fc.property(
+        fc.constantFrom(...frames),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        (frame, edits) => {
+          const f = frame.slice();
+          for (const [i, v] of edits) f[i % f.length] = v;
+          sane(decode(f), f);
+        },
+      ),
       { numRuns: 3000 },
     );
   }, 60_000);

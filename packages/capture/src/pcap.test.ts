@@ -43,7 +43,9 @@ describe("PcapReader", () => {
   });
 
   it("refuses a stream that is not pcap, saying what it read", () => {
-    expect(() => new PcapReader().push(new TextEncoder().encode("tcpdump: syntax error in filter expression"))).toThrow(/does not start with a pcap magic number \(read 0x74637064\)/);
+    expect(() => new PcapReader().push(new TextEncoder().encode("tcpdump: syntax error in filter expression"))).toThrow(
+      /does not start with a pcap magic number \(read 0x74637064\)/,
+    );
     expect(() => readPcap(file.subarray(0, file.length - 3))).toThrow(/ends inside a record/);
   });
 });

@@ -79,7 +79,7 @@ export function packetBlock(p: PcapngPacket): Uint8Array {
   const dv = new DataView(body.buffer);
   dv.setUint32(0, p.interface, true);
   dv.setUint32(4, Math.floor(p.timeUs / 0x1_0000_0000), true);
-  dv.setUint32(8, p.timeUs % 0x1_0000_0000 >>> 0, true);
+  dv.setUint32(8, (p.timeUs % 0x1_0000_0000) >>> 0, true);
   dv.setUint32(12, p.data.length, true);
   dv.setUint32(16, Math.max(p.length, p.data.length), true);
   body.set(p.data, 20);
@@ -90,7 +90,8 @@ export function packetBlock(p: PcapngPacket): Uint8Array {
 export function writePcapng(interfaces: PcapngInterface[], packets: Iterable<PcapngPacket>): Uint8Array {
   const parts = [sectionHeader(), ...interfaces.map(interfaceBlock)];
   for (const p of packets) {
-    if (!(p.interface >= 0 && p.interface < interfaces.length)) throw new Error(`pcapng: packet names interface ${p.interface}, but there are ${interfaces.length}`);
+    if (!(p.interface >= 0 && p.interface < interfaces.length))
+      throw new Error(`pcapng: packet names interface ${p.interface}, but there are ${interfaces.length}`);
     parts.push(packetBlock(p));
   }
   return concat(parts);

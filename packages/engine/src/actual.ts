@@ -100,11 +100,7 @@ export async function readRootLinks(): Promise<IpLink[]> {
 }
 
 export async function readSnapshot(options: { ovs: boolean }): Promise<KernelSnapshot> {
-  const [namespaces, rootLinks, ovs] = await Promise.all([
-    listNamespaces(),
-    readRootLinks(),
-    options.ovs ? readOvs() : Promise.resolve(null),
-  ]);
+  const [namespaces, rootLinks, ovs] = await Promise.all([listNamespaces(), readRootLinks(), options.ovs ? readOvs() : Promise.resolve(null)]);
   return { namespaces, rootLinks, ovs };
 }
 
@@ -202,7 +198,12 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
   const ofLab = (list: string[]) => list.filter((n) => n.startsWith(prefix) && parseNsName(n)?.lab === lab);
   // the namespaces are read while the root namespace and OVS are (one spawn each, side by side)
   const namespaces = ofLab("namespaces" in snapshotOrPromise ? snapshotOrPromise.namespaces : await listNamespaces());
-  const nsReads = options.shallow ? null : pool(namespaces.map((n) => () => readNamespace(n)), 8);
+  const nsReads = options.shallow
+    ? null
+    : pool(
+        namespaces.map((n) => () => readNamespace(n)),
+        8,
+      );
   const servicesRead = options.services?.records(lab);
   const natRead = options.nat ? readNat(lab, options.nat) : null;
   const snapshot = await snapshotOrPromise;
@@ -428,9 +429,7 @@ export async function readLab(snapshotOrPromise: KernelSnapshot | Promise<Kernel
     resources.push({
       kind: "veth",
       key: keys.veth(link),
-      deps: unseenPeer
-        ? namespaces.map((n) => keys.netns(n))
-        : pair.filter((e) => e.ns !== null && e.ns !== "?").map((e) => keys.netns(e.ns!)),
+      deps: unseenPeer ? namespaces.map((n) => keys.netns(n)) : pair.filter((e) => e.ns !== null && e.ns !== "?").map((e) => keys.netns(e.ns!)),
       link,
       alias: aliasOf(link),
       ends: pair as [{ ns: string | null; name: string }, { ns: string | null; name: string }],

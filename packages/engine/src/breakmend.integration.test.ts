@@ -24,11 +24,7 @@ const doc = (extra: { s1h1?: object; hh?: object; h1?: object } = {}): Lab =>
       { kind: "host", name: "h4", interfaces: { eth0: { addresses: ["10.66.0.4/24"] } } },
       { kind: "switch", name: "s1" },
     ],
-    links: [
-      { endpoints: ["h1:eth0", "s1:eth1"], ...extra.s1h1 },
-      { endpoints: ["h2:eth0", "s1:eth2"] },
-      { endpoints: ["h3:eth0", "h4:eth0"], ...extra.hh },
-    ],
+    links: [{ endpoints: ["h1:eth0", "s1:eth1"], ...extra.s1h1 }, { endpoints: ["h2:eth0", "s1:eth2"] }, { endpoints: ["h3:eth0", "h4:eth0"], ...extra.hh }],
   });
 
 async function iface(node: string, dev = "eth0") {

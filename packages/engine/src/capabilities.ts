@@ -28,8 +28,7 @@ async function probeQdiscs(): Promise<{ netem: boolean; tbf: boolean }> {
   const add = await run(["ip", "netns", "add", ns]);
   if (add.code !== 0) return { netem: false, tbf: false };
   try {
-    const tryQdisc = async (...args: string[]) =>
-      (await run(["tc", "-n", ns, "qdisc", "replace", "dev", "lo", "root", ...args])).code === 0;
+    const tryQdisc = async (...args: string[]) => (await run(["tc", "-n", ns, "qdisc", "replace", "dev", "lo", "root", ...args])).code === 0;
     const netem = await tryQdisc("netem", "delay", "1ms");
     const tbf = await tryQdisc("tbf", "rate", "1mbit", "burst", "16000", "latency", "50ms");
     return { netem, tbf };

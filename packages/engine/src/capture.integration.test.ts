@@ -29,11 +29,7 @@ function doc(name: string, withH3 = true): Lab {
       ...(withH3 ? [{ name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.9.0.3/24"] } } }] : []),
       { name: "s1", kind: "switch" },
     ],
-    links: [
-      { endpoints: ["h1:eth0", "s1:eth1"] },
-      { endpoints: ["h2:eth0", "s1:eth2"] },
-      ...(withH3 ? [{ endpoints: ["h3:eth0", "s1:eth3"] }] : []),
-    ],
+    links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"] }, ...(withH3 ? [{ endpoints: ["h3:eth0", "s1:eth3"] }] : [])],
   });
 }
 
@@ -89,7 +85,9 @@ describe("Capture", () => {
   });
 
   it("refuses a wrong filter with tcpdump's own words and starts nothing", async () => {
-    await expect(Capture.start(capturePoints(lab, tag, ["h1:eth0"]), { filter: "tcp port 80 and" })).rejects.toThrow(/filter: tcpdump: can't parse filter expression: syntax error/);
+    await expect(Capture.start(capturePoints(lab, tag, ["h1:eth0"]), { filter: "tcp port 80 and" })).rejects.toThrow(
+      /filter: tcpdump: can't parse filter expression: syntax error/,
+    );
     await expect(Capture.start(capturePoints(lab, tag, ["h1:eth0"]), { filter: "-w /tmp/x" })).rejects.toThrow(/begins with "-"/);
     expect((await pidsInNetns([`tl.${lab.name}.h1`])).get(`tl.${lab.name}.h1`)).toEqual([]);
   });

@@ -64,7 +64,10 @@ export function capturePoints(lab: Lab, tag: string, refs: string[]): CapturePoi
           const h = link.endpoints[1 - k]!;
           ends.set(label, { label, node: e.node, iface: e.interface, ns: nsName(lab.name, h.node), dev: hostIfs.get(h.node)?.get(h.interface) ?? h.interface });
         } else if (patches.has(i)) {
-          refused.set(label, `${label} is an OVS patch port between two switches, which has no kernel interface to capture on: capture on a host's end instead`);
+          refused.set(
+            label,
+            `${label} is an OVS patch port between two switches, which has no kernel interface to capture on: capture on a host's end instead`,
+          );
         } else {
           ends.set(label, { label, node: e.node, iface: e.interface, ns: null, dev: portIfName(tag, e.node, e.interface) });
         }
@@ -85,7 +88,11 @@ export function capturePoints(lab: Lab, tag: string, refs: string[]): CapturePoi
       if (found.length === 0) throw new CaptureError(`${ref}: node ${node} has no linked interface to capture on`, "interfaces");
     } else {
       const p = ends.get(ref);
-      if (!p) throw new CaptureError(refused.get(ref) ?? `${ref}: node ${node} has no linked interface ${JSON.stringify(ref.slice(colon + 1))} in lab ${lab.name}`, "interfaces");
+      if (!p)
+        throw new CaptureError(
+          refused.get(ref) ?? `${ref}: node ${node} has no linked interface ${JSON.stringify(ref.slice(colon + 1))} in lab ${lab.name}`,
+          "interfaces",
+        );
       found = [p];
     }
     for (const p of found) {
@@ -119,7 +126,11 @@ export async function checkFilter(points: CapturePoint[], filter: string): Promi
   for (const p of points) {
     const r = await run(tcpdumpArgv(p, f, 262_144, true), { timeoutMs: 10_000, maxOutput: 1 << 20 });
     if (r.code !== 0) {
-      const msg = r.stderr.trim().split("\n").filter((l) => !/^tcpdump: listening|^\(\d+\)/.test(l)).join(" / ");
+      const msg = r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !/^tcpdump: listening|^\(\d+\)/.test(l))
+        .join(" / ");
       const field = /No such device|doesn't exist|Cannot open network namespace/i.test(msg) ? "interfaces" : "filter";
       throw new CaptureError(field === "filter" ? `filter: ${msg || `tcpdump exited with ${r.code}`}` : `${p.label}: ${msg}`, field);
     }
@@ -286,7 +297,10 @@ export class Capture extends EventEmitter {
       });
       child.once("exit", (code, signal) => {
         proc.exited = true;
-        const why = proc.stderr.split("\n").filter((l) => l && !/listening on|packets? (captured|received|dropped)/.test(l)).join(" / ");
+        const why = proc.stderr
+          .split("\n")
+          .filter((l) => l && !/listening on|packets? (captured|received|dropped)/.test(l))
+          .join(" / ");
         if (!listening) {
           reject(new CaptureError(`${point.label}: ${why || `tcpdump exited (${signal ?? code})`}`, "interfaces"));
           return;
@@ -338,7 +352,11 @@ export class Capture extends EventEmitter {
 
   /** The kept packets as a pcapng file, one interface block per point ("node:if"). */
   pcapng(): Uint8Array {
-    const ifs: PcapngInterface[] = this.points.map((p, i) => ({ name: p.label, linktype: this.procs.find((x) => x.point === this.points[i])?.linktype ?? 1, snaplen: this.opts.snaplen }));
+    const ifs: PcapngInterface[] = this.points.map((p, i) => ({
+      name: p.label,
+      linktype: this.procs.find((x) => x.point === this.points[i])?.linktype ?? 1,
+      snaplen: this.opts.snaplen,
+    }));
     return writePcapng(
       ifs,
       this.packets().map((p) => ({ interface: p.iface, timeUs: p.timeUs, data: p.data, length: p.length })),
@@ -350,7 +368,10 @@ export class Capture extends EventEmitter {
     this.stopping ??= (async () => {
       clearInterval(this.timer);
       clearTimeout(this.limitTimer);
-      await stopPids(this.procs.filter((p) => !p.exited).map((p) => p.pid), 1000);
+      await stopPids(
+        this.procs.filter((p) => !p.exited).map((p) => p.pid),
+        1000,
+      );
       // what tcpdump wrote while stopping
       await Promise.race([Promise.all(this.procs.map((p) => p.closed)), new Promise((r) => setTimeout(r, 1000))]);
       this.flush();

@@ -52,10 +52,13 @@ async function runProbes(check: Check, ctx: ProbeContext): Promise<ProbeResult[]
   const results: ProbeResult[] = [];
   for (const probe of probesFor(check, ctx)) {
     if (probe.type === "file") {
-      results.push({ type: "file", text: await readFile(probe.path, "utf8").catch((e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT") return null;
-        throw new ProbeError(`cannot read ${probe.path}: ${e.message}`);
-      }) });
+      results.push({
+        type: "file",
+        text: await readFile(probe.path, "utf8").catch((e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT") return null;
+          throw new ProbeError(`cannot read ${probe.path}: ${e.message}`);
+        }),
+      });
     } else {
       const r = await run(inNetns(probe.ns, probe.argv), { timeoutMs: probe.timeoutMs, maxOutput: 1024 * 1024 });
       if (probe.ns && r.code !== 0 && /Cannot open network namespace|No such file or directory/.test(r.stderr) && r.stderr.includes(probe.ns)) {

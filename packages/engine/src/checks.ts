@@ -6,26 +6,14 @@
 // words a student understands ("expected 10.50.50.0/24 on red:eth0, found none").
 // Leaves to others: running the probes, with time limits and retries (check-runner.ts).
 
-import {
-  canonicalIp,
-  contains,
-  parseCidr,
-  parseIp,
-  splitNodeIf,
-  type Check,
-  type Cidr,
-} from "@topolab/topology";
+import { canonicalIp, contains, parseCidr, parseIp, splitNodeIf, type Check, type Cidr } from "@topolab/topology";
 import { parseDhclientLease } from "./status";
 
 /** One thing to run or read for a check. `ns` null: the root namespace. */
-export type Probe =
-  | { type: "run"; ns: string | null; argv: string[]; timeoutMs: number }
-  | { type: "file"; path: string };
+export type Probe = { type: "run"; ns: string | null; argv: string[]; timeoutMs: number } | { type: "file"; path: string };
 
 /** What a probe gave: the exit status and output of a program, or a file's text (null: missing). */
-export type ProbeResult =
-  | { type: "run"; code: number; stdout: string; stderr: string; timedOut?: boolean }
-  | { type: "file"; text: string | null };
+export type ProbeResult = { type: "run"; code: number; stdout: string; stderr: string; timedOut?: boolean } | { type: "file"; text: string | null };
 
 export interface CheckOutcome {
   status: "pass" | "fail";
@@ -102,7 +90,12 @@ const pass = (seen: string): CheckOutcome => ({ status: "pass", seen });
 const fail = (seen: string): CheckOutcome => ({ status: "fail", seen });
 
 function firstLine(text: string): string {
-  return text.trim().split("\n").find((l) => l.trim()) ?? "";
+  return (
+    text
+      .trim()
+      .split("\n")
+      .find((l) => l.trim()) ?? ""
+  );
 }
 
 /** A probe program that could not run or answer: said plainly, never judged as the student's fault. */
@@ -168,7 +161,10 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       const port = check.port ?? 80;
       const url = `http://${check.to}:${port}${check.path ?? "/"}`;
       const got = r.code === 0 ? Number(firstLine(r.stdout)) : null;
-      if (!expectOk) return got === null ? pass(`${url} does not answer ${check.from} (${firstLine(r.stdout)})`) : fail(`${url} answers ${check.from} with ${got}, and must not answer`);
+      if (!expectOk)
+        return got === null
+          ? pass(`${url} does not answer ${check.from} (${firstLine(r.stdout)})`)
+          : fail(`${url} answers ${check.from} with ${got}, and must not answer`);
       if (got === null) return fail(`${url} does not answer ${check.from}: ${firstLine(r.stdout) || firstLine(r.stderr)}`);
       return got === want ? pass(`${url} answers ${want}`) : fail(`expected ${want} from ${url}, got ${got}`);
     }
@@ -204,7 +200,8 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       }
       if (check.subnet !== undefined) {
         const ip = parseIp(lease.address);
-        if (!ip || !contains(parseCidr(check.subnet) as Cidr, ip)) return fail(`expected a lease in ${check.subnet} on ${where(check.node, check.interface)}, found ${lease.address}`);
+        if (!ip || !contains(parseCidr(check.subnet) as Cidr, ip))
+          return fail(`expected a lease in ${check.subnet} on ${where(check.node, check.interface)}, found ${lease.address}`);
       }
       return pass(`${where(check.node, check.interface)} leased ${lease.address}${lease.server ? ` from ${lease.server}` : ""}`);
     }
@@ -213,7 +210,8 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       if (r.code !== 0) return fail(`${check.node} has no route to ${check.to}: ${firstLine(r.stderr)}`);
       const route = json<{ gateway?: string; dev?: string }[]>(r, "ip route get")[0] ?? {};
       const how = `via ${route.gateway ?? "no gateway (on-link)"} dev ${route.dev ?? "?"}`;
-      if (check.via !== undefined && route.gateway !== canonicalIp(check.via)) return fail(`expected ${check.node}'s route to ${check.to} via ${check.via}, found ${how}`);
+      if (check.via !== undefined && route.gateway !== canonicalIp(check.via))
+        return fail(`expected ${check.node}'s route to ${check.to} via ${check.via}, found ${how}`);
       if (check.dev !== undefined && route.dev !== check.dev) return fail(`expected ${check.node}'s route to ${check.to} out of ${check.dev}, found ${how}`);
       return pass(`${check.node} reaches ${check.to} ${how}`);
     }
@@ -223,16 +221,24 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       const ports = listeningPorts(r.stdout);
       const proto = (check.protocol ?? "tcp").toUpperCase();
       const listening = ports.has(check.port);
-      if (expectOk) return listening ? pass(`${check.node} listens on ${proto} port ${check.port}`) : fail(`nothing in ${check.node} listens on ${proto} port ${check.port}`);
-      return listening ? fail(`${check.node} listens on ${proto} port ${check.port}, and must not`) : pass(`nothing in ${check.node} listens on ${proto} port ${check.port}`);
+      if (expectOk)
+        return listening
+          ? pass(`${check.node} listens on ${proto} port ${check.port}`)
+          : fail(`nothing in ${check.node} listens on ${proto} port ${check.port}`);
+      return listening
+        ? fail(`${check.node} listens on ${proto} port ${check.port}, and must not`)
+        : pass(`nothing in ${check.node} listens on ${proto} port ${check.port}`);
     }
     case "neighbour": {
       const r = runResult(results.at(-1), "ip neigh");
       if (r.code !== 0) throw new ProbeError(`ip neigh failed in ${check.node}: ${firstLine(r.stderr)}`);
-      const entries = json<{ dst: string; lladdr?: string; state?: string[] }[]>(r, "ip neigh").filter((n) => n.lladdr && !(n.state ?? []).includes("FAILED") && !(n.state ?? []).includes("INCOMPLETE"));
+      const entries = json<{ dst: string; lladdr?: string; state?: string[] }[]>(r, "ip neigh").filter(
+        (n) => n.lladdr && !(n.state ?? []).includes("FAILED") && !(n.state ?? []).includes("INCOMPLETE"),
+      );
       const e = entries[0];
       if (!e) return fail(`${check.node} knows no MAC address for ${check.address}`);
-      if (check.mac !== undefined && e.lladdr !== check.mac) return fail(`expected ${check.address} at ${check.mac} in ${check.node}'s neighbours, found ${e.lladdr}`);
+      if (check.mac !== undefined && e.lladdr !== check.mac)
+        return fail(`expected ${check.address} at ${check.mac} in ${check.node}'s neighbours, found ${e.lladdr}`);
       return pass(`${check.node} knows ${check.address} at ${e.lladdr} (${(e.state ?? []).join(" ").toLowerCase()})`);
     }
     case "sysctl": {
@@ -247,8 +253,10 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       const want = check.exit ?? 0;
       const out = r.stdout + r.stderr;
       if (r.timedOut) return fail(`${check.command.join(" ")} did not finish in 10 s`);
-      if (r.code !== want) return fail(`${check.command.join(" ")} exited with ${r.code}, expected ${want}${firstLine(out) ? `: ${firstLine(out).slice(0, 200)}` : ""}`);
-      if (check.match !== undefined && !new RegExp(check.match, "m").test(out)) return fail(`the output of ${check.command.join(" ")} does not match /${check.match}/`);
+      if (r.code !== want)
+        return fail(`${check.command.join(" ")} exited with ${r.code}, expected ${want}${firstLine(out) ? `: ${firstLine(out).slice(0, 200)}` : ""}`);
+      if (check.match !== undefined && !new RegExp(check.match, "m").test(out))
+        return fail(`the output of ${check.command.join(" ")} does not match /${check.match}/`);
       return pass(`${check.command.join(" ")} exited with ${r.code}${check.match !== undefined ? ` and matched /${check.match}/` : ""}`);
     }
     case "mac-table": {
@@ -268,7 +276,9 @@ export function judge(check: Check, results: ProbeResult[], known: JudgeContext 
       } else {
         const fdb = runResult(results[1], "bridge fdb");
         if (fdb.code !== 0) throw new ProbeError(`bridge fdb failed: ${firstLine(fdb.stderr)}`);
-        const row = json<{ mac: string; ifname?: string; flags?: string[]; state?: string }[]>(fdb, "bridge fdb").find((e) => e.mac === mac && e.state !== "permanent");
+        const row = json<{ mac: string; ifname?: string; flags?: string[]; state?: string }[]>(fdb, "bridge fdb").find(
+          (e) => e.mac === mac && e.state !== "permanent",
+        );
         learned = row ? { port: row.ifname ?? "?" } : null;
       }
       if (!learned) return fail(`${check.switch} has not learned ${check.host}'s MAC ${mac}`);

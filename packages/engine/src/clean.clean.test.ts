@@ -44,10 +44,22 @@ it("removes every lab's namespaces, interfaces, OVS bridges, files and processes
   const engine = new Engine({ stateDir: state.dir });
   const a = parseLab({
     name: uniqueLabName("ca"),
-    nodes: [{ name: "s1", kind: "switch" }, { name: "s2", kind: "switch", type: "bridge" }, { name: "h1", kind: "host" }, { name: "h2", kind: "router" }],
+    nodes: [
+      { name: "s1", kind: "switch" },
+      { name: "s2", kind: "switch", type: "bridge" },
+      { name: "h1", kind: "host" },
+      { name: "h2", kind: "router" },
+    ],
     links: [{ endpoints: ["h1", "s1"] }, { endpoints: ["h2", "s2"] }, { endpoints: ["s1", "s2"] }, { endpoints: ["h1", "h2"] }],
   });
-  const b = parseLab({ name: uniqueLabName("cb"), nodes: [{ name: "s1", kind: "switch" }, { name: "x", kind: "host" }], links: [{ endpoints: ["x", "s1"], internal: true }] });
+  const b = parseLab({
+    name: uniqueLabName("cb"),
+    nodes: [
+      { name: "s1", kind: "switch" },
+      { name: "x", kind: "host" },
+    ],
+    links: [{ endpoints: ["x", "s1"], internal: true }],
+  });
   await engine.up(a);
   await engine.up(b);
   // a process inside a lab namespace keeps the namespace alive unless it is stopped

@@ -42,7 +42,13 @@ function twoHosts(name: string, extra: string[] = []) {
 }
 
 /** Runs `script` with /bin/sh as the student, in the node's confined shell. */
-async function asStudent(student: number, lab: string, node: string, script: string, o: { limits?: Partial<ConfineLimits>; timeoutMs?: number } = {}): Promise<RunResult> {
+async function asStudent(
+  student: number,
+  lab: string,
+  node: string,
+  script: string,
+  o: { limits?: Partial<ConfineLimits>; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const ns = await engine.nodeNamespace(lab, node);
   const spec = await confinedShellSpec(state.dir, lab, node, ns, student, { command: ["/bin/sh", "-c", script], ...(o.limits ? { limits: o.limits } : {}) });
   return run(spec.argv, { env: spec.env, timeoutMs: o.timeoutMs ?? 30_000 });
@@ -156,7 +162,11 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
     const other = await startAsStudent(B, labB, "h1", ["/bin/sleep", "300"]);
     // B's shell is in B's cgroup: its host PIDs, as the machine sees them
     // (once its sleep runs: before that the confinement's own short-lived helpers come and go)
-    const comm = (pid: number) => readFile(`/proc/${pid}/comm`, "utf8").then((c) => c.trim(), () => "");
+    const comm = (pid: number) =>
+      readFile(`/proc/${pid}/comm`, "utf8").then(
+        (c) => c.trim(),
+        () => "",
+      );
     let bPids: number[] = [];
     for (let i = 0; i < 100; i++) {
       bPids = await cgroupPids(cgroupPlan(layout, B, DEFAULT_LIMITS).dirs[0]!);
@@ -165,7 +175,12 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
     }
     expect(await Promise.all(bPids.map(comm))).toContain("sleep");
     const targets = [process.pid, ...bPids];
-    const r = await asStudent(A, labA, "h1", `ps -e -o pid=,user:20=,comm=; for p in ${targets.join(" ")}; do kill -TERM $p 2>&1 || echo refused $p; done; kill -KILL -1; echo after`);
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      `ps -e -o pid=,user:20=,comm=; for p in ${targets.join(" ")}; do kill -TERM $p 2>&1 || echo refused $p; done; kill -KILL -1; echo after`,
+    );
     const ps = r.stdout.split("\n").filter((l) => /^\s*\d+\s/.test(l));
     // only the student's own: sh (PID 1), ps, maybe the loop's subshell; all theirs
     expect(ps.length).toBeGreaterThan(0);
@@ -182,7 +197,11 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
   it("leaves nothing running behind: a daemon (setsid, nohup) ends with the shell", async () => {
     const r = await asStudent(A, labA, "h1", "setsid nohup sleep 300 </dev/null >/dev/null 2>&1 & echo started");
     expect(r.stdout).toMatch(/started/);
-    const comm = (pid: number) => readFile(`/proc/${pid}/comm`, "utf8").then((c) => c.trim(), () => "");
+    const comm = (pid: number) =>
+      readFile(`/proc/${pid}/comm`, "utf8").then(
+        (c) => c.trim(),
+        () => "",
+      );
     let left: string[] = ["?"];
     for (let i = 0; i < 100 && left.length; i++) {
       left = (await Promise.all((await cgroupPids(cgroupPlan(layout, A, DEFAULT_LIMITS).dirs[0]!)).map(comm))).filter((c) => c === "sleep");
@@ -227,7 +246,11 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
     // a kernel with modules says EPERM; this kernel may have no module support at all (then
     // root gets ENOSYS too): either way the bounding set has no CAP_SYS_MODULE (checked above)
     const modules = existsSync("/proc/modules");
-    expect(r.stderr).toMatch(modules ? /insmod: ERROR: could not insert module \/tmp\/cf\.ko: Operation not permitted/ : /insmod: ERROR: could not insert module \/tmp\/cf\.ko: (Operation not permitted|Function not implemented)/);
+    expect(r.stderr).toMatch(
+      modules
+        ? /insmod: ERROR: could not insert module \/tmp\/cf\.ko: Operation not permitted/
+        : /insmod: ERROR: could not insert module \/tmp\/cf\.ko: (Operation not permitted|Function not implemented)/,
+    );
   });
 
   it("cannot raise a capability, nor become root through a setuid program", async () => {
@@ -249,10 +272,16 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
   it("cannot exceed the pids limit (a bounded fork loop)", async () => {
     const pids = 24;
     // at most 60 sleeps of 3 s: bounded in count and in time
-    const r = await asStudent(A, labA, "h1", "i=0; while [ $i -lt 60 ]; do sleep 3 & i=$((i+1)); done; echo started; ps -e -o pid= | wc -l; kill $(jobs -p) 2>/dev/null; wait", {
-      limits: { pids },
-      timeoutMs: 30_000,
-    });
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      "i=0; while [ $i -lt 60 ]; do sleep 3 & i=$((i+1)); done; echo started; ps -e -o pid= | wc -l; kill $(jobs -p) 2>/dev/null; wait",
+      {
+        limits: { pids },
+        timeoutMs: 30_000,
+      },
+    );
     expect(r.stderr).toMatch(/Cannot fork|Resource temporarily unavailable/);
     const seen = Number(r.stdout.trim().split("\n").at(-1));
     expect(seen).toBeLessThanOrEqual(pids);
@@ -280,7 +309,12 @@ describe("a student's confined shell: escapes fail, with the kernel's reason", (
 
   it("cannot reach another student's lab over the network", async () => {
     // 10.62.0.2 is only in B's lab: no route, and even with one, nothing answers
-    const r = await asStudent(A, labA, "h1", "ping -c1 -W1 10.62.0.2; echo noroute=$?; ip route add 10.62.0.0/24 dev eth0 && ping -c2 -W1 10.62.0.2; echo routed=$?");
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      "ping -c1 -W1 10.62.0.2; echo noroute=$?; ip route add 10.62.0.0/24 dev eth0 && ping -c2 -W1 10.62.0.2; echo routed=$?",
+    );
     expect(r.stdout).toMatch(/noroute=[1-9]/);
     expect(r.stderr).toMatch(/Network is unreachable/);
     expect(r.stdout).toMatch(/routed=[1-9]/);
@@ -343,7 +377,12 @@ describe("the lab work works in the same shell", () => {
   });
 
   it("tcpdump -c1 on its interface", async () => {
-    const r = await asStudent(A, labA, "h1", "(sleep 1; ping -c3 -i0.3 -W1 10.61.0.2 >/dev/null) & timeout 10 tcpdump -c1 -n -i eth0 icmp 2>&1; echo tcpdump=$?");
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      "(sleep 1; ping -c3 -i0.3 -W1 10.61.0.2 >/dev/null) & timeout 10 tcpdump -c1 -n -i eth0 icmp 2>&1; echo tcpdump=$?",
+    );
     expect(r.stdout).toMatch(/tcpdump=0/);
     expect(r.stdout).toMatch(/IP 10\.61\.0\.1 > 10\.61\.0\.2: ICMP echo request/);
   });
@@ -365,7 +404,12 @@ describe("the lab work works in the same shell", () => {
     const have = await asStudent(A, labA, "h1", "command -v nc || echo none");
     if (have.stdout.trim() === "none") return; // not installed on this machine: nothing to prove
     const server = await startAsStudent(A, labA, "h2", ["/bin/sh", "-c", "echo hello-from-h2 | nc -l -p 7 -q1 || echo hello-from-h2 | nc -l 7"]);
-    const r = await asStudent(A, labA, "h1", "for i in $(seq 1 30); do out=$(nc -w1 10.61.0.2 7 </dev/null) && [ -n \"$out\" ] && break; sleep 0.2; done; echo \"$out\"");
+    const r = await asStudent(
+      A,
+      labA,
+      "h1",
+      'for i in $(seq 1 30); do out=$(nc -w1 10.61.0.2 7 </dev/null) && [ -n "$out" ] && break; sleep 0.2; done; echo "$out"',
+    );
     expect(r.stdout).toMatch(/hello-from-h2/);
     await stop(server);
   });

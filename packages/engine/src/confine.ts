@@ -112,7 +112,10 @@ export interface ConfinePlan {
 }
 
 export class ConfineInputError extends Error {
-  constructor(readonly field: string, reason: string) {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
     super(`confinement: ${field}: ${reason}`);
     this.name = "ConfineInputError";
   }
@@ -455,12 +458,7 @@ export async function prepareConfinement(plan: ConfinePlan, bashrc: string): Pro
     await chown(d, uid, gid);
     await chmod(d, 0o700);
   }
-  const accounts = studentAccountFiles(
-    machine.passwd,
-    machine.group,
-    uid - STUDENT_UID_BASE,
-    paths.homeMount,
-  );
+  const accounts = studentAccountFiles(machine.passwd, machine.group, uid - STUDENT_UID_BASE, paths.homeMount);
   await writeAtomic(paths.passwd, accounts.passwd, 0o644);
   await writeAtomic(paths.group, accounts.group, 0o644);
   await writeAtomic(paths.rc, bashrc, 0o644);

@@ -11,17 +11,7 @@
 // interfaces' routes). Leaves to others: turning "take it into the document" into edits (the
 // server, with protocol changes), locking and publishing (the server's lab queue).
 
-import {
-  aliasLab,
-  canonicalIp,
-  hostIfNames,
-  isHostLike,
-  nsName,
-  parseNsName,
-  realize,
-  type Lab,
-  type Resource,
-} from "@topolab/topology";
+import { aliasLab, canonicalIp, hostIfNames, isHostLike, nsName, parseNsName, realize, type Lab, type Resource } from "@topolab/topology";
 import { run } from "./exec";
 import { readNetns } from "./inspect";
 import { parseLinks, type RouteInfo } from "./parse/index";
@@ -64,7 +54,11 @@ export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
       const net = await readNetns(ns);
       const toLab = new Map([...(names.get(node.name) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
       const labName = (dev: string) => toLab.get(dev) ?? dev;
-      const dhcpDevs = new Set(Object.entries(node.interfaces).filter(([, c]) => c.dhcp).map(([i]) => names.get(node.name)?.get(i) ?? i));
+      const dhcpDevs = new Set(
+        Object.entries(node.interfaces)
+          .filter(([, c]) => c.dhcp)
+          .map(([i]) => names.get(node.name)?.get(i) ?? i),
+      );
       const mine = desired.filter((r): r is Resource & { ns: string } => "ns" in r && r.ns === ns);
 
       // addresses
@@ -78,19 +72,38 @@ export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
           const cidr = cidrOf(a.cidr);
           haveAddr.add(`${i.name} ${cidr}`);
           if (!wantAddr.has(`${i.name} ${cidr}`)) {
-            items.push({ id: `address:${node.name}:${labName(i.name)}:${cidr}`, node: node.name, origin: "hand", kind: "address", interface: labName(i.name), dev: i.name, cidr, text: `${cidr} on ${labName(i.name)} was added by hand` });
+            items.push({
+              id: `address:${node.name}:${labName(i.name)}:${cidr}`,
+              node: node.name,
+              origin: "hand",
+              kind: "address",
+              interface: labName(i.name),
+              dev: i.name,
+              cidr,
+              text: `${cidr} on ${labName(i.name)} was added by hand`,
+            });
           }
         }
       }
       for (const [k, a] of wantAddr) {
         if (haveAddr.has(k)) continue;
-        items.push({ id: `address:${node.name}:${labName(a.dev)}:${a.cidr}`, node: node.name, origin: "missing", kind: "address", interface: labName(a.dev), dev: a.dev, cidr: a.cidr, text: `${a.cidr} on ${labName(a.dev)} is missing` });
+        items.push({
+          id: `address:${node.name}:${labName(a.dev)}:${a.cidr}`,
+          node: node.name,
+          origin: "missing",
+          kind: "address",
+          interface: labName(a.dev),
+          dev: a.dev,
+          cidr: a.cidr,
+          text: `${a.cidr} on ${labName(a.dev)} is missing`,
+        });
       }
 
       // routes: main table, unicast, the kinds people and topolab add
       const wantRoute = new Map<string, Extract<Resource, { kind: "route" }>>();
       for (const r of mine) if (r.kind === "route") wantRoute.set(routeKey(r.to, r.via), r);
-      const ours = (r: RouteInfo) => r.table === "main" && r.type === "unicast" && (r.proto === "static" || r.proto === "boot") && !(r.dev && dhcpDevs.has(r.dev));
+      const ours = (r: RouteInfo) =>
+        r.table === "main" && r.type === "unicast" && (r.proto === "static" || r.proto === "boot") && !(r.dev && dhcpDevs.has(r.dev));
       const haveRoute = new Set<string>();
       for (const r of net.routes.filter(ours)) {
         const k = routeKey(r.to, r.via);
@@ -153,7 +166,11 @@ export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
     const have = rootLinks.get(r.name);
     if (!have || have.adminUp === r.up) continue;
     const link = what.slice(5);
-    const node = link.split("|").map((e) => e.split(":")[0]!).find((n) => !isHostLike(lab.nodes.find((x) => x.name === n)!)) ?? link.split(":")[0]!;
+    const node =
+      link
+        .split("|")
+        .map((e) => e.split(":")[0]!)
+        .find((n) => !isHostLike(lab.nodes.find((x) => x.name === n)!)) ?? link.split(":")[0]!;
     items.push({
       id: `link:${link}`,
       node,
@@ -176,7 +193,8 @@ export async function removeHandMade(lab: Lab, items: DriftItem[]): Promise<void
     if (parseNsName(ns)?.lab !== lab.name) continue;
     let argv: string[] | null = null;
     if (item.kind === "address") argv = ["ip", "-n", ns, "addr", "del", item.cidr, "dev", item.dev];
-    else if (item.kind === "route") argv = ["ip", "-n", ns, "route", "del", item.to, ...(item.via ? ["via", item.via] : []), ...(item.dev ? ["dev", item.dev] : [])];
+    else if (item.kind === "route")
+      argv = ["ip", "-n", ns, "route", "del", item.to, ...(item.via ? ["via", item.via] : []), ...(item.dev ? ["dev", item.dev] : [])];
     if (!argv) continue; // interface and link states: the planner puts them back
     const r = await run(argv, { timeoutMs: 10_000 });
     if (r.code !== 0 && !/cannot assign|no such process|not found|does not exist/i.test(r.stderr)) {

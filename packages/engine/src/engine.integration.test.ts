@@ -162,10 +162,7 @@ describe("edits", () => {
     await inNode(l.name, "h1", ["ip", "addr", "add", "192.168.77.1/24", "dev", "eth0"]);
     await inNode(l.name, "h2", ["ip", "link", "set", "eth0", "down"]);
     const r = await engine.up(l);
-    expect(r.ops.map((o) => `${o.action} ${o.key}`).sort()).toEqual([
-      `create addr:tl.${l.name}.h1/eth0/10.0.0.1/8`,
-      `update iface:tl.${l.name}.h2/eth0`,
-    ]);
+    expect(r.ops.map((o) => `${o.action} ${o.key}`).sort()).toEqual([`create addr:tl.${l.name}.h1/eth0/10.0.0.1/8`, `update iface:tl.${l.name}.h2/eth0`]);
     const addrs = await inNode(l.name, "h1", ["ip", "-br", "addr", "show", "eth0"]);
     expect(addrs.stdout).toContain("192.168.77.1/24");
     expect(await pings(l.name, "h1", "10.0.0.2")).toBe(true);
@@ -226,9 +223,29 @@ describe("routing", () => {
     const l = lab({
       name,
       nodes: [
-        { name: "ns0", kind: "host", interfaces: { eth0: { addresses: ["10.1.10.2/24", "fd10::2/64"] } }, routes: [{ to: "10.1.20.0/24", via: "10.1.10.1" }, { to: "default6", via: "fd10::1" }] },
-        { name: "ns1", kind: "host", interfaces: { eth0: { addresses: ["10.1.20.2/24", "fd20::2/64"] } }, routes: [{ to: "default", via: "10.1.20.1" }, { to: "::/0", via: "fd20::1" }] },
-        { name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.1.10.1/24", "fd10::1/64"] }, eth1: { addresses: ["10.1.20.1/24", "fd20::1/64"] } } },
+        {
+          name: "ns0",
+          kind: "host",
+          interfaces: { eth0: { addresses: ["10.1.10.2/24", "fd10::2/64"] } },
+          routes: [
+            { to: "10.1.20.0/24", via: "10.1.10.1" },
+            { to: "default6", via: "fd10::1" },
+          ],
+        },
+        {
+          name: "ns1",
+          kind: "host",
+          interfaces: { eth0: { addresses: ["10.1.20.2/24", "fd20::2/64"] } },
+          routes: [
+            { to: "default", via: "10.1.20.1" },
+            { to: "::/0", via: "fd20::1" },
+          ],
+        },
+        {
+          name: "r1",
+          kind: "router",
+          interfaces: { eth0: { addresses: ["10.1.10.1/24", "fd10::1/64"] }, eth1: { addresses: ["10.1.20.1/24", "fd20::1/64"] } },
+        },
       ],
       links: [{ endpoints: ["ns0:eth0", "r1:eth0"] }, { endpoints: ["ns1:eth0", "r1:eth1"] }],
     });
@@ -238,7 +255,11 @@ describe("routing", () => {
     expect(await pings(name, "ns0", "fd20::2")).toBe(true);
     expect((await engine.dryRun(l)).ops).toEqual([]);
     // the router as a plain host: forwarding off, the far subnet unreachable
-    const asHost = lab({ ...l, nodes: l.nodes.map((n) => (n.name === "r1" ? { ...n, kind: "host" } : n)), links: l.links.map((x) => ({ endpoints: x.endpoints.map((e) => `${e.node}:${e.interface}`) })) });
+    const asHost = lab({
+      ...l,
+      nodes: l.nodes.map((n) => (n.name === "r1" ? { ...n, kind: "host" } : n)),
+      links: l.links.map((x) => ({ endpoints: x.endpoints.map((e) => `${e.node}:${e.interface}`) })),
+    });
     const r = await engine.up(asHost);
     expect(r.ops.map((o) => `${o.action} ${o.kind}`)).toEqual(["delete sysctl"]);
     expect(await pings(name, "ns0", "10.1.20.2", { wait: 1 })).toBe(false);
@@ -253,7 +274,10 @@ describe("failures", () => {
     await mkdir("/etc/netns", { recursive: true });
     await writeFile(blocker, "in the way\n");
     try {
-      const error = await engine.up(l).then(() => null, (e: unknown) => e);
+      const error = await engine.up(l).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ApplyError);
       expect((error as ApplyError).message).toMatch(/file \/etc\/netns\/tl\..*\.h2\/hosts failed/);
       expect((error as ApplyError).message).toMatch(/nothing of it was left behind/);
@@ -267,9 +291,21 @@ describe("failures", () => {
 
   it("a failed edit returns the lab to its last good state", async () => {
     const name = uniqueLabName("fe");
-    const v1 = lab({ name, nodes: [{ name: "s1", kind: "switch", type: "bridge" }, { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.1/24"] } } }, { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.2/24"] } } }], links: [{ endpoints: ["h1:eth0", "s1"] }, { endpoints: ["h2:eth0", "s1"] }] });
+    const v1 = lab({
+      name,
+      nodes: [
+        { name: "s1", kind: "switch", type: "bridge" },
+        { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.1/24"] } } },
+        { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.2/24"] } } },
+      ],
+      links: [{ endpoints: ["h1:eth0", "s1"] }, { endpoints: ["h2:eth0", "s1"] }],
+    });
     await engine.up(v1);
-    const v2 = lab({ ...v1, nodes: [...v1.nodes, { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.3/24"] } } }], links: [...v1.links.map((x) => ({ endpoints: x.endpoints.map((e) => `${e.node}:${e.interface}`) })), { endpoints: ["h3:eth0", "s1"] }] });
+    const v2 = lab({
+      ...v1,
+      nodes: [...v1.nodes, { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.3.0.3/24"] } } }],
+      links: [...v1.links.map((x) => ({ endpoints: x.endpoints.map((e) => `${e.node}:${e.interface}`) })), { endpoints: ["h3:eth0", "s1"] }],
+    });
     const blocker = `/etc/netns/tl.${name}.h3`;
     await writeFile(blocker, "in the way\n");
     try {
@@ -284,7 +320,14 @@ describe("failures", () => {
 
   it("refuses delay and loss on a kernel without netem, touching nothing", async () => {
     const caps = await engine.capabilities();
-    const l = lab({ name: uniqueLabName("nm"), nodes: [{ name: "a", kind: "host" }, { name: "b", kind: "host" }], links: [{ endpoints: ["a", "b"], delay: "10ms", loss: 1 }] });
+    const l = lab({
+      name: uniqueLabName("nm"),
+      nodes: [
+        { name: "a", kind: "host" },
+        { name: "b", kind: "host" },
+      ],
+      links: [{ endpoints: ["a", "b"], delay: "10ms", loss: 1 }],
+    });
     if (caps.netem) {
       await engine.up(l);
       const q = await inNode(l.name, "a", ["tc", "qdisc", "show", "dev", "eth0"]);
@@ -296,7 +339,14 @@ describe("failures", () => {
   });
 
   it("limits bandwidth with tbf and reads it back", async () => {
-    const l = lab({ name: uniqueLabName("bw"), nodes: [{ name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.4.0.1/24"] } } }, { name: "b", kind: "host", interfaces: { eth0: { addresses: ["10.4.0.2/24"] } } }], links: [{ endpoints: ["a", "b"], bandwidth: "20mbit" }] });
+    const l = lab({
+      name: uniqueLabName("bw"),
+      nodes: [
+        { name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.4.0.1/24"] } } },
+        { name: "b", kind: "host", interfaces: { eth0: { addresses: ["10.4.0.2/24"] } } },
+      ],
+      links: [{ endpoints: ["a", "b"], bandwidth: "20mbit" }],
+    });
     await engine.up(l);
     const q = await inNode(l.name, "a", ["tc", "-j", "qdisc", "show", "dev", "eth0"]);
     expect(JSON.parse(q.stdout)[0]).toMatchObject({ kind: "tbf", options: { rate: 2_500_000 } });
@@ -325,7 +375,12 @@ describe("export", () => {
         { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.8.0.2/24"] } } },
         { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.8.0.3/24"] } } },
       ],
-      links: [{ endpoints: ["h1:eth0", "s1"], vlan: 10 }, { endpoints: ["h2:eth0", "s1"], vlan: 10 }, { endpoints: ["s1", "s2"], vlan: 10 }, { endpoints: ["h3:eth0", "s2"] }],
+      links: [
+        { endpoints: ["h1:eth0", "s1"], vlan: 10 },
+        { endpoints: ["h2:eth0", "s1"], vlan: 10 },
+        { endpoints: ["s1", "s2"], vlan: 10 },
+        { endpoints: ["h3:eth0", "s2"] },
+      ],
     });
     await engine.up(l);
     const up = await engine.exportScript(name, "sh");
@@ -358,7 +413,10 @@ describe("services", () => {
   const withService = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
     lab({
       name,
-      nodes: [{ name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.11.0.1/24"] } }, services: [{ type: "process", name: "sleeper", command }], ...extra }, { name: "b", kind: "host" }],
+      nodes: [
+        { name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.11.0.1/24"] } }, services: [{ type: "process", name: "sleeper", command }], ...extra },
+        { name: "b", kind: "host" },
+      ],
       links: [{ endpoints: ["a", "b"] }],
     });
 
@@ -392,7 +450,10 @@ describe("services", () => {
 
   it("a program that fails at once fails the change, with its own words, and leaves nothing", async () => {
     const name = uniqueLabName("sf");
-    const error = await engine.up(withService(name, ["sh", "-c", "echo no such thing >&2; exit 3"])).then(() => null, (e: unknown) => e as Error);
+    const error = await engine.up(withService(name, ["sh", "-c", "echo no such thing >&2; exit 3"])).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toMatch(/sleeper on a exited at once \(code 3\): no such thing/);
     expect(await leftoversAfterSettling(name)).toEqual([]);
   });

@@ -75,7 +75,10 @@ export class ApplyError extends Error {
 }
 
 export class ConflictError extends Error {
-  constructor(readonly names: string[], lab: string) {
+  constructor(
+    readonly names: string[],
+    lab: string,
+  ) {
     super(
       `lab ${lab} needs ${names.length === 1 ? "the interface name" : "the interface names"} ${names.join(", ")}, ` +
         `which something else on this machine already uses; nothing was changed`,
@@ -571,7 +574,9 @@ export class Engine {
     }
     if (left.length) {
       const said = removal?.stderr.trim();
-      throw new Error(`clean: still present after 10 s: ${left.map((path) => path.slice(path.lastIndexOf("/") + 1)).join(", ")}${said ? `; ip said: ${said}` : ""}`);
+      throw new Error(
+        `clean: still present after 10 s: ${left.map((path) => path.slice(path.lastIndexOf("/") + 1)).join(", ")}${said ? `; ip said: ${said}` : ""}`,
+      );
     }
     return result;
   }

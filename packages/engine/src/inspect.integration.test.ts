@@ -49,7 +49,13 @@ afterAll(async () => {
 describe("inspectNode", () => {
   it("reads a host: interfaces with counters, routes with proto, neighbours, sockets, processes", async () => {
     await inNode(lab.name, "h1", ["ip", "route", "add", "10.99.0.0/16", "via", "10.61.0.2"]);
-    const server = inNode(lab.name, "h1", ["timeout", "3", "python3", "-c", "import socket,time;s=socket.socket();s.bind(('10.61.0.1',8123));s.listen();time.sleep(3)"]);
+    const server = inNode(lab.name, "h1", [
+      "timeout",
+      "3",
+      "python3",
+      "-c",
+      "import socket,time;s=socket.socket();s.bind(('10.61.0.1',8123));s.listen();time.sleep(3)",
+    ]);
     await new Promise((r) => setTimeout(r, 700));
     const h1 = (await inspectNode(lab, tag, "h1")) as HostInspect;
     await server;

@@ -141,7 +141,8 @@ export function switchPortNames(lab: Lab, tag: string): Map<string, { endpoint: 
       const peer = `${other.node}:${other.interface}`;
       if (node?.kind === "switch") out.set(portIfName(tag, e.node, e.interface), { endpoint: `${e.node}:${e.interface}`, peer });
       // an internal port carries the host's name
-      if (link.internal && node && isHostLike(node)) out.set(portIfName(tag, e.node, e.interface), { endpoint: `${other.node}:${other.interface}`, peer: `${e.node}:${e.interface}` });
+      if (link.internal && node && isHostLike(node))
+        out.set(portIfName(tag, e.node, e.interface), { endpoint: `${other.node}:${other.interface}`, peer: `${e.node}:${e.interface}` });
     });
   }
   return out;
@@ -157,8 +158,15 @@ function nodeOf(lab: Lab, node: string): LabNode {
 export async function readNetns(ns: string): Promise<{ interfaces: InterfaceView[]; routes: RouteInfo[]; neighbours: NeighbourInfo[] }> {
   // one spawn: inside a batch, `route show` after `addr show` lists both families (told apart
   // by parseRoutes "mixed")
-  const batch = await run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], { input: "link show\naddr show\nroute show table all\nneigh show\n", timeoutMs: 10_000 });
-  const [links, addrs, routes, neigh] = batchParts(`ip -n ${ns} -batch (link, addr, route, neigh)`, must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch), 4);
+  const batch = await run(["ip", "-n", ns, "-j", "-s", "-d", "-batch", "-"], {
+    input: "link show\naddr show\nroute show table all\nneigh show\n",
+    timeoutMs: 10_000,
+  });
+  const [links, addrs, routes, neigh] = batchParts(
+    `ip -n ${ns} -batch (link, addr, route, neigh)`,
+    must(`reading namespace ${ns} (ip -n ${ns} -batch)`, batch),
+    4,
+  );
   const addrByIndex = new Map(parseAddresses(addrs!).map((a) => [a.ifindex, a.addresses]));
   const interfaces = parseLinks(links!).map((l) => ({
     name: l.name,
@@ -219,16 +227,30 @@ export async function readOvsBridge(bridge: string): Promise<{ ports: OvsPortInf
   const [db, fdb] = await Promise.all([
     run(
       [
-        "ovs-vsctl", "--timeout=10", "--format=json",
-        "--", "--columns=_uuid,name,ports", "list", "Bridge", bridge,
-        "--", "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces", "list", "Port",
-        "--", "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state", "list", "Interface",
+        "ovs-vsctl",
+        "--timeout=10",
+        "--format=json",
+        "--",
+        "--columns=_uuid,name,ports",
+        "list",
+        "Bridge",
+        bridge,
+        "--",
+        "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces",
+        "list",
+        "Port",
+        "--",
+        "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state",
+        "list",
+        "Interface",
       ],
       { timeoutMs: 15_000 },
     ),
     run(["ovs-appctl", "--timeout=10", "fdb/show", bridge], { timeoutMs: 15_000 }),
   ]);
-  const tables = must(`reading OVS bridge ${bridge} (ovs-vsctl list)`, db).split("\n").filter((l) => l.trim());
+  const tables = must(`reading OVS bridge ${bridge} (ovs-vsctl list)`, db)
+    .split("\n")
+    .filter((l) => l.trim());
   if (tables.length !== 3) throw new InspectError(`ovs-vsctl list Bridge/Port/Interface: expected 3 tables, got ${tables.length}`);
   return { ports: parseOvsPorts(tables[0]!, tables[1]!, tables[2]!), fdb: parseOvsFdb(must(`reading the MAC table of ${bridge} (ovs-appctl fdb/show)`, fdb)) };
 }
@@ -253,9 +275,7 @@ async function inspectOvs(lab: Lab, tag: string, node: LabNode): Promise<OvsInsp
   const [{ ports, fdb }, owners] = await Promise.all([readOvsBridge(bridge), macOwners(lab, tag)]);
   const names = switchPortNames(lab, tag);
   const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
-  const views = ports
-    .filter((p) => p.name !== bridge)
-    .map((p) => ({ ...p, ...names.get(p.name) }));
+  const views = ports.filter((p) => p.name !== bridge).map((p) => ({ ...p, ...names.get(p.name) }));
   const macs = fdb.map((e): MacEntryView => {
     const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
     const owner = owners.get(e.mac);

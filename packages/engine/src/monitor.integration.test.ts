@@ -76,18 +76,24 @@ describe("LabWatch", () => {
     const t0 = Date.now();
     await inNode(lab.name, "h1", ["ip", "link", "set", "eth0", "down"]);
     const down = await waitFor(
-      (e): e is Extract<LiveEvent, { type: "node" }> => e.type === "node" && e.node === "h1" && e.state?.interfaces.find((i) => i.name === "eth0")?.adminUp === false,
+      (e): e is Extract<LiveEvent, { type: "node" }> =>
+        e.type === "node" && e.node === "h1" && e.state?.interfaces.find((i) => i.name === "eth0")?.adminUp === false,
       2000,
       from,
     );
     expect(down.at - t0).toBeLessThan(2000);
     // the switch-side end loses its carrier
-    await waitFor((e): e is Extract<LiveEvent, { type: "ports" }> => e.type === "ports" && e.ports.find((p) => p.endpoint === "s1:eth1")?.carrier === false, 2000, from);
+    await waitFor(
+      (e): e is Extract<LiveEvent, { type: "ports" }> => e.type === "ports" && e.ports.find((p) => p.endpoint === "s1:eth1")?.carrier === false,
+      2000,
+      from,
+    );
     await inNode(lab.name, "h1", ["ip", "link", "set", "eth0", "up"]);
     const t1 = Date.now();
     await inNode(lab.name, "h1", ["ip", "addr", "add", "10.9.9.9/24", "dev", "eth0"]);
     const added = await waitFor(
-      (e): e is Extract<LiveEvent, { type: "node" }> => e.type === "node" && e.node === "h1" && !!e.state?.interfaces.find((i) => i.name === "eth0")?.addresses.includes("10.9.9.9/24"),
+      (e): e is Extract<LiveEvent, { type: "node" }> =>
+        e.type === "node" && e.node === "h1" && !!e.state?.interfaces.find((i) => i.name === "eth0")?.addresses.includes("10.9.9.9/24"),
       2000,
       from,
     );
@@ -109,7 +115,11 @@ describe("LabWatch", () => {
     const later = await waitFor((e): e is Extract<LiveEvent, { type: "counters" }> => e.type === "counters", 2000, n);
     expect(later.counters["h1:eth0"]!.txBytes - first.counters["h1:eth0"]!.txBytes).toBeGreaterThan(200_000);
     expect(later.counters["s1:eth1"]!.rxBytes).toBe(later.counters["h1:eth0"]!.txBytes);
-    const macs = await waitFor((e): e is Extract<LiveEvent, { type: "macs" }> => e.type === "macs" && e.entries.some((m) => m.endpoint === "s1:eth1"), 3000, from);
+    const macs = await waitFor(
+      (e): e is Extract<LiveEvent, { type: "macs" }> => e.type === "macs" && e.entries.some((m) => m.endpoint === "s1:eth1"),
+      3000,
+      from,
+    );
     const h1mac = watch.snapshot().nodes["h1"]!.interfaces.find((i) => i.name === "eth0")!.mac;
     expect(macs.entries).toContainEqual(expect.objectContaining({ mac: h1mac, endpoint: "s1:eth1", peer: "h1:eth0" }));
     watch.sampling(false);

@@ -187,10 +187,15 @@ export class LabWatch extends EventEmitter {
     };
     if (!(await list())) return;
     const have = new Set(this.nsids.values());
-    const missing = this.hostNodes().map((n) => nsName(this.lab.name, n)).filter((ns) => !have.has(ns));
+    const missing = this.hostNodes()
+      .map((n) => nsName(this.lab.name, n))
+      .filter((ns) => !have.has(ns));
     if (!missing.length) return;
     // "no such namespace" (a stopped node) is fine here
-    await pool(missing.map((ns) => () => run(["ip", "netns", "set", ns, "auto"], { timeoutMs: 5000 })), 4);
+    await pool(
+      missing.map((ns) => () => run(["ip", "netns", "set", ns, "auto"], { timeoutMs: 5000 })),
+      4,
+    );
     await list();
   }
 
@@ -213,7 +218,10 @@ export class LabWatch extends EventEmitter {
   async start(): Promise<void> {
     await this.assignNsids();
     // by absolute path, with topolab's environment (exec.ts), as every tool topolab runs
-    const child = spawn(tool("ip"), ["-o", "monitor", "label", "all-nsid", "link", "address", "route", "neigh"], { stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
+    const child = spawn(tool("ip"), ["-o", "monitor", "label", "all-nsid", "link", "address", "route", "neigh"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: toolEnv(),
+    });
     this.child = child;
     child.on("error", (e) => this.fail(`ip monitor could not run: ${e.message}`));
     child.on("exit", (code, signal) => {
@@ -271,19 +279,21 @@ export class LabWatch extends EventEmitter {
     const batch = this.pending;
     this.pending = new Map();
     // reads run one batch at a time, in order
-    this.reading = this.reading.then(async () => {
-      for (const node of await this.refreshLab()) {
-        const key = nsName(this.lab.name, node);
-        if (!batch.has(key)) batch.set(key, new Set(["link"]));
-      }
-      await Promise.all(
-        [...batch].map(([key, kinds]) => {
-          if (key === "") return this.readPorts();
-          const node = parseNsName(key)?.node;
-          return node && this.hostNodes().includes(node) ? this.readNode(node, [...kinds]) : Promise.resolve();
-        }),
-      );
-    }).catch((e: unknown) => this.fail(`live read failed: ${(e as Error).message}`));
+    this.reading = this.reading
+      .then(async () => {
+        for (const node of await this.refreshLab()) {
+          const key = nsName(this.lab.name, node);
+          if (!batch.has(key)) batch.set(key, new Set(["link"]));
+        }
+        await Promise.all(
+          [...batch].map(([key, kinds]) => {
+            if (key === "") return this.readPorts();
+            const node = parseNsName(key)?.node;
+            return node && this.hostNodes().includes(node) ? this.readNode(node, [...kinds]) : Promise.resolve();
+          }),
+        );
+      })
+      .catch((e: unknown) => this.fail(`live read failed: ${(e as Error).message}`));
   }
 
   /** Waits until the reads queued so far are done (for tests and orderly stops). */
@@ -347,8 +357,8 @@ export class LabWatch extends EventEmitter {
         void this.sample()
           .catch((e: unknown) => this.fail(`sampling failed: ${(e as Error).message}`))
           .finally(() => {
-          if (this.sampler) this.sampler = setTimeout(tick, this.sampleMs);
-        });
+            if (this.sampler) this.sampler = setTimeout(tick, this.sampleMs);
+          });
       };
       this.sampler = setTimeout(tick, 0);
     } else if (!on && this.sampler) {
@@ -403,7 +413,12 @@ export class LabWatch extends EventEmitter {
         const p = this.lastSample.counters[k];
         if (!p || dt <= 0) continue;
         const d = (a: number, b: number) => Math.max(0, a - b) / dt;
-        rates[k] = { rxBps: d(c.rxBytes, p.rxBytes) * 8, txBps: d(c.txBytes, p.txBytes) * 8, rxPps: d(c.rxPackets, p.rxPackets), txPps: d(c.txPackets, p.txPackets) };
+        rates[k] = {
+          rxBps: d(c.rxBytes, p.rxBytes) * 8,
+          txBps: d(c.txBytes, p.txBytes) * 8,
+          rxPps: d(c.rxPackets, p.rxPackets),
+          txPps: d(c.txPackets, p.txPackets),
+        };
       }
     }
     this.lastSample = { at, counters };

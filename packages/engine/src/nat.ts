@@ -15,7 +15,10 @@ const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 /** Turns root IPv4 forwarding on when needed, and back to what it was when no longer needed. */
 export async function syncHostForwarding(stateDir: string, needed: boolean): Promise<void> {
   const record = `${stateDir}/host-forwarding.json`;
-  const saved = await readFile(record, "utf8").then((t) => JSON.parse(t) as { was: string }, () => null);
+  const saved = await readFile(record, "utf8").then(
+    (t) => JSON.parse(t) as { was: string },
+    () => null,
+  );
   const now = (await readFile(IP_FORWARD, "utf8")).trim();
   if (needed) {
     if (now !== "1") {

@@ -135,7 +135,9 @@ export function parseOvsList(stdout: string): OvsSnapshot {
       uuid: String(ovsAtom(r["_uuid"])),
       name: String(r["name"]),
       ...(typeof tag === "number" ? { tag } : {}),
-      trunks: ovsSet(r["trunks"]).map(Number).sort((x, y) => x - y),
+      trunks: ovsSet(r["trunks"])
+        .map(Number)
+        .sort((x, y) => x - y),
       externalIds: ovsMap(r["external_ids"]),
       interfaces: ovsSet(r["interfaces"]).map(String),
     });

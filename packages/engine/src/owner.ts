@@ -188,7 +188,8 @@ async function remark(snapshot: KernelSnapshot, lab: string, owner: string): Pro
   const args: string[] = [];
   if (snapshot.ovs) {
     for (const b of snapshot.ovs.bridges) {
-      if (b.externalIds[OVS_LAB_KEY] === lab && !b.externalIds[OVS_OWNER_KEY]) args.push("--", "set", "Bridge", b.name, `external_ids:${OVS_OWNER_KEY}=${owner}`);
+      if (b.externalIds[OVS_LAB_KEY] === lab && !b.externalIds[OVS_OWNER_KEY])
+        args.push("--", "set", "Bridge", b.name, `external_ids:${OVS_OWNER_KEY}=${owner}`);
     }
     for (const p of snapshot.ovs.ports.values()) {
       if (p.externalIds[OVS_LAB_KEY] === lab && !p.externalIds[OVS_OWNER_KEY]) args.push("--", "set", "Port", p.name, `external_ids:${OVS_OWNER_KEY}=${owner}`);

@@ -84,7 +84,10 @@ describe("pingAll", () => {
     let round = 0;
     const result = await pingAll(
       "demo",
-      [{ name: "h1", addresses: ["10.0.0.1/8"] }, { name: "h2", addresses: ["10.0.0.2/8"] }],
+      [
+        { name: "h1", addresses: ["10.0.0.1/8"] },
+        { name: "h2", addresses: ["10.0.0.2/8"] },
+      ],
       {},
       async (argv) => ({ code: round++ < 2 ? 1 : 0, stdout: `${argv.slice(-1)[0]} is ${round <= 2 ? "unreachable" : "alive"}\n`, stderr: "" }),
       async () => {},
@@ -95,11 +98,20 @@ describe("pingAll", () => {
 
   it("fping failing (exit 4, or not installed) is an error saying so, never a matrix of X", async () => {
     await expect(
-      pingAll("demo", [{ name: "h1", addresses: ["10.0.0.1/8"] }, { name: "h2", addresses: ["10.0.0.2/8"] }], {}, async () => ({
-        code: 127,
-        stdout: "",
-        stderr: "topolab needs the program fping, which is not installed",
-      }), async () => {}),
+      pingAll(
+        "demo",
+        [
+          { name: "h1", addresses: ["10.0.0.1/8"] },
+          { name: "h2", addresses: ["10.0.0.2/8"] },
+        ],
+        {},
+        async () => ({
+          code: 127,
+          stdout: "",
+          stderr: "topolab needs the program fping, which is not installed",
+        }),
+        async () => {},
+      ),
     ).rejects.toThrow(/pingall from h1: .*fping.* failed \(exit 127\): topolab needs the program fping/);
   });
 });

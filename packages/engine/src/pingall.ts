@@ -161,9 +161,7 @@ export async function pingAll(
       throw new Error(`pingall from ${src}: ${(e as Error).message} (exit ${r.code}): ${r.stderr.trim().split("\n").slice(0, 3).join(" / ")}`);
     }
   };
-  const perSource = nodes.map((src) =>
-    [...targets].filter(([to]) => to !== src.name).map(([to, address]) => ({ from: src.name, to, address, ok: false })),
-  );
+  const perSource = nodes.map((src) => [...targets].filter(([to]) => to !== src.name).map(([to, address]) => ({ from: src.name, to, address, ok: false })));
   // rounds over the pairs without a reply yet; the next round only when this one got some reply
   // back (what is really unreachable fails twice and stops there)
   const rounds = ROUNDS.map((r, i) => (i === 0 && options.concurrency ? { ...r, concurrency: options.concurrency } : r));

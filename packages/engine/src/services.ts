@@ -43,10 +43,7 @@ export interface ServiceRecord {
   startedAt: string;
 }
 
-export type ServiceState =
-  | { state: "running"; pid: number; since: string }
-  | { state: "exited"; code: number | null; since?: string }
-  | { state: "stopped" };
+export type ServiceState = { state: "running"; pid: number; since: string } | { state: "exited"; code: number | null; since?: string } | { state: "stopped" };
 
 export interface ServiceInfo {
   node: string;
@@ -168,7 +165,21 @@ export class Services {
     try {
       const program = argv[0] !== undefined && OWN_PROGRAMS.has(argv[0]) ? tool(argv[0]) : argv[0];
       const words = serviceEnvWords(cmd.env, { TOPOLAB_LAB: cmd.lab, TOPOLAB_NODE: cmd.node, TOPOLAB_EXIT_FILE: exitFile });
-      launcher = [tool("ip"), "netns", "exec", cmd.ns, tool("env"), "-i", ...words, tool("sh"), "-c", WRAPPER, `topolab:${cmd.name}`, ...(program === undefined ? [] : [program]), ...argv.slice(1)];
+      launcher = [
+        tool("ip"),
+        "netns",
+        "exec",
+        cmd.ns,
+        tool("env"),
+        "-i",
+        ...words,
+        tool("sh"),
+        "-c",
+        WRAPPER,
+        `topolab:${cmd.name}`,
+        ...(program === undefined ? [] : [program]),
+        ...argv.slice(1),
+      ];
     } catch (e) {
       throw new ServiceError(`${what} could not start: ${(e as Error).message}`);
     }
@@ -300,7 +311,10 @@ export class Services {
         let status: ServiceState;
         if (live) status = { state: "running", pid: rec.pid, since: rec.startedAt };
         else {
-          const code = await readFile(`${base}/${node}/${name}.exit`, "utf8").then((t) => Number(t.trim()), () => null);
+          const code = await readFile(`${base}/${node}/${name}.exit`, "utf8").then(
+            (t) => Number(t.trim()),
+            () => null,
+          );
           status = code === null && !rec ? { state: "stopped" } : { state: "exited", code };
         }
         out.push({ node, name, argv: rec?.argv ?? [], status });
@@ -345,7 +359,9 @@ export function keepLeaseNames(path: string, content: string): string {
   if (existing === null) {
     let siblings: string[] = [];
     try {
-      siblings = readdirSync("/etc/netns").filter((d) => d.startsWith(m[1]!)).sort();
+      siblings = readdirSync("/etc/netns")
+        .filter((d) => d.startsWith(m[1]!))
+        .sort();
     } catch {
       /* no /etc/netns yet */
     }

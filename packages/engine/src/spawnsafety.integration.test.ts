@@ -128,7 +128,9 @@ describe("topolab's own tools", () => {
   it("a missing tool is an ordinary failure that names it, never a crash", async () => {
     expect(findTool("topolab-no-such-tool")).toBeNull();
     expect(() => tool("topolab-no-such-tool")).toThrow(ToolMissingError);
-    expect(() => tool("topolab-no-such-tool")).toThrow(/topolab needs the program topolab-no-such-tool, which is not installed \(looked in \/usr\/sbin, \/usr\/bin, \/sbin, \/bin\)/);
+    expect(() => tool("topolab-no-such-tool")).toThrow(
+      /topolab needs the program topolab-no-such-tool, which is not installed \(looked in \/usr\/sbin, \/usr\/bin, \/sbin, \/bin\)/,
+    );
     const r = await run(["topolab-no-such-tool", "x"]);
     expect(r).toMatchObject({ code: 127, stderr: expect.stringMatching(/topolab-no-such-tool, which is not installed/) });
     const abs = await run(["/nonexistent/tool"]);

@@ -119,9 +119,7 @@ export class StateStore {
         if (m && other !== lab) taken.add(m.tag);
       }
       const names = [...rootNames];
-      const tag = labTagCandidates(lab).find(
-        (t) => !taken.has(t) && !names.some((n) => n.startsWith(`${t}-`) || n.startsWith(`${t}_`) || n === t),
-      );
+      const tag = labTagCandidates(lab).find((t) => !taken.has(t) && !names.some((n) => n.startsWith(`${t}-`) || n.startsWith(`${t}_`) || n === t));
       if (!tag) throw new Error(`no free tag for lab ${lab}`);
       const now = new Date().toISOString();
       const meta: LabMeta = { name: lab, tag, createdAt: now, updatedAt: now, running: false, ...(source ? { source } : {}) };
@@ -168,9 +166,7 @@ export class StateStore {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new LockError(
-          `${label} is busy: process ${holder?.pid ?? "?"} is doing "${holder?.what ?? "?"}"; try again when it is done`,
-        );
+        throw new LockError(`${label} is busy: process ${holder?.pid ?? "?"} is doing "${holder?.what ?? "?"}"; try again when it is done`);
       }
       await sleep(50);
     }

@@ -128,7 +128,14 @@ export function buildStatus(
       name,
       running: false,
       state: "orphan",
-      nodes: [...nodes].map((n) => ({ name: n, kind: "unknown", state: "degraded", interfaces: [], services: [], problems: ["no document: run topolab down or clean"] })),
+      nodes: [...nodes].map((n) => ({
+        name: n,
+        kind: "unknown",
+        state: "degraded",
+        interfaces: [],
+        services: [],
+        problems: ["no document: run topolab down or clean"],
+      })),
     };
   }
   const switchOfBridge = new Map<string, string>();
@@ -189,7 +196,10 @@ export function buildStatus(
       }));
     const out: NodeStatus = { name: n.name, kind: n.kind, state, interfaces: [], services, problems: e.problems };
     if (n.kind === "nat") {
-      const rootByName = new Map<string, { flags: string[]; address?: string; mtu: number; addr_info?: { local: string; prefixlen: number; scope?: string }[] }>();
+      const rootByName = new Map<
+        string,
+        { flags: string[]; address?: string; mtu: number; addr_info?: { local: string; prefixlen: number; scope?: string }[] }
+      >();
       for (const l of actual.rootLinks) rootByName.set(l.ifname, l);
       const nat = desired.find((r) => r.kind === "nat" && r.node === n.name) as { iface: string } | undefined;
       for (const l of doc.links) {
@@ -213,7 +223,13 @@ export function buildStatus(
       out.type = n.type;
       for (const l of doc.links) {
         for (const end of l.endpoints) {
-          if (end.node === n.name) out.interfaces.push({ name: end.interface, state: state === "down" ? "missing" : "up", addresses: [], peer: peers.get(`${n.name}:${end.interface}`)! });
+          if (end.node === n.name)
+            out.interfaces.push({
+              name: end.interface,
+              state: state === "down" ? "missing" : "up",
+              addresses: [],
+              peer: peers.get(`${n.name}:${end.interface}`)!,
+            });
         }
       }
       return out;
@@ -242,7 +258,13 @@ export function buildStatus(
       if (seen.has(link.ifname)) continue;
       const addrs = (link.addr_info ?? []).filter((a) => a.scope !== "link" && a.scope !== "host").map((a) => `${a.local}/${a.prefixlen}`);
       if (link.ifname === "lo" && addrs.length === 0) continue;
-      out.interfaces.push({ name: link.ifname, state: link.flags.includes("UP") ? "up" : "down", mtu: link.mtu, ...(link.address ? { mac: link.address } : {}), addresses: addrs });
+      out.interfaces.push({
+        name: link.ifname,
+        state: link.flags.includes("UP") ? "up" : "down",
+        mtu: link.mtu,
+        ...(link.address ? { mac: link.address } : {}),
+        addresses: addrs,
+      });
     }
     return out;
   });

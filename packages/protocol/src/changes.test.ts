@@ -14,7 +14,10 @@ const base: Lab = parseLab({
 });
 
 function apply(...changes: Change[]): Lab {
-  const r = applyChanges(base, changes.map((c) => ChangeSchema.parse(c)));
+  const r = applyChanges(
+    base,
+    changes.map((c) => ChangeSchema.parse(c)),
+  );
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   const v = validateLab(r.document);
   if (!v.ok) throw new Error(JSON.stringify(v.issues));
@@ -58,7 +61,9 @@ describe("applyChanges", () => {
   it("renames a node, and its links follow", () => {
     const lab = apply({ type: "updateNode", name: "h1", set: { name: "red" } });
     expect(lab.links[0]!.endpoints[0]).toEqual({ node: "red", interface: "eth0" });
-    expect(refused({ type: "updateNode", name: "h1", set: { name: "h2" } })).toEqual([{ path: "changes[0].set.name", message: "there is already a node named h2" }]);
+    expect(refused({ type: "updateNode", name: "h1", set: { name: "h2" } })).toEqual([
+      { path: "changes[0].set.name", message: "there is already a node named h2" },
+    ]);
   });
 
   it("turning a host into a switch drops what a switch cannot have", () => {

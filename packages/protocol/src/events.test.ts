@@ -61,7 +61,9 @@ describe("handshake and acks", () => {
   it("describes both forms of a response", () => {
     const r = responseSchema(LabSummarySchema);
     expect(r.safeParse({ ok: true, value: { name: "a", running: true, nodes: 1, links: 0 } }).success).toBe(true);
-    expect(r.safeParse({ ok: false, error: { code: "invalid", message: "no", issues: [{ path: "nodes[0].name", message: "x", node: "h1" }] } }).success).toBe(true);
+    expect(r.safeParse({ ok: false, error: { code: "invalid", message: "no", issues: [{ path: "nodes[0].name", message: "x", node: "h1" }] } }).success).toBe(
+      true,
+    );
     expect(r.safeParse({ ok: true }).success).toBe(false);
   });
 

@@ -57,7 +57,10 @@ export const HandshakeSchema = z.strictObject({
    * Chosen by the browser tab and kept over a reload (sessionStorage): its terminals are
    * listed and reattached by it.
    */
-  session: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
+  session: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional(),
   /** how the browser names itself to others (e.g. "Chromium on Linux"), shown beside its terminals */
   client: z.string().max(64).optional(),
 });
@@ -274,7 +277,12 @@ export const serverEvents = {
    * A browser that has not acked the previous batches gets a sample: `missed` packets were
    * left out since the last batch. `total` counts every packet captured so far.
    */
-  "capture:packets": z.object({ id: z.string(), batch: z.custom<Uint8Array | ArrayBuffer>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer), missed: z.number(), total: z.number() }),
+  "capture:packets": z.object({
+    id: z.string(),
+    batch: z.custom<Uint8Array | ArrayBuffer>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer),
+    missed: z.number(),
+    total: z.number(),
+  }),
   /** the capture stopped: asked, its link, node or lab went, a limit, tcpdump failed */
   "capture:ended": z.object({ id: z.string(), reason: z.string(), total: z.number() }),
   /** an event without an ack was refused (unknown, malformed, too frequent) */

@@ -21,7 +21,8 @@ const base: Lab = parseLab({
 
 const HOSTILE = ["__proto__", "constructor", "toString", "hasOwnProperty", "h1", "h2", "s1", "gw", "eth0", "h1:eth0", "h1:eth0|s1:eth1", "", "x".repeat(100)];
 const str = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 12 }));
-const ownKeys = (entries: [string, unknown][]) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
+const ownKeys = (entries: [string, unknown][]) =>
+  JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof(
     { depthSize: "small" },
@@ -34,15 +35,46 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 /** Changes shaped like the real ones, with hostile names and any values. */
 const change = fc.oneof(
-  fc.record({ type: fc.constant("addNode"), node: fc.record({ name: str, kind: fc.constantFrom("host", "router", "switch", "nat", "x"), interfaces: fc.array(fc.tuple(str, fc.record({ addresses: fc.array(str, { maxLength: 2 }) })), { maxLength: 2 }).map(ownKeys) }, { requiredKeys: ["name", "kind"] }) }),
-  fc.record({ type: fc.constant("updateNode"), name: str, set: fc.array(fc.tuple(fc.constantFrom("name", "kind", "interfaces", "routes", "label", "services", "stp", "type", "position", "defaultRoute", "__proto__"), value), { maxLength: 3 }).map(ownKeys) }),
+  fc.record({
+    type: fc.constant("addNode"),
+    node: fc.record(
+      {
+        name: str,
+        kind: fc.constantFrom("host", "router", "switch", "nat", "x"),
+        interfaces: fc.array(fc.tuple(str, fc.record({ addresses: fc.array(str, { maxLength: 2 }) })), { maxLength: 2 }).map(ownKeys),
+      },
+      { requiredKeys: ["name", "kind"] },
+    ),
+  }),
+  fc.record({
+    type: fc.constant("updateNode"),
+    name: str,
+    set: fc
+      .array(
+        fc.tuple(fc.constantFrom("name", "kind", "interfaces", "routes", "label", "services", "stp", "type", "position", "defaultRoute", "__proto__"), value),
+        { maxLength: 3 },
+      )
+      .map(ownKeys),
+  }),
   fc.record({ type: fc.constant("removeNode"), name: str }),
   fc.record({ type: fc.constant("addLink"), link: fc.record({ endpoints: fc.tuple(str, str), vlan: value }, { requiredKeys: ["endpoints"] }) }),
-  fc.record({ type: fc.constant("updateLink"), link: str, set: fc.array(fc.tuple(fc.constantFrom("vlan", "trunk", "endpoints", "loss", "delay"), value), { maxLength: 2 }).map(ownKeys) }),
+  fc.record({
+    type: fc.constant("updateLink"),
+    link: str,
+    set: fc.array(fc.tuple(fc.constantFrom("vlan", "trunk", "endpoints", "loss", "delay"), value), { maxLength: 2 }).map(ownKeys),
+  }),
   fc.record({ type: fc.constant("removeLink"), link: str }),
-  fc.record({ type: fc.constant("moveNodes"), positions: fc.array(fc.tuple(str, fc.oneof(value, fc.record({ x: fc.double(), y: fc.double() }))), { maxLength: 3 }).map(ownKeys) }),
+  fc.record({
+    type: fc.constant("moveNodes"),
+    positions: fc.array(fc.tuple(str, fc.oneof(value, fc.record({ x: fc.double(), y: fc.double() }))), { maxLength: 3 }).map(ownKeys),
+  }),
   fc.record({ type: fc.constant("updateLab"), set: fc.record({ description: value, addressPlan: value }, { requiredKeys: [] }) }),
-  fc.record({ type: fc.constant("replace"), document: fc.array(fc.tuple(fc.constantFrom("name", "nodes", "links", "description", "__proto__", "constructor", "x"), value), { maxLength: 4 }).map(ownKeys) }),
+  fc.record({
+    type: fc.constant("replace"),
+    document: fc
+      .array(fc.tuple(fc.constantFrom("name", "nodes", "links", "description", "__proto__", "constructor", "x"), value), { maxLength: 4 })
+      .map(ownKeys),
+  }),
   value,
 );
 
@@ -50,10 +82,31 @@ describe("fuzz: protocol payloads", () => {
   it("every client event's schema answers any payload without throwing", () => {
     const names = Object.keys(clientEvents) as ClientEventName[];
     fc.assert(
-      fc.property(fc.constantFrom(...names), fc.oneof(value, fc.record({ lab: str, node: str, id: str, cols: value, rows: value, data: value, changes: fc.array(change, { maxLength: 3 }), source: value, to: str, chars: value }, { requiredKeys: [] })), (event, payload) => {
-        const r = clientEvents[event].args.safeParse(payload);
-        expect(typeof r.success).toBe("boolean");
-      }),
+      fc.property(
+        fc.constantFrom(...names),
+        fc.oneof(
+          value,
+          fc.record(
+            {
+              lab: str,
+              node: str,
+              id: str,
+              cols: value,
+              rows: value,
+              data: value,
+              changes: fc.array(change, { maxLength: 3 }),
+              source: value,
+              to: str,
+              chars: value,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        (event, payload) => {
+          const r = clientEvents[event].args.safeParse(payload);
+          expect(typeof r.success).toBe("boolean");
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -78,7 +78,14 @@ export const MacEntrySchema = z.object({ mac: z.string(), vlan: z.number(), port
 
 export const LiveEventSchema = z.discriminatedUnion("type", [
   /** a host or router changed; state null: its namespace is gone (stopped or removed) */
-  z.object({ type: z.literal("node"), node: z.string(), state: LiveNodeSchema.nullable(), kinds: z.array(z.string()), changes: z.array(z.string()), at: z.number() }),
+  z.object({
+    type: z.literal("node"),
+    node: z.string(),
+    state: LiveNodeSchema.nullable(),
+    kinds: z.array(z.string()),
+    changes: z.array(z.string()),
+    at: z.number(),
+  }),
   z.object({ type: z.literal("ports"), ports: z.array(LivePortSchema), changes: z.array(z.string()), at: z.number() }),
   /** per endpoint "node:if": counters, and rates since the previous sample (only while someone asked for rates) */
   z.object({ type: z.literal("counters"), at: z.number(), counters: z.record(z.string(), CountersSchema), rates: z.record(z.string(), RateSchema) }),

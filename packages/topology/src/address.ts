@@ -92,7 +92,7 @@ export function formatIp(ip: Ip): string {
   // longest run of zero groups (length >= 2) is compressed, first one wins on ties
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

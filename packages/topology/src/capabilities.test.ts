@@ -14,11 +14,7 @@ const lab = () =>
       { name: "br", kind: "switch", type: "bridge" },
       { name: "s2", kind: "switch", type: "ovs" },
     ],
-    links: [
-      { endpoints: ["h1", "s1"] },
-      { endpoints: ["h1", "h2"], delay: "10ms", jitter: "1ms", loss: 1 },
-      { endpoints: ["h2", "br"], bandwidth: 10 },
-    ],
+    links: [{ endpoints: ["h1", "s1"] }, { endpoints: ["h1", "h2"], delay: "10ms", jitter: "1ms", loss: 1 }, { endpoints: ["h2", "br"], bandwidth: 10 }],
   });
 
 describe("capabilityIssues", () => {
@@ -27,17 +23,18 @@ describe("capabilityIssues", () => {
   });
 
   it("without OVS, each OVS switch is pointed at type: bridge", () => {
-    const issues = capabilityIssues(lab(), { ...full, ovs: { available: false, reason: "ovs-vswitchd is not running", datapath: "netdev", userspaceTso: false } });
+    const issues = capabilityIssues(lab(), {
+      ...full,
+      ovs: { available: false, reason: "ovs-vswitchd is not running", datapath: "netdev", userspaceTso: false },
+    });
     expect(issues).toEqual([
       {
         path: "nodes[2].type",
-        message:
-          "s1 is an Open vSwitch switch, but ovs-vswitchd is not running; use type: bridge (a Linux bridge) or install and start openvswitch-switch",
+        message: "s1 is an Open vSwitch switch, but ovs-vswitchd is not running; use type: bridge (a Linux bridge) or install and start openvswitch-switch",
       },
       {
         path: "nodes[4].type",
-        message:
-          "s2 is an Open vSwitch switch, but ovs-vswitchd is not running; use type: bridge (a Linux bridge) or install and start openvswitch-switch",
+        message: "s2 is an Open vSwitch switch, but ovs-vswitchd is not running; use type: bridge (a Linux bridge) or install and start openvswitch-switch",
       },
     ]);
     const noReason = capabilityIssues(lab(), { ...full, ovs: { available: false, datapath: "netdev", userspaceTso: false } });
@@ -72,8 +69,14 @@ describe("capabilityIssues", () => {
   it("a rate with a delay rides on netem and needs no tbf; with loss alone it is a tbf qdisc", () => {
     const shaped = parseLab({
       name: "demo",
-      nodes: [{ name: "h1", kind: "host" }, { name: "h2", kind: "host" }],
-      links: [{ endpoints: ["h1", "h2"], bandwidth: 10, delay: "5ms" }, { endpoints: ["h1", "h2"], bandwidth: 10, loss: 1 }],
+      nodes: [
+        { name: "h1", kind: "host" },
+        { name: "h2", kind: "host" },
+      ],
+      links: [
+        { endpoints: ["h1", "h2"], bandwidth: 10, delay: "5ms" },
+        { endpoints: ["h1", "h2"], bandwidth: 10, loss: 1 },
+      ],
     });
     expect(capabilityIssues(shaped, { ...full, tbf: false }).map((i) => i.path)).toEqual(["links[1].bandwidth"]);
     // without netem, the delay is what is reported (loss is an nftables rule)

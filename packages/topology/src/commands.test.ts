@@ -32,7 +32,9 @@ describe("qdiscs", () => {
     expect(args(updateCommands(q({ rate: 2_000_000 }), q({ rate: 1_000_000 })))).toEqual([
       "tc n qdisc replace dev eth0 root tbf rate 2000000bit burst 16000 latency 50ms",
     ]);
-    expect(deleteCommands(q({ rate: 1 }))).toEqual([{ tool: "tc", ns: "n", args: ["qdisc", "del", "dev", "eth0", "root"], stage: Stage.delInside, missingOk: true }]);
+    expect(deleteCommands(q({ rate: 1 }))).toEqual([
+      { tool: "tc", ns: "n", args: ["qdisc", "del", "dev", "eth0", "root"], stage: Stage.delInside, missingOk: true },
+    ]);
   });
 });
 
@@ -87,7 +89,10 @@ describe("whole-plan updates", () => {
     realize(
       parseLab({
         name: "demo",
-        nodes: [{ name: "s", kind: "switch", type, stp }, { name: "h", kind: router ? "router" : "host" }],
+        nodes: [
+          { name: "s", kind: "switch", type, stp },
+          { name: "h", kind: router ? "router" : "host" },
+        ],
         links: [{ endpoints: ["h", "s"] }],
       }),
       { tag: "demo", ovsDatapath: "system" },
@@ -114,13 +119,12 @@ describe("whole-plan updates", () => {
 
   it("switching an OVS switch to a Linux bridge swaps the bridge and its ports", () => {
     // with the kernel's names: the bridge's own name is freed by del-br first, so it is no conflict
-    const names = new Map([["root", new Set(["demo-s", "demo-s-eth1"])], ["tl.demo.h", new Set(["lo", "eth0"])]]);
-    const p = plan(mk(false, "bridge", false), { resources: mk(false, "ovs", false), names });
-    expect(p.ops.map((o) => `${o.action} ${o.key}`)).toEqual([
-      "delete ovsBridge:demo-s",
-      "create lbridge:demo-s",
-      "create bport:demo-s-eth1",
+    const names = new Map([
+      ["root", new Set(["demo-s", "demo-s-eth1"])],
+      ["tl.demo.h", new Set(["lo", "eth0"])],
     ]);
+    const p = plan(mk(false, "bridge", false), { resources: mk(false, "ovs", false), names });
+    expect(p.ops.map((o) => `${o.action} ${o.key}`)).toEqual(["delete ovsBridge:demo-s", "create lbridge:demo-s", "create bport:demo-s-eth1"]);
     expect(p.conflicts).toEqual([]);
   });
 });

@@ -266,11 +266,7 @@ export function updateCommands(desired: Resource, actual: Resource): Command[] |
       if (a.type !== desired.type || a.bridge !== desired.bridge || a.peer !== desired.peer) return null;
       const cmds: Command[] = [];
       cmds.push(desired.tag !== undefined ? ovs("set", "Port", desired.name, `tag=${desired.tag}`) : ovs("clear", "Port", desired.name, "tag"));
-      cmds.push(
-        desired.trunks?.length
-          ? ovs("set", "Port", desired.name, `trunks=${desired.trunks.join(",")}`)
-          : ovs("clear", "Port", desired.name, "trunks"),
-      );
+      cmds.push(desired.trunks?.length ? ovs("set", "Port", desired.name, `trunks=${desired.trunks.join(",")}`) : ovs("clear", "Port", desired.name, "trunks"));
       return cmds;
     }
     case "iface":

@@ -26,7 +26,7 @@ const common = {
     .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "must be lower-case letters, digits, - and _ (at most 32)")
     .optional()
     .describe("a stable name for the check (default c1, c2… in order)"),
-  description: text(500).describe("what the student sees, e.g. \"ns0 reaches ns1\""),
+  description: text(500).describe('what the student sees, e.g. "ns0 reaches ns1"'),
   hint: text(2000).optional().describe("shown only when the student asks for it"),
   within: z.string().optional().describe('how long the check may wait for things to settle, e.g. "10s" (default: no wait)'),
 };
@@ -78,7 +78,11 @@ const Http = z.strictObject({
   from: z.string(),
   to: z.string().describe("an address or a node name"),
   port: port.optional().describe("default 80"),
-  path: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold no spaces").max(500).optional(),
+  path: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/, "must start with / and hold no spaces")
+    .max(500)
+    .optional(),
   status: z.number().int().min(100).max(599).optional().describe("the expected HTTP status (default 200)"),
   expect: z.enum(["success", "failure"]).optional().describe('"failure": the request must not be answered'),
 });
@@ -130,7 +134,6 @@ export interface Exercise {
   task: string;
   checks: Check[];
 }
-
 
 const WITHIN = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/;
 /** "10s" -> 10000; at most five minutes. */

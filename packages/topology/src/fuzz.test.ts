@@ -17,7 +17,29 @@ const templateTexts = readdirSync(templatesDir, { recursive: true })
   .filter((f) => /\.ya?ml$/.test(f))
   .map((f) => readFileSync(join(templatesDir, f), "utf8"));
 
-const HOSTILE = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "prototype", "", " ", "-x", "a:b", "eth0", "eth1", "h1", "s1", "lo", "all", "x".repeat(300), "é", "\u0000", "../etc", "${x}"];
+const HOSTILE = [
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "prototype",
+  "",
+  " ",
+  "-x",
+  "a:b",
+  "eth0",
+  "eth1",
+  "h1",
+  "s1",
+  "lo",
+  "all",
+  "x".repeat(300),
+  "é",
+  "\u0000",
+  "../etc",
+  "${x}",
+];
 const hostileString = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 20 }));
 const NAMES = ["h1", "h2", "r1", "s1", "gw", "constructor", "__proto__", "toString"];
 
@@ -33,9 +55,13 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 })).value;
 
 /** An object with own keys as JSON.parse would make them (so "__proto__" is a key, not a prototype). */
-const ownKeys = (entries: [string, unknown][]) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
+const ownKeys = (entries: [string, unknown][]) =>
+  JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
 
-const address = fc.oneof(fc.constantFrom("10.0.0.1/24", "10.0.0.2/24", "192.168.1.254/24", "fd00::1/64", "10.0.0.0/24", "10.0.0.255/24", "300.1.1.1/8", "x"), hostileString);
+const address = fc.oneof(
+  fc.constantFrom("10.0.0.1/24", "10.0.0.2/24", "192.168.1.254/24", "fd00::1/64", "10.0.0.0/24", "10.0.0.255/24", "300.1.1.1/8", "x"),
+  hostileString,
+);
 const ifName = fc.oneof(fc.constantFrom("eth0", "eth1", "eth2"), fc.constantFrom(...HOSTILE));
 const interfaces = fc
   .array(fc.tuple(ifName, fc.record({ addresses: fc.array(address, { maxLength: 2 }) }, { requiredKeys: [] })), { maxLength: 3 })
@@ -45,11 +71,25 @@ const node = fc.record(
     name: fc.oneof(fc.constantFrom(...NAMES), hostileString),
     kind: fc.oneof(fc.constantFrom("host", "router", "switch", "nat"), hostileString),
     interfaces,
-    routes: fc.array(fc.record({ to: fc.constantFrom("default", "10.1.0.0/16", "x"), via: fc.constantFrom("10.0.0.1", "fd00::1", "y"), dev: ifName }, { requiredKeys: [] }), { maxLength: 2 }),
+    routes: fc.array(
+      fc.record({ to: fc.constantFrom("default", "10.1.0.0/16", "x"), via: fc.constantFrom("10.0.0.1", "fd00::1", "y"), dev: ifName }, { requiredKeys: [] }),
+      { maxLength: 2 },
+    ),
     services: fc.array(
       fc.oneof(
-        fc.record({ type: fc.constant("process"), name: fc.oneof(fc.constant("web"), hostileString), command: fc.array(hostileString, { maxLength: 2 }), env: fc.array(fc.tuple(hostileString, hostileString), { maxLength: 2 }).map(ownKeys) }, { requiredKeys: ["type"] }),
-        fc.record({ type: fc.constant("dhcp-server"), interface: ifName, range: fc.tuple(fc.constantFrom("10.0.0.10", "x"), fc.constantFrom("10.0.0.20", "10.0.0.5")) }, { requiredKeys: ["type"] }),
+        fc.record(
+          {
+            type: fc.constant("process"),
+            name: fc.oneof(fc.constant("web"), hostileString),
+            command: fc.array(hostileString, { maxLength: 2 }),
+            env: fc.array(fc.tuple(hostileString, hostileString), { maxLength: 2 }).map(ownKeys),
+          },
+          { requiredKeys: ["type"] },
+        ),
+        fc.record(
+          { type: fc.constant("dhcp-server"), interface: ifName, range: fc.tuple(fc.constantFrom("10.0.0.10", "x"), fc.constantFrom("10.0.0.20", "10.0.0.5")) },
+          { requiredKeys: ["type"] },
+        ),
       ),
       { maxLength: 2 },
     ),
@@ -66,11 +106,27 @@ const endpoint = fc.oneof(
   anyValue,
 );
 const link = fc.record(
-  { endpoints: fc.oneof(fc.tuple(endpoint, endpoint), anyValue), vlan: fc.constantFrom(10, 0, 5000, 1.5), trunk: fc.array(fc.integer({ min: -1, max: 4096 }), { maxLength: 3 }), bandwidth: fc.constantFrom(10, "10mbit", "x", -1), delay: fc.constantFrom("10ms", "x"), loss: fc.constantFrom(1, 200, -1), internal: fc.boolean() },
+  {
+    endpoints: fc.oneof(fc.tuple(endpoint, endpoint), anyValue),
+    vlan: fc.constantFrom(10, 0, 5000, 1.5),
+    trunk: fc.array(fc.integer({ min: -1, max: 4096 }), { maxLength: 3 }),
+    bandwidth: fc.constantFrom(10, "10mbit", "x", -1),
+    delay: fc.constantFrom("10ms", "x"),
+    loss: fc.constantFrom(1, 200, -1),
+    internal: fc.boolean(),
+  },
   { requiredKeys: ["endpoints"] },
 );
 const lab = fc.record(
-  { version: fc.constantFrom(1, 2), name: fc.oneof(fc.constant("fuzz"), hostileString), description: hostileString, addressPlan: fc.constantFrom("10.0.0.0/24", "x", "fd00::/64"), nodes: fc.array(node, { maxLength: 6 }), links: fc.array(link, { maxLength: 6 }), exercise: anyValue },
+  {
+    version: fc.constantFrom(1, 2),
+    name: fc.oneof(fc.constant("fuzz"), hostileString),
+    description: hostileString,
+    addressPlan: fc.constantFrom("10.0.0.0/24", "x", "fd00::/64"),
+    nodes: fc.array(node, { maxLength: 6 }),
+    links: fc.array(link, { maxLength: 6 }),
+    exercise: anyValue,
+  },
   { requiredKeys: ["nodes"] },
 );
 
@@ -125,52 +181,83 @@ const TEXT_RUNS = 150;
 const SLOW = 60_000;
 
 describe("fuzz: nothing thrown, only problems", () => {
-  it("any value at all", () => {
-    fc.assert(fc.property(anyValue, (v) => neverThrows(validateLab(v))), { numRuns: RUNS });
-  }, SLOW);
+  it(
+    "any value at all",
+    () => {
+      fc.assert(
+        fc.property(anyValue, (v) => neverThrows(validateLab(v))),
+        { numRuns: RUNS },
+      );
+    },
+    SLOW,
+  );
 
-  it("generated labs with hostile names, keys and values", () => {
-    fc.assert(
-      fc.property(lab, (doc) => {
-        const r = validateLab(doc);
-        neverThrows(r);
-        roundTrips(r);
-      }),
-      { numRuns: RUNS },
-    );
-  }, SLOW);
+  it(
+    "generated labs with hostile names, keys and values",
+    () => {
+      fc.assert(
+        fc.property(lab, (doc) => {
+          const r = validateLab(doc);
+          neverThrows(r);
+          roundTrips(r);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    SLOW,
+  );
 
-  it("the templates, mutated", () => {
-    expect(templateTexts.length).toBeGreaterThan(3);
-    const docs = templateTexts.map((t) => parseYaml(t) as unknown);
-    for (const d of docs) {
-      const r = validateLab(d);
-      expect(r.ok).toBe(true);
-      roundTrips(r); // a node's sysctls were once lost on the way back
-    }
-    const step = fc.record({ at: fc.nat(1000), op: fc.constantFrom("set", "delete", "key"), value: anyValue, key: fc.constantFrom(...HOSTILE) }) as fc.Arbitrary<{ at: number; op: "set" | "delete" | "key"; value: unknown; key: string }>;
-    fc.assert(
-      fc.property(fc.nat(docs.length - 1), fc.array(step, { minLength: 1, maxLength: 4 }), (i, steps) => {
-        const r = validateLab(mutate(docs[i], steps));
-        neverThrows(r);
-        roundTrips(r);
-      }),
-      { numRuns: RUNS },
-    );
-  }, SLOW);
+  it(
+    "the templates, mutated",
+    () => {
+      expect(templateTexts.length).toBeGreaterThan(3);
+      const docs = templateTexts.map((t) => parseYaml(t) as unknown);
+      for (const d of docs) {
+        const r = validateLab(d);
+        expect(r.ok).toBe(true);
+        roundTrips(r); // a node's sysctls were once lost on the way back
+      }
+      const step = fc.record({
+        at: fc.nat(1000),
+        op: fc.constantFrom("set", "delete", "key"),
+        value: anyValue,
+        key: fc.constantFrom(...HOSTILE),
+      }) as fc.Arbitrary<{ at: number; op: "set" | "delete" | "key"; value: unknown; key: string }>;
+      fc.assert(
+        fc.property(fc.nat(docs.length - 1), fc.array(step, { minLength: 1, maxLength: 4 }), (i, steps) => {
+          const r = validateLab(mutate(docs[i], steps));
+          neverThrows(r);
+          roundTrips(r);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    SLOW,
+  );
 
-  it("the templates' text, broken at random", () => {
-    const edit = fc.record({ at: fc.nat(), cut: fc.nat(40), insert: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("&a ", "*a", "<<: *a\n", "[", "{", "\t", "\n  - ", ": ", "__proto__: 1\n", "!!js/function x", "%YAML 1.1\n", "---\n", "? ")) });
-    fc.assert(
-      fc.property(fc.nat(templateTexts.length - 1), fc.array(edit, { minLength: 1, maxLength: 5 }), (i, edits) => {
-        let text = templateTexts[i]!;
-        for (const e of edits) {
-          const at = e.at % (text.length + 1);
-          text = text.slice(0, at) + e.insert + text.slice(at + e.cut);
-        }
-        neverThrows(parseLabText(text));
-      }),
-      { numRuns: TEXT_RUNS },
-    );
-  }, SLOW);
+  it(
+    "the templates' text, broken at random",
+    () => {
+      const edit = fc.record({
+        at: fc.nat(),
+        cut: fc.nat(40),
+        insert: fc.oneof(
+          fc.string({ maxLength: 8 }),
+          fc.constantFrom("&a ", "*a", "<<: *a\n", "[", "{", "\t", "\n  - ", ": ", "__proto__: 1\n", "!!js/function x", "%YAML 1.1\n", "---\n", "? "),
+        ),
+      });
+      fc.assert(
+        fc.property(fc.nat(templateTexts.length - 1), fc.array(edit, { minLength: 1, maxLength: 5 }), (i, edits) => {
+          let text = templateTexts[i]!;
+          for (const e of edits) {
+            const at = e.at % (text.length + 1);
+            text = text.slice(0, at) + e.insert + text.slice(at + e.cut);
+          }
+          neverThrows(parseLabText(text));
+        }),
+        { numRuns: TEXT_RUNS },
+      );
+    },
+    SLOW,
+  );
 });

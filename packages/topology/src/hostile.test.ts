@@ -21,11 +21,21 @@ const NAMES = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueO
 describe("names JavaScript objects already hold", () => {
   it.each(NAMES)("refuses %s as a NAT gateway's interface, in its settings or on its link, without throwing", (name) => {
     // the link names the interface, the node has no settings for it: once a TypeError in checkNat
-    const onLink = issuesOf({ name: "x", nodes: [{ name: "gw", kind: "nat" }, { name: "h1", kind: "host" }], links: [{ endpoints: [`gw:${name}`, "h1:eth0"] }] });
+    const onLink = issuesOf({
+      name: "x",
+      nodes: [
+        { name: "gw", kind: "nat" },
+        { name: "h1", kind: "host" },
+      ],
+      links: [{ endpoints: [`gw:${name}`, "h1:eth0"] }],
+    });
     expect(onLink).toContainEqual({ path: "links[0].endpoints[0]", message: expect.stringContaining(`"${name}" is a reserved name`) });
     const inSettings = issuesOf({
       name: "x",
-      nodes: [{ name: "gw", kind: "nat", interfaces: withKey(name, { addresses: ["192.168.1.254/24"] }) }, { name: "h1", kind: "host" }],
+      nodes: [
+        { name: "gw", kind: "nat", interfaces: withKey(name, { addresses: ["192.168.1.254/24"] }) },
+        { name: "h1", kind: "host" },
+      ],
       links: [{ endpoints: [`gw:eth0`, "h1:eth0"] }],
     });
     expect(inSettings.some((i) => i.path.startsWith("nodes[0].interfaces") && i.message.includes(`"${name}" is a reserved name`))).toBe(true);
@@ -34,14 +44,20 @@ describe("names JavaScript objects already hold", () => {
   it.each(NAMES)("refuses %s as a host's interface: its addresses never vanish in silence", (name) => {
     const issues = issuesOf({
       name: "x",
-      nodes: [{ name: "h1", kind: "host", interfaces: withKey(name, { addresses: ["10.0.0.1/24"] }) }, { name: "h2", kind: "host" }],
+      nodes: [
+        { name: "h1", kind: "host", interfaces: withKey(name, { addresses: ["10.0.0.1/24"] }) },
+        { name: "h2", kind: "host" },
+      ],
       links: [{ endpoints: ["h1:eth0", "h2:eth0"] }],
     });
     expect(issues).toContainEqual({ path: expect.stringMatching(/^nodes\[0\]\.interfaces/), message: expect.stringContaining("reserved name") });
   });
 
   it("refuses them as environment variable names, node names and service names", () => {
-    const env = issuesOf({ name: "x", nodes: [{ name: "h1", kind: "host", services: [{ type: "process", name: "web", command: ["true"], env: withKey("__proto__", "x") }] }] });
+    const env = issuesOf({
+      name: "x",
+      nodes: [{ name: "h1", kind: "host", services: [{ type: "process", name: "web", command: ["true"], env: withKey("__proto__", "x") }] }],
+    });
     expect(env).toContainEqual({ path: expect.stringContaining("env"), message: expect.stringContaining('"__proto__" is a reserved name') });
     const node = issuesOf({ name: "x", nodes: [{ name: "constructor", kind: "host" }] });
     expect(node).toContainEqual({ path: "nodes[0].name", message: expect.stringContaining("reserved name") });
@@ -141,18 +157,34 @@ describe("linear in the lab's size", () => {
   // by benchmarks; here the answers, which the indexes must not change)
   it("finds a gateway outside every subnet, and a DHCP range outside its interface's, among thousands of addresses", { timeout: 60_000 }, () => {
     const addresses = Array.from({ length: 3000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1/24`);
-    const routes = [{ to: "172.16.0.0/16", via: "10.0.7.9" }, { to: "172.17.0.0/16", via: "192.168.0.1" }, { to: "172.18.0.0/16", via: "10.11.183.200", dev: "eth0" }];
+    const routes = [
+      { to: "172.16.0.0/16", via: "10.0.7.9" },
+      { to: "172.17.0.0/16", via: "192.168.0.1" },
+      { to: "172.18.0.0/16", via: "10.11.183.200", dev: "eth0" },
+    ];
     const issues = issuesOf({
       name: "x",
       nodes: [
-        { name: "h1", kind: "host", interfaces: { eth0: { addresses } }, routes, services: [{ type: "dhcp-server", interface: "eth0", range: ["192.168.1.10", "192.168.1.20"] }] },
+        {
+          name: "h1",
+          kind: "host",
+          interfaces: { eth0: { addresses } },
+          routes,
+          services: [{ type: "dhcp-server", interface: "eth0", range: ["192.168.1.10", "192.168.1.20"] }],
+        },
         { name: "h2", kind: "host" },
       ],
       links: [{ endpoints: ["h1:eth0", "h2:eth0"] }],
     });
     expect(issues).toEqual([
-      { path: "nodes[0].routes[1].via", message: "192.168.0.1 is not in a subnet of h1 (10.0.0.1/24, 10.0.1.1/24, 10.0.2.1/24, 10.0.3.1/24, 10.0.4.1/24, … 2,995 more)" },
-      { path: "nodes[0].services[0].range[0]", message: "192.168.1.10 is outside eth0's subnets 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, 10.0.4.0/24, … 2,995 more" },
+      {
+        path: "nodes[0].routes[1].via",
+        message: "192.168.0.1 is not in a subnet of h1 (10.0.0.1/24, 10.0.1.1/24, 10.0.2.1/24, 10.0.3.1/24, 10.0.4.1/24, … 2,995 more)",
+      },
+      {
+        path: "nodes[0].services[0].range[0]",
+        message: "192.168.1.10 is outside eth0's subnets 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, 10.0.4.0/24, … 2,995 more",
+      },
     ]);
   });
 
@@ -161,7 +193,11 @@ describe("linear in the lab's size", () => {
     const a1 = Array.from({ length: 3000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.2/24`);
     const r = validateLab({
       name: "x",
-      nodes: [{ name: "r1", kind: "router", interfaces: { eth0: { addresses: a0 }, eth1: { addresses: a1 } } }, { name: "h2", kind: "host" }, { name: "h3", kind: "host" }],
+      nodes: [
+        { name: "r1", kind: "router", interfaces: { eth0: { addresses: a0 }, eth1: { addresses: a1 } } },
+        { name: "h2", kind: "host" },
+        { name: "h3", kind: "host" },
+      ],
       links: [{ endpoints: ["r1:eth0", "h2:eth0"] }, { endpoints: ["r1:eth1", "h3:eth0"] }],
     });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));

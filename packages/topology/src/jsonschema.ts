@@ -12,7 +12,9 @@ export const LabFileSchema = LabInputSchema.extend({
   name: LabNameSchema.optional(),
   nodes: z.array(NodeSchema),
   links: z.array(LinkSchema).optional(),
-  exercise: ExerciseSchema.extend({ checks: z.array(CheckSchema).optional() }).optional().describe("a task and the checks that prove it solved (see docs/exercises.md)"),
+  exercise: ExerciseSchema.extend({ checks: z.array(CheckSchema).optional() })
+    .optional()
+    .describe("a task and the checks that prove it solved (see docs/exercises.md)"),
 });
 
 export function labJsonSchema(): Record<string, unknown> {

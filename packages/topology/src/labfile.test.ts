@@ -45,23 +45,38 @@ describe("parseLabText", () => {
     expect(lab.description).toBe("red and green on one switch");
     expect(lab.nodes.map((n) => `${n.kind}:${n.name}`)).toEqual(["host:red", "host:green", "switch:ovs1"]);
     expect(lab.links).toEqual([
-      { endpoints: [{ node: "red", interface: "eth0" }, { node: "ovs1", interface: "eth1" }] },
-      { endpoints: [{ node: "green", interface: "eth0" }, { node: "ovs1", interface: "eth2" }], vlan: 200 },
+      {
+        endpoints: [
+          { node: "red", interface: "eth0" },
+          { node: "ovs1", interface: "eth1" },
+        ],
+      },
+      {
+        endpoints: [
+          { node: "green", interface: "eth0" },
+          { node: "ovs1", interface: "eth2" },
+        ],
+        vlan: 200,
+      },
     ]);
   });
 
   it("reads JSON to the same lab", () => {
-    const json = JSON.stringify({
-      version: 1,
-      name: "demo",
-      description: "red and green on one switch",
-      nodes: [
-        { name: "red", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
-        { name: "green", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.2/24"] } } },
-        { name: "ovs1", kind: "switch" },
-      ],
-      links: [{ endpoints: ["red", "ovs1"] }, { endpoints: ["green", "ovs1"], vlan: 200 }],
-    }, null, 2);
+    const json = JSON.stringify(
+      {
+        version: 1,
+        name: "demo",
+        description: "red and green on one switch",
+        nodes: [
+          { name: "red", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
+          { name: "green", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.2/24"] } } },
+          { name: "ovs1", kind: "switch" },
+        ],
+        links: [{ endpoints: ["red", "ovs1"] }, { endpoints: ["green", "ovs1"], vlan: 200 }],
+      },
+      null,
+      2,
+    );
     expect(labOf(json)).toEqual(labOf(YAML_LAB));
   });
 
@@ -123,9 +138,7 @@ nodes:
       "eth0.100":
         mtu: 10
 `;
-    expect(issuesOf(text)).toEqual([
-      { path: 'nodes[0].interfaces["eth0.100"].mtu', message: "10 is outside 68..65535", line: 7 },
-    ]);
+    expect(issuesOf(text)).toEqual([{ path: 'nodes[0].interfaces["eth0.100"].mtu', message: "10 is outside 68..65535", line: 7 }]);
   });
 
   it("a bad --name is not pinned on the file's name line", () => {
@@ -257,7 +270,16 @@ describe("writing a lab back", () => {
   });
 
   it("YAML output reads like a hand-written file", () => {
-    const yaml = labToYaml(parseLab({ name: "mini", nodes: [{ name: "h1", kind: "host" }, { name: "s1", kind: "switch" }], links: [{ endpoints: ["h1", "s1"] }] }));
+    const yaml = labToYaml(
+      parseLab({
+        name: "mini",
+        nodes: [
+          { name: "h1", kind: "host" },
+          { name: "s1", kind: "switch" },
+        ],
+        links: [{ endpoints: ["h1", "s1"] }],
+      }),
+    );
     expect(yaml).toBe(
       [
         "version: 1",

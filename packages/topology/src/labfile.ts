@@ -99,7 +99,10 @@ export function parseLabText(text: string, options: { name?: string; limits?: Pa
   let input: unknown;
   const deepAt = tooDeep(text);
   if (deepAt !== null) {
-    return { ok: false, issues: [{ path: "", message: `the file nests lists or maps more than ${MAX_YAML_DEPTH} levels deep: a lab is never that deep`, line: deepAt }] };
+    return {
+      ok: false,
+      issues: [{ path: "", message: `the file nests lists or maps more than ${MAX_YAML_DEPTH} levels deep: a lab is never that deep`, line: deepAt }],
+    };
   }
   try {
     doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });

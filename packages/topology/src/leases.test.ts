@@ -32,7 +32,13 @@ describe("lease lines in a hosts file", () => {
       writeFileSync(join(dir, "tl.xy.other", "hosts"), doc);
       const call = (node: string, iface: string, address: string) =>
         execFileSync("sh", ["-c", `${LEASE_NAMES_SH}\nlease_names "$@"`, "sh", ...(address ? [address] : [])], {
-          env: { PATH: process.env["PATH"], TOPOLAB_NODE: node, TOPOLAB_HOSTS_PREFIX: join(dir, "tl.x."), TOPOLAB_HOSTS_LOCK: join(dir, "lock"), interface: iface },
+          env: {
+            PATH: process.env["PATH"],
+            TOPOLAB_NODE: node,
+            TOPOLAB_HOSTS_PREFIX: join(dir, "tl.x."),
+            TOPOLAB_HOSTS_LOCK: join(dir, "lock"),
+            interface: iface,
+          },
         });
       call("green", "eth0", "10.50.50.57");
       call("green", "eth0", "10.50.50.60"); // renewed with another address: one line, the new one

@@ -41,8 +41,7 @@ export function labNameProblem(name: unknown): string | null {
   if (typeof name !== "string") return "must be a text";
   if (name.length === 0) return "is empty";
   if (name.length > 32) return `"${name}" is ${name.length} characters; a lab name has at most 32`;
-  if (!LAB_NAME.test(name))
-    return `"${name}" may hold only lower-case letters, digits, "-" and "_", and must start with a letter or digit`;
+  if (!LAB_NAME.test(name)) return `"${name}" may hold only lower-case letters, digits, "-" and "_", and must start with a letter or digit`;
   return null;
 }
 
@@ -51,16 +50,14 @@ export function nodeNameProblem(name: unknown): string | null {
   if (typeof name !== "string") return "must be a text";
   if (name.length === 0) return "is empty";
   if (name.length > 32) return `"${name}" is ${name.length} characters; a node name has at most 32`;
-  if (!NODE_NAME.test(name))
-    return `"${name}" may hold only letters, digits, "-" and "_", and must start with a letter or digit`;
+  if (!NODE_NAME.test(name)) return `"${name}" may hold only letters, digits, "-" and "_", and must start with a letter or digit`;
   return reservedKeyProblem(name);
 }
 
 /** Why a service name is refused, or null when it is fine. */
 export function serviceNameProblem(name: unknown): string | null {
   if (typeof name !== "string") return "must be a text";
-  if (!SERVICE_NAME.test(name))
-    return `"${name}" may hold only lower-case letters, digits, "-" and "_" (at most 32), and must start with a letter or digit`;
+  if (!SERVICE_NAME.test(name)) return `"${name}" may hold only lower-case letters, digits, "-" and "_" (at most 32), and must start with a letter or digit`;
   return reservedKeyProblem(name);
 }
 
@@ -76,10 +73,8 @@ export function ifNameProblem(name: unknown): string | null {
   }
   if (name.startsWith("-")) return `"${name}" starts with "-", which commands would read as an option`;
   if (name === "." || name === "..") return `"${name}" is not a valid interface name`;
-  if (name === "all" || name === "default")
-    return `"${name}" is reserved (it names a sysctl directory under /proc/sys/net/*/conf)`;
-  if (!IF_NAME.test(name))
-    return `"${name}" may hold only letters, digits, ".", "-" and "_", and must start with a letter, digit or "_"`;
+  if (name === "all" || name === "default") return `"${name}" is reserved (it names a sysctl directory under /proc/sys/net/*/conf)`;
+  if (!IF_NAME.test(name)) return `"${name}" may hold only letters, digits, ".", "-" and "_", and must start with a letter, digit or "_"`;
   return reservedKeyProblem(name);
 }
 

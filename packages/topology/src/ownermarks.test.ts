@@ -21,7 +21,8 @@ const lab = parseLab({
   links: [{ endpoints: ["h1:eth0", "s1"] }, { endpoints: ["h2:eth0", "s1"], internal: true }, { endpoints: ["s1", "s2"] }, { endpoints: ["h3", "s2"] }],
 });
 
-const words = (rs: ReturnType<typeof realize>) => rs.flatMap((r) => createCommands(r)).map((c) => ("args" in c ? c.args.join(" ") : "argv" in c ? c.argv.join(" ") : ""));
+const words = (rs: ReturnType<typeof realize>) =>
+  rs.flatMap((r) => createCommands(r)).map((c) => ("args" in c ? c.args.join(" ") : "argv" in c ? c.argv.join(" ") : ""));
 
 describe("owner marks", () => {
   it("an owner id reaches every alias and every OVS row", () => {

@@ -34,11 +34,14 @@ const vlanLab = () =>
 
 /** Scenario 3: two subnets and a router, static routes. */
 const routedLab = () =>
-  lab([
-    H("ns0", { interfaces: { eth0: { addresses: ["10.1.10.2/24"] } }, routes: [{ to: "default", via: "10.1.10.1" }] }),
-    H("ns1", { interfaces: { eth0: { addresses: ["10.1.20.2/24"] } }, routes: [{ to: "10.1.10.0/24", via: "10.1.20.1" }] }),
-    { name: "r", kind: "router", interfaces: { eth0: { addresses: ["10.1.10.1/24"] }, eth1: { addresses: ["10.1.20.1/24", "fd00:20::1/64"] } } },
-  ], [{ endpoints: ["ns0", "r"] }, { endpoints: ["ns1", "r"] }]);
+  lab(
+    [
+      H("ns0", { interfaces: { eth0: { addresses: ["10.1.10.2/24"] } }, routes: [{ to: "default", via: "10.1.10.1" }] }),
+      H("ns1", { interfaces: { eth0: { addresses: ["10.1.20.2/24"] } }, routes: [{ to: "10.1.10.0/24", via: "10.1.20.1" }] }),
+      { name: "r", kind: "router", interfaces: { eth0: { addresses: ["10.1.10.1/24"] }, eth1: { addresses: ["10.1.20.1/24", "fd00:20::1/64"] } } },
+    ],
+    [{ endpoints: ["ns0", "r"] }, { endpoints: ["ns1", "r"] }],
+  );
 
 /** A bit of everything: Linux bridge, patch ports, shaped links, trunks, STP. */
 const mixedLab = () =>
@@ -226,7 +229,12 @@ describe("plan from nothing", () => {
   it("patch ports, a Linux bridge, shaping and a router's sysctls", () => {
     const l = lab(
       [S("s1"), S("s2"), S("br", { type: "bridge" }), { name: "r", kind: "router" }, H("h")],
-      [{ endpoints: ["s1", "s2"], trunk: [10, 20] }, { endpoints: ["r", "br"] }, { endpoints: ["h", "r"], delay: "10ms", jitter: "1ms", loss: 2 }, { endpoints: ["h", "s1"], bandwidth: 8 }],
+      [
+        { endpoints: ["s1", "s2"], trunk: [10, 20] },
+        { endpoints: ["r", "br"] },
+        { endpoints: ["h", "r"], delay: "10ms", jitter: "1ms", loss: 2 },
+        { endpoints: ["h", "s1"], bandwidth: 8 },
+      ],
     );
     const cmds = allCommands(plan(realize(l, env), actualOf([]))).map(text);
     expect(cmds).toContain("ovs-vsctl --may-exist add-port demo-s1 demo-s1-eth1 trunks=10,20");
@@ -283,13 +291,20 @@ describe("plan from one lab to another", () => {
   });
 
   it("removing a host with addresses also rewrites the other hosts' /etc/hosts", () => {
-    const p = diff(twoHosts(), lab([H("red", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.254" }] }), S("ovs1")], [{ endpoints: ["red", "ovs1"], vlan: 100 }]));
+    const p = diff(
+      twoHosts(),
+      lab(
+        [H("red", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.254" }] }), S("ovs1")],
+        [{ endpoints: ["red", "ovs1"], vlan: 100 }],
+      ),
+    );
     expect(brief(p)).toEqual(["delete ovsPort:demo-ovs1-eth2", "delete netns:tl.demo.green", "update file:/etc/netns/tl.demo.red/hosts"]);
     expect(p.ops[2]!.commands).toEqual([
       {
         tool: "write",
         path: "/etc/netns/tl.demo.red/hosts",
-        content: "# /etc/hosts of lab demo, written by topolab (edits are overwritten)\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.1\tred\n",
+        content:
+          "# /etc/hosts of lab demo, written by topolab (edits are overwritten)\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.1\tred\n",
         stage: Stage.ovs,
       },
     ]);
@@ -312,10 +327,7 @@ describe("plan from one lab to another", () => {
     const from = lab([H("a"), S("s1")], [{ endpoints: ["a", "s1"] }]);
     const p = diff(from, lab([H("a")]));
     expect(brief(p)).toEqual(["delete ovsBridge:demo-s1", "delete veth:a:eth0|s1:eth1"]);
-    expect(p.ops.map((o) => o.commands.map(text))).toEqual([
-      ["ovs-vsctl --if-exists del-br demo-s1"],
-      ["ip link del dev demo-s1-eth1"],
-    ]);
+    expect(p.ops.map((o) => o.commands.map(text))).toEqual([["ovs-vsctl --if-exists del-br demo-s1"], ["ip link del dev demo-s1-eth1"]]);
     expect(p.ops[1]!.commands[0]).toMatchObject({ stage: Stage.delRoot, missingOk: true });
   });
 
@@ -331,9 +343,7 @@ describe("plan from one lab to another", () => {
     expect(p.ops[0]!.commands).toEqual([
       { tool: "ip", ns: "tl.demo.red", args: ["addr", "del", "10.0.0.1/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true },
     ]);
-    expect(p.ops[1]!.commands).toEqual([
-      { tool: "ip", ns: "tl.demo.red", args: ["addr", "replace", "10.0.0.9/24", "dev", "eth0"], stage: Stage.ovs },
-    ]);
+    expect(p.ops[1]!.commands).toEqual([{ tool: "ip", ns: "tl.demo.red", args: ["addr", "replace", "10.0.0.9/24", "dev", "eth0"], stage: Stage.ovs }]);
     expect(p.ops[2]!.commands.map(text)).toEqual(["ip -n tl.demo.red route replace 0.0.0.0/0 via 10.0.0.254 proto static"]);
   });
 
@@ -402,11 +412,7 @@ describe("plan from one lab to another", () => {
 
   it("adding a link between existing nodes touches nothing else", () => {
     const p = diff(twoHosts(), twoHosts({ links: [{ endpoints: ["red", "green"] }] }));
-    expect(brief(p)).toEqual([
-      "create veth:green:eth1|red:eth1",
-      "create iface:tl.demo.red/eth1",
-      "create iface:tl.demo.green/eth1",
-    ]);
+    expect(brief(p)).toEqual(["create veth:green:eth1|red:eth1", "create iface:tl.demo.red/eth1", "create iface:tl.demo.green/eth1"]);
   });
 
   it("renaming an interface re-creates its veth, its addresses and what hangs off them", () => {
@@ -528,7 +534,14 @@ describe("plan from one lab to another", () => {
 
 describe("previous: addresses added by hand", () => {
   const l = () => lab([H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } }), S("s1")], [{ endpoints: ["h1", "s1"] }]);
-  const handAdded: Resource = { kind: "addr", key: "addr:tl.demo.h1/eth0/192.168.1.1/24", deps: ["iface:tl.demo.h1/eth0"], ns: "tl.demo.h1", dev: "eth0", cidr: "192.168.1.1/24" };
+  const handAdded: Resource = {
+    kind: "addr",
+    key: "addr:tl.demo.h1/eth0/192.168.1.1/24",
+    deps: ["iface:tl.demo.h1/eth0"],
+    ns: "tl.demo.h1",
+    dev: "eth0",
+    cidr: "192.168.1.1/24",
+  };
 
   it("without previous, an address the lab does not have is removed", () => {
     const res = realize(l(), env);
@@ -556,7 +569,10 @@ describe("names in the way", () => {
     const res = realize(l(), env);
     const actual: ActualState = {
       resources: res.filter((r) => r.kind === "netns" || r.kind === "ovsBridge"),
-      names: new Map([["tl.demo.h1", new Set(["lo", "eth0"])], ["root", new Set(["demo-s1"])]]),
+      names: new Map([
+        ["tl.demo.h1", new Set(["lo", "eth0"])],
+        ["root", new Set(["demo-s1"])],
+      ]),
     };
     const p = plan(res, actual);
     expect(p.conflicts).toEqual([]);
@@ -595,7 +611,10 @@ describe("names in the way", () => {
     expect(p.ops.some((o) => o.key === "stale-interfaces")).toBe(true);
     // the namespace goes (with what it is built on) and is made anew: whatever was inside goes with it
     const gone = plan(res, {
-      resources: [{ kind: "netns", key: "netns:tl.demo.h1", deps: ["x"], ns: "tl.demo.h1", node: "h1" }, { kind: "netns", key: "x", deps: [], ns: "x", node: "x" }],
+      resources: [
+        { kind: "netns", key: "netns:tl.demo.h1", deps: ["x"], ns: "tl.demo.h1", node: "h1" },
+        { kind: "netns", key: "x", deps: [], ns: "x", node: "x" },
+      ],
       names: new Map([["tl.demo.h1", new Set(["eth0"])]]),
     });
     expect(gone.ops.some((o) => o.key === "stale-interfaces")).toBe(false);
@@ -612,17 +631,49 @@ describe("sameResource", () => {
     expect(sameResource(q, { ...q, rate: 1_005_000, delay: 10.05 })).toBe(true);
     expect(sameResource(q, { ...q, rate: 1_100_000 })).toBe(false);
     expect(sameResource(q, { ...q, loss: 1 })).toBe(false);
-    const veth: Resource = { kind: "veth", key: "v", deps: [], link: "l", alias: "a", ends: [{ ns: "n", name: "eth0" }, { ns: null, name: "x" }] };
-    expect(sameResource(veth, { ...veth, ends: [{ ns: null, name: "x" }, { ns: "n", name: "eth0" }] })).toBe(true);
-    expect(sameResource(veth, { ...veth, ends: [{ ns: "m", name: "eth0" }, { ns: null, name: "x" }] })).toBe(false);
+    const veth: Resource = {
+      kind: "veth",
+      key: "v",
+      deps: [],
+      link: "l",
+      alias: "a",
+      ends: [
+        { ns: "n", name: "eth0" },
+        { ns: null, name: "x" },
+      ],
+    };
+    expect(
+      sameResource(veth, {
+        ...veth,
+        ends: [
+          { ns: null, name: "x" },
+          { ns: "n", name: "eth0" },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      sameResource(veth, {
+        ...veth,
+        ends: [
+          { ns: "m", name: "eth0" },
+          { ns: null, name: "x" },
+        ],
+      }),
+    ).toBe(false);
     const route: Resource = { kind: "route", key: "r", deps: [], ns: "n", to: "0.0.0.0/0", via: "10.0.0.1" };
     expect(sameResource(route, { ...route, dev: "eth0", metric: 0 })).toBe(true);
     expect(sameResource(route, { ...route, via: "10.0.0.2" })).toBe(false);
   });
 
   it("a changed route is replaced in place", () => {
-    const before = lab([H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.254" }] }), S("s1")], [{ endpoints: ["h1", "s1"] }]);
-    const after = lab([H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.253" }] }), S("s1")], [{ endpoints: ["h1", "s1"] }]);
+    const before = lab(
+      [H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.254" }] }), S("s1")],
+      [{ endpoints: ["h1", "s1"] }],
+    );
+    const after = lab(
+      [H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } }, routes: [{ to: "default", via: "10.0.0.253" }] }), S("s1")],
+      [{ endpoints: ["h1", "s1"] }],
+    );
     const p = plan(realize(after, env), actualOf(realize(before, env)));
     expect(brief(p)).toEqual(["update route:tl.demo.h1/0.0.0.0/0"]);
     expect(p.ops[0]!.commands).toEqual([
@@ -651,7 +702,12 @@ describe("internal ports and their namespace", () => {
     ]);
     // and the port is moved into the new namespace after it exists
     const move = p.ops.find((o) => o.key === moved.key)!;
-    expect(move.commands[0]).toMatchObject({ tool: "ip", ns: null, args: ["link", "set", "dev", port.kind === "ovsPort" ? port.name : "", "netns", ns], stage: Stage.move });
+    expect(move.commands[0]).toMatchObject({
+      tool: "ip",
+      ns: null,
+      args: ["link", "set", "dev", port.kind === "ovsPort" ? port.name : "", "netns", ns],
+      stage: Stage.move,
+    });
   });
 });
 
@@ -701,7 +757,13 @@ describe("stale OVS ports (the kernel device is not the one OVS has open)", () =
 
   it("staleness of a port the document no longer has, or of another kind, changes nothing more", () => {
     const d = desired();
-    const p = plan(d, { ...actualOf(d), stale: new Map([["netns:tl.demo.red", "?"], ["ovsPort:other", "?"]]) });
+    const p = plan(d, {
+      ...actualOf(d),
+      stale: new Map([
+        ["netns:tl.demo.red", "?"],
+        ["ovsPort:other", "?"],
+      ]),
+    });
     expect(p.ops).toEqual([]);
   });
 });

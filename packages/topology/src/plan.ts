@@ -84,21 +84,12 @@ export function sameResource(d: Resource, a: Resource): boolean {
     }
     case "ovsPort": {
       const x = a as typeof d;
-      return (
-        d.bridge === x.bridge &&
-        d.type === x.type &&
-        (d.type !== "patch" || d.peer === x.peer) &&
-        d.tag === x.tag &&
-        sameArray(d.trunks, x.trunks)
-      );
+      return d.bridge === x.bridge && d.type === x.type && (d.type !== "patch" || d.peer === x.peer) && d.tag === x.tag && sameArray(d.trunks, x.trunks);
     }
     case "iface": {
       const x = a as typeof d;
       return (
-        d.up === x.up &&
-        (d.mtu === undefined || d.mtu === x.mtu) &&
-        (d.mac === undefined || d.mac === x.mac) &&
-        (d.alias === undefined || d.alias === x.alias)
+        d.up === x.up && (d.mtu === undefined || d.mtu === x.mtu) && (d.mac === undefined || d.mac === x.mac) && (d.alias === undefined || d.alias === x.alias)
       );
     }
     case "bport":
@@ -107,16 +98,11 @@ export function sameResource(d: Resource, a: Resource): boolean {
       return true;
     case "route": {
       const x = a as typeof d;
-      return (
-        d.via === x.via &&
-        (d.dev === undefined || d.dev === x.dev) &&
-        (d.metric === undefined || d.metric === x.metric)
-      );
+      return d.via === x.via && (d.dev === undefined || d.dev === x.dev) && (d.metric === undefined || d.metric === x.metric);
     }
     case "qdisc": {
       const x = a as typeof d;
-      const near = (p?: number, q?: number) =>
-        p === undefined ? q === undefined : q !== undefined && Math.abs(p - q) <= Math.max(1e-9, Math.abs(p) * 0.01);
+      const near = (p?: number, q?: number) => (p === undefined ? q === undefined : q !== undefined && Math.abs(p - q) <= Math.max(1e-9, Math.abs(p) * 0.01));
       return near(d.rate, x.rate) && near(d.delay, x.delay) && near(d.jitter, x.jitter) && near(d.loss, x.loss);
     }
     case "file":

@@ -19,7 +19,11 @@ function get(res: Resource[], key: string): Resource {
   return found[0]!;
 }
 
-const keysOf = (res: Resource[], kind?: Resource["kind"]) => res.filter((r) => !kind || r.kind === kind).map((r) => r.key).sort();
+const keysOf = (res: Resource[], kind?: Resource["kind"]) =>
+  res
+    .filter((r) => !kind || r.kind === kind)
+    .map((r) => r.key)
+    .sort();
 
 describe("realize: hosts", () => {
   it("a host is a namespace with lo up and an /etc/netns hosts file", () => {
@@ -56,7 +60,10 @@ describe("realize: hosts", () => {
         [
           H("h1", {
             interfaces: { eth0: { addresses: ["10.0.0.1/24", "fd00::1/64"] } },
-            routes: [{ to: "default", via: "10.0.0.254" }, { to: "10.9.0.0/16", dev: "eth0", metric: 7 }],
+            routes: [
+              { to: "default", via: "10.0.0.254" },
+              { to: "10.9.0.0/16", dev: "eth0", metric: 7 },
+            ],
           }),
           S("s1"),
         ],
@@ -98,10 +105,7 @@ describe("realize: hosts", () => {
 
 describe("realize: links", () => {
   it("host to OVS switch: a veth whose root end is named by rootIfName, and an OVS system port", () => {
-    const l = lab(
-      [H("h1", { interfaces: { eth0: { mtu: 9000, mac: "02:00:00:00:00:01" } } }), S("s1")],
-      [{ endpoints: ["h1", "s1"], vlan: 100 }],
-    );
+    const l = lab([H("h1", { interfaces: { eth0: { mtu: 9000, mac: "02:00:00:00:00:01" } } }), S("s1")], [{ endpoints: ["h1", "s1"], vlan: 100 }]);
     const res = realize(l, env);
     const id = "h1:eth0|s1:eth1";
     const alias = `topolab:demo:link:${id}`;
@@ -356,7 +360,9 @@ describe("hostsFileContent", () => {
   it("lists every host's addresses, v4 first, in link order, lo only when there is nothing else", () => {
     const l = lab(
       [
-        H("h1", { interfaces: { eth1: { addresses: ["10.0.1.1/24"] }, eth0: { addresses: ["fd00::1/64", "10.0.0.1/24"] }, lo: { addresses: ["10.255.0.1/32"] } } }),
+        H("h1", {
+          interfaces: { eth1: { addresses: ["10.0.1.1/24"] }, eth0: { addresses: ["fd00::1/64", "10.0.0.1/24"] }, lo: { addresses: ["10.255.0.1/32"] } },
+        }),
         H("h2"),
         { name: "r1", kind: "router", interfaces: { lo: { addresses: ["10.255.0.9/32"] } } },
         S("s1"),
@@ -377,7 +383,11 @@ describe("hostsFileContent", () => {
     );
     // every namespace gets the same file
     const files = realize(l, env).filter((r) => r.kind === "file");
-    expect(files.map((f) => (f as { path: string }).path)).toEqual(["/etc/netns/tl.demo.h1/hosts", "/etc/netns/tl.demo.h2/hosts", "/etc/netns/tl.demo.r1/hosts"]);
+    expect(files.map((f) => (f as { path: string }).path)).toEqual([
+      "/etc/netns/tl.demo.h1/hosts",
+      "/etc/netns/tl.demo.h2/hosts",
+      "/etc/netns/tl.demo.r1/hosts",
+    ]);
     expect(new Set(files.map((f) => (f as { content: string }).content)).size).toBe(1);
   });
 });

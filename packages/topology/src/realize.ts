@@ -9,14 +9,7 @@
 // Leaves to others: what exists now (engine) and what to change (plan.ts).
 
 import { nsName, ownerAlias, rootIfName } from "./names";
-import {
-  keys,
-  linkKey,
-  netnsEtcDir,
-  type End,
-  type IfaceRes,
-  type Resource,
-} from "./resources";
+import { keys, linkKey, netnsEtcDir, type End, type IfaceRes, type Resource } from "./resources";
 import { contains, formatCidr, networkOf, parseCidr, parseIp, type Cidr } from "./address";
 import { isHostLike, type DhcpServerService, type HostNode, type Lab, type LabNode, type Link, type NatNode } from "./schema";
 import { dhcpClientName } from "./validate";
@@ -91,9 +84,7 @@ export function hostsFileContent(lab: Lab): string {
       continue;
     }
     if (!isHostLike(node)) continue;
-    const ifs = Object.keys(node.interfaces).sort(
-      (a, b) => (linkOrder.get(`${node.name}:${a}`) ?? 1e9) - (linkOrder.get(`${node.name}:${b}`) ?? 1e9),
-    );
+    const ifs = Object.keys(node.interfaces).sort((a, b) => (linkOrder.get(`${node.name}:${a}`) ?? 1e9) - (linkOrder.get(`${node.name}:${b}`) ?? 1e9));
     const addrs: string[] = [];
     for (const ifname of ifs) {
       if (ifname === "lo" && ifs.length > 1) continue;
@@ -114,9 +105,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
   const ifNames = hostIfNames(lab, env.tag);
   const hostsContent = hostsFileContent(lab);
   const natGateways = lab.nodes.flatMap((x) =>
-    x.kind === "nat" && x.defaultRoute
-      ? Object.values(x.interfaces).flatMap((cfg) => cfg.addresses.map((a) => parseCidr(a) as Cidr))
-      : [],
+    x.kind === "nat" && x.defaultRoute ? Object.values(x.interfaces).flatMap((cfg) => cfg.addresses.map((a) => parseCidr(a) as Cidr)) : [],
   );
 
   for (const node of lab.nodes) {
@@ -225,7 +214,21 @@ function hostConfig(node: HostNode, n: string, ifNames: Map<string, string>, nat
       ns: n,
       node: node.name,
       name,
-      argv: ["dhclient", "-d", "-4", "-v", "-pf", `@RUN@/${name}.dhclient.pid`, "-lf", `@RUN@/${name}.leases`, "-sf", "@DHCLIENT_SCRIPT@", "-cf", "@DHCLIENT_CONF@", dev],
+      argv: [
+        "dhclient",
+        "-d",
+        "-4",
+        "-v",
+        "-pf",
+        `@RUN@/${name}.dhclient.pid`,
+        "-lf",
+        `@RUN@/${name}.leases`,
+        "-sf",
+        "@DHCLIENT_SCRIPT@",
+        "-cf",
+        "@DHCLIENT_CONF@",
+        dev,
+      ],
     });
   }
   return out;
@@ -308,8 +311,25 @@ function linkResources(
     const bridge = switchIfName(env.tag, sw.name);
     const portKey = keys.ovsPort(name);
     // a new namespace means a new tap: the port is made again (its old tap went with the old namespace)
-    out.push({ kind: "ovsPort", lab: lab.name, ...owned(env), key: portKey, deps: [keys.ovsBridge(bridge)], after: [keys.netns(n)], bridge, name, type: "internal", ...vlan });
-    out.push(hostIface(host, ifname, n, name, [portKey, keys.netns(n)], { moveFromRoot: true, ...(name !== ifname ? { altname: ifname } : {}), ...(down ? { up: false } : {}) }));
+    out.push({
+      kind: "ovsPort",
+      lab: lab.name,
+      ...owned(env),
+      key: portKey,
+      deps: [keys.ovsBridge(bridge)],
+      after: [keys.netns(n)],
+      bridge,
+      name,
+      type: "internal",
+      ...vlan,
+    });
+    out.push(
+      hostIface(host, ifname, n, name, [portKey, keys.netns(n)], {
+        moveFromRoot: true,
+        ...(name !== ifname ? { altname: ifname } : {}),
+        ...(down ? { up: false } : {}),
+      }),
+    );
     if (shaped) out.push(qdisc(link, n, name));
     if (link.loss !== undefined) out.push(lossOf(link, n, name));
     return out;
@@ -361,7 +381,13 @@ function linkResources(
     const end = ends[i]!;
     const offload = touchesOvs && env.checksumOffloadOff ? { offloadOff: true } : {};
     if (isHostLike(node)) {
-      out.push(hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], { alias, ...offload, ...(downAt(i) ? { up: false } : {}) }));
+      out.push(
+        hostIface(node, link.endpoints[i]!.interface, end.ns!, end.name, [vethKey, keys.netns(end.ns!)], {
+          alias,
+          ...offload,
+          ...(downAt(i) ? { up: false } : {}),
+        }),
+      );
     } else if (node.kind === "nat") {
       // the gateway address lives in the root namespace, on the NAT's end of the link
       const ifaceKey = keys.iface(null, end.name);
@@ -427,14 +453,7 @@ function ownIface<T>(node: { interfaces: Record<string, T> }, ifname: string): T
   return Object.hasOwn(node.interfaces, ifname) ? node.interfaces[ifname] : undefined;
 }
 
-function hostIface(
-  node: HostNode,
-  ifname: string,
-  n: string,
-  kernelName: string,
-  deps: string[],
-  extra: Partial<IfaceRes>,
-): IfaceRes {
+function hostIface(node: HostNode, ifname: string, n: string, kernelName: string, deps: string[], extra: Partial<IfaceRes>): IfaceRes {
   const cfg = ownIface(node, ifname);
   return {
     kind: "iface",

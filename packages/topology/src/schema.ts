@@ -22,15 +22,18 @@ const problemCheck = (problem: (v: unknown) => string | null) => (value: string,
  * `__proto__` key without a word, and what was stored under it would vanish.)
  */
 export function safeRecord<V extends z.ZodType, K extends z.ZodType<string> = z.ZodString>(value: V, key?: K) {
-  return z.preprocess((input, ctx) => {
-    if (typeof input === "object" && input !== null && !Array.isArray(input)) {
-      for (const key of Object.keys(input)) {
-        const problem = reservedKeyProblem(key);
-        if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem, input });
+  return z.preprocess(
+    (input, ctx) => {
+      if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+        for (const key of Object.keys(input)) {
+          const problem = reservedKeyProblem(key);
+          if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem, input });
+        }
       }
-    }
-    return input;
-  }, z.record((key ?? z.string()) as K, value));
+      return input;
+    },
+    z.record((key ?? z.string()) as K, value),
+  );
 }
 
 export const LabNameSchema = z
@@ -155,10 +158,7 @@ export const NatNodeSchema = z.strictObject({
 
 export const NodeSchema = z.discriminatedUnion("kind", [HostNodeSchema, RouterNodeSchema, SwitchNodeSchema, NatNodeSchema]);
 
-export const EndpointSchema = z.union([
-  z.string(),
-  z.strictObject({ node: z.string(), interface: z.string().optional() }),
-]);
+export const EndpointSchema = z.union([z.string(), z.strictObject({ node: z.string(), interface: z.string().optional() })]);
 
 export const LinkSchema = z.strictObject({
   endpoints: z.tuple([EndpointSchema, EndpointSchema]).describe('the two ends, "node:interface" or "node" (the next free interface)'),

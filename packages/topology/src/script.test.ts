@@ -49,15 +49,30 @@ describe("shellQuote", () => {
 describe("commandToShell", () => {
   const cases: [Command, string][] = [
     [{ tool: "ip", ns: null, args: ["netns", "add", "tl.demo.h1"], stage: Stage.netns }, "ip netns add tl.demo.h1"],
-    [{ tool: "ip", ns: "tl.demo.h1", args: ["addr", "replace", "10.0.0.1/24", "dev", "eth0"], stage: Stage.configure }, "ip -n tl.demo.h1 addr replace 10.0.0.1/24 dev eth0"],
-    [{ tool: "ip", ns: "tl.demo.h1", args: ["addr", "del", "10.0.0.1/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true }, "ip -n tl.demo.h1 addr del 10.0.0.1/24 dev eth0 2>/dev/null || true"],
-    [{ tool: "tc", ns: null, args: ["qdisc", "del", "dev", "x", "root"], stage: Stage.delInside, missingOk: true }, "tc qdisc del dev x root 2>/dev/null || true"],
+    [
+      { tool: "ip", ns: "tl.demo.h1", args: ["addr", "replace", "10.0.0.1/24", "dev", "eth0"], stage: Stage.configure },
+      "ip -n tl.demo.h1 addr replace 10.0.0.1/24 dev eth0",
+    ],
+    [
+      { tool: "ip", ns: "tl.demo.h1", args: ["addr", "del", "10.0.0.1/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true },
+      "ip -n tl.demo.h1 addr del 10.0.0.1/24 dev eth0 2>/dev/null || true",
+    ],
+    [
+      { tool: "tc", ns: null, args: ["qdisc", "del", "dev", "x", "root"], stage: Stage.delInside, missingOk: true },
+      "tc qdisc del dev x root 2>/dev/null || true",
+    ],
     [{ tool: "ovs-vsctl", args: ["--may-exist", "add-br", "demo-s1"], stage: Stage.ovs }, "ovs-vsctl --may-exist add-br demo-s1"],
-    [{ tool: "exec", ns: "tl.demo.r", argv: ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], stage: Stage.extras }, "ip netns exec tl.demo.r sysctl -q -w net.ipv4.ip_forward=1"],
+    [
+      { tool: "exec", ns: "tl.demo.r", argv: ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], stage: Stage.extras },
+      "ip netns exec tl.demo.r sysctl -q -w net.ipv4.ip_forward=1",
+    ],
     [{ tool: "exec", ns: null, argv: ["ethtool", "-K", "demo-s1-eth1", "tx", "off"], stage: Stage.extras }, "ethtool -K demo-s1-eth1 tx off"],
     [{ tool: "remove", path: "/etc/netns/tl.demo.h1", stage: Stage.delNetns }, "rm -rf -- /etc/netns/tl.demo.h1"],
     [{ tool: "killns", ns: "tl.demo.h1", stage: Stage.delInside }, "ip netns pids tl.demo.h1 2>/dev/null | xargs -r kill 2>/dev/null || true"],
-    [{ tool: "write", path: "/etc/netns/tl.demo.h1/hosts", content: "a\nb\n", stage: Stage.extras }, "mkdir -p /etc/netns/tl.demo.h1\ncat > /etc/netns/tl.demo.h1/hosts <<'EOF'\na\nb\nEOF"],
+    [
+      { tool: "write", path: "/etc/netns/tl.demo.h1/hosts", content: "a\nb\n", stage: Stage.extras },
+      "mkdir -p /etc/netns/tl.demo.h1\ncat > /etc/netns/tl.demo.h1/hosts <<'EOF'\na\nb\nEOF",
+    ],
   ];
   it.each(cases)("%j", (c, shell) => {
     expect(commandToShell(c)).toBe(shell);
@@ -82,8 +97,20 @@ describe("opsToShell", () => {
           { tool: "ovs-vsctl", args: ["set", "Bridge", "b", "stp_enable=false"], stage: Stage.ovs },
         ],
       },
-      { action: "create", kind: "netns", key: "netns:n", summary: "create namespace n", commands: [{ tool: "ip", ns: null, args: ["netns", "add", "n"], stage: Stage.netns }] },
-      { action: "delete", kind: "addr", key: "addr:x", summary: "delete address", commands: [{ tool: "ip", ns: "n", args: ["addr", "del", "1.2.3.4/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true }] },
+      {
+        action: "create",
+        kind: "netns",
+        key: "netns:n",
+        summary: "create namespace n",
+        commands: [{ tool: "ip", ns: null, args: ["netns", "add", "n"], stage: Stage.netns }],
+      },
+      {
+        action: "delete",
+        kind: "addr",
+        key: "addr:x",
+        summary: "delete address",
+        commands: [{ tool: "ip", ns: "n", args: ["addr", "del", "1.2.3.4/24", "dev", "eth0"], stage: Stage.delInside, missingOk: true }],
+      },
     ];
     expect(opsToShell(ops)).toEqual([
       "# delete address",
@@ -124,7 +151,9 @@ describe("renderScript", () => {
     ]);
     expect(commands).toContain("ip -n tl.demo.red addr replace 10.0.0.1/24 dev eth0");
     expect(script).toContain("# create namespace tl.demo.red (node red)\nip netns add tl.demo.red\n");
-    expect(script).toContain("cat > /etc/netns/tl.demo.red/hosts <<'EOF'\n# /etc/hosts of lab demo, written by topolab (edits are overwritten)\n127.0.0.1\tlocalhost\n");
+    expect(script).toContain(
+      "cat > /etc/netns/tl.demo.red/hosts <<'EOF'\n# /etc/hosts of lab demo, written by topolab (edits are overwritten)\n127.0.0.1\tlocalhost\n",
+    );
     // the placeholder never leaks into the script
     expect(script).not.toContain("\u0000");
     expect(script.endsWith("EOF\n")).toBe(true);

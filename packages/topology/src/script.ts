@@ -14,7 +14,11 @@ export const OVS_DATAPATH_VAR = "\u0000OVS_DATAPATH\u0000";
 const SAFE = /^[A-Za-z0-9_.:/=,@%+^-]+$/;
 
 export function shellQuote(arg: string): string {
-  if (arg.includes(OVS_DATAPATH_VAR)) return `"${arg.split(OVS_DATAPATH_VAR).map((p) => p.replace(/(["\\$`])/g, "\\$1")).join("${OVS_DATAPATH}")}"`;
+  if (arg.includes(OVS_DATAPATH_VAR))
+    return `"${arg
+      .split(OVS_DATAPATH_VAR)
+      .map((p) => p.replace(/(["\\$`])/g, "\\$1"))
+      .join("${OVS_DATAPATH}")}"`;
   if (arg !== "" && SAFE.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -116,7 +120,7 @@ export function renderScript(ops: Op[], options: ScriptOptions): string {
   if (options.usesOvs) {
     head.push(
       "# Open vSwitch datapath: the kernel module when there is one, else the userspace datapath.",
-      'OVS_DATAPATH=${OVS_DATAPATH:-$(if [ -d /sys/module/openvswitch ] || modprobe -q openvswitch 2>/dev/null; then echo system; else echo netdev; fi)}',
+      "OVS_DATAPATH=${OVS_DATAPATH:-$(if [ -d /sys/module/openvswitch ] || modprobe -q openvswitch 2>/dev/null; then echo system; else echo netdev; fi)}",
     );
   }
   const body = opsToShell(ops);

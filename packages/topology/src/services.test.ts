@@ -26,7 +26,9 @@ const issues = (input: unknown) => {
 
 describe("DHCP servers", () => {
   it("accepts a range inside the interface's subnet and renders dnsmasq from parsed values", () => {
-    const lab = parseLab(dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.100"], gateway: "10.50.50.1", dns: ["10.50.50.1"] }));
+    const lab = parseLab(
+      dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.100"], gateway: "10.50.50.1", dns: ["10.50.50.1"] }),
+    );
     const proc = realize(lab, env).find((r) => r.kind === "proc" && r.node === "srv") as Extract<Resource, { kind: "proc" }>;
     expect(proc.name).toBe("dhcp");
     expect(proc.argv).toEqual([
@@ -74,11 +76,14 @@ describe("DHCP servers", () => {
       "nodes[1].services[0].interface: srv has no link on eth1",
     ]);
     expect(
-      issues({ ...dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }), nodes: [
-        { name: "s1", kind: "switch" },
-        { name: "srv", kind: "host", services: [{ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }] },
-        { name: "c1", kind: "host" },
-      ] }),
+      issues({
+        ...dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }),
+        nodes: [
+          { name: "s1", kind: "switch" },
+          { name: "srv", kind: "host", services: [{ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }] },
+          { name: "c1", kind: "host" },
+        ],
+      }),
     ).toEqual(["nodes[1].services[0].interface: a DHCP server needs a static IPv4 address on eth0: it serves that subnet"]);
   });
 
@@ -87,14 +92,39 @@ describe("DHCP servers", () => {
       ...dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }),
       nodes: [
         { name: "s1", kind: "switch" },
-        { name: "srv", kind: "host", interfaces: { eth0: { addresses: ["10.50.50.2/24"] } }, services: [{ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }] },
+        {
+          name: "srv",
+          kind: "host",
+          interfaces: { eth0: { addresses: ["10.50.50.2/24"] } },
+          services: [{ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }],
+        },
         { name: "c1", kind: "host", interfaces: { eth0: { dhcp: true } }, routes: [{ to: "10.9.0.0/16", via: "10.50.50.1" }] },
       ],
     });
     const client = realize(lab, env).find((r) => r.kind === "proc" && r.node === "c1") as Extract<Resource, { kind: "proc" }>;
     expect(client.name).toBe("dhclient-eth0");
-    expect(client.argv).toEqual(["dhclient", "-d", "-4", "-v", "-pf", "@RUN@/dhclient-eth0.dhclient.pid", "-lf", "@RUN@/dhclient-eth0.leases", "-sf", "@DHCLIENT_SCRIPT@", "-cf", "@DHCLIENT_CONF@", "eth0"]);
-    expect(fillTokens(client.argv, { run: "/r", dhclientScript: "/s" }).slice(5, 10)).toEqual(["/r/dhclient-eth0.dhclient.pid", "-lf", "/r/dhclient-eth0.leases", "-sf", "/s"]);
+    expect(client.argv).toEqual([
+      "dhclient",
+      "-d",
+      "-4",
+      "-v",
+      "-pf",
+      "@RUN@/dhclient-eth0.dhclient.pid",
+      "-lf",
+      "@RUN@/dhclient-eth0.leases",
+      "-sf",
+      "@DHCLIENT_SCRIPT@",
+      "-cf",
+      "@DHCLIENT_CONF@",
+      "eth0",
+    ]);
+    expect(fillTokens(client.argv, { run: "/r", dhclientScript: "/s" }).slice(5, 10)).toEqual([
+      "/r/dhclient-eth0.dhclient.pid",
+      "-lf",
+      "/r/dhclient-eth0.leases",
+      "-sf",
+      "/s",
+    ]);
     expect(DHCLIENT_SCRIPT).not.toContain("resolv.conf >");
     expect(DHCLIENT_SCRIPT).toContain('ip -4 addr replace "$new_ip_address/');
   });
@@ -111,9 +141,25 @@ describe("processes", () => {
   it("refuses an empty command, duplicate names, bad env names and names made for files", () => {
     expect(issues(proc({ type: "process", name: "web", command: [] }))).toEqual(["nodes[1].services[0].command: needs at least the program to run"]);
     expect(issues(proc({ type: "process", name: "Web Server", command: ["x"] }))[0]).toMatch(/^nodes\[1\]\.services\[0\]\.name: "Web Server" may hold only/);
-    expect(issues(proc({ type: "process", name: "w", command: ["x"], env: { "1X": "y" } }))).toEqual(['nodes[1].services[0].env["1X"]: "1X" is not an environment variable name']);
+    expect(issues(proc({ type: "process", name: "w", command: ["x"], env: { "1X": "y" } }))).toEqual([
+      'nodes[1].services[0].env["1X"]: "1X" is not an environment variable name',
+    ]);
     expect(
-      issues({ ...dhcpLab({}), nodes: [{ name: "s1", kind: "switch" }, { name: "srv", kind: "host", services: [{ type: "process", name: "a", command: ["x"] }, { type: "process", name: "a", command: ["y"] }] }, { name: "c1", kind: "host" }] }),
+      issues({
+        ...dhcpLab({}),
+        nodes: [
+          { name: "s1", kind: "switch" },
+          {
+            name: "srv",
+            kind: "host",
+            services: [
+              { type: "process", name: "a", command: ["x"] },
+              { type: "process", name: "a", command: ["y"] },
+            ],
+          },
+          { name: "c1", kind: "host" },
+        ],
+      }),
     ).toEqual(['nodes[1].services[1].name: "a" is already the name of services[0]']);
   });
   it("restarts a service whose command changed, and only that", () => {
@@ -146,7 +192,17 @@ describe("NAT gateways", () => {
     expect(natNftScript(nat)).toContain('ip saddr 192.168.100.0/24 oifname != "demo-gw-eth0" masquerade');
     expect(natNftScript(nat)).toMatch(/^table ip topolab\.demo\.gw \{/);
     expect(natIptablesRules({ ...nat, backend: "iptables" })[0]!.args).toEqual([
-      "-s", "192.168.100.0/24", "!", "-o", "demo-gw-eth0", "-m", "comment", "--comment", "topolab:demo:nat:gw", "-j", "MASQUERADE",
+      "-s",
+      "192.168.100.0/24",
+      "!",
+      "-o",
+      "demo-gw-eth0",
+      "-m",
+      "comment",
+      "--comment",
+      "topolab:demo:nat:gw",
+      "-j",
+      "MASQUERADE",
     ]);
     // h1 has no default route: it gets one via the gateway; h2 keeps its own
     expect(res.find((r) => r.key === "route:tl.demo.h1/0.0.0.0/0")).toMatchObject({ via: "192.168.100.254" });
@@ -176,7 +232,9 @@ describe("export with services", () => {
     const lab = parseLab(dhcpLab({ type: "dhcp-server", interface: "eth0", range: ["10.50.50.10", "10.50.50.20"] }));
     const text = renderScript(plan(realize(lab, env), { resources: [] }).ops, { lab: "demo", title: "t", usesOvs: true, strict: true });
     expect(text).toContain("cat > /run/topolab/dhclient-script <<'EOF'");
-    expect(text).toMatch(/^ip netns exec tl\.demo\.srv dnsmasq .*--dhcp-leasefile=\/run\/topolab\/demo\/srv\/dhcp\.leases .*>\/run\/topolab\/demo\/srv\/dhcp\.log 2>&1 &$/m);
+    expect(text).toMatch(
+      /^ip netns exec tl\.demo\.srv dnsmasq .*--dhcp-leasefile=\/run\/topolab\/demo\/srv\/dhcp\.leases .*>\/run\/topolab\/demo\/srv\/dhcp\.log 2>&1 &$/m,
+    );
     expect(text).toContain("echo $! >/run/topolab/demo/srv/dhcp.pid");
     expect(text.indexOf("dnsmasq")).toBeGreaterThan(text.indexOf("addr replace 10.50.50.2/24"));
   });

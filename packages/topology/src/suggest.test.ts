@@ -32,14 +32,26 @@ describe("suggestions for the canvas", () => {
       addressPlan: "192.168.5.7/24",
       nodes: [
         { name: "s1", kind: "switch" },
-        { name: "d", kind: "host", interfaces: { eth0: { addresses: ["192.168.5.1/24"] } }, services: [{ type: "dhcp-server", interface: "eth0", range: ["192.168.5.2", "192.168.5.50"] }] },
+        {
+          name: "d",
+          kind: "host",
+          interfaces: { eth0: { addresses: ["192.168.5.1/24"] } },
+          services: [{ type: "dhcp-server", interface: "eth0", range: ["192.168.5.2", "192.168.5.50"] }],
+        },
         { name: "h", kind: "host" },
       ],
       links: [{ endpoints: ["d", "s1"] }, { endpoints: ["h", "s1"] }],
     });
     expect(planned.addressPlan).toBe("192.168.5.0/24");
     expect(suggestAddress(planned, "h", "eth0")).toBe("192.168.5.51/24");
-    const bare = parseLab({ name: "x", nodes: [{ name: "s1", kind: "switch" }, { name: "h", kind: "host" }], links: [{ endpoints: ["h", "s1"] }] });
+    const bare = parseLab({
+      name: "x",
+      nodes: [
+        { name: "s1", kind: "switch" },
+        { name: "h", kind: "host" },
+      ],
+      links: [{ endpoints: ["h", "s1"] }],
+    });
     expect(suggestAddress(bare, "h", "eth0")).toBeNull();
   });
 });
@@ -88,18 +100,26 @@ describe("a subnet per segment", () => {
     expect(suggestAddress(l, "r1", "eth0")).toBe("10.0.0.2/24");
     l = routed({}, { h1: { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } }, r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] } } } });
     expect(suggestAddress(l, "r1", "eth1")).toBe("10.0.1.1/24");
-    l = routed({}, {
-      h1: { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
-      r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] }, eth1: { addresses: ["10.0.1.1/24"] } } },
-    });
+    l = routed(
+      {},
+      {
+        h1: { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
+        r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] }, eth1: { addresses: ["10.0.1.1/24"] } } },
+      },
+    );
     expect(suggestAddress(l, "h2", "eth0")).toBe("10.0.1.2/24");
   });
 
   it("takes /24s inside a wide plan, blocks after a narrow one, and skips subnets in use", () => {
     const empty = (plan: string, nodes: unknown[] = []) => parseLab({ name: "p", addressPlan: plan, nodes });
     expect(formatNet(freeSubnet(empty("10.20.0.0/16")))).toBe("10.20.0.0/24");
-    expect(formatNet(freeSubnet(empty("10.0.0.0/16", [{ name: "h", kind: "host", interfaces: { lo: { addresses: ["10.0.0.1/24", "10.0.1.9/24"] } } }])))).toBe("10.0.0.0/24");
-    const used = [{ name: "h", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] }, eth1: { addresses: ["10.0.1.1/25"] } } }, { name: "s", kind: "switch" }];
+    expect(formatNet(freeSubnet(empty("10.0.0.0/16", [{ name: "h", kind: "host", interfaces: { lo: { addresses: ["10.0.0.1/24", "10.0.1.9/24"] } } }])))).toBe(
+      "10.0.0.0/24",
+    );
+    const used = [
+      { name: "h", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] }, eth1: { addresses: ["10.0.1.1/25"] } } },
+      { name: "s", kind: "switch" },
+    ];
     const withLinks = (plan: string) =>
       parseLab({ name: "p", addressPlan: plan, nodes: used, links: [{ endpoints: ["h:eth0", "s"] }, { endpoints: ["h:eth1", "s"] }] });
     expect(formatNet(freeSubnet(withLinks("10.0.0.0/24")))).toBe("10.0.2.0/24");
@@ -109,11 +129,14 @@ describe("a subnet per segment", () => {
   });
 
   it("gives hosts without a default route one via the router of their segment", () => {
-    const l = routed({}, {
-      h1: { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
-      h2: { interfaces: { eth0: { addresses: ["10.0.1.2/24"] } }, routes: [{ to: "default", via: "10.0.1.1" }] },
-      r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] }, eth1: { addresses: ["10.0.1.1/24"] } } },
-    });
+    const l = routed(
+      {},
+      {
+        h1: { interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
+        h2: { interfaces: { eth0: { addresses: ["10.0.1.2/24"] } }, routes: [{ to: "default", via: "10.0.1.1" }] },
+        r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] }, eth1: { addresses: ["10.0.1.1/24"] } } },
+      },
+    );
     expect(suggestDefaultRoutes(l, ["h1", "h2", "r1", "s1"])).toEqual([{ node: "h1", via: "10.0.0.2" }]);
     // a host in another subnet than the router's address on the segment gets nothing
     const apart = routed({}, { h1: { interfaces: { eth0: { addresses: ["10.9.0.1/24"] } } }, r1: { interfaces: { eth0: { addresses: ["10.0.0.2/24"] } } } });

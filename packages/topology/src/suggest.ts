@@ -213,7 +213,13 @@ export function suggestDefaultRoutes(lab: Lab, nodes: Iterable<string>): { node:
       const own = v4Of(host, mine.interface);
       if (!own.length) continue;
       const seg = segmentOf(lab, name, mine.interface);
-      if (seg.some((e) => { const n = byName.get(e.node); return n?.kind === "nat" && n.defaultRoute; })) continue;
+      if (
+        seg.some((e) => {
+          const n = byName.get(e.node);
+          return n?.kind === "nat" && n.defaultRoute;
+        })
+      )
+        continue;
       for (const e of seg) {
         const n = byName.get(e.node);
         if (n?.kind !== "router") continue;
@@ -284,7 +290,9 @@ export function labWarnings(lab: Lab): LabWarning[] {
             message:
               `${node.name} has ${clash.iface} (${clash.text}) and ${iface} (${text}) in the same subnet ${formatCidr(clash.net.prefix <= net.prefix ? clash.net : net)}: ` +
               `the kernel sends that subnet's traffic out of one of them only` +
-              (node.kind === "router" ? ", so the router cannot route between them: give each link a subnet of its own" : ": give each interface a subnet of its own"),
+              (node.kind === "router"
+                ? ", so the router cannot route between them: give each link a subnet of its own"
+                : ": give each interface a subnet of its own"),
           });
         }
         const seen: Seen = { iface, text, net, order: order++ };

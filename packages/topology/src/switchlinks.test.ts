@@ -33,10 +33,12 @@ function longestPatchRun(lab: Lab, patches: Set<number>): number {
     if (seen.has(start)) continue;
     const members = [start];
     seen.add(start);
-    for (let i = 0; i < members.length; i++) for (const n of adj.get(members[i]!)!) if (!seen.has(n)) {
-        seen.add(n);
-        members.push(n);
-      }
+    for (let i = 0; i < members.length; i++)
+      for (const n of adj.get(members[i]!)!)
+        if (!seen.has(n)) {
+          seen.add(n);
+          members.push(n);
+        }
     const edges = members.reduce((sum, m) => sum + adj.get(m)!.length, 0) / 2;
     if (edges >= members.length) {
       worst = Math.max(worst, members.length - 1);
@@ -45,10 +47,12 @@ function longestPatchRun(lab: Lab, patches: Set<number>): number {
     for (const from of members) {
       const dist = new Map([[from, 0]]);
       const q = [from];
-      for (let i = 0; i < q.length; i++) for (const n of adj.get(q[i]!)!) if (!dist.has(n)) {
-          dist.set(n, dist.get(q[i]!)! + 1);
-          q.push(n);
-        }
+      for (let i = 0; i < q.length; i++)
+        for (const n of adj.get(q[i]!)!)
+          if (!dist.has(n)) {
+            dist.set(n, dist.get(q[i]!)! + 1);
+            q.push(n);
+          }
       worst = Math.max(worst, ...dist.values());
     }
   }
@@ -125,7 +129,10 @@ describe("patchLinks: which OVS-to-OVS links stay patch ports", () => {
     const lab = parseLab({
       name: "x",
       nodes: [S("s1"), S("s2"), H("h1")],
-      links: [{ endpoints: ["s1", "s2"], delay: "5ms" }, { endpoints: ["h1", "s1"], internal: true }],
+      links: [
+        { endpoints: ["s1", "s2"], delay: "5ms" },
+        { endpoints: ["h1", "s1"], internal: true },
+      ],
     });
     expect(patchLinks(lab).size).toBe(0);
   });

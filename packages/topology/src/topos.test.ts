@@ -99,14 +99,7 @@ describe("topoLab: Mininet's names, port order and addresses", () => {
     const l = lab("tree,2,2");
     // made depth first, as Mininet's TreeTopo makes them
     expect(l.nodes.map((n) => n.name)).toEqual(["s1", "s2", "h1", "h2", "s3", "h3", "h4"]);
-    expect(linkNames(l)).toEqual([
-      "s2-eth1:h1-eth0",
-      "s2-eth2:h2-eth0",
-      "s1-eth1:s2-eth3",
-      "s3-eth1:h3-eth0",
-      "s3-eth2:h4-eth0",
-      "s1-eth2:s3-eth3",
-    ]);
+    expect(linkNames(l)).toEqual(["s2-eth1:h1-eth0", "s2-eth2:h2-eth0", "s1-eth1:s2-eth3", "s3-eth1:h3-eth0", "s3-eth2:h4-eth0", "s1-eth2:s3-eth3"]);
     expect(ports(l)["s1"]).toEqual(["s1-eth1:s2-eth3", "s1-eth2:s3-eth3"]);
     expect(addresses(l)).toEqual({ h1: ["10.0.0.1/8"], h2: ["10.0.0.2/8"], h3: ["10.0.0.3/8"], h4: ["10.0.0.4/8"] });
   });
@@ -116,9 +109,7 @@ describe("topoLab: Mininet's names, port order and addresses", () => {
     const hosts = l.nodes.filter(isHostLike).map((n) => n.name);
     const switches = l.nodes.filter((n) => n.kind === "switch").map((n) => n.name);
     expect(hosts).toEqual(Array.from({ length: 27 }, (_, i) => `h${i + 1}`));
-    expect([...switches].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(
-      Array.from({ length: 13 }, (_, i) => `s${i + 1}`),
-    );
+    expect([...switches].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(Array.from({ length: 13 }, (_, i) => `s${i + 1}`));
     expect(l.links).toHaveLength(39);
     expect(addresses(l)["h27"]).toEqual(["10.0.0.27/8"]);
   });

@@ -6,7 +6,10 @@ import { validateLab } from "./validate";
 
 const host = (extra: Record<string, unknown>) => ({
   name: "t",
-  nodes: [{ name: "s1", kind: "switch" }, { name: "h1", kind: "host", ...extra }],
+  nodes: [
+    { name: "s1", kind: "switch" },
+    { name: "h1", kind: "host", ...extra },
+  ],
   links: [{ endpoints: ["h1:eth0", "s1"] }],
 });
 
@@ -27,7 +30,12 @@ describe("the cause, not its consequences", () => {
 
   it("a bad address does not also make its DHCP server's subnet missing", () => {
     expect(
-      issuesOf(host({ interfaces: { eth0: { addresses: ["10.0.0.1/33"] } }, services: [{ type: "dhcp-server", interface: "eth0", range: ["10.0.0.10", "10.0.0.20"] }] })),
+      issuesOf(
+        host({
+          interfaces: { eth0: { addresses: ["10.0.0.1/33"] } },
+          services: [{ type: "dhcp-server", interface: "eth0", range: ["10.0.0.10", "10.0.0.20"] }],
+        }),
+      ),
     ).toEqual(["nodes[1].interfaces.eth0.addresses[0]: prefix length 33 is outside 0..32 for IPv4"]);
   });
 

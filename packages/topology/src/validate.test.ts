@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  formatIssue,
-  formatPath,
-  LabValidationError,
-  parseBandwidth,
-  parseDuration,
-  parseLab,
-  validateLab,
-  type LabIssue,
-} from "./validate";
+import { formatIssue, formatPath, LabValidationError, parseBandwidth, parseDuration, parseLab, validateLab, type LabIssue } from "./validate";
 import type { HostNode, Lab } from "./schema";
 
 const H = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: "host", ...extra });
@@ -42,11 +33,7 @@ describe("a valid lab", () => {
       version: 1,
       name: "demo",
       description: "two hosts",
-      nodes: [
-        H("red", { label: "Red", position: { x: 1.5, y: 2 }, interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } }),
-        S("ovs1"),
-        H("green"),
-      ],
+      nodes: [H("red", { label: "Red", position: { x: 1.5, y: 2 }, interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } }), S("ovs1"), H("green")],
       links: [{ endpoints: ["red", "ovs1"] }, { endpoints: ["green", "ovs1"], vlan: 100 }],
     });
     expect(lab).toEqual({
@@ -67,8 +54,19 @@ describe("a valid lab", () => {
         { kind: "host", name: "green", interfaces: {}, routes: [], services: [] },
       ],
       links: [
-        { endpoints: [{ node: "red", interface: "eth0" }, { node: "ovs1", interface: "eth1" }] },
-        { endpoints: [{ node: "green", interface: "eth0" }, { node: "ovs1", interface: "eth2" }], vlan: 100 },
+        {
+          endpoints: [
+            { node: "red", interface: "eth0" },
+            { node: "ovs1", interface: "eth1" },
+          ],
+        },
+        {
+          endpoints: [
+            { node: "green", interface: "eth0" },
+            { node: "ovs1", interface: "eth2" },
+          ],
+          vlan: 100,
+        },
       ],
     });
   });
@@ -77,13 +75,7 @@ describe("a valid lab", () => {
     const lab = labOf({
       name: "d",
       nodes: [H("h1"), H("h2"), S("s1"), S("s2"), R("r1")],
-      links: [
-        { endpoints: ["h1", "s1"] },
-        { endpoints: ["h2", "s1"] },
-        { endpoints: ["s1", "s2"] },
-        { endpoints: ["h1", "r1"] },
-        { endpoints: ["r1", "s2"] },
-      ],
+      links: [{ endpoints: ["h1", "s1"] }, { endpoints: ["h2", "s1"] }, { endpoints: ["s1", "s2"] }, { endpoints: ["h1", "r1"] }, { endpoints: ["r1", "s2"] }],
     });
     expect(lab.links.map((l) => l.endpoints.map((e) => `${e.node}:${e.interface}`).join(" "))).toEqual([
       "h1:eth0 s1:eth1",
@@ -154,7 +146,10 @@ describe("a valid lab", () => {
       nodes: [
         H("h1", {
           interfaces: { eth0: { addresses: ["10.0.0.1/24", "fd00::1/64"] } },
-          routes: [{ to: "default", dev: "eth0" }, { to: "default6", dev: "eth0" }],
+          routes: [
+            { to: "default", dev: "eth0" },
+            { to: "default6", dev: "eth0" },
+          ],
         }),
         H("h2", { interfaces: { eth0: { addresses: ["10.0.0.2/24"] } }, routes: [{ to: "default4", via: "10.0.0.1" }] }),
       ],
@@ -204,11 +199,7 @@ describe("every problem with its place", () => {
     const issues = issuesOf({
       name: "d",
       colour: "blue",
-      nodes: [
-        H("h1", { interfaces: { eth0: { addresses: ["10.0.0.300/24"] } } }),
-        S("s1"),
-        H("h1"),
-      ],
+      nodes: [H("h1", { interfaces: { eth0: { addresses: ["10.0.0.300/24"] } } }), S("s1"), H("h1")],
       links: [{ endpoints: ["h1", "s1"], vlan: 5000 }, { endpoints: ["h1:eth1", "ghost"] }],
     });
     expect(issues).toEqual([
@@ -236,7 +227,10 @@ describe("every problem with its place", () => {
       issuesOf({
         name: "d",
         nodes: [H("h1", { interfaces: { eth0: { addresses: ["10.0.0.1/99"] } } }), S("s1")],
-        links: [{ endpoints: ["h1", "s1"], vlan: 5000 }, { endpoints: ["h1", "s7"], trunk: "all" }],
+        links: [
+          { endpoints: ["h1", "s1"], vlan: 5000 },
+          { endpoints: ["h1", "s7"], trunk: "all" },
+        ],
       }),
     ).toEqual([
       { path: "links[0].vlan", message: "5000 is outside 1..4094" },
@@ -247,9 +241,7 @@ describe("every problem with its place", () => {
   });
 
   it("endpoints and interfaces of the wrong type are named in words", () => {
-    expect(
-      issuesOf({ name: "d", nodes: [H("h1", { interfaces: ["eth0"] }), S("s1")], links: [{ endpoints: "h1 s1" }, { endpoints: 5 }] }),
-    ).toEqual([
+    expect(issuesOf({ name: "d", nodes: [H("h1", { interfaces: ["eth0"] }), S("s1")], links: [{ endpoints: "h1 s1" }, { endpoints: 5 }] })).toEqual([
       { path: "nodes[0].interfaces", message: "must be an object, not a list" },
       { path: "links[0].endpoints", message: 'must be a list, not the text "h1 s1"' },
       { path: "links[1].endpoints", message: "must be a list, not number 5" },
@@ -302,9 +294,7 @@ describe("every problem with its place", () => {
   });
 
   it("bad addresses and prefixes", () => {
-    const issues = issuesOf(
-      hostOnSwitch({ addresses: ["10.0.0.300/24", "10.0.0.1", "10.0.0.1/40", "fd00::1/129", "10.0.0.1/x", "10.0.0.2/24"] }),
-    );
+    const issues = issuesOf(hostOnSwitch({ addresses: ["10.0.0.300/24", "10.0.0.1", "10.0.0.1/40", "fd00::1/129", "10.0.0.1/x", "10.0.0.2/24"] }));
     const at = (k: number) => `nodes[0].interfaces.eth0.addresses[${k}]`;
     expect(issues).toEqual([
       { path: at(0), message: '"10.0.0.300" is not an IPv4 or IPv6 address' },
@@ -368,9 +358,9 @@ describe("every problem with its place", () => {
       // links[1] names s2:eth1 too, and so does links[2]: that is a second mistake
       { path: "links[2].endpoints[1]", message: "s2:eth1 is already used by links[1]" },
     ]);
-    expect(
-      issuesOf({ name: "d", nodes: [H("h1"), S("s1")], links: [{ endpoints: ["h1", "s1:eth3"] }, { endpoints: ["h1:eth1", "s1:eth3"] }] }),
-    ).toEqual([{ path: "links[1].endpoints[1]", message: "s1:eth3 is already used by links[0]" }]);
+    expect(issuesOf({ name: "d", nodes: [H("h1"), S("s1")], links: [{ endpoints: ["h1", "s1:eth3"] }, { endpoints: ["h1:eth1", "s1:eth3"] }] })).toEqual([
+      { path: "links[1].endpoints[1]", message: "s1:eth3 is already used by links[0]" },
+    ]);
   });
 
   it("a link from a node to itself", () => {

@@ -7,16 +7,7 @@
 // Leaves to others: whether this machine can build it (capabilities.ts), kernel names (names.ts).
 
 import type { z } from "zod";
-import {
-  contains,
-  formatCidr,
-  formatIp,
-  networkOf,
-  parseCidr,
-  parseIp,
-  parseMac,
-  type Cidr,
-} from "./address";
+import { contains, formatCidr, formatIp, networkOf, parseCidr, parseIp, parseMac, type Cidr } from "./address";
 import { validateExercise, type Exercise } from "./exercise";
 import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
 import { labWarnings, type LabWarning } from "./suggest";
@@ -373,8 +364,7 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
   for (const p of pending) {
     let ok = true;
     p.ends.forEach((end, j) => {
-      if (p.usable[j] && end.interface !== undefined && !claim(end.node, end.interface, p.index, ["links", p.index, "endpoints", j]))
-        ok = false;
+      if (p.usable[j] && end.interface !== undefined && !claim(end.node, end.interface, p.index, ["links", p.index, "endpoints", j])) ok = false;
     });
     if (ok) explicitOk.add(p.index);
   }
@@ -443,7 +433,11 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
   if (plan) lab.addressPlan = plan;
   const warnings = labWarnings(lab);
   if (warnings.length > MAX_ISSUES) {
-    return { ok: true, lab, warnings: [...warnings.slice(0, MAX_ISSUES), { path: "", node: "", message: `… and ${count(warnings.length - MAX_ISSUES)} more warnings` }] };
+    return {
+      ok: true,
+      lab,
+      warnings: [...warnings.slice(0, MAX_ISSUES), { path: "", node: "", message: `… and ${count(warnings.length - MAX_ISSUES)} more warnings` }],
+    };
   }
   return { ok: true, lab, warnings };
 }
@@ -452,7 +446,10 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
 function sizeProblems(input: unknown, limits: LabLimits): LabIssue[] {
   if (typeof input !== "object" || input === null) return [];
   const out: LabIssue[] = [];
-  for (const [field, max, what] of [["nodes", limits.maxNodes, "node"], ["links", limits.maxLinks, "link"]] as const) {
+  for (const [field, max, what] of [
+    ["nodes", limits.maxNodes, "node"],
+    ["links", limits.maxLinks, "link"],
+  ] as const) {
     const list = (input as Record<string, unknown>)[field];
     if (Array.isArray(list) && list.length > max) {
       out.push({ path: field, message: `the lab has ${count(list.length)} ${what}s; a lab may have at most ${count(max)}` });
@@ -510,13 +507,7 @@ function canonicalNode(input: NodeInput): LabNode {
   return { kind: input.kind, ...base, interfaces, routes, services, ...(sysctls && Object.keys(sysctls).length ? { sysctls } : {}) };
 }
 
-function canonicalLink(
-  input: LinkInput,
-  endpoints: [Endpoint, Endpoint],
-  path: PathPart[],
-  byName: Map<string, LabNode>,
-  c: Collector,
-): Link | null {
+function canonicalLink(input: LinkInput, endpoints: [Endpoint, Endpoint], path: PathPart[], byName: Map<string, LabNode>, c: Collector): Link | null {
   const before = c.issues.length;
   const link: Link = { endpoints };
   const nodes = endpoints.map((e) => byName.get(e.node)!);
@@ -582,7 +573,10 @@ function canonicalLink(
   }
   if (input.state === "down") {
     if (ovsEnds === 2 && !input.internal) {
-      c.add([...path, "state"], "a link between two OVS switches is a pair of patch ports, which have no carrier to take down; put a Linux bridge or a router between them");
+      c.add(
+        [...path, "state"],
+        "a link between two OVS switches is a pair of patch ports, which have no carrier to take down; put a Linux bridge or a router between them",
+      );
     } else link.state = "down";
   }
   return c.issues.length === before ? link : null;
@@ -640,13 +634,7 @@ class SubnetIndex {
   }
 }
 
-function checkHost(
-  node: HostNode,
-  path: PathPart[],
-  linked: Map<string, number>,
-  c: Collector,
-  macs: Map<string, string>,
-): void {
+function checkHost(node: HostNode, path: PathPart[], linked: Map<string, number>, c: Collector, macs: Map<string, string>): void {
   const subnets: { ifname: string; net: Cidr; text: string }[] = [];
   const seenAddrs = new Map<string, string>();
   // interfaces with an address that is already reported: checks that need their subnets
@@ -660,8 +648,7 @@ function checkHost(
       continue;
     }
     if (ifname === "lo") {
-      if (cfg.mtu !== undefined || cfg.mac !== undefined || !cfg.up)
-        c.add(ipath, "only addresses can be set on lo");
+      if (cfg.mtu !== undefined || cfg.mac !== undefined || !cfg.up) c.add(ipath, "only addresses can be set on lo");
     } else if (!linked.has(ifname)) {
       const names = [...linked.keys()];
       c.add(ipath, `${node.name} has no link on ${ifname}${names.length ? ` (its links use ${names.join(", ")})` : ""}`);
@@ -703,7 +690,11 @@ function checkHost(
 
   const index = new SubnetIndex();
   for (const sn of subnets) index.add(sn.ifname, sn.net);
-  const dhcpIfs = new Set(Object.entries(node.interfaces).filter(([, cfg]) => cfg.dhcp).map(([name]) => name));
+  const dhcpIfs = new Set(
+    Object.entries(node.interfaces)
+      .filter(([, cfg]) => cfg.dhcp)
+      .map(([name]) => name),
+  );
   const seenRoutes = new Map<string, number>();
   node.routes = node.routes.map((route, k) => {
     const rpath = [...path, "routes", k];
@@ -735,9 +726,7 @@ function checkHost(
           c.add(
             [...rpath, "via"],
             `${out.via} is not in a subnet of ${node.name}${route.dev ? `:${route.dev}` : ""}` +
-              (index.count(scope, via.family)
-                ? ` (${index.some(scope, via.family, formatCidr)})`
-                : ` (it has no IPv${via.family} address)`),
+              (index.count(scope, via.family) ? ` (${index.some(scope, via.family, formatCidr)})` : ` (it has no IPv${via.family} address)`),
           );
         }
       }
@@ -771,7 +760,10 @@ export function envProblem(key: string, value: unknown): string | null {
   if (value.includes("\u0000")) return "contains a NUL character";
   if (key === "PATH") {
     const bad = value.split(":").find((dir) => !dir.startsWith("/"));
-    if (bad !== undefined) return bad === "" ? "has an empty entry (it would search the current directory)" : `has the relative entry "${bad}": PATH entries must be absolute directories`;
+    if (bad !== undefined)
+      return bad === ""
+        ? "has an empty entry (it would search the current directory)"
+        : `has the relative entry "${bad}": PATH entries must be absolute directories`;
   }
   if (key.startsWith("TOPOLAB_")) return `"${key}": names starting with TOPOLAB_ are topolab's own (set for every service)`;
   return null;
@@ -833,7 +825,10 @@ function checkServices(
     if (first && last) {
       net = index.find(svc.interface, first);
       if (!net) {
-        c.add([...spath, "range", 0], `${formatIp(first)} is outside ${svc.interface}'s subnet${nets > 1 ? "s" : ""} ${index.some(svc.interface, 4, (x) => formatCidr(networkOf(x)))}`);
+        c.add(
+          [...spath, "range", 0],
+          `${formatIp(first)} is outside ${svc.interface}'s subnet${nets > 1 ? "s" : ""} ${index.some(svc.interface, 4, (x) => formatCidr(networkOf(x)))}`,
+        );
       } else if (!contains(net, last)) {
         c.add([...spath, "range", 1], `${formatIp(last)} is outside ${svc.interface}'s subnet ${formatCidr(networkOf(net))}`);
       } else if (first.value > last.value) {
@@ -842,7 +837,8 @@ function checkServices(
       svc.range = [formatIp(first), formatIp(last)];
     }
     if (!LEASE.test(svc.lease)) c.add([...spath, "lease"], `"${svc.lease}" is not a lease time (write it like 1h, 30m, 2d, or infinite)`);
-    else if (/^\d+$/.test(svc.lease) && Number(svc.lease) < 120) c.add([...spath, "lease"], `${svc.lease} seconds is shorter than the shortest lease dnsmasq gives, 120`);
+    else if (/^\d+$/.test(svc.lease) && Number(svc.lease) < 120)
+      c.add([...spath, "lease"], `${svc.lease} seconds is shorter than the shortest lease dnsmasq gives, 120`);
     if (svc.gateway !== undefined) {
       const gw = parseIp(svc.gateway);
       if (!gw || gw.family !== 4) c.add([...spath, "gateway"], `"${svc.gateway}" is not an IPv4 address`);
@@ -900,7 +896,10 @@ function checkNat(node: NatNode, path: PathPart[], linked: Map<string, number>, 
     return parsed;
   });
   if (!cfg || cfg.addresses.length === 0) {
-    c.add([...path, "interfaces"], `the NAT gateway ${node.name} needs an IPv4 address on ${ifname}: the gateway address of the hosts behind it, e.g. {${ifname}: {addresses: [192.168.100.254/24]}}`);
+    c.add(
+      [...path, "interfaces"],
+      `the NAT gateway ${node.name} needs an IPv4 address on ${ifname}: the gateway address of the hosts behind it, e.g. {${ifname}: {addresses: [192.168.100.254/24]}}`,
+    );
   } else if (v4.some((x) => x && x.prefix > 30)) {
     c.add([...path, "interfaces", ifname, "addresses"], "the gateway's subnet must hold hosts besides the gateway (a prefix of /30 or shorter)");
   }

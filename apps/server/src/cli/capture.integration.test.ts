@@ -51,7 +51,12 @@ describe("topolab capture", () => {
     expect(r.stdout).toBe("");
     const t = await run(["tcpdump", "-nn", "-r", file]);
     expect(t.code).toBe(0);
-    expect(t.stdout.trim().split("\n").filter((l) => /ICMP echo (request|reply)/.test(l))).toHaveLength(4);
+    expect(
+      t.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => /ICMP echo (request|reply)/.test(l)),
+    ).toHaveLength(4);
   });
 
   it("refuses a wrong filter or interface with exit 2 and the reason", async () => {

@@ -12,7 +12,11 @@ const bin = join(repoRoot, "apps/server/bin/topolab.js");
 const cli = cliSession();
 const topolab = cli.topolab;
 const labs = cli.labs;
-const state = { get dir() { return cli.stateDir(); } };
+const state = {
+  get dir() {
+    return cli.stateDir();
+  },
+};
 
 beforeAll(() => cli.start());
 afterAll(() => cli.stop());

@@ -182,7 +182,10 @@ export async function startServer(env: NodeJS.ProcessEnv, scope: string): Promis
             {
               method,
               agent: false,
-              headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": contentType, "content-length": Buffer.byteLength(body) } : {}) },
+              headers: {
+                authorization: `Bearer ${token}`,
+                ...(body !== undefined ? { "content-type": contentType, "content-length": Buffer.byteLength(body) } : {}),
+              },
             },
             (r) => {
               let text = "";
@@ -198,7 +201,10 @@ export async function startServer(env: NodeJS.ProcessEnv, scope: string): Promis
       } catch (e) {
         // what the server said, and whether it is still there
         await new Promise((r) => setTimeout(r, 200));
-        const state = running.child.exitCode !== null || running.child.signalCode !== null ? `exited (${running.child.exitCode ?? running.child.signalCode})` : "still running";
+        const state =
+          running.child.exitCode !== null || running.child.signalCode !== null
+            ? `exited (${running.child.exitCode ?? running.child.signalCode})`
+            : "still running";
         throw new Error(`${method} ${path}: ${(e as Error).message}; the server is ${state}; its last lines:\n${running.lines.slice(-15).join("\n")}`);
       }
       let parsed: unknown = res.text;
@@ -235,23 +241,25 @@ export interface Whole {
  * or, with `tenants`, every host reaches its tenant's addresses and no other tenant's, and every
  * DHCP interface holds a lease (waited for up to `leaseWaitMs`).
  */
-export async function proveWhole(
-  stateDir: string,
-  lab: string,
-  options: { tenants?: Record<string, string>; leaseWaitMs?: number } = {},
-): Promise<Whole> {
+export async function proveWhole(stateDir: string, lab: string, options: { tenants?: Record<string, string>; leaseWaitMs?: number } = {}): Promise<Whole> {
   const engine = new Engine({ stateDir });
   const problems: string[] = [];
   const doc = await engine.state.readLab(lab);
   if (!doc) return { ok: false, problems: [`no document for ${lab}`], pings: { sent: 0, received: 0 }, leases: 0 };
   const dhcp = doc.nodes.flatMap((n) =>
-    "interfaces" in n && n.interfaces ? Object.entries(n.interfaces).filter(([, c]) => (c as { dhcp?: boolean }).dhcp).map(([i]) => `${n.name}/${i}`) : [],
+    "interfaces" in n && n.interfaces
+      ? Object.entries(n.interfaces)
+          .filter(([, c]) => (c as { dhcp?: boolean }).dhcp)
+          .map(([i]) => `${n.name}/${i}`)
+      : [],
   );
   // leases come a moment after up: dhclient runs in the background
   const deadline = Date.now() + (options.leaseWaitMs ?? 20_000);
   let [status] = await engine.status(lab);
   const leased = () =>
-    status!.nodes.flatMap((n) => n.interfaces.filter((i) => i.lease && i.addresses.some((a) => a.startsWith(`${i.lease!.address}/`))).map((i) => `${n.name}/${i.name}`));
+    status!.nodes.flatMap((n) =>
+      n.interfaces.filter((i) => i.lease && i.addresses.some((a) => a.startsWith(`${i.lease!.address}/`))).map((i) => `${n.name}/${i.name}`),
+    );
   while (leased().length < dhcp.length && Date.now() < deadline) {
     await sleep(250);
     [status] = await engine.status(lab);

@@ -49,7 +49,10 @@ async function fixedThenReset(name: string, failing: string[], fix: () => Promis
 
   await fix();
   const mended = await check(name);
-  expect(mended.json.results.filter((x) => x.status !== "pass"), "checks after the fix").toEqual([]);
+  expect(
+    mended.json.results.filter((x) => x.status !== "pass"),
+    "checks after the fix",
+  ).toEqual([]);
   expect(mended.code).toBe(0);
 
   const reset = await topolab("reset", name);
@@ -147,7 +150,21 @@ describe("exercise templates", () => {
       // as a student types `python3 -m http.server 8080 --bind 10.20.30.1 &` in server-mgmt
       const child = spawn(
         process.execPath,
-        [join(repoRoot, "apps/server/bin/topolab.js"), "exec", name, "server-mgmt", "--", "setsid", "-f", "python3", "-m", "http.server", "8080", "--bind", "10.20.30.1"],
+        [
+          join(repoRoot, "apps/server/bin/topolab.js"),
+          "exec",
+          name,
+          "server-mgmt",
+          "--",
+          "setsid",
+          "-f",
+          "python3",
+          "-m",
+          "http.server",
+          "8080",
+          "--bind",
+          "10.20.30.1",
+        ],
         { env: { ...process.env, TOPOLAB_STATE_DIR: cli.stateDir() }, stdio: "ignore" },
       );
       await new Promise((resolve) => child.on("exit", resolve));

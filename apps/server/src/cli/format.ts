@@ -27,7 +27,13 @@ export function labsTable(labs: LabStatus[]): string {
   if (labs.length === 0) return "no labs (start one: topolab up --topo single,3 --name demo)";
   return table([
     ["LAB", "STATE", "NODES", "UPDATED", "SOURCE"],
-    ...labs.map((l) => [l.name, l.state, String(l.nodes.length), l.updatedAt?.replace("T", " ").slice(0, 19) ?? "-", l.owner ? `another topolab's: ${l.owner.stateDir ?? `owner ${l.owner.id}`}` : (l.source ?? "-")]),
+    ...labs.map((l) => [
+      l.name,
+      l.state,
+      String(l.nodes.length),
+      l.updatedAt?.replace("T", " ").slice(0, 19) ?? "-",
+      l.owner ? `another topolab's: ${l.owner.stateDir ?? `owner ${l.owner.id}`}` : (l.source ?? "-"),
+    ]),
   ]);
 }
 
@@ -74,7 +80,12 @@ export function pingMatrix(r: PingAllResult): string {
   const lines = ["*** Ping: testing ping reachability"];
   const sources = [...new Set(r.pairs.map((p) => p.from))];
   for (const src of sources) {
-    lines.push(`${src} -> ${r.pairs.filter((p) => p.from === src).map((p) => (p.ok ? p.to : "X")).join(" ")}`);
+    lines.push(
+      `${src} -> ${r.pairs
+        .filter((p) => p.from === src)
+        .map((p) => (p.ok ? p.to : "X"))
+        .join(" ")}`,
+    );
   }
   if (r.unaddressed.length) lines.push(`(no IPv4 address to ping: ${r.unaddressed.join(", ")})`);
   lines.push(`*** Results: ${r.dropped}% dropped (${r.received}/${r.sent} received)`);

@@ -23,10 +23,18 @@ async function runningLab(e: Engine, name: string): Promise<{ lab: Lab; tag: str
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
-const bytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+const bytes = (n: number) =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
 
 /** An inspection as a person reads it on a terminal. */
 export function inspectText(x: NodeInspect): string {
@@ -47,23 +55,56 @@ export function inspectText(x: NodeInspect): string {
             c ? `${bytes(c.rxBytes)}B ${c.rxPackets}p` : "-",
             c ? `${bytes(c.txBytes)}B ${c.txPackets}p` : "-",
             c ? `${c.rxDropped + c.txDropped}/${c.rxErrors + c.txErrors}` : "-",
-            [i.addresses.filter((a) => a.scope !== "link").map((a) => a.cidr).join(" "), i.peer ? `-> ${i.peer}` : ""].filter(Boolean).join("  "),
+            [
+              i.addresses
+                .filter((a) => a.scope !== "link")
+                .map((a) => a.cidr)
+                .join(" "),
+              i.peer ? `-> ${i.peer}` : "",
+            ]
+              .filter(Boolean)
+              .join("  "),
           ];
         }),
       ]),
     );
     const routes = h.routes.filter((r) => r.table === "main" && r.type === "unicast");
-    parts.push("", "routes:", routes.length ? table([["TO", "VIA", "DEV", "PROTO", "METRIC"], ...routes.map((r) => [r.to, r.via ?? "", r.dev ?? "", r.proto, r.metric !== undefined ? String(r.metric) : ""])]) : "  (none)");
+    parts.push(
+      "",
+      "routes:",
+      routes.length
+        ? table([
+            ["TO", "VIA", "DEV", "PROTO", "METRIC"],
+            ...routes.map((r) => [r.to, r.via ?? "", r.dev ?? "", r.proto, r.metric !== undefined ? String(r.metric) : ""]),
+          ])
+        : "  (none)",
+    );
     const neigh = h.neighbours.filter((n) => n.state !== "NOARP");
-    parts.push("", "neighbours:", neigh.length ? table([["ADDRESS", "DEV", "MAC", "STATE"], ...neigh.map((n) => [n.address, n.dev, n.mac ?? "", n.state])]) : "  (none)");
+    parts.push(
+      "",
+      "neighbours:",
+      neigh.length ? table([["ADDRESS", "DEV", "MAC", "STATE"], ...neigh.map((n) => [n.address, n.dev, n.mac ?? "", n.state])]) : "  (none)",
+    );
     parts.push(
       "",
       "listening sockets:",
       h.sockets.length
-        ? table([["PROTO", "ADDRESS", "PORT", "PROCESS"], ...h.sockets.map((s) => [s.protocol, s.dev ? `${s.address}%${s.dev}` : s.address, String(s.port), s.processes.map((p) => `${p.name}(${p.pid})`).join(",")])])
+        ? table([
+            ["PROTO", "ADDRESS", "PORT", "PROCESS"],
+            ...h.sockets.map((s) => [
+              s.protocol,
+              s.dev ? `${s.address}%${s.dev}` : s.address,
+              String(s.port),
+              s.processes.map((p) => `${p.name}(${p.pid})`).join(","),
+            ]),
+          ])
         : "  (none)",
     );
-    parts.push("", "processes:", h.processes.length ? table([["PID", "COMMAND"], ...h.processes.map((p) => [String(p.pid), p.command || p.name])]) : "  (none)");
+    parts.push(
+      "",
+      "processes:",
+      h.processes.length ? table([["PID", "COMMAND"], ...h.processes.map((p) => [String(p.pid), p.command || p.name])]) : "  (none)",
+    );
   } else if (x.kind === "ovs") {
     parts.push(`OVS switch ${x.node} (bridge ${x.bridge})`, "", "ports:");
     parts.push(
@@ -81,12 +122,41 @@ export function inspectText(x: NodeInspect): string {
         ]),
       ]),
     );
-    parts.push("", "MAC table:", x.macs.length ? table([["MAC", "VLAN", "PORT", "AGE", "OWNER"], ...x.macs.map((m) => [m.mac, String(m.vlan), m.endpoint ? `${m.endpoint} (-> ${m.peer})` : m.port, m.age === null ? "static" : `${m.age}s`, m.owner ?? ""])]) : "  (empty)");
+    parts.push(
+      "",
+      "MAC table:",
+      x.macs.length
+        ? table([
+            ["MAC", "VLAN", "PORT", "AGE", "OWNER"],
+            ...x.macs.map((m) => [
+              m.mac,
+              String(m.vlan),
+              m.endpoint ? `${m.endpoint} (-> ${m.peer})` : m.port,
+              m.age === null ? "static" : `${m.age}s`,
+              m.owner ?? "",
+            ]),
+          ])
+        : "  (empty)",
+    );
   } else {
     parts.push(`Linux bridge ${x.node} (${x.bridge})`, "", "ports:");
-    parts.push(table([["PORT", "STATE", "LINK"], ...x.ports.map((p) => [p.endpoint ?? p.name, !p.adminUp ? "DOWN" : p.carrier ? "UP" : "NO-CARRIER", p.peer ? `-> ${p.peer}` : ""])]));
+    parts.push(
+      table([
+        ["PORT", "STATE", "LINK"],
+        ...x.ports.map((p) => [p.endpoint ?? p.name, !p.adminUp ? "DOWN" : p.carrier ? "UP" : "NO-CARRIER", p.peer ? `-> ${p.peer}` : ""]),
+      ]),
+    );
     const learned = x.fdb.filter((f) => f.learned);
-    parts.push("", "forwarding database:", learned.length ? table([["MAC", "PORT", "VLAN"], ...learned.map((f) => [f.mac, f.endpoint ? `${f.endpoint} (-> ${f.peer})` : f.port, f.vlan !== undefined ? String(f.vlan) : ""])]) : "  (empty)");
+    parts.push(
+      "",
+      "forwarding database:",
+      learned.length
+        ? table([
+            ["MAC", "PORT", "VLAN"],
+            ...learned.map((f) => [f.mac, f.endpoint ? `${f.endpoint} (-> ${f.peer})` : f.port, f.vlan !== undefined ? String(f.vlan) : ""]),
+          ])
+        : "  (empty)",
+    );
   }
   return parts.join("\n");
 }
@@ -127,7 +197,8 @@ export function registerLive(p: Command): void {
     .action(async (lab: string, node: string, o: { json?: boolean }) => {
       const e = new Engine();
       const { lab: doc, tag } = await runningLab(e, lab);
-      if (!doc.nodes.some((n) => n.name === node)) throw new NotFoundError(`lab ${lab} has no node named ${node} (nodes: ${doc.nodes.map((n) => n.name).join(", ")})`);
+      if (!doc.nodes.some((n) => n.name === node))
+        throw new NotFoundError(`lab ${lab} has no node named ${node} (nodes: ${doc.nodes.map((n) => n.name).join(", ")})`);
       const x = await inspectNode(doc, tag, node);
       out(o.json ? JSON.stringify(x, null, 2) : inspectText(x));
     });
@@ -183,7 +254,10 @@ export function registerLive(p: Command): void {
       }
       const e = new Engine();
       await edit(e, lab, [{ type: "updateLink", link: endpoint, set } as Change]);
-      const parts = [state ? `${state === "down" ? "down (no carrier at either end)" : "up"}` : "", o.loss !== undefined ? `loss ${set["loss"] ?? 0}%` : ""].filter(Boolean);
+      const parts = [
+        state ? `${state === "down" ? "down (no carrier at either end)" : "up"}` : "",
+        o.loss !== undefined ? `loss ${set["loss"] ?? 0}%` : "",
+      ].filter(Boolean);
       out(`lab ${lab}: link at ${endpoint} ${parts.join(", ")}`);
     });
 

@@ -5,16 +5,7 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  formatFileIssue,
-  LabValidationError,
-  labWarnings,
-  parseLabText,
-  parseTopoSpec,
-  topoLab,
-  validateLab,
-  type Lab,
-} from "@topolab/topology";
+import { formatFileIssue, LabValidationError, labWarnings, parseLabText, parseTopoSpec, topoLab, validateLab, type Lab } from "@topolab/topology";
 
 export class UsageError extends Error {
   constructor(message: string) {

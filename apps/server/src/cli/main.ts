@@ -54,7 +54,10 @@ export function program(): Command {
     .action(async (file: string | undefined, o: { topo?: string; name?: string; dryRun?: boolean; verbose?: boolean; json?: boolean }) => {
       const { lab, source } = await loadLab(file, o);
       const e = engine(!!o.verbose);
-      await ensureOvsIfNeeded(e, lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"));
+      await ensureOvsIfNeeded(
+        e,
+        lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"),
+      );
       if (o.dryRun) {
         const plan = await e.dryRun(lab);
         out(o.json ? JSON.stringify(plan, null, 2) : planListing(plan.ops));
@@ -85,8 +88,11 @@ export function program(): Command {
     .action(async (lab: string, o: { keep?: boolean; verbose?: boolean }) => {
       const started = performance.now();
       const progress = !o.verbose && process.stderr.isTTY ? progressLine(process.stderr, "down", lab) : null;
-      const r = await (progress ? new Engine({ log: progress.log }) : engine(!!o.verbose)).down(lab, o.keep ? { keep: true } : {}).finally(() => progress?.done());
-      if (r.leftAlone) err(`topolab: ${r.leftAlone}; its kernel objects were left alone, only this state directory's document was ${o.keep ? "marked stopped" : "removed"}`);
+      const r = await (progress ? new Engine({ log: progress.log }) : engine(!!o.verbose))
+        .down(lab, o.keep ? { keep: true } : {})
+        .finally(() => progress?.done());
+      if (r.leftAlone)
+        err(`topolab: ${r.leftAlone}; its kernel objects were left alone, only this state directory's document was ${o.keep ? "marked stopped" : "removed"}`);
       out(`lab ${lab}: removed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
     });
 

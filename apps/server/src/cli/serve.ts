@@ -53,7 +53,12 @@ export function registerServe(p: Command): void {
     .description("start the web server: labs on a canvas, shells in the browser, the REST API; prints the address with its token")
     .option("--host <address>", "address to listen on (TOPOLAB_HOST; default 127.0.0.1)")
     .option("--port <n>", "port to listen on (TOPOLAB_PORT; default 7380; 0 picks a free one)")
-    .option("--allow-origin <origin>", "also accept this origin, e.g. http://lab.example.org:8080 (repeatable; TOPOLAB_ALLOWED_ORIGINS)", (v: string, all: string[]) => [...all, v], [])
+    .option(
+      "--allow-origin <origin>",
+      "also accept this origin, e.g. http://lab.example.org:8080 (repeatable; TOPOLAB_ALLOWED_ORIGINS)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option("--state-dir <dir>", "where labs are kept (TOPOLAB_STATE_DIR; default /var/lib/topolab)")
     .option("--templates <dir>", "lab templates directory (TOPOLAB_TEMPLATES_DIR; default the repository's templates/)")
     .option("--reattach-minutes <n>", "how long a terminal no browser holds lives on, for one to come back or join it (fractions allowed: 0.5)", "1")
@@ -79,7 +84,8 @@ export function registerServe(p: Command): void {
         const err = e as NodeJS.ErrnoException;
         if (err.code === "EADDRINUSE") throw new UsageError(`that port is already in use (another topolab serve?): choose one with --port`);
         if (err.code === "EADDRNOTAVAIL") throw new UsageError(`this machine has no address ${o.host}`);
-        if (err.message?.startsWith("TOPOLAB_TOKEN") || err.message?.includes("is not an http(s) origin") || err.code === "ERR_INVALID_URL") throw new UsageError(err.message);
+        if (err.message?.startsWith("TOPOLAB_TOKEN") || err.message?.includes("is not an http(s) origin") || err.code === "ERR_INVALID_URL")
+          throw new UsageError(err.message);
         throw e;
       }
       await new Promise<void>((resolve) => {

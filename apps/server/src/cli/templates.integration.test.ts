@@ -13,7 +13,11 @@ import { cliSession, repoRoot as root } from "./testing";
 const cli = cliSession();
 const topolab = cli.topolab;
 const labs = cli.labs;
-const state = { get dir() { return cli.stateDir(); } };
+const state = {
+  get dir() {
+    return cli.stateDir();
+  },
+};
 
 async function up(template: string, prefix: string): Promise<string> {
   const name = uniqueLabName(prefix);
@@ -128,11 +132,23 @@ describe("templates", () => {
       // a server on the outside logs who connects
       const port = 30000 + Math.floor(Math.random() * 10000);
       const server = run(
-        ["ip", "netns", "exec", outside, process.execPath, "-e", `const s=require('net').createServer(c=>{console.log('FROM '+c.remoteAddress);c.end('hi');s.close()});s.listen(${port},'203.0.113.2');setTimeout(()=>process.exit(3),15000).unref()`],
+        [
+          "ip",
+          "netns",
+          "exec",
+          outside,
+          process.execPath,
+          "-e",
+          `const s=require('net').createServer(c=>{console.log('FROM '+c.remoteAddress);c.end('hi');s.close()});s.listen(${port},'203.0.113.2');setTimeout(()=>process.exit(3),15000).unref()`,
+        ],
         { timeoutMs: 20_000 },
       );
       await sleep(300);
-      const client = await inNode(name, "ns01", [process.execPath, "-e", `require('net').connect(${port},'203.0.113.2').on('data',d=>{console.log('GOT '+d);process.exit(0)}).on('error',e=>{console.log('ERR '+e.code);process.exit(1)})`]);
+      const client = await inNode(name, "ns01", [
+        process.execPath,
+        "-e",
+        `require('net').connect(${port},'203.0.113.2').on('data',d=>{console.log('GOT '+d);process.exit(0)}).on('error',e=>{console.log('ERR '+e.code);process.exit(1)})`,
+      ]);
       expect(client.stdout).toContain("GOT hi");
       expect((await server).stdout).toContain("FROM 203.0.113.1");
       expect(await pings(name, "ns02", "203.0.113.2")).toBe(true);

@@ -28,8 +28,7 @@ export function cliSession(): CliSession {
   const session: CliSession = {
     labs,
     stateDir: () => state!.dir,
-    topolab: (...args) =>
-      run([process.execPath, bin, ...args], { env: { ...process.env, TOPOLAB_STATE_DIR: state!.dir }, timeoutMs: 60_000 }),
+    topolab: (...args) => run([process.execPath, bin, ...args], { env: { ...process.env, TOPOLAB_STATE_DIR: state!.dir }, timeoutMs: 60_000 }),
     async start() {
       state = await tempStateDir();
     },

@@ -36,7 +36,12 @@ describe("automatic addresses", () => {
     ] as const;
     await c.ok("lab:edit", { lab, changes: nodes.map((node) => ({ type: "addNode" as const, node: { ...node } })) });
     // the order a teacher might draw them in: a host, the router, the other side
-    for (const [a, b] of [["h1", "s1"], ["r1", "s1"], ["r1", "s2"], ["h2", "s2"]] as const) {
+    for (const [a, b] of [
+      ["h1", "s1"],
+      ["r1", "s1"],
+      ["r1", "s2"],
+      ["h2", "s2"],
+    ] as const) {
       const { document } = await c.ok("lab:open", { lab });
       await c.ok("lab:edit", { lab, changes: linkChanges(document, a, b) });
     }

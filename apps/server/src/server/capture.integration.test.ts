@@ -56,7 +56,8 @@ function collect(c: Client, id: string) {
     if (p.id !== id) return;
     const arrivedMs = Date.now();
     missed += p.missed;
-    for (const w of decodeBatch(p.batch instanceof Uint8Array ? p.batch : new Uint8Array(p.batch))) got.push({ summary: decode(w.data).summary, iface: w.iface, timeUs: w.timeUs, arrivedMs, data: w.data });
+    for (const w of decodeBatch(p.batch instanceof Uint8Array ? p.batch : new Uint8Array(p.batch)))
+      got.push({ summary: decode(w.data).summary, iface: w.iface, timeUs: w.timeUs, arrivedMs, data: w.data });
     c.socket.emit("capture:ack", { id });
   });
   return { got, missed: () => missed };
@@ -97,7 +98,9 @@ describe("capture over socket.io", () => {
 
     // the capture belongs to its lab in the command log
     const log = await c.next("lab:log", (p) => p.entries.some((e) => e.op === "capture h1:eth0"));
-    expect(log.entries.find((e) => e.op === "capture h1:eth0")!.command).toBe(`ip netns exec tl.${name}.h1 tcpdump -i eth0 -U --immediate-mode -w - -- 'arp or icmp'`);
+    expect(log.entries.find((e) => e.op === "capture h1:eth0")!.command).toBe(
+      `ip netns exec tl.${name}.h1 tcpdump -i eth0 -U --immediate-mode -w - -- 'arp or icmp'`,
+    );
 
     const { pids } = capturesOf(t.server.labs.engine).get(info.id)!;
     expect(pids.every(alive)).toBe(true);
@@ -127,7 +130,10 @@ describe("capture over socket.io", () => {
     const c = await t.connect();
     await c.ok("lab:open", { lab: name });
     const r = await c.request("capture:start", { lab: name, interfaces: ["h1:eth0"], filter: "tcp port 80 and" });
-    expect(r).toMatchObject({ ok: false, error: { code: "invalid", issues: [{ path: "filter", message: "filter: tcpdump: can't parse filter expression: syntax error" }] } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: "invalid", issues: [{ path: "filter", message: "filter: tcpdump: can't parse filter expression: syntax error" }] },
+    });
     const dash = await c.request("capture:start", { lab: name, interfaces: ["h1:eth0"], filter: "-w /tmp/x" });
     expect(dash).toMatchObject({ ok: false, error: { code: "invalid" } });
     const nif = await c.request("capture:start", { lab: name, interfaces: ["h1:eth9"] });
@@ -161,7 +167,7 @@ describe("capture over socket.io", () => {
     expect(third.n).toBeLessThanOrEqual(MAX_BATCH);
     expect(third.missed).toBeGreaterThan(0);
     // acknowledged again and again: the rest of what waited comes, in batches
-    for (let seen = 0; seen !== batches.length; ) {
+    for (let seen = 0; seen !== batches.length;) {
       seen = batches.length;
       c.socket.emit("capture:ack", { id: info.id });
       await sleep(300);

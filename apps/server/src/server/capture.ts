@@ -53,8 +53,10 @@ export class Captures {
   /** Starts a capture for a socket; resolves once every tcpdump listens. */
   async start(sink: CaptureSink, args: ClientArgs<"capture:start">): Promise<CaptureInfo> {
     const mine = [...this.entries.values()].filter((e) => e.sink?.socketId === sink.socketId && !e.capture.ended);
-    if (mine.length >= CAPTURE_LIMITS.perSocket) throw new RequestError("limit", `at most ${CAPTURE_LIMITS.perSocket} captures at once per connection: stop one first`);
-    if ([...this.entries.values()].filter((e) => !e.capture.ended).length >= MAX_RUNNING) throw new RequestError("limit", `the server runs ${MAX_RUNNING} captures already`);
+    if (mine.length >= CAPTURE_LIMITS.perSocket)
+      throw new RequestError("limit", `at most ${CAPTURE_LIMITS.perSocket} captures at once per connection: stop one first`);
+    if ([...this.entries.values()].filter((e) => !e.capture.ended).length >= MAX_RUNNING)
+      throw new RequestError("limit", `the server runs ${MAX_RUNNING} captures already`);
     let capture: Capture;
     try {
       const points = await labCapturePoints(this.engine, args.lab, args.interfaces);
@@ -174,7 +176,8 @@ export class Captures {
   /** The pcapng of a capture of that lab (running or ended not long ago). */
   pcapng(lab: string, id: string): Uint8Array {
     const e = this.entries.get(id);
-    if (!e || e.info.lab !== lab) throw new RequestError("not_found", `lab ${lab} has no capture ${id} (captures are kept ${KEEP_ENDED_MS / 60_000} minutes after they end)`);
+    if (!e || e.info.lab !== lab)
+      throw new RequestError("not_found", `lab ${lab} has no capture ${id} (captures are kept ${KEEP_ENDED_MS / 60_000} minutes after they end)`);
     return e.capture.pcapng();
   }
 

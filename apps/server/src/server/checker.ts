@@ -17,14 +17,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import {
-  DEFAULT_LAB_LIMITS,
-  parseLabText,
-  validateLab,
-  type LabLimits,
-  type ParsedLabFile,
-  type Validated,
-} from "@topolab/topology";
+import { DEFAULT_LAB_LIMITS, parseLabText, validateLab, type LabLimits, type ParsedLabFile, type Validated } from "@topolab/topology";
 import { LIMITS } from "@topolab/protocol";
 import { repoRoot } from "./config";
 import { RequestError, tooLarge } from "./errors";

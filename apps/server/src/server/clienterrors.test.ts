@@ -19,12 +19,20 @@ async function serve(o: { perSecond?: number; burst?: number } = {}): Promise<{ 
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/client-errors`, lines };
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 describe("POST /api/client-errors", () => {
   it("logs a report with its panel, lab and page, and keeps it for GET", async () => {
     const { url, lines } = await serve();
-    const r = await post(url, { kind: "boundary", panel: "command log", lab: "wb-x", page: "/labs/wb-x", message: "l is not a function", stack: "TypeError: l is not a function\n    at Xe (index.js:1:2)" });
+    const r = await post(url, {
+      kind: "boundary",
+      panel: "command log",
+      lab: "wb-x",
+      page: "/labs/wb-x",
+      message: "l is not a function",
+      stack: "TypeError: l is not a function\n    at Xe (index.js:1:2)",
+    });
     expect(r.status).toBe(204);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/browser error \(panel command log, lab wb-x, page \/labs\/wb-x\) from .*: l is not a function — at Xe \(index\.js:1:2\)/);

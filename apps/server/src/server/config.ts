@@ -110,7 +110,10 @@ export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = 
   const token = o.token ?? env["TOPOLAB_TOKEN"] ?? newToken();
   const problem = tokenProblem(token);
   if (problem) throw new Error(problem);
-  const envOrigins = (env["TOPOLAB_ALLOWED_ORIGINS"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const envOrigins = (env["TOPOLAB_ALLOWED_ORIGINS"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     host: o.host ?? env["TOPOLAB_HOST"] ?? DEFAULT_HOST,
     port: o.port ?? (env["TOPOLAB_PORT"] ? Number(env["TOPOLAB_PORT"]) : DEFAULT_PORT),

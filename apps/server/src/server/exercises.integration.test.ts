@@ -56,7 +56,12 @@ describe("exercises", () => {
     await student.next("exercise:results", allPass);
 
     // run on demand gives the same
-    expect(statuses(await teacher.ok("exercise:run", { lab: name }))).toEqual({ "hosts-route": "pass", forwarding: "pass", "ns0-ns1": "pass", "ns1-ns0": "pass" });
+    expect(statuses(await teacher.ok("exercise:run", { lab: name }))).toEqual({
+      "hosts-route": "pass",
+      forwarding: "pass",
+      "ns0-ns1": "pass",
+      "ns1-ns0": "pass",
+    });
 
     // start over: the shell ends, the kernel is as shipped, the lights go red again
     student.clear("exercise:results");
@@ -74,7 +79,10 @@ describe("exercises", () => {
     expect((await t.engine.state.readOrigin(name))!.exercise!.checks[0]!.description).toBe("ns0 sends traffic for ns1 to r");
 
     // a bad check is refused with its place, nothing changed
-    const bad = await teacher.request("lab:edit", { lab: name, changes: [{ type: "updateLab", set: { exercise: { title: "t", checks: [{ kind: "reach", description: "x", from: "nobody", to: "ns1" }] } } }] });
+    const bad = await teacher.request("lab:edit", {
+      lab: name,
+      changes: [{ type: "updateLab", set: { exercise: { title: "t", checks: [{ kind: "reach", description: "x", from: "nobody", to: "ns1" }] } } }],
+    });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.issues?.[0]).toMatchObject({ path: "exercise.checks[0].from" });
 

@@ -23,7 +23,8 @@ afterAll(async () => {
 
 const HOSTILE = ["__proto__", "constructor", "toString", "", "x".repeat(70), "h1", "eth0", "vzfuzz", "vzfuzz2", "../x", "\u0000"];
 const str = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 10 }));
-const ownKeys = (entries: [string, unknown][]) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
+const ownKeys = (entries: [string, unknown][]) =>
+  JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`).join(",")}}`) as Record<string, unknown>;
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof(
     { depthSize: "small" },
@@ -61,8 +62,37 @@ const payload = fc.oneof(
       chars: value,
       to: str,
       name: str,
-      source: fc.oneof(value, fc.constant({ type: "blank" }), fc.record({ type: fc.constant("file"), text: fc.oneof(str, fc.constant("name: x\nnodes: [{name: h1, kind: nat}]\nlinks: [{endpoints: [h1:constructor, h1:eth1]}]\n"), fc.constant("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n")) }), fc.record({ type: fc.constant("template"), id: str })),
-      changes: fc.oneof(value, fc.array(fc.record({ type: fc.constantFrom("addNode", "updateNode", "removeNode", "addLink", "replace", "moveNodes", "x"), node: value, name: str, set: value, link: value, document: value, positions: value }, { requiredKeys: ["type"] }), { maxLength: 3 })),
+      source: fc.oneof(
+        value,
+        fc.constant({ type: "blank" }),
+        fc.record({
+          type: fc.constant("file"),
+          text: fc.oneof(
+            str,
+            fc.constant("name: x\nnodes: [{name: h1, kind: nat}]\nlinks: [{endpoints: [h1:constructor, h1:eth1]}]\n"),
+            fc.constant("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"),
+          ),
+        }),
+        fc.record({ type: fc.constant("template"), id: str }),
+      ),
+      changes: fc.oneof(
+        value,
+        fc.array(
+          fc.record(
+            {
+              type: fc.constantFrom("addNode", "updateNode", "removeNode", "addLink", "replace", "moveNodes", "x"),
+              node: value,
+              name: str,
+              set: value,
+              link: value,
+              document: value,
+              positions: value,
+            },
+            { requiredKeys: ["type"] },
+          ),
+          { maxLength: 3 },
+        ),
+      ),
     },
     { requiredKeys: [] },
   ),
@@ -81,14 +111,23 @@ const valid = fc.constantFrom(
 const message = fc.oneof(
   fc.record({
     event: fc.oneof(fc.constantFrom(...names), str),
-    args: fc.oneof(payload.map((p) => [p]), fc.array(value, { maxLength: 3 })),
+    args: fc.oneof(
+      payload.map((p) => [p]),
+      fc.array(value, { maxLength: 3 }),
+    ),
     ack: fc.boolean(),
   }),
   valid,
 );
 
 function connect(): Promise<Socket> {
-  const s = io(t.origin, { transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: { origin: t.origin }, auth: { protocol: PROTOCOL_VERSION, token: t.token } });
+  const s = io(t.origin, {
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { origin: t.origin },
+    auth: { protocol: PROTOCOL_VERSION, token: t.token },
+  });
   return new Promise((resolve, reject) => {
     s.once("connect", () => resolve(s));
     s.once("connect_error", reject);
@@ -109,7 +148,10 @@ describe("fuzz: a real server", () => {
               s.emit(m.event, ...args);
               continue;
             }
-            const r = (await s.timeout(20_000).emitWithAck(m.event, ...args).catch((e: Error) => ({ timeout: e.message }))) as { ok?: boolean; error?: { code: string; message: string }; timeout?: string };
+            const r = (await s
+              .timeout(20_000)
+              .emitWithAck(m.event, ...args)
+              .catch((e: Error) => ({ timeout: e.message }))) as { ok?: boolean; error?: { code: string; message: string }; timeout?: string };
             if (r.timeout !== undefined) {
               // a refused fire-and-forget event answers with protocol:error, not an ack; a disconnect (too many refusals) too
               if (s.disconnected) break;
@@ -136,16 +178,40 @@ describe("fuzz: a real server", () => {
 
   it("random REST requests: never a 500, and the server goes on", async () => {
     const path = fc.oneof(
-      fc.constantFrom("/api/labs", "/api/labs/vzfuzz", "/api/labs/vzfuzz/edit", "/api/labs/vzfuzz/rename", "/api/labs/vzfuzz/start", "/api/labs/vzfuzz/stop", "/api/labs/vzfuzz/status", "/api/labs/vzfuzz/export?format=yaml", "/api/labs/vzfuzz/nodes/h1/exec", "/api/templates", "/api/labs/__proto__", "/api/labs/constructor/edit"),
+      fc.constantFrom(
+        "/api/labs",
+        "/api/labs/vzfuzz",
+        "/api/labs/vzfuzz/edit",
+        "/api/labs/vzfuzz/rename",
+        "/api/labs/vzfuzz/start",
+        "/api/labs/vzfuzz/stop",
+        "/api/labs/vzfuzz/status",
+        "/api/labs/vzfuzz/export?format=yaml",
+        "/api/labs/vzfuzz/nodes/h1/exec",
+        "/api/templates",
+        "/api/labs/__proto__",
+        "/api/labs/constructor/edit",
+      ),
       str.map((x) => `/api/labs/vz${encodeURIComponent(x)}`),
     );
-    const body = fc.oneof(value, fc.string({ maxLength: 50 }), fc.constant("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"), fc.constant('{"nodes": [{"name": "gw", "kind": "nat"}], "links": [{"endpoints": ["gw:toString", "gw:eth1"]}]}'));
+    const body = fc.oneof(
+      value,
+      fc.string({ maxLength: 50 }),
+      fc.constant("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"),
+      fc.constant('{"nodes": [{"name": "gw", "kind": "nat"}], "links": [{"endpoints": ["gw:toString", "gw:eth1"]}]}'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("GET", "POST", "PUT", "DELETE"), path, body, fc.constantFrom("application/json", "application/yaml", "text/plain"), async (method, p, b, type) => {
-        const text = typeof b === "string" ? b : JSON.stringify(b);
-        const r = await t.rest(method, p, method === "GET" || method === "DELETE" ? {} : { body: text ?? "null", headers: { "content-type": type } });
-        expect(r.status, `${method} ${p} ${text}: ${r.text}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "PUT", "DELETE"),
+        path,
+        body,
+        fc.constantFrom("application/json", "application/yaml", "text/plain"),
+        async (method, p, b, type) => {
+          const text = typeof b === "string" ? b : JSON.stringify(b);
+          const r = await t.rest(method, p, method === "GET" || method === "DELETE" ? {} : { body: text ?? "null", headers: { "content-type": type } });
+          expect(r.status, `${method} ${p} ${text}: ${r.text}`).toBeLessThan(500);
+        },
+      ),
       { numRuns: 150 },
     );
     expect((await t.rest("GET", "/api/labs")).status).toBe(200);

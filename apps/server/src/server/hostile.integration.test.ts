@@ -26,24 +26,40 @@ async function stillAnswering(): Promise<void> {
   expect((await t.rest("GET", "/api/labs")).status).toBe(200);
 }
 
-type Answer = { status: number; body: { error?: { code: string; message: string; issues?: { path: string; message: string; line?: number }[] } }; text: string };
+type Answer = {
+  status: number;
+  body: { error?: { code: string; message: string; issues?: { path: string; message: string; line?: number }[] } };
+  text: string;
+};
 const put = (name: string, body: unknown) => t.rest("PUT", `/api/labs/${name}`, { body }) as Promise<Answer>;
 
 describe("lab documents that crashed or slipped through", () => {
-  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("a NAT gateway's interface named %s: 400 with the reason, the server answering", async (ifname) => {
-    const name = lab("nat");
-    const doc = { name, nodes: [{ name: "gw", kind: "nat" }, { name: "h1", kind: "host" }], links: [{ endpoints: [`gw:${ifname}`, "h1:eth0"] }] };
-    const r = await put(name, doc);
-    expect(r.status).toBe(400);
-    expect(r.body.error!.issues).toContainEqual(expect.objectContaining({ path: "links[0].endpoints[0]", message: expect.stringContaining(`"${ifname}" is a reserved name`) }));
-    // the same as YAML, with the addresses under the interface: refused, not silently dropped
-    const yaml = `name: ${name}\nnodes:\n  - {name: gw, kind: nat, interfaces: {${ifname}: {addresses: [192.168.9.254/24]}}}\n  - {name: h1, kind: host}\nlinks:\n  - endpoints: [gw, h1]\n`;
-    const y = await put(name, yaml);
-    expect(y.status).toBe(400);
-    expect(y.body.error!.issues).toContainEqual(expect.objectContaining({ message: expect.stringContaining(`"${ifname}" is a reserved name`), line: 3 }));
-    await stillAnswering();
-    expect((await t.rest("GET", `/api/labs/${name}`)).status).toBe(404);
-  });
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "a NAT gateway's interface named %s: 400 with the reason, the server answering",
+    async (ifname) => {
+      const name = lab("nat");
+      const doc = {
+        name,
+        nodes: [
+          { name: "gw", kind: "nat" },
+          { name: "h1", kind: "host" },
+        ],
+        links: [{ endpoints: [`gw:${ifname}`, "h1:eth0"] }],
+      };
+      const r = await put(name, doc);
+      expect(r.status).toBe(400);
+      expect(r.body.error!.issues).toContainEqual(
+        expect.objectContaining({ path: "links[0].endpoints[0]", message: expect.stringContaining(`"${ifname}" is a reserved name`) }),
+      );
+      // the same as YAML, with the addresses under the interface: refused, not silently dropped
+      const yaml = `name: ${name}\nnodes:\n  - {name: gw, kind: nat, interfaces: {${ifname}: {addresses: [192.168.9.254/24]}}}\n  - {name: h1, kind: host}\nlinks:\n  - endpoints: [gw, h1]\n`;
+      const y = await put(name, yaml);
+      expect(y.status).toBe(400);
+      expect(y.body.error!.issues).toContainEqual(expect.objectContaining({ message: expect.stringContaining(`"${ifname}" is a reserved name`), line: 3 }));
+      await stillAnswering();
+      expect((await t.rest("GET", `/api/labs/${name}`)).status).toBe(404);
+    },
+  );
 
   it("a YAML alias bomb: 400 with the line of its first alias, no stack", async () => {
     const name = lab("bomb");
@@ -65,13 +81,27 @@ describe("lab documents that crashed or slipped through", () => {
     expect(r.status).toBe(413);
     expect(r.body.error).toMatchObject({ code: "limit", message: expect.stringContaining("at most 524,288 bytes (512 KiB) for a lab") });
     // the same as a JSON document: the document limit
-    const doc = { name, description: "x", nodes: [{ name: "h1", kind: "host", label: "x".repeat(190) }], links: [], exercise: { text: "y".repeat(600 * 1024) } };
+    const doc = {
+      name,
+      description: "x",
+      nodes: [{ name: "h1", kind: "host", label: "x".repeat(190) }],
+      links: [],
+      exercise: { text: "y".repeat(600 * 1024) },
+    };
     const j = await put(name, doc);
     expect(j.status).toBe(413);
     expect(j.body.error!.message).toMatch(/^the request body is [\d,]+ bytes; the server takes at most 524,288 bytes \(512 KiB\) for a lab$/);
     // a document grown past the limit by edits (under the 1 MiB of one request): the document's limit
     await t.rest("POST", "/api/labs", { body: { name, source: { type: "blank" } } });
-    const grown = await t.rest("POST", `/api/labs/${name}/edit`, { body: { changes: [{ type: "updateLab", set: { description: "x" } }, { type: "addNode", node: { name: "h1", kind: "host", label: "y" } }, { type: "replace", document: { ...doc, name } }] } });
+    const grown = await t.rest("POST", `/api/labs/${name}/edit`, {
+      body: {
+        changes: [
+          { type: "updateLab", set: { description: "x" } },
+          { type: "addNode", node: { name: "h1", kind: "host", label: "y" } },
+          { type: "replace", document: { ...doc, name } },
+        ],
+      },
+    });
     expect(grown.status).toBe(413);
     expect((grown.body as Answer["body"]).error!.message).toMatch(/^the lab document \(as JSON\) is [\d,]+ bytes; the server takes at most 524,288/);
     await t.rest("DELETE", `/api/labs/${name}`);
@@ -89,7 +119,11 @@ describe("lab documents that crashed or slipped through", () => {
     expect(capped.status).toBe(400);
     expect(capped.body.error!.issues).toEqual([{ path: "nodes", message: "the lab has 51 nodes; a lab may have at most 50" }]);
     // 3,000 broken links under the cap of nodes: at most 100 problems and a count of the rest
-    const broken = await put(name, { name, nodes: nodes.slice(0, 50), links: Array.from({ length: 3000 }, (_, i) => ({ endpoints: [`h${i % 50}`, `x${i}`] })) });
+    const broken = await put(name, {
+      name,
+      nodes: nodes.slice(0, 50),
+      links: Array.from({ length: 3000 }, (_, i) => ({ endpoints: [`h${i % 50}`, `x${i}`] })),
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.error!.issues!.length).toBe(101);
     expect(broken.body.error!.issues!.at(-1)).toEqual({ path: "", message: "… and 2,900 more problems" });
@@ -112,15 +146,27 @@ describe("lab documents that crashed or slipped through", () => {
 
   it("over socket.io: a hostile file, a replace with __proto__, and a moveNodes with constructor are refused; the socket goes on", async () => {
     const c = await t.connect();
-    const bomb = await c.request("lab:create", { name: lab("sb"), source: { type: "file", text: "name: x\nnodes: []\na: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n" } });
+    const bomb = await c.request("lab:create", {
+      name: lab("sb"),
+      source: {
+        type: "file",
+        text: "name: x\nnodes: []\na: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+      },
+    });
     expect(bomb).toMatchObject({ ok: false, error: { code: "invalid", issues: [{ message: expect.stringContaining("aliases") }] } });
     const name = lab("sk");
     await c.ok("lab:create", { name, source: { type: "blank" } });
     const replace = await c.request("lab:edit", { lab: name, changes: [{ type: "replace", document: JSON.parse('{"nodes": [], "__proto__": {"x": 1}}') }] });
-    expect(replace).toMatchObject({ ok: false, error: { code: "invalid", issues: [expect.objectContaining({ message: expect.stringContaining('"__proto__" is a reserved name') })] } });
+    expect(replace).toMatchObject({
+      ok: false,
+      error: { code: "invalid", issues: [expect.objectContaining({ message: expect.stringContaining('"__proto__" is a reserved name') })] },
+    });
     const move = await c.request("lab:edit", { lab: name, changes: [{ type: "moveNodes", positions: JSON.parse('{"constructor": {"x": 1, "y": 2}}') }] });
     expect(move).toMatchObject({ ok: false, error: { code: "invalid" } });
-    const big = await c.request("lab:create", { name: lab("sf"), source: { type: "file", text: `name: x\nnodes: []\ndescription: "${"é".repeat(300 * 1024)}"\n` } });
+    const big = await c.request("lab:create", {
+      name: lab("sf"),
+      source: { type: "file", text: `name: x\nnodes: []\ndescription: "${"é".repeat(300 * 1024)}"\n` },
+    });
     expect(big).toMatchObject({ ok: false, error: { code: "limit", message: expect.stringContaining("512 KiB") } });
     expect(await c.ok("labs:list", {})).toEqual(expect.arrayContaining([expect.objectContaining({ name })]));
     await c.ok("lab:delete", { lab: name });
@@ -130,7 +176,11 @@ describe("lab documents that crashed or slipped through", () => {
 });
 
 /** A request from another loopback address (the kernel takes any 127.x as a source). */
-function from(localAddress: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function from(
+  localAddress: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const url = new URL(t.origin);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, headers: { host: url.host, ...headers }, localAddress }, (res) => {
@@ -150,7 +200,9 @@ describe("failed authentication", () => {
     const refused = await from("127.0.0.2", "/api/labs", bearer("wrong-token-x-0123456789"));
     expect(refused.status).toBe(429);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
-    expect(JSON.parse(refused.body)).toEqual({ error: { code: "limit", message: expect.stringMatching(/^too many failed attempts to authenticate from this address: try again in \d+ s$/) } });
+    expect(JSON.parse(refused.body)).toEqual({
+      error: { code: "limit", message: expect.stringMatching(/^too many failed attempts to authenticate from this address: try again in \d+ s$/) },
+    });
     expect((await from("127.0.0.2", "/api/labs", bearer(t.token))).status).toBe(429);
     expect((await from("127.0.0.2", `/?token=${t.token}`, {})).status).toBe(429);
     // no token at all is no guess: the page that says how to get in
@@ -163,7 +215,14 @@ describe("failed authentication", () => {
   it("the socket.io handshake counts and obeys the same limit", async () => {
     const connect = (token: string) =>
       new Promise<{ ok: boolean; data?: { code?: string; retryAfter?: number } }>((resolve) => {
-        const s = io(t.origin, { transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: { origin: t.origin }, auth: { protocol: PROTOCOL_VERSION, token }, localAddress: "127.0.0.4" } as Parameters<typeof io>[1]);
+        const s = io(t.origin, {
+          transports: ["websocket"],
+          reconnection: false,
+          forceNew: true,
+          extraHeaders: { origin: t.origin },
+          auth: { protocol: PROTOCOL_VERSION, token },
+          localAddress: "127.0.0.4",
+        } as Parameters<typeof io>[1]);
         s.once("connect", () => {
           s.disconnect();
           resolve({ ok: true });

@@ -55,7 +55,12 @@ export function httpApp(d: HttpDeps): express.Express {
 
   const hostCheck: RequestHandler = (req, res, next) => {
     if (guard.hostAllowed(req.headers.host)) return next();
-    res.status(403).type("text").send("topolab: this server is not reached under that name (Host header refused, against DNS rebinding); use the address it printed, or allow it with --allow-origin\n");
+    res
+      .status(403)
+      .type("text")
+      .send(
+        "topolab: this server is not reached under that name (Host header refused, against DNS rebinding); use the address it printed, or allow it with --allow-origin\n",
+      );
   };
 
   const headers: RequestHandler = (_req, res, next) => {
@@ -74,7 +79,11 @@ export function httpApp(d: HttpDeps): express.Express {
     if (seconds === 0) return false;
     res.setHeader("Retry-After", String(seconds));
     if (wantsApi(req.path)) fail(res, 429, "limit", tooManyFailures(seconds));
-    else res.status(429).type("text").send(`topolab: ${tooManyFailures(seconds)}\n`);
+    else
+      res
+        .status(429)
+        .type("text")
+        .send(`topolab: ${tooManyFailures(seconds)}\n`);
     return true;
   };
   const wrongToken = (req: express.Request, given: string) => guard.failures.failed(clientAddress(req.socket.remoteAddress), given);
@@ -161,7 +170,8 @@ export function httpApp(d: HttpDeps): express.Express {
   // browsers' error reports: their own size limit and rate, before the API's body parser
   // a student may report their browser's errors, not read everyone's
   app.get("/api/client-errors", (_req, res, next) => {
-    if ((res.locals["role"] as { kind?: string } | undefined)?.kind === "student") return fail(res, 404, "not_found", "there is no such API path (see docs/api.md)");
+    if ((res.locals["role"] as { kind?: string } | undefined)?.kind === "student")
+      return fail(res, 404, "not_found", "there is no such API path (see docs/api.md)");
     next();
   });
   app.use("/api/client-errors", clientErrorsRouter({ log: d.log }));
@@ -194,7 +204,12 @@ export function httpApp(d: HttpDeps): express.Express {
     if (e.type === "entity.too.large") {
       const max = e.limit ?? LIMITS.maxMessageBytes;
       const size = typeof e.length === "number" && e.length > 0 ? `is ${e.length.toLocaleString("en-US")} bytes; ` : "";
-      return fail(res, 413, "limit", `the request body ${size}the server takes at most ${max.toLocaleString("en-US")} bytes (${Math.round(max / 1024)} KiB)${max === LIMITS.maxLabText ? " for a lab" : ""}`);
+      return fail(
+        res,
+        413,
+        "limit",
+        `the request body ${size}the server takes at most ${max.toLocaleString("en-US")} bytes (${Math.round(max / 1024)} KiB)${max === LIMITS.maxLabText ? " for a lab" : ""}`,
+      );
     }
     if (e.type === "entity.parse.failed") return fail(res, 400, "invalid", `the request body is not valid JSON: ${e.message}`);
     if (typeof e.status === "number" && e.status < 500 && e.type) return fail(res, e.status, "invalid", e.message ?? "bad request");

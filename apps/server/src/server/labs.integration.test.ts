@@ -67,7 +67,10 @@ describe("labs over socket.io", () => {
         { type: "addLink", link: { endpoints: ["h3:eth0", "h9:eth0"] } },
       ],
     });
-    expect(!bad.ok && bad.error).toMatchObject({ code: "invalid", issues: [expect.objectContaining({ path: "links[2].endpoints[1]", link: "h3:eth0|h9:eth0" })] });
+    expect(!bad.ok && bad.error).toMatchObject({
+      code: "invalid",
+      issues: [expect.objectContaining({ path: "links[2].endpoints[1]", link: "h3:eth0|h9:eth0" })],
+    });
     const badShape = await a.request("lab:edit", { lab: name, changes: [{ type: "addLink", link: { endpoints: ["h1:eth0", "s1"], vlan: 5000 } }] });
     expect(!badShape.ok && badShape.error.issues).toEqual([{ path: "changes[0].link.vlan", message: "5000 is outside 1..4094" }]);
     expect(before.ops).toEqual([]);
@@ -120,9 +123,18 @@ describe("labs over socket.io", () => {
   });
 
   it("creates from a template and from an uploaded file, lists templates, renames, stops and starts", async () => {
-    await writeTemplate(t.templatesDir, "pair", "# Two hosts on a wire\n# The smallest lab there is.\nname: pair\nnodes:\n  - {name: a, kind: host, interfaces: {eth0: {addresses: [10.5.0.1/24]}}}\n  - {name: b, kind: host, interfaces: {eth0: {addresses: [10.5.0.2/24]}}}\nlinks:\n  - endpoints: [a:eth0, b:eth0]\n");
+    await writeTemplate(
+      t.templatesDir,
+      "pair",
+      "# Two hosts on a wire\n# The smallest lab there is.\nname: pair\nnodes:\n  - {name: a, kind: host, interfaces: {eth0: {addresses: [10.5.0.1/24]}}}\n  - {name: b, kind: host, interfaces: {eth0: {addresses: [10.5.0.2/24]}}}\nlinks:\n  - endpoints: [a:eth0, b:eth0]\n",
+    );
     const c = await t.connect();
-    expect(await c.ok("templates:list", {})).toContainEqual({ id: "pair", title: "Two hosts on a wire", description: "The smallest lab there is.", lab: "pair" });
+    expect(await c.ok("templates:list", {})).toContainEqual({
+      id: "pair",
+      title: "Two hosts on a wire",
+      description: "The smallest lab there is.",
+      lab: "pair",
+    });
     const name = uniqueLabName("srv");
     const lab = await c.ok("lab:create", { name, source: { type: "template", id: "pair" } });
     expect(lab).toMatchObject({ name, source: "template:pair" });
@@ -155,7 +167,16 @@ describe("labs over socket.io", () => {
     await t.engine.up(doc);
     await c.next("labs:changed", (p) => p.labs.some((l) => l.name === name));
     await c.ok("lab:open", { lab: name });
-    await t.engine.up(parseLab({ name, nodes: [{ name: "h1", kind: "host" }, { name: "h2", kind: "host" }], links: [] }));
+    await t.engine.up(
+      parseLab({
+        name,
+        nodes: [
+          { name: "h1", kind: "host" },
+          { name: "h2", kind: "host" },
+        ],
+        links: [],
+      }),
+    );
     const next = await c.next("lab:document", (p) => p.lab === name && p.document.nodes.length === 2);
     expect(next.revision).toBe(2);
     await t.engine.down(name);
@@ -169,7 +190,10 @@ describe("terminals", () => {
     const name = uniqueLabName("srv");
     await c.ok("lab:create", {
       name,
-      source: { type: "file", text: JSON.stringify({ nodes: [host("h1", "10.8.0.1/24"), host("h2", "10.8.0.2/24")], links: [{ endpoints: ["h1:eth0", "h2:eth0"] }] }) },
+      source: {
+        type: "file",
+        text: JSON.stringify({ nodes: [host("h1", "10.8.0.1/24"), host("h2", "10.8.0.2/24")], links: [{ endpoints: ["h1:eth0", "h2:eth0"] }] }),
+      },
     });
     const term = await c.ok("term:open", { lab: name, node: "h1", cols: 100, rows: 30 });
     await c.screen(term.id, /root@h1.*# $/);

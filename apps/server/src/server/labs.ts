@@ -203,7 +203,11 @@ export class Labs {
     const named = name !== undefined ? { name } : {};
     if (source.type === "blank") {
       const v = validateLab({ nodes: [], links: [] }, named);
-      if (!v.ok) throw invalid(v.issues.map((i) => (i.path === "--name" ? { ...i, path: "name" } : i)), "a new lab needs a name");
+      if (!v.ok)
+        throw invalid(
+          v.issues.map((i) => (i.path === "--name" ? { ...i, path: "name" } : i)),
+          "a new lab needs a name",
+        );
       return { lab: v.lab };
     }
     const text = source.type === "template" ? await this.d.templates.read(source.id) : source.text;
@@ -324,7 +328,7 @@ export class Labs {
     });
   }
 
-    async stop(name: string): Promise<void> {
+  async stop(name: string): Promise<void> {
     await this.queue.run(name, async () => {
       const { doc } = await this.read(name);
       await this.d.terminals.closeLab(name, `lab ${name} was stopped`);

@@ -56,7 +56,11 @@ async function monitors(): Promise<number[]> {
   return out;
 }
 
-type Ev = { lab: string; seq: number; event: { type: string; node?: string; state?: { interfaces: { name: string; adminUp: boolean; carrier: boolean; addresses: string[] }[] } | null } };
+type Ev = {
+  lab: string;
+  seq: number;
+  event: { type: string; node?: string; state?: { interfaces: { name: string; adminUp: boolean; carrier: boolean; addresses: string[] }[] } | null };
+};
 const eth0 = (e: Ev) => e.event.state?.interfaces.find((i) => i.name === "eth0");
 
 describe("live over socket.io", () => {
@@ -72,10 +76,14 @@ describe("live over socket.io", () => {
     expect(snap.nodes["h1"]!.interfaces.find((i) => i.name === "eth0")).toMatchObject({ adminUp: true, carrier: true, addresses: ["10.69.0.1/24"] });
     const t0 = Date.now();
     await inNode(name, "h1", ["ip", "link", "set", "eth0", "down"]);
-    const ev = (await b.next("live:event", (p) => {
-      const e = p as unknown as Ev;
-      return e.event.type === "node" && e.event.node === "h1" && eth0(e)?.adminUp === false;
-    }, 2000)) as unknown as Ev;
+    const ev = (await b.next(
+      "live:event",
+      (p) => {
+        const e = p as unknown as Ev;
+        return e.event.type === "node" && e.event.node === "h1" && eth0(e)?.adminUp === false;
+      },
+      2000,
+    )) as unknown as Ev;
     const took = Date.now() - t0;
     expect(took).toBeLessThan(500);
     expect(ev.seq).toBeGreaterThan(snap.seq);
@@ -88,7 +96,9 @@ describe("live over socket.io", () => {
     const doc = await b.next("lab:document", (p) => p.lab === name && p.document.links.some((l) => l.state === "down"));
     expect(doc.document.links.find((l) => l.endpoints[0].node === "h1")!.state).toBe("down");
     await b.next("live:event", (p) => (p as unknown as Ev).event.node === "h1" && eth0(p as unknown as Ev)?.carrier === false, 3000);
-    const h1 = (await b.ok("live:inspect", { lab: name, node: "h1" })) as unknown as { interfaces: { name: string; adminUp: boolean; carrier: boolean; operstate: string }[] };
+    const h1 = (await b.ok("live:inspect", { lab: name, node: "h1" })) as unknown as {
+      interfaces: { name: string; adminUp: boolean; carrier: boolean; operstate: string }[];
+    };
     expect(h1.interfaces.find((i) => i.name === "eth0")).toMatchObject({ adminUp: true, carrier: false });
     expect(await pings(name, "h1", "10.69.0.2", { wait: 1 })).toBe(false);
     await edit([{ type: "updateLink", link: "h1:eth0", set: { state: null } }]);
@@ -110,21 +120,30 @@ describe("live over socket.io", () => {
     expect(await pings(name, "h1", "10.69.0.2", { wait: 10 })).toBe(true);
     const h1 = (await b.ok("live:inspect", { lab: name, node: "h1" })) as unknown as { interfaces: { name: string; mac: string }[] };
     const mac = h1.interfaces.find((i) => i.name === "eth0")!.mac;
-    const s1 = (await b.ok("live:inspect", { lab: name, node: "s1" })) as unknown as { kind: string; macs: { mac: string; endpoint?: string; peer?: string }[] };
+    const s1 = (await b.ok("live:inspect", { lab: name, node: "s1" })) as unknown as {
+      kind: string;
+      macs: { mac: string; endpoint?: string; peer?: string }[];
+    };
     expect(s1.kind).toBe("ovs");
     expect(s1.macs).toContainEqual(expect.objectContaining({ mac, endpoint: "s1:eth1", peer: "h1:eth0" }));
   });
 
   it("counters grow under traffic while a browser asks for rates", async () => {
     await b.ok("live:watch", { lab: name, rates: true });
-    type C = { event: { type: string; at: number; counters?: Record<string, { txBytes: number; rxBytes: number }>; rates?: Record<string, { txBps: number }> } };
+    type C = {
+      event: { type: string; at: number; counters?: Record<string, { txBytes: number; rxBytes: number }>; rates?: Record<string, { txBps: number }> };
+    };
     const first = (await b.next("live:event", (p) => (p as unknown as C).event.type === "counters", 5000)) as unknown as C;
     const before = first.event.counters!["h1:eth0"]!.txBytes;
     // traffic: 300 pings of 1400 bytes from h2 (TCP through the busy userspace datapath is slow to assert on)
     const flood = await inNode(name, "h2", ["ping", "-q", "-n", "-c", "300", "-i", "0.005", "-s", "1400", "10.69.0.1"], 30_000);
     expect(flood.stdout).toMatch(/300 packets transmitted/);
     const done = Date.now();
-    const later = (await b.next("live:event", (p) => (p as unknown as C).event.type === "counters" && (p as unknown as C).event.at > done, 5000)) as unknown as C;
+    const later = (await b.next(
+      "live:event",
+      (p) => (p as unknown as C).event.type === "counters" && (p as unknown as C).event.at > done,
+      5000,
+    )) as unknown as C;
     expect(later.event.counters!["h1:eth0"]!.rxBytes - first.event.counters!["h1:eth0"]!.rxBytes).toBeGreaterThan(300 * 1400);
     expect(later.event.counters!["h1:eth0"]!.txBytes).toBeGreaterThan(before);
     await b.ok("live:watch", { lab: name, rates: false });
@@ -146,7 +165,10 @@ describe("live over socket.io", () => {
     expect(again.items.map((i) => `${i.kind} ${i.origin}`).sort()).toEqual(["address hand", "route hand"]);
     await b.ok("lab:edit", { lab: name, changes: again.adoptAll });
     const doc = await a.next("lab:document", (p) => p.lab === name && JSON.stringify(p.document).includes("10.9.9.9/24"));
-    const h2 = doc.document.nodes.find((n) => n.name === "h2") as { interfaces: Record<string, { addresses: string[] }>; routes: { to: string; via?: string }[] };
+    const h2 = doc.document.nodes.find((n) => n.name === "h2") as {
+      interfaces: Record<string, { addresses: string[] }>;
+      routes: { to: string; via?: string }[];
+    };
     expect(h2.interfaces["eth0"]!.addresses).toEqual(["10.69.0.2/24", "10.9.9.9/24"]);
     expect(h2.routes).toContainEqual(expect.objectContaining({ to: "10.123.0.0/16", via: "10.9.9.1" }));
     expect((await b.ok("live:drift", { lab: name })).items).toEqual([]);

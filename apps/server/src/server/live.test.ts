@@ -14,10 +14,7 @@ const lab = parseLab({
     { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.2/24"] } } },
     { name: "s1", kind: "switch" },
   ],
-  links: [
-    { endpoints: ["h1:eth0", "s1:eth1"] },
-    { endpoints: ["h2:eth0", "s1:eth2"], state: "down" },
-  ],
+  links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"], state: "down" }],
 });
 
 const adopted = (items: DriftItem[]) => {

@@ -204,7 +204,12 @@ export function adoptChanges(lab: Lab, items: DriftItem[]): Change[] {
     } else {
       const routes = (t.node.routes ?? []).filter((r) => !(sameTo(r["to"], item.to) && (r["via"] ?? undefined) === (item.via ?? undefined)));
       if (item.origin === "hand") {
-        routes.push({ to: routeTo(item.to), ...(item.via ? { via: item.via } : {}), ...(!item.via && item.dev ? { dev: item.dev } : {}), ...(item.metric !== undefined && item.metric !== 1024 && item.metric !== 0 ? { metric: item.metric } : {}) });
+        routes.push({
+          to: routeTo(item.to),
+          ...(item.via ? { via: item.via } : {}),
+          ...(!item.via && item.dev ? { dev: item.dev } : {}),
+          ...(item.metric !== undefined && item.metric !== 1024 && item.metric !== 0 ? { metric: item.metric } : {}),
+        });
       }
       t.node.routes = routes;
       t.routes = true;

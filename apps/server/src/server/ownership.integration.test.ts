@@ -211,7 +211,9 @@ describe("a lab another state directory made", () => {
     await a.up(doc(name));
     // back to the marks of before: aliases without owner, no topolab-owner, no claim
     const s = await readSnapshot({ ovs: true });
-    const batch = s.rootLinks.filter((l) => aliasLab(l.ifalias)?.lab === name).map((l) => `link set dev ${l.ifname} alias "topolab:${name}:${aliasLab(l.ifalias)!.what}"`);
+    const batch = s.rootLinks
+      .filter((l) => aliasLab(l.ifalias)?.lab === name)
+      .map((l) => `link set dev ${l.ifname} alias "topolab:${name}:${aliasLab(l.ifalias)!.what}"`);
     expect((await run(["ip", "-batch", "-"], { input: batch.join("\n") + "\n" })).code).toBe(0);
     for (const node of ["h1", "h2"]) {
       const ns = `tl.${name}.${node}`;
@@ -220,7 +222,8 @@ describe("a lab another state directory made", () => {
     }
     const ovsArgs: string[] = [];
     for (const b of s.ovs!.bridges) if (b.externalIds["topolab-lab"] === name) ovsArgs.push("--", "remove", "Bridge", b.name, "external_ids", "topolab-owner");
-    for (const p of s.ovs!.ports.values()) if (p.externalIds["topolab-lab"] === name) ovsArgs.push("--", "remove", "Port", p.name, "external_ids", "topolab-owner");
+    for (const p of s.ovs!.ports.values())
+      if (p.externalIds["topolab-lab"] === name) ovsArgs.push("--", "remove", "Port", p.name, "external_ids", "topolab-owner");
     expect((await run(["ovs-vsctl", ...ovsArgs])).code).toBe(0);
     expect((await run(["rm", "-f", `${CLAIMS}/${name}.json`])).code).toBe(0);
     expect(new Set((await markOwners(name)).map((o) => o.split(":")[1]))).toEqual(new Set(["-"]));

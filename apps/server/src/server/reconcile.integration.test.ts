@@ -87,7 +87,11 @@ describe("reconcile at start", () => {
     let server = await serve(name);
     await server.reconciled;
     const put = (body: unknown) =>
-      fetch(`${server.url}/api/labs/${name}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${server.url}/api/labs/${name}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     expect((await put(topo("single,3", name))).status).toBe(201);
     const small = (await engine.state.readLab(name))!;
 

@@ -78,7 +78,8 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
     const role = roleOf(res);
     d.classes.takeEdit(role);
     if (role.kind === "student") {
-      if (typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) throw invalid([{ path: "", message: "a student sends the lab as a JSON document" }]);
+      if (typeof req.body !== "object" || req.body === null || Array.isArray(req.body))
+        throw invalid([{ path: "", message: "a student sends the lab as a JSON document" }]);
       await d.classes.checkStudentEdit(role, lab, [{ type: "replace", document: req.body as Record<string, unknown> }]);
     }
     const result = await labs.put(lab, req.body);

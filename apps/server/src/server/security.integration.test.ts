@@ -128,7 +128,13 @@ describe("socket.io", () => {
     // the cookie alone is enough, as a browser would send it
     const cookie = `topolab-${port}=${t.token}`;
     const { io } = await import("socket.io-client");
-    const s = io(t.origin, { transports: ["websocket"], forceNew: true, reconnection: false, extraHeaders: { origin: t.origin, cookie }, auth: { protocol: 1 } });
+    const s = io(t.origin, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { origin: t.origin, cookie },
+      auth: { protocol: 1 },
+    });
     await new Promise<void>((resolve, reject) => {
       s.once("connect", () => resolve());
       s.once("connect_error", reject);

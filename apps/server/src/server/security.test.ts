@@ -24,7 +24,10 @@ describe("allow-lists", () => {
   });
 
   it("takes the token and origins from the environment, and refuses a weak token", () => {
-    const c = resolveConfig({}, { TOPOLAB_TOKEN: "abcdefghijklmnopq", TOPOLAB_PORT: "9000", TOPOLAB_HOST: "::1", TOPOLAB_ALLOWED_ORIGINS: "http://a.example, http://b.example:8080" });
+    const c = resolveConfig(
+      {},
+      { TOPOLAB_TOKEN: "abcdefghijklmnopq", TOPOLAB_PORT: "9000", TOPOLAB_HOST: "::1", TOPOLAB_ALLOWED_ORIGINS: "http://a.example, http://b.example:8080" },
+    );
     expect(c).toMatchObject({ token: "abcdefghijklmnopq", port: 9000, host: "::1", extraOrigins: ["http://a.example", "http://b.example:8080"] });
     expect(resolveConfig({}, {}).token).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(resolveConfig({}, { TOPOLAB_TOKEN: "", TOPOLAB_PORT: "" })).toMatchObject({ port: 7380, token: expect.stringMatching(/^.{32}$/) });
@@ -55,6 +58,12 @@ describe("Guard", () => {
 
   it("sets an HttpOnly, SameSite=Strict cookie named after the port", () => {
     expect(guard.cookie()).toBe("topolab-7380=s3cret-token-0123456789; Path=/; HttpOnly; SameSite=Strict");
-    expect(parseCookies(" a=1 ;b= 2;junk; c=x=y")).toEqual(new Map([["a", "1"], ["b", "2"], ["c", "x=y"]]));
+    expect(parseCookies(" a=1 ;b= 2;junk; c=x=y")).toEqual(
+      new Map([
+        ["a", "1"],
+        ["b", "2"],
+        ["c", "x=y"],
+      ]),
+    );
   });
 });

@@ -256,7 +256,8 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       if (!socket.rooms.has(room(a.lab))) throw new RequestError("not_found", `open lab ${a.lab} (lab:open) before capturing on it`);
       if (role.kind === "student") {
         captureIds = captureIds.filter((id) => capturesOf(d.engine).get(id)?.ended === null);
-        if (captureIds.length >= classes.limits.captures) throw new RequestError("limit", `at most ${classes.limits.captures} captures per student at once; stop one first`);
+        if (captureIds.length >= classes.limits.captures)
+          throw new RequestError("limit", `at most ${classes.limits.captures} captures per student at once; stop one first`);
       }
       const info = await capturesOf(d.engine).start(
         { socketId: socket.id, packets: (p) => socket.emit("capture:packets", p), ended: (p) => socket.emit("capture:ended", p) },
@@ -354,7 +355,11 @@ export function attachSockets(io: IO, d: SocketDeps): void {
         socket.data.role = student;
         // one session per student: their terminals are found again from any tab, after a reload
         socket.data.session = `student-${student.id}`;
-        socket.data.client = hs.data.client?.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "").trim().slice(0, 64) || "a student";
+        socket.data.client =
+          hs.data.client
+            ?.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "")
+            .trim()
+            .slice(0, 64) || "a student";
         return next();
       }
       if (shown !== undefined) d.guard.failures.failed(address, shown);
@@ -363,7 +368,11 @@ export function attachSockets(io: IO, d: SocketDeps): void {
     socket.data.role = INSTRUCTOR;
     socket.data.session = hs.data.session ?? randomBytes(16).toString("base64url");
     // printable characters only: it is shown to other browsers
-    if (hs.data.client) socket.data.client = hs.data.client.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "").trim().slice(0, 64);
+    if (hs.data.client)
+      socket.data.client = hs.data.client
+        .replace(/[^\x20-\x7e\u00a0-\uffff]/g, "")
+        .trim()
+        .slice(0, 64);
     next();
   });
 
@@ -429,7 +438,11 @@ export function attachSockets(io: IO, d: SocketDeps): void {
           protocol: PROTOCOL_VERSION,
           version: d.version,
           session: socket.data.session,
-          capabilities: { ovs: { available: c.ovs.available, datapath: c.ovs.datapath, ...(c.ovs.reason ? { reason: c.ovs.reason } : {}) }, netem: c.netem, tbf: c.tbf },
+          capabilities: {
+            ovs: { available: c.ovs.available, datapath: c.ovs.datapath, ...(c.ovs.reason ? { reason: c.ovs.reason } : {}) },
+            netem: c.netem,
+            tbf: c.tbf,
+          },
         }),
       (e) => d.log(`topolab: cannot read this machine's capabilities: ${(e as Error).message}`),
     );

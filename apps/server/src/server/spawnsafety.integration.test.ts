@@ -52,7 +52,10 @@ describe("a lab with a service that cannot start", () => {
     const bad = labName("path");
     const put = await t.rest("PUT", `/api/labs/${bad}`, { body: BAD(bad) });
     expect(put.status).toBe(500);
-    expect((put.body as { error: unknown }).error).toMatchObject({ code: "apply_failed", message: expect.stringMatching(/web on h2 exited at once \(code 127\).*not found[\s\S]*nothing of it was left behind/) });
+    expect((put.body as { error: unknown }).error).toMatchObject({
+      code: "apply_failed",
+      message: expect.stringMatching(/web on h2 exited at once \(code 127\).*not found[\s\S]*nothing of it was left behind/),
+    });
     // the same through a socket
     const created = await c.request("lab:create", { name: bad, source: { type: "file", text: BAD(bad) } });
     expect(created.ok).toBe(false);

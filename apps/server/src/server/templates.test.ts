@@ -3,7 +3,8 @@ import { describeTemplate } from "./templates";
 
 describe("describeTemplate", () => {
   it("takes the title and description from the leading comments, and the lab name", () => {
-    const text = "\n# VLANs on one switch\n#\n# red and green are on VLANs 100 and 200:\n#   they cannot reach each other.\nname: vlans\nnodes: []\n# not this\n";
+    const text =
+      "\n# VLANs on one switch\n#\n# red and green are on VLANs 100 and 200:\n#   they cannot reach each other.\nname: vlans\nnodes: []\n# not this\n";
     expect(describeTemplate("vlans", text)).toEqual({
       id: "vlans",
       title: "VLANs on one switch",

@@ -140,7 +140,14 @@ describe("terminals", () => {
     teacher.socket.emit("term:input", { id, data: "echo PID=$$ marker-$((6*7))\r" });
     const pid = Number((await teacher.screen(id, /PID=(\d+) marker-42/)).match(/PID=(\d+)/)![1]);
     const held = await teacher.ok("term:list", { lab });
-    expect(held).toEqual([expect.objectContaining({ id, node: "h1", openedBy: { name: "Firefox on Mac", address: "127.0.0.1" }, attachedBy: { name: "Firefox on Mac", address: "127.0.0.1" } })]);
+    expect(held).toEqual([
+      expect.objectContaining({
+        id,
+        node: "h1",
+        openedBy: { name: "Firefox on Mac", address: "127.0.0.1" },
+        attachedBy: { name: "Firefox on Mac", address: "127.0.0.1" },
+      }),
+    ]);
     expect(held[0]!.detachedAt).toBeUndefined();
     teacher.close(); // the tab is closed: its session is gone with it
 

@@ -84,7 +84,8 @@ export class Terminals {
 
   open(session: string, at: Attachment, where: { lab: string; node: string; cols: number; rows: number; spec: ShellSpec }): TerminalInfo {
     const mine = [...this.entries.values()].filter((e) => e.session === session).length;
-    if (mine >= (this.o.maxPerSession ?? 32)) throw new RequestError("limit", `at most ${this.o.maxPerSession ?? 32} terminals per browser tab; close one first`);
+    if (mine >= (this.o.maxPerSession ?? 32))
+      throw new RequestError("limit", `at most ${this.o.maxPerSession ?? 32} terminals per browser tab; close one first`);
     if (this.entries.size >= (this.o.maxTotal ?? 256)) throw new RequestError("limit", "the server has as many terminals open as it allows; close some first");
     const terminal = new Terminal(
       {
@@ -128,7 +129,9 @@ export class Terminals {
     if (e.at && e.at.socketId !== at.socketId) {
       e.at.detached(
         id,
-        e.at.session === at.session ? "the terminal was opened in another tab" : `${at.client.name} (${at.client.address}) joined this terminal and holds it now`,
+        e.at.session === at.session
+          ? "the terminal was opened in another tab"
+          : `${at.client.name} (${at.client.address}) joined this terminal and holds it now`,
       );
     }
     e.at = at;

@@ -23,7 +23,17 @@ export interface Dot {
 const MAX_DOTS = 150;
 const TRAVEL_MS = 700;
 
-export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; interfaces: CaptureInfo["interfaces"]; dots: MutableRefObject<Dot[]>; status: LabStore }) {
+export function CaptureDots({
+  lab,
+  interfaces,
+  dots,
+  status,
+}: {
+  lab: Lab;
+  interfaces: CaptureInfo["interfaces"];
+  dots: MutableRefObject<Dot[]>;
+  status: LabStore;
+}) {
   const flow = useReactFlow();
   const canvas = useRef<HTMLCanvasElement>(null);
   const host = document.querySelector<HTMLElement>('[data-testid="canvas"]');
@@ -35,7 +45,11 @@ export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; inter
       const other = link?.endpoints.find((e) => !(e.node === i.node && e.interface === i.iface));
       return other ? { here: i.node, hereIf: i.iface, there: other.node, thereIf: other.interface } : null;
     });
-    const macOf = (node: string, ifname: string) => status.state.get().status.get(node)?.interfaces.find((x) => x.name === ifname)?.mac;
+    const macOf = (node: string, ifname: string) =>
+      status.state
+        .get()
+        .status.get(node)
+        ?.interfaces.find((x) => x.name === ifname)?.mac;
     const isSwitch = (node: string) => lab.nodes.find((n) => n.name === node)?.kind === "switch";
     const center = (id: string) => {
       const n = flow.getInternalNode(id);

@@ -86,22 +86,20 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
         setVersion((v) => v + 1);
       }
     });
-    conn
-      .request("capture:start", { lab: capture.lab, interfaces: capture.interfaces, ...(captureFilter.trim() ? { filter: captureFilter.trim() } : {}) })
-      .then(
-        (i) => {
-          if (!alive) {
-            void conn.request("capture:stop", { id: i.id }).catch(() => undefined);
-            return;
-          }
-          id = i.id;
-          model.current = new PacketModel(i.interfaces.map((x) => x.label));
-          model.current.setFilter(display);
-          setInfo(i);
-          for (const e of early.splice(0)) if (e.id === i.id) take(e);
-        },
-        (e) => alive && setError(e instanceof RequestFailed ? (e.info.issues?.[0]?.message ?? e.message) : String(e)),
-      );
+    conn.request("capture:start", { lab: capture.lab, interfaces: capture.interfaces, ...(captureFilter.trim() ? { filter: captureFilter.trim() } : {}) }).then(
+      (i) => {
+        if (!alive) {
+          void conn.request("capture:stop", { id: i.id }).catch(() => undefined);
+          return;
+        }
+        id = i.id;
+        model.current = new PacketModel(i.interfaces.map((x) => x.label));
+        model.current.setFilter(display);
+        setInfo(i);
+        for (const e of early.splice(0)) if (e.id === i.id) take(e);
+      },
+      (e) => alive && setError(e instanceof RequestFailed ? (e.info.issues?.[0]?.message ?? e.message) : String(e)),
+    );
     return () => {
       alive = false;
       offPackets();
@@ -130,7 +128,10 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   const selDecoded = useMemo(() => (sel ? decode(sel.data, 1, sel.length) : null), [sel]);
 
   const stop = useCallback(() => {
-    if (info && !ended) void connection().request("capture:stop", { id: info.id }).catch(() => undefined);
+    if (info && !ended)
+      void connection()
+        .request("capture:stop", { id: info.id })
+        .catch(() => undefined);
   }, [info, ended]);
 
   const state = error ? "error" : ended ? "ended" : info ? (paused ? "paused" : "running") : "starting";
@@ -172,7 +173,13 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
             </button>
             <label>
               Display{" "}
-              <input value={display} onChange={(e) => setDisplay(e.target.value)} placeholder="dhcp, port 53, 10.0.0.1, text…" data-testid="capture-display-filter" spellCheck={false} />
+              <input
+                value={display}
+                onChange={(e) => setDisplay(e.target.value)}
+                placeholder="dhcp, port 53, 10.0.0.1, text…"
+                data-testid="capture-display-filter"
+                spellCheck={false}
+              />
             </label>
             <button className="button small" onClick={() => setPaused((p) => !p)} disabled={!info} data-testid="capture-pause">
               {paused ? "Resume" : "Pause"}
@@ -192,7 +199,13 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
               Stop
             </button>
             {info && (
-              <a className="button small" href={info.download} download data-testid="capture-download" title="The packets the server kept, as pcapng (Wireshark)">
+              <a
+                className="button small"
+                href={info.download}
+                download
+                data-testid="capture-download"
+                title="The packets the server kept, as pcapng (Wireshark)"
+              >
                 Download .pcapng
               </a>
             )}
@@ -208,7 +221,14 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
             </p>
           )}
           <div className="capture-body">
-            <PacketList model={m} labels={labels} ifaceVlan={ifaceVlan} selected={selected} onSelect={(i) => (setSelected(i), setField(null))} follow={!paused} />
+            <PacketList
+              model={m}
+              labels={labels}
+              ifaceVlan={ifaceVlan}
+              selected={selected}
+              onSelect={(i) => (setSelected(i), setField(null))}
+              follow={!paused}
+            />
             {sel && selDecoded && (
               <div className="capture-detail" data-testid="capture-detail">
                 <FieldTree layers={selDecoded.layers} malformed={selDecoded.malformed} selected={field} onSelect={setField} />
@@ -338,7 +358,17 @@ function PacketList({
   );
 }
 
-function FieldTree({ layers, malformed, selected, onSelect }: { layers: Field[]; malformed?: string | undefined; selected: Field | null; onSelect: (f: Field) => void }) {
+function FieldTree({
+  layers,
+  malformed,
+  selected,
+  onSelect,
+}: {
+  layers: Field[];
+  malformed?: string | undefined;
+  selected: Field | null;
+  onSelect: (f: Field) => void;
+}) {
   const item = (f: Field, depth: number, key: string) => (
     <li key={key}>
       {f.children?.length ? (
@@ -350,7 +380,13 @@ function FieldTree({ layers, malformed, selected, onSelect }: { layers: Field[];
           <ul>{f.children.map((c, i) => item(c, depth + 1, `${key}.${i}`))}</ul>
         </details>
       ) : (
-        <span className={`capture-field ${f === selected ? "selected" : ""}`} onClick={() => onSelect(f)} data-testid="capture-field" data-offset={f.offset} data-length={f.length}>
+        <span
+          className={`capture-field ${f === selected ? "selected" : ""}`}
+          onClick={() => onSelect(f)}
+          data-testid="capture-field"
+          data-offset={f.offset}
+          data-length={f.length}
+        >
           {f.name}
           {f.value ? `: ${f.value}` : ""}
         </span>

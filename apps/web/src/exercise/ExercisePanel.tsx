@@ -29,7 +29,9 @@ function Prose({ text }: { text: string }) {
               <code key={j}>{p.text}</code>
             ) : (
               <span key={j}>
-                {p.text.split(/(\*\*[^*]+\*\*)/).map((part, k) => (part.startsWith("**") && part.endsWith("**") && part.length > 4 ? <strong key={k}>{part.slice(2, -2)}</strong> : part))}
+                {p.text
+                  .split(/(\*\*[^*]+\*\*)/)
+                  .map((part, k) => (part.startsWith("**") && part.endsWith("**") && part.length > 4 ? <strong key={k}>{part.slice(2, -2)}</strong> : part))}
               </span>
             ),
           )}
@@ -80,7 +82,12 @@ export function ExercisePanel({ store, selectedNode }: { store: LabStore; select
   if (!doc) return null;
   if (!hasExercise && !editing) {
     return (
-      <button className="button exercise-add" data-testid="exercise-add" onClick={() => (setEditing(true), setOpen(true))} title="Write a task and checks for this lab: it becomes an exercise">
+      <button
+        className="button exercise-add"
+        data-testid="exercise-add"
+        onClick={() => (setEditing(true), setOpen(true))}
+        title="Write a task and checks for this lab: it becomes an exercise"
+      >
         ＋ Exercise
       </button>
     );
@@ -113,7 +120,13 @@ export function ExercisePanel({ store, selectedNode }: { store: LabStore; select
             {passed}/{total}
           </span>
         )}
-        <button className="icon-button" onClick={() => (setOpen(false), setEditing(false), highlight(null))} title="Hide the exercise" aria-label="Hide the exercise" data-testid="exercise-close">
+        <button
+          className="icon-button"
+          onClick={() => (setOpen(false), setEditing(false), highlight(null))}
+          title="Hide the exercise"
+          aria-label="Hide the exercise"
+          data-testid="exercise-close"
+        >
           ×
         </button>
       </header>
@@ -169,10 +182,22 @@ export function ExercisePanel({ store, selectedNode }: { store: LabStore; select
             })}
           </ol>
           <footer className="exercise-actions">
-            <button className="button" onClick={() => void ex.runNow()} disabled={!running || view.running} data-testid="exercise-run" title="Run every check now">
+            <button
+              className="button"
+              onClick={() => void ex.runNow()}
+              disabled={!running || view.running}
+              data-testid="exercise-run"
+              title="Run every check now"
+            >
               {view.running ? "Checking…" : "Check now"}
             </button>
-            <button className="button" onClick={() => void reset()} disabled={!running} data-testid="exercise-reset" title="Put the lab back as the exercise shipped it">
+            <button
+              className="button"
+              onClick={() => void reset()}
+              disabled={!running}
+              data-testid="exercise-reset"
+              title="Put the lab back as the exercise shipped it"
+            >
               Start over
             </button>
             <button className="button" onClick={() => setEditing(true)} data-testid="exercise-edit" title="Edit the task and the checks (teacher)">
@@ -248,7 +273,11 @@ function ExerciseEditor({ store, selectedNode, onDone }: { store: LabStore; sele
         <fieldset key={i} className="exercise-edit-check" data-testid={`edit-check-${i}`}>
           <legend>
             {i + 1}. {KIND_LABELS[c.kind]}
-            <button className="link-button" onClick={() => setDraft((d) => ({ ...d, checks: d.checks.filter((_, j) => j !== i) }))} data-testid={`edit-check-remove-${i}`}>
+            <button
+              className="link-button"
+              onClick={() => setDraft((d) => ({ ...d, checks: d.checks.filter((_, j) => j !== i) }))}
+              data-testid={`edit-check-remove-${i}`}
+            >
               remove
             </button>
           </legend>
@@ -271,7 +300,11 @@ function ExerciseEditor({ store, selectedNode, onDone }: { store: LabStore; sele
               </span>
               {f.type === "node" ? (
                 <span className="node-pick">
-                  <select value={c.values[f.key] ?? ""} onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })} data-testid={`edit-check-${i}-${f.key}`}>
+                  <select
+                    value={c.values[f.key] ?? ""}
+                    onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })}
+                    data-testid={`edit-check-${i}-${f.key}`}
+                  >
                     <option value="">(choose)</option>
                     {nodeNames.map((n) => (
                       <option key={n} value={n}>
@@ -290,7 +323,11 @@ function ExerciseEditor({ store, selectedNode, onDone }: { store: LabStore; sele
                   </button>
                 </span>
               ) : f.type === "choice" && "choices" in f ? (
-                <select value={c.values[f.key] ?? ""} onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })} data-testid={`edit-check-${i}-${f.key}`}>
+                <select
+                  value={c.values[f.key] ?? ""}
+                  onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })}
+                  data-testid={`edit-check-${i}-${f.key}`}
+                >
                   <option value="">(default)</option>
                   {f.choices!.map((x) => (
                     <option key={x} value={x}>
@@ -299,9 +336,19 @@ function ExerciseEditor({ store, selectedNode, onDone }: { store: LabStore; sele
                   ))}
                 </select>
               ) : f.type === "flag" ? (
-                <input type="checkbox" checked={c.values[f.key] === "yes"} onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.checked ? "yes" : "" } })} data-testid={`edit-check-${i}-${f.key}`} />
+                <input
+                  type="checkbox"
+                  checked={c.values[f.key] === "yes"}
+                  onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.checked ? "yes" : "" } })}
+                  data-testid={`edit-check-${i}-${f.key}`}
+                />
               ) : f.type === "argv" ? (
-                <textarea rows={3} value={c.values[f.key] ?? ""} onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })} data-testid={`edit-check-${i}-${f.key}`} />
+                <textarea
+                  rows={3}
+                  value={c.values[f.key] ?? ""}
+                  onChange={(e) => setCheck(i, { ...c, values: { ...c.values, [f.key]: e.target.value } })}
+                  data-testid={`edit-check-${i}-${f.key}`}
+                />
               ) : (
                 <input
                   value={c.values[f.key] ?? ""}
@@ -328,7 +375,11 @@ function ExerciseEditor({ store, selectedNode, onDone }: { store: LabStore; sele
             </option>
           ))}
         </select>
-        <button className="button" onClick={() => setDraft((d) => ({ ...d, checks: [...d.checks, newCheck(kind, d.checks.length)] }))} data-testid="exercise-add-check">
+        <button
+          className="button"
+          onClick={() => setDraft((d) => ({ ...d, checks: [...d.checks, newCheck(kind, d.checks.length)] }))}
+          data-testid="exercise-add-check"
+        >
           Add check
         </button>
       </div>

@@ -20,22 +20,61 @@ export interface FieldSpec {
 }
 
 const node = (key: string, label: string): FieldSpec => ({ key, label, type: "node", required: true });
-const text = (key: string, label: string, placeholder?: string, required = false): FieldSpec => ({ key, label, type: "text", ...(placeholder ? { placeholder } : {}), required });
+const text = (key: string, label: string, placeholder?: string, required = false): FieldSpec => ({
+  key,
+  label,
+  type: "text",
+  ...(placeholder ? { placeholder } : {}),
+  required,
+});
 const num = (key: string, label: string, placeholder?: string): FieldSpec => ({ key, label, type: "number", ...(placeholder ? { placeholder } : {}) });
 const expect: FieldSpec = { key: "expect", label: "expect", type: "choice", choices: ["success", "failure"] };
 
 /** The fields of each kind, beside the common ones (id, description, hint, within). */
 export const KIND_FIELDS: Record<CheckKind, FieldSpec[]> = {
-  reach: [node("from", "from"), text("to", "to", "node name or address", true), { key: "protocol", label: "protocol", type: "choice", choices: ["icmp", "tcp"] }, num("port", "TCP port"), expect],
-  address: [node("node", "node"), text("interface", "interface", "eth0", true), text("address", "address", "10.0.0.1/24"), text("subnet", "or a subnet", "10.0.0.0/24")],
+  reach: [
+    node("from", "from"),
+    text("to", "to", "node name or address", true),
+    { key: "protocol", label: "protocol", type: "choice", choices: ["icmp", "tcp"] },
+    num("port", "TCP port"),
+    expect,
+  ],
+  address: [
+    node("node", "node"),
+    text("interface", "interface", "eth0", true),
+    text("address", "address", "10.0.0.1/24"),
+    text("subnet", "or a subnet", "10.0.0.0/24"),
+  ],
   route: [node("node", "node"), text("to", "to address", "10.1.20.2", true), text("via", "via gateway", "10.1.10.1"), text("dev", "out of interface", "eth0")],
-  lease: [node("node", "node"), text("interface", "interface", "eth0", true), text("server", "from server", "10.50.50.2"), text("subnet", "in subnet", "10.50.50.0/24")],
+  lease: [
+    node("node", "node"),
+    text("interface", "interface", "eth0", true),
+    text("server", "from server", "10.50.50.2"),
+    text("subnet", "in subnet", "10.50.50.0/24"),
+  ],
   listen: [node("node", "node"), num("port", "port", "8080"), { key: "protocol", label: "protocol", type: "choice", choices: ["tcp", "udp"] }, expect],
-  http: [node("from", "from"), text("to", "to", "node name or address", true), num("port", "port", "80"), text("path", "path", "/"), num("status", "status", "200"), expect],
-  neighbour: [node("node", "node"), text("address", "address", "10.0.0.2", true), text("mac", "MAC", "02:00:00:00:00:01"), { key: "ping", label: "ping it first", type: "flag" }],
+  http: [
+    node("from", "from"),
+    text("to", "to", "node name or address", true),
+    num("port", "port", "80"),
+    text("path", "path", "/"),
+    num("status", "status", "200"),
+    expect,
+  ],
+  neighbour: [
+    node("node", "node"),
+    text("address", "address", "10.0.0.2", true),
+    text("mac", "MAC", "02:00:00:00:00:01"),
+    { key: "ping", label: "ping it first", type: "flag" },
+  ],
   "mac-table": [node("switch", "switch"), text("host", "whose MAC", "h1:eth0", true), text("port", "on port", "s1:eth1")],
   sysctl: [node("node", "node"), text("key", "key", "net.ipv4.ip_forward", true), text("value", "value", "1", true)],
-  command: [node("node", "node"), { key: "command", label: "command (one argument a line)", type: "argv", required: true }, num("exit", "exit status", "0"), text("match", "output matches", "regular expression")],
+  command: [
+    node("node", "node"),
+    { key: "command", label: "command (one argument a line)", type: "argv", required: true },
+    num("exit", "exit status", "0"),
+    text("match", "output matches", "regular expression"),
+  ],
 };
 
 export const KIND_LABELS: Record<CheckKind, string> = {
@@ -99,7 +138,10 @@ export function exerciseFromDraft(d: ExerciseDraft): Record<string, unknown> {
       for (const f of KIND_FIELDS[c.kind]) {
         const raw = c.values[f.key] ?? "";
         if (f.type === "argv") {
-          const argv = raw.split("\n").map((a) => a.trim()).filter(Boolean);
+          const argv = raw
+            .split("\n")
+            .map((a) => a.trim())
+            .filter(Boolean);
           if (argv.length) out[f.key] = argv;
         } else if (f.type === "flag") {
           if (raw === "yes") out[f.key] = true;

@@ -17,7 +17,11 @@ const NAME_RULE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 function freeLabName(base: string, labs: LabSummary[]): string {
   const taken = new Set(labs.map((l) => l.name));
-  const clean = base.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 28) || "lab";
+  const clean =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, "-")
+      .slice(0, 28) || "lab";
   if (!taken.has(clean)) return clean;
   for (let i = 2; ; i++) if (!taken.has(`${clean}-${i}`)) return `${clean}-${i}`;
 }
@@ -52,7 +56,12 @@ export function Home() {
   }, []);
 
   const list = labs ?? [];
-  const nameProblem = name && !NAME_RULE.test(name) ? "lower-case letters, digits, - and _, at most 32" : list.some((l) => l.name === name) ? "a lab has that name already" : null;
+  const nameProblem =
+    name && !NAME_RULE.test(name)
+      ? "lower-case letters, digits, - and _, at most 32"
+      : list.some((l) => l.name === name)
+        ? "a lab has that name already"
+        : null;
 
   const create = async (what: string, args: ClientArgs<"lab:create">, after?: (lab: string) => Promise<unknown>) => {
     setCreating(what);
@@ -139,7 +148,13 @@ export function Home() {
                             void rename();
                           }}
                         >
-                          <input autoFocus value={renaming.to} onChange={(e) => setRenaming({ lab: l.name, to: e.target.value })} data-testid={`lab-rename-input-${l.name}`} aria-label="New name" />
+                          <input
+                            autoFocus
+                            value={renaming.to}
+                            onChange={(e) => setRenaming({ lab: l.name, to: e.target.value })}
+                            data-testid={`lab-rename-input-${l.name}`}
+                            aria-label="New name"
+                          />
                           <button className="button small primary" type="submit">
                             Rename
                           </button>
@@ -174,7 +189,12 @@ export function Home() {
                       <button className="button small" onClick={() => setRenaming({ lab: l.name, to: l.name })} data-testid={`lab-rename-${l.name}`}>
                         Rename
                       </button>
-                      <a className="button small" href={`/api/labs/${encodeURIComponent(l.name)}/export?format=yaml`} download={`${l.name}.yaml`} data-testid={`lab-download-${l.name}`}>
+                      <a
+                        className="button small"
+                        href={`/api/labs/${encodeURIComponent(l.name)}/export?format=yaml`}
+                        download={`${l.name}.yaml`}
+                        data-testid={`lab-download-${l.name}`}
+                      >
                         Download
                       </a>
                       <button className="button small danger" onClick={() => void remove(l.name)} data-testid={`lab-delete-${l.name}`}>
@@ -203,7 +223,13 @@ export function Home() {
             <h3>Blank lab</h3>
             <label>
               Name
-              <input value={name} onChange={(e) => setName(e.target.value.trim())} placeholder={freeLabName("lab", list)} data-testid="new-lab-name" aria-invalid={!!nameProblem} />
+              <input
+                value={name}
+                onChange={(e) => setName(e.target.value.trim())}
+                placeholder={freeLabName("lab", list)}
+                data-testid="new-lab-name"
+                aria-invalid={!!nameProblem}
+              />
             </label>
             {nameProblem && (
               <div className="field-error" data-testid="new-lab-name-error">
@@ -214,15 +240,30 @@ export function Home() {
               Address plan
               <input value={plan} onChange={(e) => setPlan(e.target.value)} placeholder="none" data-testid="new-lab-plan" />
             </label>
-            <p className="muted small">New links get addresses from it, a subnet per switch or link, and hosts a default route via the router, so a lab pings at once, across routers too.</p>
+            <p className="muted small">
+              New links get addresses from it, a subnet per switch or link, and hosts a default route via the router, so a lab pings at once, across routers
+              too.
+            </p>
             <button className="button primary" type="submit" disabled={!!creating || !!nameProblem} data-testid="create-blank">
               {creating === (name || "") ? "Creating…" : "Create"}
             </button>
           </form>
-          {templates.filter((t) => !t.exercise).map((t) => {
-            const lab = name && !nameProblem ? name : freeLabName(t.lab ?? t.id, list);
-            return <TemplateCard key={t.id} t={t} title={t.title} action={`Create from ${t.id}`} busy={!!creating && creating === (name || t.lab)} disabled={!!creating} onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })} />;
-          })}
+          {templates
+            .filter((t) => !t.exercise)
+            .map((t) => {
+              const lab = name && !nameProblem ? name : freeLabName(t.lab ?? t.id, list);
+              return (
+                <TemplateCard
+                  key={t.id}
+                  t={t}
+                  title={t.title}
+                  action={`Create from ${t.id}`}
+                  busy={!!creating && creating === (name || t.lab)}
+                  disabled={!!creating}
+                  onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })}
+                />
+              );
+            })}
           <div className="card">
             <h3>Upload a lab file</h3>
             <p className="muted small">A YAML or JSON lab file (see docs/lab-format.md). Its name comes from the file.</p>
@@ -246,10 +287,22 @@ export function Home() {
           <h2>Exercises</h2>
           <p className="muted">Broken labs to mend: each comes with a task, and checks that turn green as it works.</p>
           <div className="cards">
-            {templates.filter((t) => t.exercise).map((t) => {
-              const lab = freeLabName(t.lab ?? t.id, list);
-              return <TemplateCard key={t.id} t={t} title={exerciseTitle(t.title)} action="Start" busy={!!creating && creating === t.lab} disabled={!!creating} onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })} />;
-            })}
+            {templates
+              .filter((t) => t.exercise)
+              .map((t) => {
+                const lab = freeLabName(t.lab ?? t.id, list);
+                return (
+                  <TemplateCard
+                    key={t.id}
+                    t={t}
+                    title={exerciseTitle(t.title)}
+                    action="Start"
+                    busy={!!creating && creating === t.lab}
+                    disabled={!!creating}
+                    onCreate={() => void create(lab, { name: lab, source: { type: "template", id: t.id } })}
+                  />
+                );
+              })}
           </div>
         </section>
       )}

@@ -338,7 +338,10 @@ export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) 
     grabbed?.setPointerCapture(e.pointerId);
   }, []);
 
-  const minimapColor = useCallback((n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"), []);
+  const minimapColor = useCallback(
+    (n: LabFlowNode) => (n.data.state === "error" ? "#e5484d" : n.data.kind === "ovs" || n.data.kind === "bridge" ? "#3e63dd" : "#8e8c99"),
+    [],
+  );
   const ready = !!doc;
   // labels are unreadable when zoomed far out, and costly to paint with hundreds of links;
   // so are the background's dots and a node's details (styles.css)

@@ -51,7 +51,9 @@ function CommandLog({ store }: { store: LabStore }) {
             {e.error && <div className="log-error">{e.error}</div>}
           </li>
         ))}
-        {!shown.length && <li className="log-empty">{errorsOnly ? "No errors." : "No kernel commands yet: edits on the canvas appear here as the commands they run."}</li>}
+        {!shown.length && (
+          <li className="log-empty">{errorsOnly ? "No errors." : "No kernel commands yet: edits on the canvas appear here as the commands they run."}</li>
+        )}
       </ol>
       <div ref={end} />
     </div>

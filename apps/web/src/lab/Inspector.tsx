@@ -74,7 +74,9 @@ function MultiInspector({ store, selection }: { store: LabStore; selection: Sele
 /** One edit that removes the selected links and nodes (a node's links go with it). */
 export function deleteSelection(store: LabStore, selection: Selection): Promise<EditOutcome> {
   const changes: Change[] = [
-    ...selection.edges.filter((id) => !selection.nodes.some((n) => id.split("|").some((end) => end.startsWith(`${n}:`)))).map((link): Change => ({ type: "removeLink", link })),
+    ...selection.edges
+      .filter((id) => !selection.nodes.some((n) => id.split("|").some((end) => end.startsWith(`${n}:`))))
+      .map((link): Change => ({ type: "removeLink", link })),
     ...selection.nodes.map((name): Change => ({ type: "removeNode", name })),
   ];
   const what = changes.length === 1 ? (selection.nodes[0] ?? "link") : `${changes.length} items`;
@@ -83,7 +85,8 @@ export function deleteSelection(store: LabStore, selection: Selection): Promise<
 
 function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: LabNode }) {
   const status = useStore(store.state, (s) => s.status.get(node.name));
-  const update = (set: Record<string, unknown>, label = `Edit ${node.name}`) => store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
+  const update = (set: Record<string, unknown>, label = `Edit ${node.name}`) =>
+    store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
   const ifaces = interfacesOf(lab, node);
   const kind = visualKind(node);
   const ifInput = () => (inputNode(lab, node.name)["interfaces"] ?? {}) as Record<string, Record<string, unknown>>;
@@ -96,7 +99,8 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
   return (
     <div className="inspector-section" data-testid="inspector-node">
       <h2>
-        <KindIcon kind={kind} /> {node.name} <span className="muted small">{node.kind === "switch" ? (node.type === "ovs" ? "OVS switch" : "Linux bridge") : node.kind}</span>
+        <KindIcon kind={kind} /> {node.name}{" "}
+        <span className="muted small">{node.kind === "switch" ? (node.type === "ovs" ? "OVS switch" : "Linux bridge") : node.kind}</span>
       </h2>
       {hasShell(node) && (
         <button className="button" data-testid="inspector-terminal" onClick={() => void terminals.open(store.name, node.name)}>
@@ -109,7 +113,13 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
         </button>
       )}
       <TextField label="Name" testid="inspector-name" value={node.name} onCommit={(v) => update({ name: v.trim() }, `Rename ${node.name}`)} />
-      <TextField label="Label" testid="inspector-label" value={node.label ?? ""} placeholder="shown on the canvas" onCommit={(v) => update({ label: v.trim() || null })} />
+      <TextField
+        label="Label"
+        testid="inspector-label"
+        value={node.label ?? ""}
+        placeholder="shown on the canvas"
+        onCommit={(v) => update({ label: v.trim() || null })}
+      />
       {node.kind === "switch" && (
         <>
           <SelectField
@@ -137,7 +147,13 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
                 <legend>
                   {iface}{" "}
                   {node.kind !== "nat" && lab.links.some((l) => l.endpoints.some((e) => e.node === node.name && e.interface === iface)) && (
-                    <button type="button" className="link-button small" data-testid={`inspector-if-${iface}-capture`} title={`Watch the packets on ${node.name}:${iface}`} onClick={() => openCapture(lab.name, [`${node.name}:${iface}`])}>
+                    <button
+                      type="button"
+                      className="link-button small"
+                      data-testid={`inspector-if-${iface}-capture`}
+                      title={`Watch the packets on ${node.name}:${iface}`}
+                      onClick={() => openCapture(lab.name, [`${node.name}:${iface}`])}
+                    >
                       capture
                     </button>
                   )}
@@ -151,7 +167,12 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
                 />
                 {node.kind !== "nat" && (
                   <>
-                    <CheckField label="Take an address by DHCP" testid={`inspector-if-${iface}-dhcp`} value={dhcp} onCommit={(v) => setIf(iface, { dhcp: v || undefined })} />
+                    <CheckField
+                      label="Take an address by DHCP"
+                      testid={`inspector-if-${iface}-dhcp`}
+                      value={dhcp}
+                      onCommit={(v) => setIf(iface, { dhcp: v || undefined })}
+                    />
                     <TextField
                       label="MTU"
                       testid={`inspector-if-${iface}-mtu`}
@@ -228,7 +249,14 @@ function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: s
   return (
     <div className="inspector-section" data-testid="inspector-link">
       <h2>
-        Link <code>{a.node}:{a.interface}</code> — <code>{b.node}:{b.interface}</code>
+        Link{" "}
+        <code>
+          {a.node}:{a.interface}
+        </code>{" "}
+        —{" "}
+        <code>
+          {b.node}:{b.interface}
+        </code>
       </h2>
       <TextField
         label="VLAN (access port)"
@@ -261,8 +289,19 @@ function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: s
         hint="needs netem in the kernel"
         onCommit={(v) => update({ delay: v.trim() || null })}
       />
-      <TextField label="Loss (%)" testid="inspector-loss" value={link.loss !== undefined ? String(link.loss) : ""} placeholder="0" onCommit={(v) => update({ loss: num(v) })} />
-      <CheckField label="OVS internal port moved into the host (instead of a veth pair)" testid="inspector-internal" value={!!link.internal} onCommit={(v) => update({ internal: v || null })} />
+      <TextField
+        label="Loss (%)"
+        testid="inspector-loss"
+        value={link.loss !== undefined ? String(link.loss) : ""}
+        placeholder="0"
+        onCommit={(v) => update({ loss: num(v) })}
+      />
+      <CheckField
+        label="OVS internal port moved into the host (instead of a veth pair)"
+        testid="inspector-internal"
+        value={!!link.internal}
+        onCommit={(v) => update({ internal: v || null })}
+      />
       <button
         className="button"
         data-testid="inspector-link-capture"
@@ -283,7 +322,8 @@ function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: s
 
 function LabInspector({ store, lab }: { store: LabStore; lab: Lab }) {
   const running = useStore(store.state, (s) => s.running);
-  const update = (set: { description?: string | null; addressPlan?: string | null }) => store.edit([{ type: "updateLab", set }], { label: "Edit the lab", quiet: true });
+  const update = (set: { description?: string | null; addressPlan?: string | null }) =>
+    store.edit([{ type: "updateLab", set }], { label: "Edit the lab", quiet: true });
   const name = encodeURIComponent(lab.name);
   return (
     <div className="inspector-section" data-testid="inspector-lab">
@@ -291,7 +331,13 @@ function LabInspector({ store, lab }: { store: LabStore; lab: Lab }) {
       <p className="muted">
         {lab.nodes.length} nodes, {lab.links.length} links · {running ? "running" : "stopped"}
       </p>
-      <TextField label="Description" testid="inspector-description" multiline value={lab.description ?? ""} onCommit={(v) => update({ description: v.trim() || null })} />
+      <TextField
+        label="Description"
+        testid="inspector-description"
+        multiline
+        value={lab.description ?? ""}
+        onCommit={(v) => update({ description: v.trim() || null })}
+      />
       <TextField
         label="Address plan"
         testid="inspector-address-plan"

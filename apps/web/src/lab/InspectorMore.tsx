@@ -42,7 +42,8 @@ function serviceLine(s: Service): string {
 }
 
 export default function InspectorMore({ store, node, interfaces }: { store: LabStore; lab: Lab; node: HostNode; interfaces: string[] }) {
-  const update = (set: Record<string, unknown>, label: string) => store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
+  const update = (set: Record<string, unknown>, label: string) =>
+    store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
   const setServices = (services: Service[], label: string) => update({ services: services.length ? services : null }, label);
   const firstAddressed = interfaces.find((i) => node.interfaces[i]?.addresses.some((a) => a.includes(".")));
   return (
@@ -113,7 +114,11 @@ export default function InspectorMore({ store, node, interfaces }: { store: LabS
           onClick={() => {
             const address = node.interfaces[firstAddressed!]!.addresses.find((a) => a.includes("."))!;
             const range = dhcpRange(address);
-            if (range) void setServices([...node.services, { type: "dhcp-server", name: `dhcp-${firstAddressed}`, interface: firstAddressed!, range, lease: "1h" }], `DHCP server on ${node.name}`);
+            if (range)
+              void setServices(
+                [...node.services, { type: "dhcp-server", name: `dhcp-${firstAddressed}`, interface: firstAddressed!, range, lease: "1h" }],
+                `DHCP server on ${node.name}`,
+              );
           }}
         >
           + DHCP server

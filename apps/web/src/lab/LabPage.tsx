@@ -110,7 +110,8 @@ function LabLayout({ store }: { store: LabStore }) {
       const lab = store.state.get().doc;
       if (!lab) return;
       // a right-click on what is not selected selects it, as in every diagram tool
-      const inSelection = target.kind === "node" ? selection.nodes.includes(target.node) : target.kind === "link" ? selection.edges.includes(target.link) : true;
+      const inSelection =
+        target.kind === "node" ? selection.nodes.includes(target.node) : target.kind === "link" ? selection.edges.includes(target.link) : true;
       if (!inSelection) select(target);
       const ctx: MenuContext = {
         lab,
@@ -217,7 +218,11 @@ function LabLayout({ store }: { store: LabStore }) {
         <h1 className="lab-title" data-testid="lab-title">
           {store.name}
         </h1>
-        <span className={`pill ${s.busy ? "busy" : s.running ? "up" : "stopped"}`} data-testid="lab-state" data-state={s.busy ? "busy" : s.running ? "running" : "stopped"}>
+        <span
+          className={`pill ${s.busy ? "busy" : s.running ? "up" : "stopped"}`}
+          data-testid="lab-state"
+          data-state={s.busy ? "busy" : s.running ? "running" : "stopped"}
+        >
           {s.busy ? `${s.busy}…` : s.running ? "running" : "stopped"}
         </span>
         <div className="toolbar-group">
@@ -243,7 +248,13 @@ function LabLayout({ store }: { store: LabStore }) {
           </label>
         </div>
         <div className="toolbar-spacer" />
-        <a className="button" href={`/api/labs/${encodeURIComponent(store.name)}/export?format=sh`} download={`${store.name}.sh`} data-testid="export-script-toolbar" title="The plain ip / ovs-vsctl commands that rebuild this lab">
+        <a
+          className="button"
+          href={`/api/labs/${encodeURIComponent(store.name)}/export?format=sh`}
+          download={`${store.name}.sh`}
+          data-testid="export-script-toolbar"
+          title="The plain ip / ovs-vsctl commands that rebuild this lab"
+        >
           Export as script
         </a>
         <button className="icon-button" onClick={() => setHelp(true)} data-testid="help-open" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">

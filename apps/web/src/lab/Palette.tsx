@@ -33,7 +33,9 @@ export function Palette({ store }: { store: LabStore }) {
             const r = el?.getBoundingClientRect();
             const p = flow.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 600) / 2, y: (r?.top ?? 0) + (r?.height ?? 400) / 2 });
             // the free spot nearest the centre: never on top of a node already there
-            const taken = flow.getNodes().map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? NODE_SIZE.width, height: n.measured?.height ?? NODE_SIZE.height }));
+            const taken = flow
+              .getNodes()
+              .map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? NODE_SIZE.width, height: n.measured?.height ?? NODE_SIZE.height }));
             addFromPalette(store, item.kind, freeSpot(p, NODE_SIZE, taken));
           }}
         >

@@ -131,7 +131,8 @@ const builtIn: MenuProvider = (target, ctx) => {
 
 const deletion: MenuProvider = (target, ctx) => {
   if (target.kind === "node") return [{ id: "delete", label: "Delete", hint: "Del", danger: true, run: () => ctx.remove({ nodes: [target.node], edges: [] }) }];
-  if (target.kind === "link") return [{ id: "delete", label: "Delete link", hint: "Del", danger: true, run: () => ctx.remove({ nodes: [], edges: [target.link] }) }];
+  if (target.kind === "link")
+    return [{ id: "delete", label: "Delete link", hint: "Del", danger: true, run: () => ctx.remove({ nodes: [], edges: [target.link] }) }];
   return [];
 };
 

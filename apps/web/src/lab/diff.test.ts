@@ -75,6 +75,11 @@ describe("previewChanges", () => {
   });
 
   it("touchedNodes names the nodes an edit creates or changes", () => {
-    expect(touchedNodes([{ type: "addNode", node: { name: "x", kind: "host" } }, { type: "addLink", link: { endpoints: ["x:eth0", { node: "s1" }] } }])).toEqual(["x", "x", "s1"]);
+    expect(
+      touchedNodes([
+        { type: "addNode", node: { name: "x", kind: "host" } },
+        { type: "addLink", link: { endpoints: ["x:eth0", { node: "s1" }] } },
+      ]),
+    ).toEqual(["x", "x", "s1"]);
   });
 });

@@ -64,7 +64,8 @@ export function diffLabs(from: Lab, to: Lab): Change[] {
 
 /** The lab that `changes` make of `lab`, as the server would compute it; null when it refuses them. */
 export function previewChanges(lab: Lab, changes: readonly Change[]): Lab | null {
-  if (changes.every((c) => c.type === "moveNodes")) return withPositions(lab, Object.assign({}, ...changes.map((c) => (c.type === "moveNodes" ? c.positions : {}))));
+  if (changes.every((c) => c.type === "moveNodes"))
+    return withPositions(lab, Object.assign({}, ...changes.map((c) => (c.type === "moveNodes" ? c.positions : {}))));
   const applied = applyChanges(lab, changes);
   if (!applied.ok) return null;
   const v = validateLab(applied.document);

@@ -101,7 +101,8 @@ export function layoutEdgeLabels(
     const cands: (Placed & { d: number; cost: number })[] = [];
     for (const d of distances)
       for (const extra of EXTRA)
-        for (const sd of [side, -side]) cands.push({ ...beside({ x: from.x + dir.x * d, y: from.y + dir.y * d }, dir, sd, size, extra), d, cost: d + extra * 1.5 + (sd === side ? 0 : 6) });
+        for (const sd of [side, -side])
+          cands.push({ ...beside({ x: from.x + dir.x * d, y: from.y + dir.y * d }, dir, sd, size, extra), d, cost: d + extra * 1.5 + (sd === side ? 0 : 6) });
     cands.sort((x, y) => x.cost - y.cost);
     const clear = (c: Placed) => !avoid.some((r) => intersects(c.box, r, 2));
     const first = pick(cands, avoid, nodeBoxes);

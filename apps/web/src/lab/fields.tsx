@@ -110,7 +110,17 @@ export function TextField({ label, testid, value, onCommit, placeholder, hint, m
   );
 }
 
-export function CheckField({ label, testid, value, onCommit }: { label: string; testid: string; value: boolean; onCommit: (v: boolean) => Promise<EditOutcome> }) {
+export function CheckField({
+  label,
+  testid,
+  value,
+  onCommit,
+}: {
+  label: string;
+  testid: string;
+  value: boolean;
+  onCommit: (v: boolean) => Promise<EditOutcome>;
+}) {
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="field field-check">

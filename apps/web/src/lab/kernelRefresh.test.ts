@@ -16,7 +16,8 @@ links:
 `);
 if (!r.ok) throw new Error(JSON.stringify(r.issues));
 const lab = r.lab;
-const status = (addresses: string[]) => ({ name: "red", state: "up", problems: [], interfaces: [{ name: "eth0", state: "up", addresses }] }) as unknown as NodeStatus;
+const status = (addresses: string[]) =>
+  ({ name: "red", state: "up", problems: [], interfaces: [{ name: "eth0", state: "up", addresses }] }) as unknown as NodeStatus;
 
 describe("waitsForLease", () => {
   it("is true while a DHCP interface has no IPv4 address in the kernel", () => {

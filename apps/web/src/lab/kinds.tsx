@@ -22,7 +22,13 @@ export const PALETTE: PaletteItem[] = [
   { kind: "host", title: "Host", hint: "a network namespace with a root shell", prefix: "h", node: (name) => ({ name, kind: "host" }) },
   { kind: "router", title: "Router", hint: "a host that forwards IPv4 and IPv6", prefix: "r", node: (name) => ({ name, kind: "router" }) },
   { kind: "ovs", title: "OVS switch", hint: "an Open vSwitch bridge: VLANs, trunks", prefix: "s", node: (name) => ({ name, kind: "switch" }) },
-  { kind: "bridge", title: "Linux bridge", hint: "a kernel bridge (no Open vSwitch needed)", prefix: "br", node: (name) => ({ name, kind: "switch", type: "bridge" }) },
+  {
+    kind: "bridge",
+    title: "Linux bridge",
+    hint: "a kernel bridge (no Open vSwitch needed)",
+    prefix: "br",
+    node: (name) => ({ name, kind: "switch", type: "bridge" }),
+  },
   { kind: "nat", title: "NAT gateway", hint: "the lab reaches the machine's network through it", prefix: "nat", node: (name) => ({ name, kind: "nat" }) },
   {
     kind: "dhcp",

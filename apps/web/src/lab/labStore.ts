@@ -40,7 +40,6 @@ export interface LabState {
 
 export type EditOutcome = { ok: true } | { ok: false; error: ErrorInfo };
 
-
 interface InFlight {
   changes: Change[];
 }
@@ -83,9 +82,11 @@ export class LabStore {
       canRedo: this.redoStack.length > 0,
     });
     const c = connection();
-    const mine = <T extends { lab: string }>(f: (p: T) => void) => (p: T) => {
-      if (p.lab === name) f(p);
-    };
+    const mine =
+      <T extends { lab: string }>(f: (p: T) => void) =>
+      (p: T) => {
+        if (p.lab === name) f(p);
+      };
     this.offs.push(
       c.on(
         "lab:document",
@@ -95,9 +96,18 @@ export class LabStore {
           this.recompute();
         }),
       ),
-      c.on("lab:status", mine((p) => this.setStatus(p.status))),
-      c.on("lab:log", mine((p) => this.patch({ log: [...this.state.get().log, ...p.entries].slice(-MAX_LOG) }))),
-      c.on("lab:busy", mine((p) => this.patch({ busy: p.busy ? (p.what ?? "working") : null }))),
+      c.on(
+        "lab:status",
+        mine((p) => this.setStatus(p.status)),
+      ),
+      c.on(
+        "lab:log",
+        mine((p) => this.patch({ log: [...this.state.get().log, ...p.entries].slice(-MAX_LOG) })),
+      ),
+      c.on(
+        "lab:busy",
+        mine((p) => this.patch({ busy: p.busy ? (p.what ?? "working") : null })),
+      ),
       c.on(
         "lab:removed",
         mine((p) => {
@@ -136,7 +146,10 @@ export class LabStore {
     this.closed = true;
     this.flushMoves();
     for (const off of this.offs) off();
-    if (connection().connected) void connection().request("lab:close", { lab: this.name }).catch(() => undefined);
+    if (connection().connected)
+      void connection()
+        .request("lab:close", { lab: this.name })
+        .catch(() => undefined);
   }
 
   /** The shown document: the server's, with the edits in flight and unsent moves on top. */
@@ -248,7 +261,11 @@ export class LabStore {
     const run = async () => {
       try {
         await connection().request("lab:edit", { lab: this.name, changes });
-        const undo = Object.fromEntries(Object.keys(positions).filter((n) => base[n]).map((n) => [n, base[n]!]));
+        const undo = Object.fromEntries(
+          Object.keys(positions)
+            .filter((n) => base[n])
+            .map((n) => [n, base[n]!]),
+        );
         if (Object.keys(undo).length) this.pushStep({ label: "Move", undo: [{ type: "moveNodes", positions: undo }], redo: changes });
       } catch (e) {
         toast("error", "Move: refused", reasonOf(e));
@@ -270,10 +287,14 @@ export class LabStore {
   }
 
   async start(): Promise<void> {
-    await connection().request("lab:start", { lab: this.name }).catch((e) => toast("error", "Could not start the lab", reasonOf(e)));
+    await connection()
+      .request("lab:start", { lab: this.name })
+      .catch((e) => toast("error", "Could not start the lab", reasonOf(e)));
   }
 
   async stop(): Promise<void> {
-    await connection().request("lab:stop", { lab: this.name }).catch((e) => toast("error", "Could not stop the lab", reasonOf(e)));
+    await connection()
+      .request("lab:stop", { lab: this.name })
+      .catch((e) => toast("error", "Could not stop the lab", reasonOf(e)));
   }
 }

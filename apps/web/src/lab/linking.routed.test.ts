@@ -23,7 +23,15 @@ const view = (l: Lab) =>
   Object.fromEntries(
     l.nodes.flatMap((n) =>
       n.kind === "host" || n.kind === "router"
-        ? [[n.name, { ...Object.fromEntries(Object.entries(n.interfaces).map(([k, v]) => [k, v.addresses.join(" ")])), ...(n.routes.length ? { routes: n.routes.map((r) => `${r.to} via ${r.via}`).join(", ") } : {}) }]]
+        ? [
+            [
+              n.name,
+              {
+                ...Object.fromEntries(Object.entries(n.interfaces).map(([k, v]) => [k, v.addresses.join(" ")])),
+                ...(n.routes.length ? { routes: n.routes.map((r) => `${r.to} via ${r.via}`).join(", ") } : {}),
+              },
+            ],
+          ]
         : [],
     ),
   );
@@ -43,7 +51,13 @@ const blank = () =>
 describe("a routed lab from automatic addresses", () => {
   it("hosts first, then the router: each switch a subnet, the hosts a default route via r1", () => {
     let l = blank();
-    for (const [a, b] of [["h1", "s1"], ["h2", "s2"], ["r1", "s1"], ["r1", "s2"]] as const) l = link(l, a, b);
+    for (const [a, b] of [
+      ["h1", "s1"],
+      ["h2", "s2"],
+      ["r1", "s1"],
+      ["r1", "s2"],
+    ] as const)
+      l = link(l, a, b);
     expect(view(l)).toEqual({
       h1: { eth0: "10.0.0.1/24", routes: "0.0.0.0/0 via 10.0.0.2" },
       h2: { eth0: "10.0.1.1/24", routes: "0.0.0.0/0 via 10.0.1.2" },
@@ -54,14 +68,24 @@ describe("a routed lab from automatic addresses", () => {
 
   it("the router first, then the hosts; and hosts linked straight to the router", () => {
     let l = blank();
-    for (const [a, b] of [["r1", "s1"], ["r1", "s2"], ["h1", "s1"], ["h2", "s2"]] as const) l = link(l, a, b);
+    for (const [a, b] of [
+      ["r1", "s1"],
+      ["r1", "s2"],
+      ["h1", "s1"],
+      ["h2", "s2"],
+    ] as const)
+      l = link(l, a, b);
     expect(view(l)).toEqual({
       h1: { eth0: "10.0.0.2/24", routes: "0.0.0.0/0 via 10.0.0.1" },
       h2: { eth0: "10.0.1.2/24", routes: "0.0.0.0/0 via 10.0.1.1" },
       r1: { eth0: "10.0.0.1/24", eth1: "10.0.1.1/24" },
     });
     let d = blank();
-    for (const [a, b] of [["h1", "r1"], ["r1", "h2"]] as const) d = link(d, a, b);
+    for (const [a, b] of [
+      ["h1", "r1"],
+      ["r1", "h2"],
+    ] as const)
+      d = link(d, a, b);
     expect(view(d)).toEqual({
       h1: { eth0: "10.0.0.1/24", routes: "0.0.0.0/0 via 10.0.0.2" },
       h2: { eth0: "10.0.1.2/24", routes: "0.0.0.0/0 via 10.0.1.1" },

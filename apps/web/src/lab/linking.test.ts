@@ -22,7 +22,14 @@ const address = (l: Lab, node: string, iface = "eth0") => {
 
 describe("linkChanges", () => {
   it("two hosts linked to a switch get the next free interfaces and addresses from the plan", () => {
-    let l = lab({ addressPlan: "10.0.0.0/24", nodes: [{ name: "h1", kind: "host" }, { name: "h2", kind: "host" }, { name: "s1", kind: "switch" }] });
+    let l = lab({
+      addressPlan: "10.0.0.0/24",
+      nodes: [
+        { name: "h1", kind: "host" },
+        { name: "h2", kind: "host" },
+        { name: "s1", kind: "switch" },
+      ],
+    });
     l = apply(l, linkChanges(l, "h1", "s1"));
     l = apply(l, linkChanges(l, "h2", "s1"));
     expect(l.links.map((x) => x.endpoints.map((e) => `${e.node}:${e.interface}`))).toEqual([
@@ -34,19 +41,37 @@ describe("linkChanges", () => {
   });
 
   it("two hosts linked directly never get the same address", () => {
-    const l0 = lab({ addressPlan: "192.168.5.0/24", nodes: [{ name: "a", kind: "host" }, { name: "b", kind: "router" }] });
+    const l0 = lab({
+      addressPlan: "192.168.5.0/24",
+      nodes: [
+        { name: "a", kind: "host" },
+        { name: "b", kind: "router" },
+      ],
+    });
     const l = apply(l0, linkChanges(l0, "a", "b"));
     expect(address(l, "a")?.addresses).toEqual(["192.168.5.1/24"]);
     expect(address(l, "b")?.addresses).toEqual(["192.168.5.2/24"]);
   });
 
   it("without an address plan or a neighbour's subnet, only the link is added", () => {
-    const l = lab({ nodes: [{ name: "h1", kind: "host" }, { name: "s1", kind: "switch" }] });
+    const l = lab({
+      nodes: [
+        { name: "h1", kind: "host" },
+        { name: "s1", kind: "switch" },
+      ],
+    });
     expect(linkChanges(l, "h1", "s1")).toEqual([{ type: "addLink", link: { endpoints: ["h1:eth0", "s1:eth1"] } }]);
   });
 
   it("the DHCP preset gets an address and a dnsmasq; a host joining its segment takes DHCP", () => {
-    let l = lab({ addressPlan: "10.9.0.0/24", nodes: [{ name: "dhcp1", kind: "host", label: DHCP_LABEL }, { name: "s1", kind: "switch" }, { name: "h1", kind: "host" }] });
+    let l = lab({
+      addressPlan: "10.9.0.0/24",
+      nodes: [
+        { name: "dhcp1", kind: "host", label: DHCP_LABEL },
+        { name: "s1", kind: "switch" },
+        { name: "h1", kind: "host" },
+      ],
+    });
     l = apply(l, linkChanges(l, "dhcp1", "s1"));
     const server = l.nodes.find((n) => n.name === "dhcp1")!;
     expect(server.kind === "host" && server.services[0]).toMatchObject({ type: "dhcp-server", interface: "eth0", range: ["10.9.0.100", "10.9.0.199"] });
@@ -58,7 +83,11 @@ describe("linkChanges", () => {
   it("keeps the settings of a node's other interfaces", () => {
     let l = lab({
       addressPlan: "10.0.0.0/24",
-      nodes: [{ name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.1.0.1/24"] } } }, { name: "h9", kind: "host" }, { name: "s1", kind: "switch" }],
+      nodes: [
+        { name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.1.0.1/24"] } } },
+        { name: "h9", kind: "host" },
+        { name: "s1", kind: "switch" },
+      ],
       links: [{ endpoints: ["r1:eth0", "h9:eth0"] }],
     });
     l = apply(l, linkChanges(l, "r1", "s1"));

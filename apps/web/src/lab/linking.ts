@@ -81,7 +81,12 @@ export function linkChanges(lab: Lab, a: string, b: string): Change[] {
   const changes: Change[] = [{ type: "addLink", link: { endpoints: [`${a}:${ifA}`, `${b}:${ifB}`] } }];
   // a working copy that learns each address as it is given, so the two ends never get the same
   const work: Lab = structuredClone(lab);
-  work.links.push({ endpoints: [{ node: a, interface: ifA }, { node: b, interface: ifB }] });
+  work.links.push({
+    endpoints: [
+      { node: a, interface: ifA },
+      { node: b, interface: ifB },
+    ],
+  });
   const docNodes = new Map((labToDocument(lab)["nodes"] as Record<string, unknown>[]).map((n) => [n["name"] as string, n]));
 
   for (const [self, iface, peer] of [

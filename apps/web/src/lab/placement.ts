@@ -25,7 +25,12 @@ function overlaps(a: Box, b: Box, gap: number): boolean {
 export function freeSpot(center: { x: number; y: number }, size: { width: number; height: number }, taken: Box[], maxRings = 30): { x: number; y: number } {
   const stepX = size.width / 2 + GAP / 2;
   const stepY = size.height / 2 + GAP / 2;
-  const at = (i: number, j: number): Box => ({ x: center.x - size.width / 2 + i * stepX, y: center.y - size.height / 2 + j * stepY, width: size.width, height: size.height });
+  const at = (i: number, j: number): Box => ({
+    x: center.x - size.width / 2 + i * stepX,
+    y: center.y - size.height / 2 + j * stepY,
+    width: size.width,
+    height: size.height,
+  });
   const free = (b: Box) => !taken.some((t) => overlaps(b, t, GAP));
   for (let ring = 0; ring <= maxRings; ring++) {
     const candidates: { i: number; j: number; d: number }[] = [];

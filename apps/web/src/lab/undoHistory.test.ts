@@ -17,7 +17,11 @@ class MemoryStorage {
   }
 }
 
-const step = (n: number) => ({ label: `Add h${n}`, undo: [{ type: "removeNode" as const, name: `h${n}` }], redo: [{ type: "addNode" as const, node: { name: `h${n}`, kind: "host" as const } }] });
+const step = (n: number) => ({
+  label: `Add h${n}`,
+  undo: [{ type: "removeNode" as const, name: `h${n}` }],
+  redo: [{ type: "addNode" as const, node: { name: `h${n}`, kind: "host" as const } }],
+});
 
 describe("undo history in session storage", () => {
   it("comes back after a reload, per lab", () => {

@@ -32,10 +32,7 @@ export class RequestFailed extends Error {
 }
 
 export type ConnectionState =
-  | { kind: "connecting" }
-  | { kind: "connected"; version: string }
-  | { kind: "lost"; since: number; reason: string }
-  | { kind: "refused"; reason: string };
+  { kind: "connecting" } | { kind: "connected"; version: string } | { kind: "lost"; since: number; reason: string } | { kind: "refused"; reason: string };
 
 const SESSION_KEY = "topolab-session";
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -44,7 +41,10 @@ function sessionId(): string {
   let s = sessionStorage.getItem(SESSION_KEY);
   if (!s || !/^[A-Za-z0-9_-]{16,64}$/.test(s)) {
     const bytes = crypto.getRandomValues(new Uint8Array(18));
-    s = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    s = btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
     sessionStorage.setItem(SESSION_KEY, s);
   }
   return s;
@@ -103,7 +103,10 @@ export class Connection {
   /** A request; resolves with its value, rejects with RequestFailed carrying the server's reason. */
   request<E extends RequestEventName>(event: E, args: ClientArgs<E>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<AckValue<E>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RequestFailed({ code: "internal", message: `${event}: no answer from the server in ${timeoutMs / 1000} s` })), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new RequestFailed({ code: "internal", message: `${event}: no answer from the server in ${timeoutMs / 1000} s` })),
+        timeoutMs,
+      );
       const emit = this.socket.emit as unknown as (e: string, a: unknown, ack: (r: Response<AckValue<E>>) => void) => void;
       emit.call(this.socket, event, args, (r) => {
         clearTimeout(timer);

@@ -4,7 +4,10 @@ import { pieces, prose } from "./prose";
 describe("prose", () => {
   it("joins a paragraph's hard line breaks and keeps blank lines between paragraphs", () => {
     const text = "a server's data and management sides\nwith the same address; a service\nonly on the management side\n\nTry it.";
-    expect(prose(text).map((b) => b.map((p) => p.text).join(""))).toEqual(["a server's data and management sides with the same address; a service only on the management side", "Try it."]);
+    expect(prose(text).map((b) => b.map((p) => p.text).join(""))).toEqual([
+      "a server's data and management sides with the same address; a service only on the management side",
+      "Try it.",
+    ]);
   });
 
   it("marks backticks as code", () => {

@@ -4,7 +4,8 @@
 
 import { Store, useStore } from "./emitter";
 
-export type Route = { page: "home" } | { page: "lab"; lab: string } | { page: "join"; code: string } | { page: "class"; code: string } | { page: "missing"; path: string };
+export type Route =
+  { page: "home" } | { page: "lab"; lab: string } | { page: "join"; code: string } | { page: "class"; code: string } | { page: "missing"; path: string };
 
 function parse(path: string): Route {
   if (path === "/" || path === "") return { page: "home" };

@@ -67,7 +67,12 @@ export function LiveHost({ store, selectedNode }: { store: LabStore; selectedNod
       <style data-testid="live-style">{css}</style>
       {running && (
         <button className="button live-toggle" data-testid="live-toggle" onClick={() => setOpen(!open)} title="The kernel's view of this lab, live">
-          Live{broken.length > 0 && <span className="live-broken-count" data-testid="live-broken-count">{broken.length}</span>}
+          Live
+          {broken.length > 0 && (
+            <span className="live-broken-count" data-testid="live-broken-count">
+              {broken.length}
+            </span>
+          )}
         </button>
       )}
       {running && open && doc && (
@@ -84,7 +89,11 @@ export function LiveHost({ store, selectedNode }: { store: LabStore; selectedNod
             {tab === "links" && (
               <table data-testid="live-links">
                 <thead>
-                  <tr><th>link</th><th>state</th><th>traffic</th></tr>
+                  <tr>
+                    <th>link</th>
+                    <th>state</th>
+                    <th>traffic</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {links.map((l) => (
@@ -145,22 +154,36 @@ function DriftTab({ store }: { store: LabStore }) {
   return (
     <div data-testid="live-drift">
       <div className="live-actions">
-        <button className="button" onClick={() => void read()} disabled={busy} data-testid="live-drift-refresh">Read again</button>
+        <button className="button" onClick={() => void read()} disabled={busy} data-testid="live-drift-refresh">
+          Read again
+        </button>
         {drift.items.length > 0 && (
           <>
-            <button className="button" disabled={busy} data-testid="live-restore" title="Remove what was made by hand and make what is missing: the kernel as the document says"
-              onClick={() => void act(() => connection().request("live:restore", { lab: store.name }))}>
+            <button
+              className="button"
+              disabled={busy}
+              data-testid="live-restore"
+              title="Remove what was made by hand and make what is missing: the kernel as the document says"
+              onClick={() => void act(() => connection().request("live:restore", { lab: store.name }))}
+            >
               Put the kernel back
             </button>
-            <button className="button" disabled={busy} data-testid="live-adopt-all" title="Take the kernel's state into the document (an edit you can undo)"
-              onClick={() => void act(() => store.edit(drift.adoptAll, { label: "Adopt the kernel's state" }))}>
+            <button
+              className="button"
+              disabled={busy}
+              data-testid="live-adopt-all"
+              title="Take the kernel's state into the document (an edit you can undo)"
+              onClick={() => void act(() => store.edit(drift.adoptAll, { label: "Adopt the kernel's state" }))}
+            >
               Take all into the document
             </button>
           </>
         )}
       </div>
       {drift.items.length === 0 ? (
-        <p className="muted" data-testid="live-drift-none">the kernel is as the document says</p>
+        <p className="muted" data-testid="live-drift-none">
+          the kernel is as the document says
+        </p>
       ) : (
         <table>
           <tbody>
@@ -170,7 +193,12 @@ function DriftTab({ store }: { store: LabStore }) {
                 <td>{i.node}</td>
                 <td>{i.text}</td>
                 <td>
-                  <button className="button" disabled={busy} data-testid={`live-adopt-${i.id}`} onClick={() => void act(() => store.edit(i.adopt, { label: `Adopt: ${i.text}` }))}>
+                  <button
+                    className="button"
+                    disabled={busy}
+                    data-testid={`live-adopt-${i.id}`}
+                    onClick={() => void act(() => store.edit(i.adopt, { label: `Adopt: ${i.text}` }))}
+                  >
                     Adopt
                   </button>
                 </td>
@@ -217,7 +245,9 @@ function NodeTab({ store, live, node }: { store: LabStore; live: LiveStore; node
         <select value={chosen ?? ""} onChange={(e) => setChosen(e.target.value || null)} data-testid="live-node-select">
           <option value="">choose…</option>
           {names.map((n) => (
-            <option key={n} value={n}>{n}</option>
+            <option key={n} value={n}>
+              {n}
+            </option>
           ))}
         </select>
       </label>
@@ -226,7 +256,11 @@ function NodeTab({ store, live, node }: { store: LabStore; live: LiveStore; node
           className="button"
           data-testid={`live-node-${stopped ? "start" : "stop"}`}
           title={stopped ? "Its links carry again" : "Every link of the node loses carrier (saved in the document; undo brings it back)"}
-          onClick={() => void store.edit([{ type: "updateNode", name: chosen, set: { state: stopped ? null : "stopped" } }], { label: `${stopped ? "Start" : "Stop"} ${chosen}` })}
+          onClick={() =>
+            void store.edit([{ type: "updateNode", name: chosen, set: { state: stopped ? null : "stopped" } }], {
+              label: `${stopped ? "Start" : "Stop"} ${chosen}`,
+            })
+          }
         >
           {stopped ? "Start node" : "Stop node"}
         </button>
@@ -248,7 +282,20 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
       <>
         <h4>ports</h4>
         <table data-testid="live-ports">
-          <thead><tr><th>port</th><th>link to</th>{data.kind === "ovs" && <><th>ofport</th><th>VLAN mode</th><th>tag</th><th>trunks</th></>}</tr></thead>
+          <thead>
+            <tr>
+              <th>port</th>
+              <th>link to</th>
+              {data.kind === "ovs" && (
+                <>
+                  <th>ofport</th>
+                  <th>VLAN mode</th>
+                  <th>tag</th>
+                  <th>trunks</th>
+                </>
+              )}
+            </tr>
+          </thead>
           <tbody>
             {ports.map((p) => (
               <tr key={String(p["name"])}>
@@ -268,7 +315,15 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
         </table>
         <h4>{data.kind === "ovs" ? "MAC table" : "forwarding database"}</h4>
         <table data-testid="live-macs">
-          <thead><tr><th>MAC</th><th>VLAN</th><th>port</th><th>owner</th><th>age</th></tr></thead>
+          <thead>
+            <tr>
+              <th>MAC</th>
+              <th>VLAN</th>
+              <th>port</th>
+              <th>owner</th>
+              <th>age</th>
+            </tr>
+          </thead>
           <tbody>
             {macs.map((m, i) => (
               <tr key={`${String(m["mac"])}-${i}`}>
@@ -289,7 +344,18 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
     <>
       <h4>interfaces</h4>
       <table data-testid="live-interfaces">
-        <thead><tr><th>name</th><th>state</th><th>MAC</th><th>MTU</th><th>addresses</th><th>rx</th><th>tx</th><th>drop/err</th></tr></thead>
+        <thead>
+          <tr>
+            <th>name</th>
+            <th>state</th>
+            <th>MAC</th>
+            <th>MTU</th>
+            <th>addresses</th>
+            <th>rx</th>
+            <th>tx</th>
+            <th>drop/err</th>
+          </tr>
+        </thead>
         <tbody>
           {list(data["interfaces"]).map((i) => {
             const name = String(i["interface"] ?? i["name"]);
@@ -299,10 +365,17 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
             return (
               <tr key={name} data-testid={`live-iface-${name}`}>
                 <td>{name}</td>
-                <td className={state === "UP" ? "" : "live-broken"} data-testid={`live-iface-state-${name}`}>{state}</td>
+                <td className={state === "UP" ? "" : "live-broken"} data-testid={`live-iface-state-${name}`}>
+                  {state}
+                </td>
                 <td>{String(i["mac"])}</td>
                 <td>{String(i["mtu"])}</td>
-                <td data-testid={`live-iface-addresses-${name}`}>{list(i["addresses"]).filter((a) => a["scope"] !== "link").map((a) => String(a["cidr"])).join(" ")}</td>
+                <td data-testid={`live-iface-addresses-${name}`}>
+                  {list(i["addresses"])
+                    .filter((a) => a["scope"] !== "link")
+                    .map((a) => String(a["cidr"]))
+                    .join(" ")}
+                </td>
                 <td>{c ? `${c["rxPackets"]} p${r ? ` · ${formatBps(r.rxBps)}` : ""}` : ""}</td>
                 <td>{c ? `${c["txPackets"]} p${r ? ` · ${formatBps(r.txBps)}` : ""}` : ""}</td>
                 <td>{c ? `${(c["rxDropped"] ?? 0) + (c["txDropped"] ?? 0)}/${(c["rxErrors"] ?? 0) + (c["txErrors"] ?? 0)}` : ""}</td>
@@ -313,18 +386,37 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
       </table>
       <h4>routes</h4>
       <table data-testid="live-routes">
-        <thead><tr><th>to</th><th>via</th><th>dev</th><th>proto</th></tr></thead>
+        <thead>
+          <tr>
+            <th>to</th>
+            <th>via</th>
+            <th>dev</th>
+            <th>proto</th>
+          </tr>
+        </thead>
         <tbody>
-          {list(data["routes"]).filter((r) => r["table"] === "main" && r["type"] === "unicast").map((r, k) => (
-            <tr key={k}><td>{String(r["to"])}</td><td>{String(r["via"] ?? "")}</td><td>{String(r["dev"] ?? "")}</td><td>{String(r["proto"])}</td></tr>
-          ))}
+          {list(data["routes"])
+            .filter((r) => r["table"] === "main" && r["type"] === "unicast")
+            .map((r, k) => (
+              <tr key={k}>
+                <td>{String(r["to"])}</td>
+                <td>{String(r["via"] ?? "")}</td>
+                <td>{String(r["dev"] ?? "")}</td>
+                <td>{String(r["proto"])}</td>
+              </tr>
+            ))}
         </tbody>
       </table>
       <h4>neighbours</h4>
       <table>
         <tbody>
           {list(data["neighbours"]).map((n, k) => (
-            <tr key={k}><td>{String(n["address"])}</td><td>{String(n["dev"])}</td><td>{String(n["mac"] ?? "")}</td><td>{String(n["state"])}</td></tr>
+            <tr key={k}>
+              <td>{String(n["address"])}</td>
+              <td>{String(n["dev"])}</td>
+              <td>{String(n["mac"] ?? "")}</td>
+              <td>{String(n["state"])}</td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -332,7 +424,17 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
       <table>
         <tbody>
           {list(data["sockets"]).map((x, k) => (
-            <tr key={k}><td>{String(x["protocol"])}</td><td>{String(x["address"])}:{String(x["port"])}</td><td>{list(x["processes"]).map((p) => `${String(p["name"])}(${String(p["pid"])})`).join(", ")}</td></tr>
+            <tr key={k}>
+              <td>{String(x["protocol"])}</td>
+              <td>
+                {String(x["address"])}:{String(x["port"])}
+              </td>
+              <td>
+                {list(x["processes"])
+                  .map((p) => `${String(p["name"])}(${String(p["pid"])})`)
+                  .join(", ")}
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -340,7 +442,10 @@ function Inspection({ data, rates }: { data: Inspected; rates: Record<string, { 
       <table>
         <tbody>
           {list(data["processes"]).map((p) => (
-            <tr key={String(p["pid"])}><td>{String(p["pid"])}</td><td>{String(p["command"] || p["name"])}</td></tr>
+            <tr key={String(p["pid"])}>
+              <td>{String(p["pid"])}</td>
+              <td>{String(p["command"] || p["name"])}</td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -367,13 +472,24 @@ function PingTab({ lab, result, onResult }: { lab: string; result: PingAll | nul
   return (
     <div>
       <div className="live-actions">
-        <button className="button" onClick={() => void run()} disabled={busy} data-testid="live-pingall">{busy ? "pinging…" : "Ping all"}</button>
-        {result && <span data-testid="live-pingall-summary">{result.received}/{result.sent} received, {result.dropped}% dropped</span>}
+        <button className="button" onClick={() => void run()} disabled={busy} data-testid="live-pingall">
+          {busy ? "pinging…" : "Ping all"}
+        </button>
+        {result && (
+          <span data-testid="live-pingall-summary">
+            {result.received}/{result.sent} received, {result.dropped}% dropped
+          </span>
+        )}
       </div>
       {result && (
         <table className="live-matrix" data-testid="live-matrix">
           <thead>
-            <tr><th>from \ to</th>{hosts.map((h) => <th key={h}>{h}</th>)}</tr>
+            <tr>
+              <th>from \ to</th>
+              {hosts.map((h) => (
+                <th key={h}>{h}</th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {hosts.map((f) => (
@@ -383,7 +499,13 @@ function PingTab({ lab, result, onResult }: { lab: string; result: PingAll | nul
                   const p = pair(f, t);
                   if (!p) return <td key={t} className="self" />;
                   return (
-                    <td key={t} className={p.ok ? "ok" : "fail"} data-testid={`live-cell-${f}-${t}`} onClick={() => setCell(`${f}>${t}`)} title={`ping ${p.address}`}>
+                    <td
+                      key={t}
+                      className={p.ok ? "ok" : "fail"}
+                      data-testid={`live-cell-${f}-${t}`}
+                      onClick={() => setCell(`${f}>${t}`)}
+                      title={`ping ${p.address}`}
+                    >
                       {p.ok ? "✓" : "✗"}
                     </td>
                   );

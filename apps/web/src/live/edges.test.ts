@@ -11,7 +11,11 @@ const lab = parseLab({
   ],
   links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"] }],
 });
-const iface = (adminUp: boolean, carrier: boolean) => ({ interfaces: [{ name: "eth0", adminUp, carrier, operstate: "UP", mac: "", mtu: 1500, addresses: [] }], routes: [], neighbours: [] });
+const iface = (adminUp: boolean, carrier: boolean) => ({
+  interfaces: [{ name: "eth0", adminUp, carrier, operstate: "UP", mac: "", mtu: 1500, addresses: [] }],
+  routes: [],
+  neighbours: [],
+});
 const ports = [
   { name: "x-s1-eth1", endpoint: "s1:eth1", adminUp: false, carrier: false },
   { name: "x-s1-eth2", endpoint: "s1:eth2", adminUp: true, carrier: true },

@@ -18,7 +18,10 @@ export interface LiveState {
   nodes: Record<string, LiveNode | null>;
   ports: LivePort[];
   rates: Record<string, { rxBps: number; txBps: number; rxPps: number; txPps: number }>;
-  counters: Record<string, { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDropped: number; txDropped: number; rxErrors: number; txErrors: number }>;
+  counters: Record<
+    string,
+    { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDropped: number; txDropped: number; rxErrors: number; txErrors: number }
+  >;
   macs: Record<string, { mac: string; vlan: number; port: string; endpoint?: string; peer?: string }[]>;
   /** the last changes, newest first: "h1: eth0 down" */
   recent: { at: number; text: string }[];
@@ -72,7 +75,10 @@ export class LiveStore {
   }
 
   stop(): void {
-    if (this.state.get().watching) void connection().request("live:unwatch", { lab: this.lab }).catch(() => undefined);
+    if (this.state.get().watching)
+      void connection()
+        .request("live:unwatch", { lab: this.lab })
+        .catch(() => undefined);
     this.state.set({ ...EMPTY, error: this.state.get().error });
   }
 

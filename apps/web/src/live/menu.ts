@@ -32,7 +32,8 @@ export function registerLiveMenu(): () => void {
           {
             id: down ? "link-up" : "link-down",
             label: down ? "Bring link up" : "Take link down (pull the cable)",
-            run: () => ctx.edit([{ type: "updateLink", link: target.link, set: { state: down ? null : "down" } }], `${down ? "Bring up" : "Take down"} ${target.link}`),
+            run: () =>
+              ctx.edit([{ type: "updateLink", link: target.link, set: { state: down ? null : "down" } }], `${down ? "Bring up" : "Take down"} ${target.link}`),
           },
           {
             id: "link-loss",

@@ -124,7 +124,13 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
         >
           Running shells
         </button>
-        <button className="icon-button" data-testid="dock-toggle" aria-label={open ? "Hide the dock" : "Show the dock"} title={open ? "Hide (`)" : "Show (`)"} onClick={() => setOpen(!open)}>
+        <button
+          className="icon-button"
+          data-testid="dock-toggle"
+          aria-label={open ? "Hide the dock" : "Show the dock"}
+          title={open ? "Hide (`)" : "Show (`)"}
+          onClick={() => setOpen(!open)}
+        >
           {open ? "▾" : "▴"}
         </button>
       </div>
@@ -159,10 +165,8 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
             <CommandLog store={store} />
           </Suspense>
         )}
-        {!tabs.length && !showLog && (
-          <div className="dock-empty">Double-click a host or router (or select it and press T) to open a root shell in it.</div>
-        )}
-        </div>
+        {!tabs.length && !showLog && <div className="dock-empty">Double-click a host or router (or select it and press T) to open a root shell in it.</div>}
+      </div>
     </section>
   );
 }

@@ -86,7 +86,13 @@ export function RunningShells({ onClose }: { onClose: () => void }) {
                     </span>
                   </span>
                   {here(t) ? (
-                    <button className="button small" onClick={() => { terminals.active.set(t.id); onClose(); }}>
+                    <button
+                      className="button small"
+                      onClick={() => {
+                        terminals.active.set(t.id);
+                        onClose();
+                      }}
+                    >
                       Show
                     </button>
                   ) : (

@@ -179,7 +179,10 @@ class TerminalManager {
     if (this.active.get() === id) this.active.set(rest[rest.length - 1]?.id ?? null);
     this.screens.delete(id);
     this.held.delete(id);
-    if (tab.state !== "exited") await connection().request("term:close", { id }).catch(() => undefined);
+    if (tab.state !== "exited")
+      await connection()
+        .request("term:close", { id })
+        .catch(() => undefined);
   }
 
   /** A screen is ready: it gets what arrived before it. */

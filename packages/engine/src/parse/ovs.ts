@@ -58,7 +58,9 @@ export function parseOvsPorts(bridgesText: string, portsText: string, interfaces
       const p = ports.get(portId);
       if (!p) continue; // a port of another bridge listed by uuid only: not asked for
       const tag = set(p["tag"])[0];
-      const trunks = set(p["trunks"]).map(Number).sort((x, y) => x - y);
+      const trunks = set(p["trunks"])
+        .map(Number)
+        .sort((x, y) => x - y);
       const mode = set(p["vlan_mode"])[0];
       const iface = ifaces.get(String(set(p["interfaces"])[0]));
       if (!iface) throw new ParseError("ovs-vsctl list Interface", `port ${String(p["name"])} has no interface row`);

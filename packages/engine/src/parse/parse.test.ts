@@ -27,7 +27,16 @@ describe("ip -j -s -d link", () => {
     const links = parseLinks(fx("ip-link-h1.json"));
     expect(links.map((l) => l.name)).toEqual(["lo", "eth0"]);
     const eth0 = links[1]!;
-    expect(eth0).toMatchObject({ kind: "veth", adminUp: true, carrier: true, operstate: "UP", mac: "de:19:7f:db:78:a9", mtu: 1500, peerIfindex: 278, peerNetnsid: 0 });
+    expect(eth0).toMatchObject({
+      kind: "veth",
+      adminUp: true,
+      carrier: true,
+      operstate: "UP",
+      mac: "de:19:7f:db:78:a9",
+      mtu: 1500,
+      peerIfindex: 278,
+      peerNetnsid: 0,
+    });
     expect(eth0.counters!.rxPackets).toBeGreaterThan(0);
     expect(eth0.counters!.txBytes).toBeGreaterThan(0);
   });
@@ -77,14 +86,24 @@ describe("ip -j route", () => {
     expect(routes.find((r) => r.to === "fe80::/64")).toMatchObject({ family: 6, proto: "kernel" });
     expect(routes.find((r) => r.to === "::1/128")).toMatchObject({ family: 6, type: "local" });
     expect(routes.find((r) => r.to === "127.0.0.1/32")).toMatchObject({ family: 4, type: "local" });
-    expect(parseRoutes('[{"dst":"default","dev":"eth0","protocol":"boot","metric":1024,"pref":"medium"}]', "mixed")[0]).toMatchObject({ family: 6, to: "::/0" });
+    expect(parseRoutes('[{"dst":"default","dev":"eth0","protocol":"boot","metric":1024,"pref":"medium"}]', "mixed")[0]).toMatchObject({
+      family: 6,
+      to: "::/0",
+    });
   });
   it("fails on a route without dst", () => expect(() => parseRoutes('[{"dev":"eth0"}]', 4)).toThrow(/field dst/));
 });
 
 describe("ip -j neigh", () => {
   it("reads ARP and NDP entries with state", () => {
-    expect(parseNeighbours(fx("ip-neigh-h1.json"))).toContainEqual({ family: 4, address: "10.77.0.2", dev: "eth0", mac: "d6:8a:45:11:8e:ed", state: "REACHABLE", router: false });
+    expect(parseNeighbours(fx("ip-neigh-h1.json"))).toContainEqual({
+      family: 4,
+      address: "10.77.0.2",
+      dev: "eth0",
+      mac: "d6:8a:45:11:8e:ed",
+      state: "REACHABLE",
+      router: false,
+    });
     const h2 = parseNeighbours(fx("ip-neigh-h2.json"));
     expect(h2[0]).toEqual({ family: 4, address: "10.78.0.9", dev: "eth1", state: "FAILED", router: false });
     expect(h2.find((n) => n.family === 6)?.address).toBe("fd77::1");
@@ -95,7 +114,13 @@ describe("ss -H -ltnup", () => {
   it("reads listening TCP and bound UDP sockets with their processes", () => {
     for (const file of ["ss-h1.txt", "ss-h1-oneline.txt"]) {
       const s = parseSockets(fx(file));
-      expect(s).toContainEqual({ protocol: "tcp", state: "LISTEN", address: "10.77.0.1", port: 8081, processes: [{ name: "python3", pid: expect.any(Number), fd: 3 }] });
+      expect(s).toContainEqual({
+        protocol: "tcp",
+        state: "LISTEN",
+        address: "10.77.0.1",
+        port: 8081,
+        processes: [{ name: "python3", pid: expect.any(Number), fd: 3 }],
+      });
       expect(s).toContainEqual(expect.objectContaining({ protocol: "udp", address: "*", port: 5353 }));
     }
   });
@@ -127,7 +152,12 @@ describe("ovs-appctl fdb/show", () => {
       { ofport: 1, vlan: 100, mac: "de:19:7f:db:78:a9", age: expect.any(Number) },
       { ofport: 3, vlan: 100, mac: "d6:8a:45:11:8e:ed", age: expect.any(Number) },
     ]);
-    expect(parseOvsFdb(" port  VLAN  MAC                Age\nLOCAL     0  aa:bb:cc:dd:ee:ff    ?\n")[0]).toEqual({ ofport: 65534, vlan: 0, mac: "aa:bb:cc:dd:ee:ff", age: null });
+    expect(parseOvsFdb(" port  VLAN  MAC                Age\nLOCAL     0  aa:bb:cc:dd:ee:ff    ?\n")[0]).toEqual({
+      ofport: 65534,
+      vlan: 0,
+      mac: "aa:bb:cc:dd:ee:ff",
+      age: null,
+    });
   });
   it("fails without its header", () => expect(() => parseOvsFdb("ovs-appctl: no bridge named x\n")).toThrow(/no table header/));
 });
@@ -166,11 +196,21 @@ describe("ip monitor", () => {
   });
   it("fails on a line without a label", () => expect(() => parseMonitorLine("2: eth0: <UP>")).toThrow(/without a \[KIND\]/));
   it("reads ip -j netns list", () => {
-    expect(parseNetnsList(fx("ip-netns-list.json"))).toEqual(new Map([[2, "lvfx-h1"], [3, "lvfx-h2"]]));
+    expect(parseNetnsList(fx("ip-netns-list.json"))).toEqual(
+      new Map([
+        [2, "lvfx-h1"],
+        [3, "lvfx-h2"],
+      ]),
+    );
     expect(parseNetnsList('[{"name":"x"}]')).toEqual(new Map());
     expect(() => parseNetnsList("")).toThrow(/ip -j netns list/);
   });
   it("reads ip netns list-id", () => {
-    expect(parseNetnsIds(fx("ip-netns-list-id.txt"))).toEqual(new Map([[2, "lvfx-h1"], [3, "lvfx-h2"]]));
+    expect(parseNetnsIds(fx("ip-netns-list-id.txt"))).toEqual(
+      new Map([
+        [2, "lvfx-h1"],
+        [3, "lvfx-h2"],
+      ]),
+    );
   });
 });
