@@ -166,6 +166,9 @@ export interface CaptureOptions {
 /** How long tcpdump may take to say it listens. */
 export const START_TIMEOUT_MS = 20_000;
 
+/** How long a packet of a capture on several interfaces waits for older ones from the others. */
+const MERGE_HOLD_US = 100_000;
+
 export const CAPTURE_DEFAULTS = { snaplen: 262_144, maxPackets: 20_000, maxBytes: 32 * 1024 * 1024, maxDurationMs: 60 * 60_000, flushMs: 25 } as const;
 
 interface Proc {
@@ -310,12 +313,27 @@ export class Capture extends EventEmitter {
     });
   }
 
-  /** Merges what arrived, keeps it in the ring, hands it on. */
-  private flush(): void {
+  /**
+   * Merges what arrived, keeps it in the ring, hands it on. With several interfaces, a packet
+   * is held until MERGE_HOLD_US after its time: another interface's tcpdump may still be about
+   * to hand over an older one, and a batch sorted on its own would then be out of order with
+   * the next. The last flush (`all`) hands on everything.
+   */
+  private flush(all = false): void {
     if (this.pendingOut.length === 0) return;
     let batch = this.pendingOut;
     this.pendingOut = [];
-    if (this.points.length > 1) batch.sort((a, b) => a.timeUs - b.timeUs);
+    if (this.points.length > 1) {
+      batch.sort((a, b) => a.timeUs - b.timeUs);
+      if (!all) {
+        const until = Date.now() * 1000 - MERGE_HOLD_US;
+        let n = 0;
+        while (n < batch.length && batch[n]!.timeUs <= until) n++;
+        this.pendingOut = batch.slice(n);
+        batch = batch.slice(0, n);
+        if (batch.length === 0) return;
+      }
+    }
     if (this.opts.count !== undefined) {
       const left = this.opts.count - this.stats.packets;
       if (batch.length > left) batch = batch.slice(0, Math.max(0, left));
@@ -374,7 +392,7 @@ export class Capture extends EventEmitter {
       );
       // what tcpdump wrote while stopping
       await Promise.race([Promise.all(this.procs.map((p) => p.closed)), new Promise((r) => setTimeout(r, 1000))]);
-      this.flush();
+      this.flush(true);
       this.ended = reason;
       this.emit("end", reason);
     })();
