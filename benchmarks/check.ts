@@ -22,13 +22,8 @@ import { Engine, ensureOvsRunning, run } from "@topolab/engine";
 import { parseLabText, nsName } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
-import { pct, serve } from "./common";
+import { pct, serve, args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const changes = Number(opt("changes", "20"));
 const idleSeconds = Number(opt("idle-seconds", "20"));
 const markdown = args.includes("--markdown");

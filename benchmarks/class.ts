@@ -16,13 +16,8 @@ import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import type { ClassView } from "../packages/protocol/src/index";
 import type { Client } from "../apps/server/src/testing";
 import { studentClient } from "../apps/server/src/server/classes-testing";
-import { pct, serve } from "./common";
+import { pct, serve, args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const students = Number(opt("students", "30"));
 const markdown = args.includes("--markdown");
 const bin = join(process.cwd(), "apps/server/bin/topolab.js");

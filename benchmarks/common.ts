@@ -4,6 +4,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
+/** The benchmark's command-line arguments, and `--name VALUE` among them (or the default). */
+export const args = process.argv.slice(2);
+export function opt(name: string, dflt: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+}
+
 /** The p-th percentile of xs (nearest rank); NaN for no samples. */
 export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -13,12 +13,8 @@ import { performance } from "node:perf_hooks";
 import { parseLab, topoLab, type Lab } from "@topolab/topology";
 import { Engine, ensureOvsRunning, must, run } from "@topolab/engine";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
+import { args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const seconds = Number(opt("seconds", "5"));
 const markdown = args.includes("--markdown");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

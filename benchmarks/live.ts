@@ -18,13 +18,8 @@ import { ensureOvsRunning, run } from "@topolab/engine";
 import { nsName } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
-import { pct, serve } from "./common";
+import { pct, serve, args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const nodes = Number(opt("nodes", "200"));
 const changes = Number(opt("changes", "100"));
 const idleSeconds = Number(opt("idle-seconds", "30"));

@@ -22,14 +22,9 @@ import { Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topol
 import { nsName, parseLab } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient, localPty, type Client } from "../apps/server/src/testing";
-import { pct, serve } from "./common";
+import { pct, serve, args, opt } from "./common";
 import { LIMITS } from "../packages/protocol/src/index";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const floodSeconds = Number(opt("flood-seconds", "30"));
 const markdown = args.includes("--markdown");
 const bin = join(process.cwd(), "apps/server/bin/topolab.js");

@@ -47,12 +47,8 @@ import {
   type RawLab,
   type Server,
 } from "../apps/server/src/cli/crashkit";
+import { args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const per = Number(opt("per", "3"));
 const seed = Number(opt("seed", String(Date.now() % 1_000_000)));
 const labIds = opt("labs", "single,80/linear,40/vlan-dhcp").split("/");

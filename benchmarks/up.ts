@@ -24,12 +24,8 @@ import { performance } from "node:perf_hooks";
 import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab } from "@topolab/topology";
 import { Engine, ensureNeighbourRoom, ensureOvsRunning, run, must, readSnapshot } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
+import { args, opt } from "./common";
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const sizes = opt("sizes", "10,50,100,200,1000").split(",").map(Number);
 const types = opt("types", "ovs,bridge").split(",") as ("ovs" | "bridge")[];
 const topologies = opt("topologies", "star,linear").split(",") as ("star" | "linear")[];
