@@ -8,7 +8,7 @@
 //   labs/<lab>/lock        held by whoever changes the lab (pid inside; stale if that pid is gone)
 // Knows: files and locks. Leaves to others: the kernel.
 
-import { mkdir, readFile, readdir, rename, rm, writeFile, open, unlink } from "node:fs/promises";
+import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile, unlink } from "node:fs/promises";
 import { labTagCandidates, LAB_NAME, type Lab } from "@topolab/topology";
 import { alive, sleep } from "./processes";
 
@@ -137,38 +137,63 @@ export class StateStore {
     await mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     const deadline = Date.now() + timeoutMs;
     const mine = JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() });
-    for (;;) {
-      try {
-        const fh = await open(path, "wx");
-        await fh.writeFile(mine);
-        await fh.close();
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-      let holder: { pid: number; what: string } | null = null;
-      try {
-        holder = JSON.parse(await readFile(path, "utf8")) as { pid: number; what: string };
-      } catch {
-        /* being written or removed right now */
-      }
-      if (holder && !alive(holder.pid)) {
-        // the holder died: move its lock aside, and remove it only if it still is that one
-        const aside = `${path}.stale.${process.pid}`;
+    // the lock appears whole or not at all: written under a name of its own, then linked into
+    // place (a process killed between creating a lock and writing its holder left an empty
+    // lock that nobody could ever tell was dead)
+    const draft = `${path}.new.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+    await writeFile(draft, mine);
+    try {
+      for (;;) {
         try {
-          await rename(path, aside);
-          const moved = JSON.parse(await readFile(aside, "utf8")) as { pid: number };
-          if (moved.pid === holder.pid) await unlink(aside);
-          else await rename(aside, path);
-        } catch {
-          /* someone else got there first */
+          await link(draft, path);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
         }
-        continue;
+        let holder: { pid: number; what: string } | null = null;
+        let unreadableFor = 0;
+        try {
+          holder = JSON.parse(await readFile(path, "utf8")) as { pid: number; what: string };
+        } catch {
+          // being removed right now, or an empty lock of an older topolab killed while making it
+          unreadableFor = await stat(path).then(
+            (st) => Date.now() - st.mtimeMs,
+            () => 0,
+          );
+        }
+        if (unreadableFor > 5000) {
+          // moved aside first: if what was moved is someone's whole lock by now, it goes back
+          const aside = `${path}.stale.${process.pid}`;
+          try {
+            await rename(path, aside);
+            const text = await readFile(aside, "utf8");
+            if (text.trim() && JSON.parse(text)) await rename(aside, path);
+            else await unlink(aside);
+          } catch {
+            await unlink(aside).catch(() => undefined);
+          }
+          continue;
+        }
+        if (holder && !alive(holder.pid)) {
+          // the holder died: move its lock aside, and remove it only if it still is that one
+          const aside = `${path}.stale.${process.pid}`;
+          try {
+            await rename(path, aside);
+            const moved = JSON.parse(await readFile(aside, "utf8")) as { pid: number };
+            if (moved.pid === holder.pid) await unlink(aside);
+            else await rename(aside, path);
+          } catch {
+            /* someone else got there first */
+          }
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new LockError(`${label} is busy: process ${holder?.pid ?? "?"} is doing "${holder?.what ?? "?"}"; try again when it is done`);
+        }
+        await sleep(50);
       }
-      if (Date.now() > deadline) {
-        throw new LockError(`${label} is busy: process ${holder?.pid ?? "?"} is doing "${holder?.what ?? "?"}"; try again when it is done`);
-      }
-      await sleep(50);
+    } finally {
+      await unlink(draft).catch(() => undefined);
     }
     try {
       return await fn();
