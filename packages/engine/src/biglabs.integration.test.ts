@@ -4,35 +4,14 @@
 // switches without spanning tree is refused before anything is made. Each test uses its own
 // lab name (prefix bg) and state directory and proves afterwards that nothing of its lab is left.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LabValidationError, parseTopoSpec, topoLab, validateLab, type Lab } from "@topolab/topology";
-import { Engine } from "./engine";
-import { leftoversAfterSettling, tempStateDir } from "./testing";
-import { ensureOvsRunning } from "./ovs";
+
 import { readSnapshot } from "./actual";
 
-let state: { dir: string; remove: () => Promise<void> };
-const labsMade = new Set<string>();
-let engine: Engine;
+import { engineSession } from "./testing-session";
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  await ensureOvsRunning();
-  state = await tempStateDir();
-  engine = new Engine({ stateDir: state.dir });
-});
-
-afterEach(async () => {
-  for (const name of labsMade) {
-    if (await engine.state.readMeta(name)) await engine.down(name);
-    expect(await leftoversAfterSettling(name)).toEqual([]);
-  }
-  labsMade.clear();
-}, 120_000);
-
-afterAll(async () => {
-  await state.remove();
-});
+const session = engineSession({ afterEachTimeoutMs: 120_000 });
 
 const labName = () => `bg${Math.random().toString(36).slice(2, 7)}`;
 
@@ -41,7 +20,7 @@ function topo(spec: string): Lab {
   if (typeof s === "string") throw new Error(s);
   const v = validateLab(topoLab(s, labName()));
   if (!v.ok) throw new LabValidationError(v.issues);
-  labsMade.add(v.lab.name);
+  session.labs.add(v.lab.name);
   return v.lab;
 }
 
@@ -58,11 +37,11 @@ async function ovsPortTypes(tag: string): Promise<{ patch: number; system: numbe
 describe("big labs forward end to end on OVS", () => {
   it("linear,100: every one of the 9,900 pairs answers (the chain crosses 3 veths, no run over 32 patch ports)", async () => {
     const lab = topo("linear,100");
-    await engine.up(lab);
-    const meta = (await engine.state.readMeta(lab.name))!;
+    await session.engine.up(lab);
+    const meta = (await session.engine.state.readMeta(lab.name))!;
     // 96 patch links (192 ports); 100 host ports and 3 chain links as veth pairs (6 ports)
     expect(await ovsPortTypes(meta.tag)).toEqual({ patch: 192, system: 106 });
-    const r = await engine.pingAll(lab.name);
+    const r = await session.engine.pingAll(lab.name);
     expect(r.sent).toBe(9900);
     expect(r.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to}`)).toEqual([]);
     expect(r.received).toBe(9900);
@@ -70,10 +49,10 @@ describe("big labs forward end to end on OVS", () => {
 
   it("tree,3,4: 64 hosts, 21 switches all joined by patch ports, every pair answers", async () => {
     const lab = topo("tree,3,4");
-    await engine.up(lab);
-    const meta = (await engine.state.readMeta(lab.name))!;
+    await session.engine.up(lab);
+    const meta = (await session.engine.state.readMeta(lab.name))!;
     expect(await ovsPortTypes(meta.tag)).toEqual({ patch: 40, system: 64 });
-    const r = await engine.pingAll(lab.name);
+    const r = await session.engine.pingAll(lab.name);
     expect(r.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to}`)).toEqual([]);
     expect(r.received).toBe(64 * 63);
   }, 240_000);
@@ -100,8 +79,8 @@ describe("big labs forward end to end on OVS", () => {
     const withStp = validateLab({ ...doc, nodes: doc.nodes.map((n) => (n.kind === "switch" ? { ...n, stp: true } : n)) });
     expect(withStp.ok).toBe(true);
     if (!withStp.ok) return;
-    labsMade.add(name);
-    await engine.up(withStp.lab);
+    session.labs.add(name);
+    await session.engine.up(withStp.lab);
     const snap = await readSnapshot({ ovs: true });
     expect(snap.namespaces).toContain(`tl.${name}.h1`);
   }, 120_000);

@@ -4,42 +4,22 @@
 // packets die. Here: renaming an interface keeps the lab forwarding, and a port made stale by
 // hand is found by status and mended by up. Lab names start with "da".
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aliasLab, parseLab, type Lab } from "@topolab/topology";
-import { Engine } from "./engine";
 import { readRootLinks, type IpLink } from "./actual";
 import { run } from "./exec";
-import { ensureOvsRunning } from "./ovs";
-import { leftoversAfterSettling, pings, tcpTransfer, tempStateDir } from "./testing";
 
-let state: { dir: string; remove: () => Promise<void> };
-let engine: Engine;
-const labsMade = new Set<string>();
+import { pings, tcpTransfer } from "./testing";
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  await ensureOvsRunning();
-  state = await tempStateDir();
-  engine = new Engine({ stateDir: state.dir });
-});
+import { engineSession } from "./testing-session";
 
-afterEach(async () => {
-  for (const name of labsMade) {
-    if (await engine.state.readMeta(name)) await engine.down(name);
-    expect(await leftoversAfterSettling(name)).toEqual([]);
-  }
-  labsMade.clear();
-});
-
-afterAll(async () => {
-  await state.remove();
-});
+const session = engineSession();
 
 const labName = (prefix: string) => `da${prefix}${Math.random().toString(36).slice(2, 6)}`;
 
 /** Two hosts on one OVS switch; h1's interface called `h1if`. */
 function twoHosts(name: string, h1if = "eth0"): Lab {
-  labsMade.add(name);
+  session.labs.add(name);
   return parseLab({
     name,
     nodes: [
@@ -69,29 +49,29 @@ async function must(argv: string[], input?: string): Promise<void> {
 describe("OVS ports and the devices behind them", () => {
   it("renaming an interface keeps the lab forwarding: ping and TCP across, status up, nothing left to change", async () => {
     const name = labName("ren");
-    await engine.up(twoHosts(name));
+    await session.engine.up(twoHosts(name));
     expect(await pings(name, "h1", "10.71.0.2")).toBe(true);
 
     for (const h1if of ["eth5", "eth0"]) {
       const renamed = twoHosts(name, h1if);
-      const r = await engine.up(renamed);
+      const r = await session.engine.up(renamed);
       // the veth is made again under the same root-side name; its port is removed and added
       expect(r.ops.filter((o) => o.kind === "ovsPort").map((o) => o.action)).toEqual(["reapply"]);
       expect(await pings(name, "h1", "10.71.0.2", { wait: 5 })).toBe(true);
       expect(await pings(name, "h2", "10.71.0.1", { wait: 5 })).toBe(true);
       expect(await tcpTransfer(name, "h2", "h1", "10.71.0.2")).toBe(1_000_000);
-      const [status] = await engine.status(name);
+      const [status] = await session.engine.status(name);
       expect(status!.nodes.flatMap((n) => n.problems)).toEqual([]);
       expect(status!.state).toBe("up");
       expect(status!.nodes.find((n) => n.name === "h1")!.interfaces.map((i) => i.name)).toEqual([h1if]);
-      expect((await engine.up(renamed)).unchanged).toBe(true);
+      expect((await session.engine.up(renamed)).unchanged).toBe(true);
     }
   });
 
   it("a veth made again by hand behind its port: status names the stale port, up makes it again, packets flow", async () => {
     const name = labName("stl");
     const doc = twoHosts(name);
-    await engine.up(doc);
+    await session.engine.up(doc);
     expect(await pings(name, "h1", "10.71.0.2")).toBe(true);
 
     // h2's veth deleted and made again exactly as topolab made it (names, marks, MTU, MAC, address)
@@ -109,7 +89,7 @@ describe("OVS ports and the devices behind them", () => {
     // OVS still has the port, and even reports the new device's ifindex, yet forwards nothing
     expect(await pings(name, "h1", "10.71.0.2", { wait: 2 })).toBe(false);
 
-    const [status] = await engine.status(name);
+    const [status] = await session.engine.status(name);
     expect(status!.state).toBe("degraded");
     const s1 = status!.nodes.find((n) => n.name === "s1")!;
     expect(s1.state).toBe("degraded");
@@ -118,15 +98,15 @@ describe("OVS ports and the devices behind them", () => {
     expect(status!.nodes.find((n) => n.name === "h1")!.state).toBe("up");
 
     // the planner treats it as a difference: the port alone is made again
-    const dry = await engine.dryRun(doc);
+    const dry = await session.engine.dryRun(doc);
     expect(dry.ops.map((o) => `${o.action} ${o.key}`)).toEqual([`reapply ovsPort:${end.ifname}`]);
-    const mended = await engine.up(doc);
+    const mended = await session.engine.up(doc);
     expect(mended.unchanged).toBe(false);
     expect(await pings(name, "h1", "10.71.0.2", { wait: 5 })).toBe(true);
     expect(await tcpTransfer(name, "h1", "h2", "10.71.0.1")).toBe(1_000_000);
-    const [after] = await engine.status(name);
+    const [after] = await session.engine.status(name);
     expect(after!.state).toBe("up");
     expect(after!.nodes.flatMap((n) => n.problems)).toEqual([]);
-    expect((await engine.up(doc)).unchanged).toBe(true);
+    expect((await session.engine.up(doc)).unchanged).toBe(true);
   });
 });
