@@ -27,9 +27,14 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     // a click on the middle of the line from red to ovs1 selects the link
     const r = (await page.getByTestId("node-red").boundingBox())!;
     const o = (await page.getByTestId("node-ovs1").boundingBox())!;
-    await page.mouse.click((r.x + r.width / 2 + o.x + o.width / 2) / 2, (r.y + r.height / 2 + o.y + o.height / 2) / 2);
+    const mid = { x: (r.x + r.width / 2 + o.x + o.width / 2) / 2, y: (r.y + r.height / 2 + o.y + o.height / 2) / 2 };
+    await page.mouse.click(mid.x, mid.y);
     await expect(page.getByTestId("inspector-link")).toBeVisible();
-    await page.getByTestId("inspector-link-capture").click();
+    await expect(page.getByTestId("inspector-link-capture")).toBeVisible();
+    // the capture starts from the link's context menu (the inspector has the same button)
+    await page.mouse.click(mid.x, mid.y, { button: "right" });
+    await expect(page.getByTestId("context-menu-item-capture-link")).toHaveText("Capture packets (red:eth0)");
+    await page.getByTestId("context-menu-item-capture-link").click();
     const panel = page.getByTestId("capture-panel");
     await expect(panel).toHaveAttribute("data-state", "running", { timeout: 20_000 });
     // the packets' dots are drawn over the canvas while it runs

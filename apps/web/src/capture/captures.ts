@@ -5,7 +5,8 @@
 // Knows: what to capture for a link (the host's end when there is one, else a switch port) and
 // for a node (all its interfaces). Leaves to others: running it (the panel, the server).
 
-import type { Lab, Link } from "@topolab/topology";
+import { linkKey, type Lab, type Link } from "@topolab/topology";
+import { registerContextMenuItems, type MenuItem } from "../lab/contextMenu";
 import { Store } from "../lib/emitter";
 
 export interface OpenCapture {
@@ -57,4 +58,22 @@ export function captureLink(lab: Lab, link: Link): void {
 /** Opens a capture on all the interfaces of a node. */
 export function captureNode(lab: Lab, node: string): void {
   openCapture(lab.name, [node], `${node} (all interfaces)`);
+}
+
+/** "Capture packets" in the canvas's context menu, on links and on nodes (all their interfaces). */
+export function captureMenuItems(lab: Lab, target: { kind: string; link?: string; node?: string }): MenuItem[] {
+  if (target.kind === "link") {
+    const link = lab.links.find((l) => linkKey(l.endpoints[0], l.endpoints[1]) === target.link);
+    return link ? [{ id: "capture-link", label: `Capture packets (${linkCaptureInterface(lab, link)})`, run: () => captureLink(lab, link) }] : [];
+  }
+  if (target.kind === "node" && target.node && lab.links.some((l) => l.endpoints.some((e) => e.node === target.node))) {
+    const node = target.node;
+    return [{ id: "capture-node", label: "Capture packets (all its interfaces)", run: () => captureNode(lab, node) }];
+  }
+  return [];
+}
+
+/** Registers the capture items in the context menu; returns the function that removes them. */
+export function registerCaptureMenu(): () => void {
+  return registerContextMenuItems("capture", (target, ctx) => captureMenuItems(ctx.lab, target), 45);
 }
