@@ -1,9 +1,17 @@
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 // unit: pure code, no root needed. integration: real namespaces, veths, OVS, as root; each
 // test makes its own uniquely named lab and proves it is gone afterwards. clean: `topolab
 // clean` removes every topolab object on the machine, so it runs alone, after the others.
 const ignore = ["**/node_modules/**", "**/dist/**", "e2e/**"];
+// the lab shells the tests open source $HOME/.bashrc: an empty home of the tests' own, so that
+// the machine's personal shell set-up (a pyenv whose rehash lock a killed shell left behind
+// made every later shell wait 60 s) is no part of a test
+const home = join(tmpdir(), "topolab-test-home");
+mkdirSync(home, { recursive: true });
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
+          env: { HOME: home },
           include: ["**/*.integration.test.ts"],
           exclude: ignore,
           testTimeout: 60_000,

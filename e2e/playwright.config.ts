@@ -5,7 +5,7 @@
 //
 //   pnpm exec playwright test -c e2e/playwright.config.ts
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,8 @@ if (!process.env["TOPOLAB_E2E_PORT"]) {
   process.env["TOPOLAB_E2E_TOKEN"] = `e2e-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
 const port = process.env["TOPOLAB_E2E_PORT"];
+const home = join(process.env["TOPOLAB_E2E_STATE_DIR"]!, "home");
+mkdirSync(home, { recursive: true });
 const baseURL = `http://127.0.0.1:${port}`;
 
 export const BROWSER_ARGS = [
@@ -65,6 +67,9 @@ export default defineConfig({
     env: {
       TOPOLAB_TOKEN: process.env["TOPOLAB_E2E_TOKEN"]!,
       TOPOLAB_STATE_DIR: process.env["TOPOLAB_E2E_STATE_DIR"]!,
+      // shells start in $HOME and source its .bashrc: an empty one inside the run's state
+      // directory, so the machine's personal shell set-up is no part of the walk
+      HOME: home,
     },
   },
 });
