@@ -10,13 +10,12 @@
 //
 //   pnpm bench:capture [--runs 10] [--flood 30]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { pct, serve } from "./common";
+import { pct, BROWSER_ARGS, benchServer } from "./common";
 
 const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
 const { chromium } = createRequire(join(root, "e2e/package.json"))("@playwright/test") as typeof import("@playwright/test");
@@ -28,16 +27,6 @@ const RUNS = arg("runs", 10);
 const FLOOD_S = arg("flood", 30);
 const RATE_S = 10;
 const LAB = "cpbench";
-const BROWSER_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 function rssMiB(pid: number): number {
@@ -57,22 +46,7 @@ const PACED = (rate: number, seconds: number) =>
   `const tick=()=>{const due=Math.floor((Date.now()-t0)/10)*per;while(n<due){s.send(b,9999,'10.77.0.2');n++}if(Date.now()-t0<${seconds * 1000})setTimeout(tick,5);else setTimeout(()=>process.exit(0),100)};tick();`;
 
 async function main(): Promise<void> {
-  const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchcap-"));
-  const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const server = await serve(
-    join(root, "apps/server/bin/topolab.js"),
-    ["--reconcile-only", LAB],
-    { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
-    root,
-  );
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${server.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  };
+  const { server, stateDir, token, api } = await benchServer(root, LAB, "topolab-benchcap-");
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS, headless: true });
   const background: { stop: () => void }[] = [];
   try {

@@ -13,13 +13,12 @@
 //                                                             that gesture (a DevTools trace)
 //   BENCH_SHOTS=DIR pnpm bench:web --runs 1                   also: screenshots of both zooms
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { pct, serve } from "./common";
+import { pct, BROWSER_ARGS, benchServer } from "./common";
 
 // scripts/run-ts.mjs runs a bundle from a temporary directory, with argv[1] set to this file
 const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
@@ -33,16 +32,6 @@ const arg = (name: string, fallback: number) => {
 const NODES = arg("nodes", 500);
 const RUNS = arg("runs", 3);
 const LAB = "benchweb";
-const BROWSER_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 function generate(nodes: number) {
   const perSwitch = 9;
@@ -67,22 +56,7 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 const over20 = (xs: number[]) => `${((100 * xs.filter((x) => x > 20).length) / Math.max(1, xs.length)).toFixed(1)} % over 20 ms`;
 
 async function main(): Promise<void> {
-  const stateDir = mkdtempSync(join(tmpdir(), "topolab-benchweb-"));
-  const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const server = await serve(
-    join(root, "apps/server/bin/topolab.js"),
-    ["--reconcile-only", LAB],
-    { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
-    root,
-  );
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${server.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  };
+  const { server, stateDir, token, api } = await benchServer(root, LAB, "topolab-benchweb-");
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS, headless: true });
   try {
     // a stopped lab: its document only, the kernel is not involved
