@@ -21,7 +21,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab } from "@topolab/topology";
+import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab, patchLinks } from "@topolab/topology";
 import { Engine, ensureNeighbourRoom, ensureOvsRunning, run, must, readSnapshot } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 import { args, opt } from "./common";
@@ -78,7 +78,12 @@ function rawScripts(lab: Lab, tag: string): { up: string; down: string } {
     if (type === "ovs") ovs.push("--", "add-br", br(s.name), "--", "set", "Bridge", br(s.name), "datapath_type=netdev");
     else root.push(`link add name ${br(s.name)} type bridge`, `link set dev ${br(s.name)} up`);
   }
-  for (const l of lab.links) {
+  // the same switch links as topolab's own: patch ports only where patchLinks allows them (no
+  // path through more than 32 in a row; a plain chain of 99 went over Open vSwitch's depth of 64)
+  const patches = patchLinks(lab);
+  /** one end of each veth pair between two switches: deleting it takes the pair away */
+  const switchVeths: string[] = [];
+  for (const [i, l] of lab.links.entries()) {
     const [a, b] = l.endpoints;
     const aHost = hosts.some((h) => h.name === a.node);
     if (aHost) {
@@ -86,15 +91,22 @@ function rawScripts(lab: Lab, tag: string): { up: string; down: string } {
       root.push(`link add name ${a.interface} netns ${ns(a.node)} type veth peer name ${p}`, `link set dev ${p} up`);
       if (type === "ovs") ovs.push("--", "add-port", br(b.node), p);
       else masters.push(`link set dev ${p} master ${br(b.node)}`);
-    } else if (type === "ovs") {
+    } else if (type === "ovs" && patches.has(i)) {
       const pa = port(a.node, a.interface);
       const pb = port(b.node, b.interface);
       ovs.push("--", "add-port", br(a.node), pa, "--", "set", "Interface", pa, "type=patch", `options:peer=${pb}`);
       ovs.push("--", "add-port", br(b.node), pb, "--", "set", "Interface", pb, "type=patch", `options:peer=${pa}`);
+    } else if (type === "ovs") {
+      const pa = port(a.node, a.interface);
+      const pb = port(b.node, b.interface);
+      root.push(`link add name ${pa} type veth peer name ${pb}`, `link set dev ${pa} up`, `link set dev ${pb} up`);
+      switchVeths.push(pa);
+      ovs.push("--", "add-port", br(a.node), pa, "--", "add-port", br(b.node), pb);
     } else {
       const pa = port(a.node, a.interface);
       const pb = port(b.node, b.interface);
       root.push(`link add name ${pa} type veth peer name ${pb}`, `link set dev ${pa} up`, `link set dev ${pb} up`);
+      switchVeths.push(pa);
       masters.push(`link set dev ${pa} master ${br(a.node)}`, `link set dev ${pb} master ${br(b.node)}`);
     }
   }
@@ -112,7 +124,7 @@ function rawScripts(lab: Lab, tag: string): { up: string; down: string } {
     }),
   ].join("\n");
   const down = [
-    `ip -batch - <<'EOF'\n${[...hosts.map((h) => `netns del ${ns(h.name)}`), ...(type === "bridge" ? switches.map((s) => `link del dev ${br(s.name)}`) : []), ...(type === "bridge" && switches.length > 1 ? lab.links.filter((l) => !hosts.some((h) => h.name === l.endpoints[0].node)).map((l) => `link del dev ${port(l.endpoints[0].node, l.endpoints[0].interface)}`) : [])].join("\n")}\nEOF`,
+    `ip -batch - <<'EOF'\n${[...hosts.map((h) => `netns del ${ns(h.name)}`), ...(type === "bridge" ? switches.map((s) => `link del dev ${br(s.name)}`) : []), ...switchVeths.map((p) => `link del dev ${p}`)].join("\n")}\nEOF`,
     ...(type === "ovs" ? [`ovs-vsctl ${switches.map((s) => `-- del-br ${br(s.name)}`).join(" ")}`] : []),
     `rm -rf ${hosts.map((h) => `/etc/netns/${ns(h.name)}`).join(" ")}`,
     // the kernel removes the namespaces' veth ends in the background: done when they are gone
