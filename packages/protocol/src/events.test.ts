@@ -87,6 +87,7 @@ describe("handshake and acks", () => {
         "server:hello",
         "term:detached",
         "term:exit",
+        "term:mode",
         "term:output",
       ]
     `);

@@ -160,8 +160,15 @@ export const clientEvents = {
   "templates:list": { args: Empty, ack: z.array(TemplateInfoSchema) },
   /** name: required for blank; for a template or file, overrides the name inside it */
   "lab:create": { args: z.strictObject({ name: LabNameSchema.optional(), source: CreateSourceSchema }), ack: LabViewSchema },
-  /** joins the lab's room: lab:document, lab:status, lab:log and lab:removed follow */
-  "lab:open": { args: LabRef, ack: LabViewSchema },
+  /**
+   * Joins the lab's room: lab:document, lab:status, lab:log and lab:removed follow. With watch,
+   * this connection sees the lab read-only (issue 15, the instructor's watch): every request
+   * that would change it (edit, rename, delete, start, stop, restore, reset, opening a shell)
+   * is refused until lab:mode "edit".
+   */
+  "lab:open": { args: z.strictObject({ lab: LabNameSchema, watch: z.boolean().optional() }), ack: LabViewSchema },
+  /** watch: this connection sees the lab read-only from now on; edit: it may change it again ("take over") */
+  "lab:mode": { args: z.strictObject({ lab: LabNameSchema, mode: z.enum(["watch", "edit"]) }), ack: z.null() },
   "lab:close": { args: LabRef, ack: z.null() },
   /** all changes apply, or none; rejected ones come back with issues and their places */
   "lab:edit": { args: z.strictObject({ lab: LabNameSchema, changes: z.array(ChangeSchema).min(1).max(LIMITS.maxChanges) }), ack: EditResultSchema },
@@ -208,6 +215,21 @@ export const clientEvents = {
   /** takes a terminal over (any browser's: joining it): its recent output comes back, then term:output follows */
   "term:attach": { args: z.strictObject({ id: TermIdSchema }), ack: z.object({ terminal: TerminalInfoSchema, scrollback: z.string() }) },
   "term:close": { args: z.strictObject({ id: TermIdSchema }), ack: z.null() },
+  /**
+   * Watches a terminal read-only (issue 15), beside whoever holds it: its recent output comes
+   * back, then term:output follows (at this connection's own pace: one too far behind misses
+   * output and is redrawn). Its term:input is refused, its term:resize ignored. The instructor
+   * watches any terminal; a student only their own.
+   */
+  "term:watch": { args: z.strictObject({ id: TermIdSchema }), ack: z.object({ terminal: TerminalInfoSchema, scrollback: z.string() }) },
+  "term:unwatch": { args: z.strictObject({ id: TermIdSchema }), ack: z.null() },
+  /**
+   * The instructor takes a terminal over: their keys reach the shell; its holder (the student)
+   * watches meanwhile (term:mode "watch") and cannot take it back until term:giveback.
+   */
+  "term:takeover": { args: z.strictObject({ id: TermIdSchema }), ack: z.object({ terminal: TerminalInfoSchema, scrollback: z.string() }) },
+  /** the instructor gives a terminal they took over back to its owner (term:mode "hold" to them); they watch on */
+  "term:giveback": { args: z.strictObject({ id: TermIdSchema }), ack: z.null() },
   "term:input": { args: z.strictObject({ id: TermIdSchema, data: z.string().max(LIMITS.maxInput) }), ack: null },
   "term:resize": { args: z.strictObject({ id: TermIdSchema, cols: ColsSchema, rows: RowsSchema }), ack: null },
   /** the number of output characters the browser has written to the screen since its last ack */
@@ -272,6 +294,11 @@ export const serverEvents = {
   "term:exit": z.object({ id: z.string(), code: z.number().nullable(), signal: z.number().nullable(), reason: z.string() }),
   /** another tab of this session took the terminal over */
   "term:detached": z.object({ id: z.string(), reason: z.string() }),
+  /**
+   * This connection's part in a terminal changed (issue 15): "watch" (taken over by the
+   * instructor: read-only until given back) or "hold" (given back: its keys reach the shell again)
+   */
+  "term:mode": z.object({ id: z.string(), mode: z.enum(["hold", "watch"]), reason: z.string() }),
   /**
    * To the capture's socket: packets in @topolab/capture's binary batch form (encodeBatch).
    * A browser that has not acked the previous batches gets a sample: `missed` packets were

@@ -129,6 +129,10 @@ export const TerminalInfoSchema = z.object({
   attachedBy: ClientInfoSchema.optional(),
   /** since when no browser holds it (ISO time) */
   detachedAt: z.string().optional(),
+  /** the browsers that watch it read-only (term:watch); absent: none */
+  watchers: z.array(ClientInfoSchema).optional(),
+  /** who has taken it over from its owner (term:takeover), until they give it back */
+  takenOverBy: ClientInfoSchema.optional(),
 });
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
 

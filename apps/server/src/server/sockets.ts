@@ -46,6 +46,8 @@ export interface SocketData {
   live?: boolean;
   /** the socket follows an exercise (exercise:watch): stopped when it goes */
   exercise?: boolean;
+  /** the labs this socket opened read-only (lab:open with watch; lab:mode): what would change them is refused */
+  readOnly?: Set<string>;
 }
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -69,6 +71,13 @@ const gridRoom = (code: string) => `class-grid:${code}`;
 
 /** Terminal traffic has its own, larger allowance than everything else. */
 const STREAM = new Set<ClientEventName>(["term:input", "term:resize", "term:ack", "capture:ack"]);
+/** What a connection that watches a lab read-only may not do there (until lab:mode "edit"). */
+const CHANGES_LAB = new Set<ClientEventName>(["lab:edit", "lab:rename", "lab:delete", "lab:start", "lab:stop", "live:restore", "exercise:reset", "term:open"]);
+
+function readOnlyRefusal(lab: string): RequestError {
+  return new RequestError("invalid", `you are watching lab ${lab} read-only: take over to change it`, undefined, 403);
+}
+
 /** A client refused this many times is disconnected. */
 const MAX_REFUSED = 200;
 
@@ -127,6 +136,12 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     output: (id, data) => socket.emit("term:output", { id, data }),
     exit: (id, info) => socket.emit("term:exit", { id, ...info }),
     detached: (id, reason) => socket.emit("term:detached", { id, reason }),
+    mode: (id, mode, reason) => socket.emit("term:mode", { id, mode, reason }),
+  };
+  /** a terminal of a lab this socket watches read-only cannot be closed from it */
+  const notReadOnly = (id: string) => {
+    const lab = d.terminals.labOf(id);
+    if (lab !== undefined && socket.data.readOnly?.has(lab)) throw readOnlyRefusal(lab);
   };
   const labs = d.labs;
   /** a student's captures (their limit) */
@@ -145,17 +160,27 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       await socket.join(room(view.name));
       return view;
     },
-    "lab:open": async ({ lab }) => {
+    "lab:open": async ({ lab, watch }) => {
       await socket.join(room(lab)); // first, so that no change falls between the view and the room
       try {
-        return await labs.view(lab, { status: true });
+        const view = await labs.view(lab, { status: true });
+        if (watch) (socket.data.readOnly ??= new Set()).add(lab);
+        else socket.data.readOnly?.delete(lab);
+        return view;
       } catch (e) {
         await socket.leave(room(lab));
         throw e;
       }
     },
+    "lab:mode": async ({ lab, mode }) => {
+      if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before changing how you see it`);
+      if (mode === "watch") (socket.data.readOnly ??= new Set()).add(lab);
+      else socket.data.readOnly?.delete(lab);
+      return null;
+    },
     "lab:close": async ({ lab }) => {
       await socket.leave(room(lab));
+      socket.data.readOnly?.delete(lab);
       return null;
     },
     "lab:edit": async ({ lab, changes }) => {
@@ -233,11 +258,34 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
         : d.terminals.list(session, { ...(lab !== undefined ? { lab } : {}), ...(node !== undefined ? { node } : {}) }),
     "term:attach": async ({ id }) => {
       termAccess(id);
+      // the instructor joining a student's shell takes it over: the student watches, and gets it back
+      if (role.kind === "instructor" && d.terminals.ownerOf(id)?.startsWith("student-") && d.terminals.ownerOf(id) !== session) {
+        return d.terminals.takeOver(session, at, id);
+      }
       return d.terminals.attach(session, at, id);
     },
     "term:close": async ({ id }) => {
       termAccess(id);
+      notReadOnly(id);
       await d.terminals.close(session, id, "closed");
+      return null;
+    },
+    "term:watch": async ({ id }) => {
+      termAccess(id);
+      return d.terminals.watch(session, at, id);
+    },
+    "term:unwatch": async ({ id }) => {
+      termAccess(id);
+      d.terminals.unwatch(session, socket.id, id);
+      return null;
+    },
+    "term:takeover": async ({ id }) => {
+      instructorOnly(role, "such terminal");
+      return d.terminals.takeOver(session, at, id);
+    },
+    "term:giveback": async ({ id }) => {
+      instructorOnly(role, "such terminal");
+      d.terminals.giveBack(session, socket.id, id);
       return null;
     },
     "term:input": ({ id, data }) => {
@@ -411,7 +459,10 @@ export function attachSockets(io: IO, d: SocketDeps): void {
         try {
           // every event that names a lab passes the one access rule first (classes.ts)
           const lab = (parsed.data as { lab?: unknown }).lab;
-          if (typeof lab === "string") accessLab(socket.data.role, lab);
+          if (typeof lab === "string") {
+            accessLab(socket.data.role, lab);
+            if (CHANGES_LAB.has(name) && socket.data.readOnly?.has(lab)) throw readOnlyRefusal(lab);
+          }
           const value = await h[name](parsed.data);
           if (wantsAck) ack!({ ok: true, value: value ?? null });
         } catch (e) {

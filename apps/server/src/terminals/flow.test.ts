@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Flow, Scrollback } from "./flow";
+import { Flow, Scrollback, WatcherFlow } from "./flow";
 
 describe("Flow", () => {
   it("pauses above the high-water mark and resumes below the low one", () => {
@@ -31,5 +31,33 @@ describe("Scrollback", () => {
     expect(s.text()).toBe("defghijklm");
     s.push("0123456789ABC");
     expect(s.text()).toBe("3456789ABC");
+  });
+});
+
+describe("WatcherFlow", () => {
+  it("sends while the watcher keeps up, skips output once it owes more than the high-water mark, and asks for a redraw below the low one", () => {
+    const f = new WatcherFlow(100, 20);
+    expect(f.offer(60)).toBe(true);
+    expect(f.offer(60)).toBe(true); // 120 owed: sent, but the next is not
+    expect(f.offer(10)).toBe(false);
+    expect(f.offer(5)).toBe(false);
+    expect(f.missed).toBe(15);
+    expect(f.acked(60)).toBe(false); // 60 owed: still too far behind
+    expect(f.offer(7)).toBe(false); // it stays skipped until it is redrawn
+    expect(f.acked(50)).toBe(true); // 10 owed: redraw
+    expect(f.missed).toBe(0);
+    f.redrawn(30);
+    expect(f.pending).toBe(40);
+    expect(f.offer(10)).toBe(true);
+    expect(f.acked(1000)).toBe(false); // in step: no redraw
+    expect(f.pending).toBe(0);
+  });
+
+  it("never asks for a redraw when it never fell behind", () => {
+    const f = new WatcherFlow(100, 20);
+    for (let i = 0; i < 50; i++) {
+      expect(f.offer(30)).toBe(true);
+      expect(f.acked(30)).toBe(false);
+    }
   });
 });

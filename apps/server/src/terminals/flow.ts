@@ -67,3 +67,49 @@ export class Scrollback {
     return this.chunks[0] ?? "";
   }
 }
+
+/**
+ * One watcher's flow (issue 15: read-only viewers of a terminal). A watcher never pauses the
+ * pty: the holder alone does. A watcher that owes more than the high-water mark misses output
+ * (counted) until its acks bring it below the low one; then it is redrawn from the scrollback
+ * (a screen reset and the recent output), so what it shows is whole again, not a torn stream.
+ */
+export class WatcherFlow {
+  private unacked = 0;
+  /** characters not sent since it fell behind (0: it is in step) */
+  missed = 0;
+
+  constructor(
+    private readonly highWater: number,
+    private readonly lowWater: number,
+  ) {}
+
+  /** Output of `n` characters is ready for it; true: send it, false: it is too far behind (dropped). */
+  offer(n: number): boolean {
+    if (this.missed > 0 || this.unacked > this.highWater) {
+      this.missed += n;
+      return false;
+    }
+    this.unacked += n;
+    return true;
+  }
+
+  /** It wrote `n` characters; true: it had fallen behind and is in reach again: redraw it now. */
+  acked(n: number): boolean {
+    this.unacked = Math.max(0, this.unacked - n);
+    if (this.missed > 0 && this.unacked < this.lowWater) {
+      this.missed = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /** A redraw of `n` characters went out (counted as owed like any output). */
+  redrawn(n: number): void {
+    this.unacked += n;
+  }
+
+  get pending(): number {
+    return this.unacked;
+  }
+}

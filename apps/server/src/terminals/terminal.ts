@@ -6,13 +6,15 @@
 // Knows: node-pty (a pty that cannot start is an error for this terminal only, and pty read
 // errors are listened to, so none can end the server), a clean environment for the shell (the server's own, with its token, is
 // not passed on), output coalesced per tick, flow control against the attached browser, the
-// scrollback kept for a reattach, and why it ended. Leaves to others: which browser is
-// attached (terminals.ts) and the socket itself (a Sink).
+// scrollback kept for a reattach, and why it ended. Watchers (issue 15): read-only sinks that
+// get the same output, each with a flow of its own that never pauses the pty (one behind is
+// skipped, then redrawn from the scrollback: WatcherFlow). Leaves to others: which browser is
+// attached or watching (terminals.ts) and the socket itself (a Sink).
 
 import { spawn, type IDisposable, type IPty } from "node-pty";
 import type { ShellSpec } from "@topolab/engine";
 import { endSession } from "./session";
-import { Flow, Scrollback } from "./flow";
+import { Flow, Scrollback, WatcherFlow } from "./flow";
 
 export interface Sink {
   output(data: string): void;
@@ -69,6 +71,9 @@ export class Terminal {
   private readonly flow: Flow;
   private readonly scrollback: Scrollback;
   private sink: Sink | null = null;
+  private readonly watchers = new Map<string, { sink: Sink; flow: WatcherFlow }>();
+  private readonly highWater: number;
+  private readonly lowWater: number;
   private pending: string[] = [];
   private flushing = false;
   private exited: Promise<ExitInfo>;
@@ -81,6 +86,8 @@ export class Terminal {
     this.cols = o.cols;
     this.rows = o.rows;
     this.flow = new Flow(o.highWater, o.lowWater);
+    this.highWater = o.highWater;
+    this.lowWater = o.lowWater;
     this.scrollback = new Scrollback(o.scrollbackChars);
     try {
       this.pty = spawn(o.spec.argv[0]!, o.spec.argv.slice(1), {
@@ -113,6 +120,8 @@ export class Terminal {
           for (const l of this.listeners.splice(0)) l.dispose();
           this.sink?.exit(info);
           this.sink = null;
+          for (const w of this.watchers.values()) w.sink.exit(info);
+          this.watchers.clear();
           onExit(this, info);
           resolve(info);
         }),
@@ -131,7 +140,7 @@ export class Terminal {
   private data(data: string): void {
     this.scrollback.push(data);
     if (this.flow.sent(data.length)) this.pty.pause();
-    if (!this.sink) return;
+    if (!this.sink && !this.watchers.size) return;
     this.pending.push(data);
     if (!this.flushing) {
       this.flushing = true;
@@ -145,6 +154,7 @@ export class Terminal {
     const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
     this.pending = [];
     this.sink?.output(data);
+    for (const w of this.watchers.values()) if (w.flow.offer(data.length)) w.sink.output(data);
   }
 
   /** A browser takes the terminal; it gets the recent output to draw first. */
@@ -159,6 +169,40 @@ export class Terminal {
     this.flush();
     this.pending = [];
     this.sink = null;
+  }
+
+  /** A read-only viewer (`key`: its socket); it gets the recent output to draw first, then all output, never pausing the shell. */
+  watch(key: string, sink: Sink): string {
+    this.flush();
+    const flow = new WatcherFlow(this.highWater, this.lowWater);
+    // (the scrollback comes back in the reply, which is not acked: it is not owed)
+    this.watchers.set(key, { sink, flow });
+    return this.scrollback.text();
+  }
+
+  unwatch(key: string): boolean {
+    this.flush();
+    return this.watchers.delete(key);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** A watcher wrote `chars` characters; one that had fallen behind and is in reach again is redrawn from the scrollback. */
+  watcherAck(key: string, chars: number): void {
+    const w = this.watchers.get(key);
+    if (!w || !w.flow.acked(chars)) return;
+    this.flush();
+    // RIS (a full reset of the screen), then the recent output: the watcher's screen is whole again
+    const redraw = `\x1bc${this.scrollback.text()}`;
+    w.flow.redrawn(redraw.length);
+    w.sink.output(redraw);
+  }
+
+  /** How many characters a watcher missed since it fell behind (tests, logs). */
+  watcherMissed(key: string): number {
+    return this.watchers.get(key)?.flow.missed ?? 0;
   }
 
   write(data: string): void {
