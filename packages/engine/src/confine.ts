@@ -7,7 +7,10 @@
 // /etc/group, /etc/subuid or /etc/subgid already give to someone); the private places of a student under
 // the state directory (<state>/confine/student-<N>/{home,tmp}); the cgroups a student's shells
 // run in (v1 pids/memory/cpu hierarchies, or one cgroup2 tree, under a `topolab` group named
-// `student-<N>`); and the one fixed script (CONFINE_SCRIPT) that turns a root process into the
+// `student-<N>`: on cgroup2 the controllers are handed down first, the root's
+// cgroup.subtree_control and then our own `topolab` group's, as cgroup2 requires; the writes
+// are planned by pure functions and applied by setUpCgroups, which a test runs over a fake
+// tree in a temporary directory); and the one fixed script (CONFINE_SCRIPT) that turns a root process into the
 // student's shell:
 //   1. as root: join the student's cgroups (everything started after is counted);
 //   2. nsenter the node's network namespace; unshare a mount, PID, UTS and IPC namespace
@@ -41,6 +44,8 @@ export const MAX_STUDENT_INDEX = 65_535;
 export const CGROUP_PARENT = "topolab";
 /** where cgroup hierarchies are mounted */
 export const CGROUP_ROOT = "/sys/fs/cgroup";
+/** the controllers a student's limits need */
+export const CGROUP_CONTROLLERS = ["pids", "memory", "cpu"] as const;
 
 export interface ConfineLimits {
   /** most processes (and threads) the student may have at once, all their shells together */
@@ -106,6 +111,8 @@ export interface ConfinePlan {
   cgroupParents: string[];
   /** files and values to write into the cgroups when preparing */
   cgroupWrites: Array<{ path: string; value: string }>;
+  /** cgroup2: the groups whose cgroup.subtree_control must enable these controllers, top down (v1: none) */
+  cgroupEnable: Array<{ dir: string; controllers: string[] }>;
   argv: string[];
   env: Record<string, string>;
   cwd: string;
@@ -189,7 +196,7 @@ export function cgroupPlan(
   layout: CgroupLayout,
   student: number,
   limits: ConfineLimits,
-): { dirs: string[]; parents: string[]; writes: Array<{ path: string; value: string }> } {
+): { dirs: string[]; parents: string[]; writes: Array<{ path: string; value: string }>; enable: Array<{ dir: string; controllers: string[] }> } {
   const name = studentName(student);
   const period = 100_000;
   const quota = limits.cpuMax === null ? null : Math.max(1000, Math.round(limits.cpuMax * period));
@@ -199,6 +206,11 @@ export function cgroupPlan(
     return {
       dirs: [dir],
       parents: [parent],
+      // cgroup2 hands a controller to a group only when every group above enables it for its children
+      enable: [
+        { dir: layout.root, controllers: [...CGROUP_CONTROLLERS] },
+        { dir: parent, controllers: [...CGROUP_CONTROLLERS] },
+      ],
       writes: [
         { path: `${dir}/pids.max`, value: String(limits.pids) },
         { path: `${dir}/memory.max`, value: String(limits.memoryBytes) },
@@ -212,6 +224,7 @@ export function cgroupPlan(
   const memory = `${layout.memory}/${CGROUP_PARENT}/${name}`;
   const cpu = `${layout.cpu}/${CGROUP_PARENT}/${name}`;
   return {
+    enable: [],
     dirs: [pids, memory, cpu],
     parents: [layout.pids, layout.memory, layout.cpu].map((d) => `${d}/${CGROUP_PARENT}`),
     writes: [
@@ -340,18 +353,35 @@ export function confineSpec(input: ConfineInput): ConfinePlan {
     cgroupKind: input.cgroups.kind,
     cgroupParents: cg.parents,
     cgroupWrites: cg.writes,
+    cgroupEnable: cg.enable,
     argv: [tool("sh"), "-c", CONFINE_SCRIPT, "topolab-confine", "outer", ...command],
     env,
     cwd: "/",
   };
 }
 
-/** The machine's cgroup layout: cgroup2 alone at /sys/fs/cgroup, or v1 pids/memory/cpu hierarchies. */
+/**
+ * The machine's cgroup layout: cgroup2 alone at /sys/fs/cgroup (a `cgroup.controllers` file
+ * there: a pure v2 machine, or a container's own cgroup2 tree), else v1 pids/memory/cpu
+ * hierarchies (a hybrid machine's empty cgroup2 at <root>/unified is not used: its controllers
+ * are bound to v1). `root` is a parameter so that a test can lay out a fake tree.
+ */
 export async function cgroupLayout(root = CGROUP_ROOT): Promise<CgroupLayout> {
   if (existsSync(`${root}/cgroup.controllers`)) {
-    const controllers = (await readFile(`${root}/cgroup.controllers`, "utf8")).trim().split(/\s+/);
-    const missing = ["pids", "memory", "cpu"].filter((c) => !controllers.includes(c));
-    if (missing.length) throw new Error(`confinement needs the cgroup2 controllers ${missing.join(", ")}, which ${root} does not offer`);
+    let text: string;
+    try {
+      text = await readFile(`${root}/cgroup.controllers`, "utf8");
+    } catch (e) {
+      throw new Error(`confinement: cannot read ${root}/cgroup.controllers: ${(e as Error).message}`);
+    }
+    const controllers = text.trim().split(/\s+/).filter(Boolean);
+    const missing = CGROUP_CONTROLLERS.filter((c) => !controllers.includes(c));
+    if (missing.length) {
+      throw new Error(
+        `confinement needs the cgroup2 controllers ${missing.join(", ")}, which ${root} does not offer (it offers: ${controllers.join(" ") || "none"}); ` +
+          "in a container, run it with a cgroup namespace of its own and these controllers delegated",
+      );
+    }
     return { kind: "v2", root };
   }
   const v1 = { pids: `${root}/pids`, memory: `${root}/memory`, cpu: `${root}/cpu` };
@@ -462,10 +492,66 @@ export async function prepareConfinement(plan: ConfinePlan, bashrc: string): Pro
   await writeAtomic(paths.passwd, accounts.passwd, 0o644);
   await writeAtomic(paths.group, accounts.group, 0o644);
   await writeAtomic(paths.rc, bashrc, 0o644);
+  await setUpCgroups(plan);
+}
+
+/**
+ * What to write into a group's cgroup.subtree_control so that it enables `want` for its
+ * children, given what the file says now ("" when nothing is missing) (pure).
+ */
+export function subtreeControlWrite(current: string, want: readonly string[]): string {
+  const on = new Set(current.trim().split(/\s+/).filter(Boolean));
+  return want
+    .filter((c) => !on.has(c))
+    .map((c) => `+${c}`)
+    .join(" ");
+}
+
+/** Why the kernel refused to enable controllers in a cgroup2 group, in words a person can act on (pure). */
+export function explainSubtreeControlError(dir: string, value: string, code: string | undefined, message: string): string {
+  const what = `confinement: cannot enable ${value} in ${dir}/cgroup.subtree_control (${code ?? message})`;
+  switch (code) {
+    case "EBUSY":
+      return (
+        `${what}: the group has processes of its own, and cgroup2 hands controllers down only from a group without any ` +
+        "(in a container whose cgroup namespace root holds its processes: move them into a child group first, as docker-in-docker does)"
+      );
+    case "ENOENT":
+    case "EINVAL":
+      return `${what}: a controller is not available to this group (bound to a cgroup v1 hierarchy, or not delegated to it by its parent)`;
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return `${what}: not permitted (the server must run as root with the cgroup tree writable; under systemd, Delegate=yes)`;
+    default:
+      return `${what}: ${message}`;
+  }
+}
+
+/**
+ * The student's cgroups, made and limited (idempotent): on cgroup2 first every group above
+ * them enables pids, memory and cpu for its children (the root's subtree_control, then our
+ * `topolab` group's: only what is missing is written), then the limits. `plan` comes from
+ * confineSpec or cgroupPlan; over a fake tree (a temporary directory) it runs without root.
+ */
+export async function setUpCgroups(plan: Pick<ConfinePlan, "cgroupDirs" | "cgroupWrites" | "cgroupEnable">): Promise<void> {
   for (const dir of plan.cgroupDirs) await mkdir(dir, { recursive: true });
-  if (plan.cgroupKind === "v2") {
-    // cgroup2: the parent hands its controllers down to the students (harmless when already enabled)
-    for (const p of plan.cgroupParents) await writeCgroup(`${p}/cgroup.subtree_control`, "+pids +memory +cpu", false);
+  for (const { dir, controllers } of plan.cgroupEnable) {
+    const file = `${dir}/cgroup.subtree_control`;
+    let current: string;
+    try {
+      current = await readFile(file, "utf8");
+    } catch (e) {
+      throw new Error(`confinement: cannot read ${file}: ${(e as Error).message}`);
+    }
+    const value = subtreeControlWrite(current, controllers);
+    if (!value) continue;
+    try {
+      await writeFile(file, value);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new Error(explainSubtreeControlError(dir, value, err.code, err.message));
+    }
   }
   // v1 memory: limit_in_bytes may never exceed memsw.limit_in_bytes, so raising and lowering
   // need opposite orders: what the kernel refuses in the first pass is written in a second
@@ -488,6 +574,8 @@ export async function cgroupPids(dir: string): Promise<number[]> {
 async function removeCgroup(dir: string): Promise<boolean> {
   if (!existsSync(dir)) return false;
   const deadline = Date.now() + 5000;
+  // cgroup2 (Linux 5.14+): the kernel kills every process of the group at once, forks in flight included
+  if (existsSync(`${dir}/cgroup.kill`)) await writeFile(`${dir}/cgroup.kill`, "1").catch(() => undefined);
   for (;;) {
     let pids: number[] = [];
     try {
