@@ -130,7 +130,8 @@ function check(block: string, p: { d: Decoded; data: Uint8Array }, tcp: Map<stri
       .sort();
     eq(
       got.join(","),
-      [...flags!]
+      flags!
+        .split("")
         .map((c) => names[c as keyof typeof names])
         .sort()
         .join(","),

@@ -453,13 +453,13 @@ function nftMasquerade(expr: unknown[]): { subnets: string[]; iface: string } | 
     const m = e["match"] as { left?: Record<string, unknown>; right?: unknown } | undefined;
     if (!m) continue;
     const prefix = (v: unknown): string | null => {
-      const p = (v as { prefix?: { addr: string; len: number } }).prefix;
+      const p = typeof v === "object" && v !== null ? (v as { prefix?: { addr: string; len: number } }).prefix : undefined;
       if (p) return `${p.addr}/${p.len}`;
       return typeof v === "string" ? `${v}/32` : null;
     };
     if ((m.left?.["payload"] as { field?: string } | undefined)?.field === "saddr") {
-      const right = m.right as { set?: unknown[] } | unknown;
-      const items = (right as { set?: unknown[] }).set ?? [right];
+      const right = m.right;
+      const items = typeof right === "object" && right !== null && "set" in right && Array.isArray(right.set) ? (right.set as unknown[]) : [right];
       subnets = items.map(prefix).filter((x): x is string => x !== null);
     }
     if ((m.left?.["meta"] as { key?: string } | undefined)?.key === "oifname" && typeof m.right === "string") iface = m.right;

@@ -358,7 +358,7 @@ describe("failures", () => {
     const l = topo("single,4", uniqueLabName("lk"));
     const other = new Engine({ stateDir: state.dir });
     const [a, b] = await Promise.all([engine.up(l), other.up(l)]);
-    expect([a.unchanged, b.unchanged].sort()).toEqual([false, true]);
+    expect([a.unchanged, b.unchanged].sort((x, y) => Number(x) - Number(y))).toEqual([false, true]);
     expect(await pings(l.name, "h1", "10.0.0.4")).toBe(true);
   });
 });

@@ -86,7 +86,7 @@ describe("inspectNode", () => {
   it("reads a Linux bridge's forwarding database", async () => {
     expect(await pings(lab.name, "h3", "10.63.0.2")).toBe(true);
     const b1 = (await inspectNode(lab, tag, "b1")) as BridgeInspect;
-    expect(b1.ports.map((p) => p.endpoint).sort()).toEqual(["b1:eth1", "b1:eth2"]);
+    expect(b1.ports.map((p) => p.endpoint ?? "(no endpoint)").sort()).toEqual(["b1:eth1", "b1:eth2"]);
     const h3 = (await inspectNode(lab, tag, "h3")) as HostInspect;
     const mac = h3.interfaces.find((i) => i.name === "eth0")!.mac;
     expect(b1.fdb).toContainEqual(expect.objectContaining({ mac, learned: true, endpoint: "b1:eth2", peer: "h3:eth0" }));

@@ -123,7 +123,7 @@ export function parseOvsList(stdout: string): OvsSnapshot {
   const bridges = b.map((r) => ({
     uuid: String(ovsAtom(r["_uuid"])),
     name: String(r["name"]),
-    datapathType: String(r["datapath_type"] ?? ""),
+    datapathType: firstString(r["datapath_type"]) ?? "",
     externalIds: ovsMap(r["external_ids"]),
     stp: r["stp_enable"] === true,
     ports: ovsSet(r["ports"]).map(String),
@@ -152,7 +152,7 @@ export function parseOvsList(stdout: string): OvsSnapshot {
     interfaces.set(String(ovsAtom(r["_uuid"])), {
       uuid: String(ovsAtom(r["_uuid"])),
       name: String(r["name"]),
-      type: String(r["type"] ?? ""),
+      type: firstString(r["type"]) ?? "",
       options: ovsMap(r["options"]),
       ...(ifindex !== undefined ? { ifindex } : {}),
       ...(ofport !== undefined ? { ofport } : {}),

@@ -99,7 +99,7 @@ describe("loss", () => {
   });
 
   it("table names carry any interface name and read back", () => {
-    for (const dev of ["eth0", "demo-h1-eth0", "a.b_c@d"]) {
+    for (const dev of ["eth0", "demo-h1-eth0", "a.b_c@d", "réseau-é", "lan🙂"]) {
       expect(lossTableName(dev)).toMatch(/^tl_loss_[A-Za-z0-9_]+$/);
       expect(lossTableDev(lossTableName(dev))).toBe(dev);
     }

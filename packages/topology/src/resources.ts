@@ -233,15 +233,25 @@ export function natTableName(lab: string, node: string): string {
   return `topolab.${lab}.${node}`;
 }
 
-/** The nftables netdev table of a link's loss rule on `dev`: tl_loss_ and the name, other characters as _xx. */
+/**
+ * The nftables netdev table of a link's loss rule on `dev`: tl_loss_ and the name, each byte of
+ * its UTF-8 (the kernel's interface names are bytes) other than a letter or digit as _xx.
+ */
 export function lossTableName(dev: string): string {
-  return `tl_loss_${[...dev].map((ch) => (/[A-Za-z0-9]/.test(ch) ? ch : `_${ch.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("")}`;
+  let out = "tl_loss_";
+  for (const byte of new TextEncoder().encode(dev)) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9]/.test(ch) ? ch : `_${byte.toString(16).padStart(2, "0")}`;
+  }
+  return out;
 }
 
 /** The device of a loss table (lossTableName's inverse), or null for another table. */
 export function lossTableDev(table: string): string | null {
   if (!table.startsWith("tl_loss_")) return null;
-  return table.slice(8).replace(/_([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  const bytes: number[] = [];
+  for (const [, hex, ch] of table.slice(8).matchAll(/_([0-9a-f]{2})|([^_])/g)) bytes.push(hex !== undefined ? parseInt(hex, 16) : ch!.charCodeAt(0));
+  return new TextDecoder().decode(Uint8Array.from(bytes));
 }
 
 /** The comment that marks a lab's iptables rules, for the machines without nft. */

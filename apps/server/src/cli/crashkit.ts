@@ -331,11 +331,12 @@ export function renameEdit(doc: RawLab, count: number): RawLab {
   for (const h of hosts.slice(0, count)) {
     const ifs = h["interfaces"] as Record<string, unknown>;
     const [first] = Object.keys(ifs);
-    if (!first) continue;
+    const name = h["name"];
+    if (!first || typeof name !== "string") continue;
     const renamed = first === "eth7" ? "eth0" : "eth7";
     h["interfaces"] = Object.fromEntries(Object.entries(ifs).map(([k, v]) => [k === first ? renamed : k, v]));
     for (const l of out.links) {
-      l.endpoints = l.endpoints.map((e) => (e === h["name"] || e === `${h["name"]}:${first}` ? `${h["name"]}:${renamed}` : e));
+      l.endpoints = l.endpoints.map((e) => (e === name || e === `${name}:${first}` ? `${name}:${renamed}` : e));
     }
   }
   return out;

@@ -256,7 +256,7 @@ export function registerLive(p: Command): void {
       await edit(e, lab, [{ type: "updateLink", link: endpoint, set } as Change]);
       const parts = [
         state ? `${state === "down" ? "down (no carrier at either end)" : "up"}` : "",
-        o.loss !== undefined ? `loss ${set["loss"] ?? 0}%` : "",
+        o.loss !== undefined ? `loss ${typeof set["loss"] === "number" ? set["loss"] : 0}%` : "",
       ].filter(Boolean);
       out(`lab ${lab}: link at ${endpoint} ${parts.join(", ")}`);
     });

@@ -12,7 +12,7 @@ const bin = join(repoRoot, "apps/server/bin/topolab.js");
 
 export interface CliSession {
   /** runs `topolab ARGS…` with the session's state directory */
-  topolab(...args: string[]): ReturnType<typeof run>;
+  topolab: (...args: string[]) => ReturnType<typeof run>;
   /** labs to take down and check at the end */
   labs: Set<string>;
   stateDir(): string;

@@ -66,7 +66,7 @@ export class KeyedQueue {
     const ks = [...new Set(Array.isArray(keys) ? keys : [keys])];
     for (const k of ks) if ((this.waiting.get(k) ?? 0) >= this.maxWaiting) return Promise.reject(new QueueFullError(k));
     for (const k of ks) this.waiting.set(k, (this.waiting.get(k) ?? 0) + 1);
-    const before = Promise.all(ks.map((k) => this.tails.get(k)));
+    const before = Promise.all(ks.flatMap((k) => this.tails.get(k) ?? []));
     const result = before.then(task);
     const tail = result.then(
       () => undefined,

@@ -107,8 +107,9 @@ export class Connection {
         () => reject(new RequestFailed({ code: "internal", message: `${event}: no answer from the server in ${timeoutMs / 1000} s` })),
         timeoutMs,
       );
-      const emit = this.socket.emit as unknown as (e: string, a: unknown, ack: (r: Response<AckValue<E>>) => void) => void;
-      emit.call(this.socket, event, args, (r) => {
+      // socket.io's typed emit cannot see that E's ack is Response<AckValue<E>>: the protocol's types say it
+      const socket = this.socket as unknown as { emit(e: string, a: unknown, ack: (r: Response<AckValue<E>>) => void): void };
+      socket.emit(event, args, (r) => {
         clearTimeout(timer);
         if (r.ok) resolve(r.value);
         else reject(new RequestFailed(r.error));

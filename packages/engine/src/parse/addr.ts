@@ -3,7 +3,7 @@
 // Knows: iproute2's addr_info fields (local, prefixlen, scope, dynamic). Leaves to others:
 // running `ip` and comparing addresses with a lab document (drift.ts).
 
-import { jsonArray, num, ParseError, str } from "./common";
+import { jsonArray, num, optStr, ParseError, str } from "./common";
 
 export interface AddressInfo {
   family: "inet" | "inet6";
@@ -36,7 +36,7 @@ export function parseAddresses(text: string): InterfaceAddresses[] {
         if (family !== "inet" && family !== "inet6") throw new ParseError(SOURCE, `unknown address family ${family}`);
         const address = str(SOURCE, a, "local");
         const prefixlen = num(SOURCE, a, "prefixlen");
-        return { family, cidr: `${address}/${prefixlen}`, address, prefixlen, scope: String(a["scope"] ?? "global"), dynamic: a["dynamic"] === true };
+        return { family, cidr: `${address}/${prefixlen}`, address, prefixlen, scope: optStr(a, "scope") ?? "global", dynamic: a["dynamic"] === true };
       });
     return { ifindex: num(SOURCE, o, "ifindex"), name: str(SOURCE, o, "ifname"), addresses };
   });

@@ -67,6 +67,7 @@ export function parseOvsPorts(bridgesText: string, portsText: string, interfaces
       const ofport = set(iface["ofport"])[0];
       const mac = set(iface["mac_in_use"])[0];
       const linkState = set(iface["link_state"])[0];
+      const type = set(iface["type"])[0];
       const stats = map(iface["statistics"]);
       out.push({
         bridge: String(b["name"]),
@@ -75,7 +76,7 @@ export function parseOvsPorts(bridgesText: string, portsText: string, interfaces
         ...(typeof tag === "number" ? { tag } : {}),
         trunks,
         ofport: typeof ofport === "number" && ofport >= 0 ? ofport : null,
-        type: String(set(iface["type"])[0] ?? ""),
+        type: typeof type === "string" ? type : "",
         ...(typeof mac === "string" ? { mac } : {}),
         ...(typeof linkState === "string" ? { linkState } : {}),
         statistics: Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, Number(v)])),

@@ -32,7 +32,7 @@ export function parseRoutes(text: string, familyOf: 4 | 6 | "mixed"): RouteInfo[
   const source = `ip -j ${familyOf === 6 ? "-6 " : familyOf === 4 ? "-4 " : ""}route show table all`;
   return jsonArray(source, text).map((o) => {
     const dst = str(source, o, "dst");
-    const family: 4 | 6 = familyOf !== "mixed" ? familyOf : dst.includes(":") || String(o["gateway"] ?? "").includes(":") || o["pref"] !== undefined ? 6 : 4;
+    const family: 4 | 6 = familyOf !== "mixed" ? familyOf : dst.includes(":") || (optStr(o, "gateway") ?? "").includes(":") || o["pref"] !== undefined ? 6 : 4;
     const to = dst === "default" ? (family === 6 ? "::/0" : "0.0.0.0/0") : dst.includes("/") ? dst : `${dst}/${family === 6 ? 128 : 32}`;
     const via = optStr(o, "gateway");
     const dev = optStr(o, "dev");
