@@ -3,6 +3,7 @@
 // command and the reason: never an empty result.
 export * from "./common";
 export * from "./link";
+export * from "./netdev";
 export * from "./addr";
 export * from "./route";
 export * from "./neigh";
@@ -12,3 +13,4 @@ export * from "./ovsfdb";
 export * from "./bridgefdb";
 export * from "./nft";
 export * from "./monitor";
+export * from "./traceroute";
