@@ -13,11 +13,21 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
 import { pool, run, tool, toolEnv } from "./exec";
 import { readNetns, readOvsBridge, switchPortNames, type InterfaceView } from "./inspect";
-import { parseLinks, parseMonitorLine, parseNetnsList, type LinkCounters, type MonitorKind, type RouteInfo, type NeighbourInfo } from "./parse/index";
+import {
+  parseLinks,
+  parseMonitorLine,
+  parseNetnsList,
+  parseProcNetDev,
+  type LinkCounters,
+  type MonitorKind,
+  type RouteInfo,
+  type NeighbourInfo,
+} from "./parse/index";
 
 /** A node's live state: what the canvas draws (no counters: those come by sampling). */
 export interface NodeLive {
@@ -140,6 +150,14 @@ export class LabWatch extends EventEmitter {
     return fresh;
   }
 
+  private portNamesOf: { lab: Lab; names: Map<string, { endpoint: string; peer: string }> } | null = null;
+
+  /** The lab's root-side interface names (switch ports), for the document of now. */
+  private portNames(): Map<string, { endpoint: string; peer: string }> {
+    if (this.portNamesOf?.lab !== this.lab) this.portNamesOf = { lab: this.lab, names: switchPortNames(this.lab, this.tag) };
+    return this.portNamesOf.names;
+  }
+
   private hostNodes(): string[] {
     return this.lab.nodes.filter(isHostLike).map((n) => n.name);
   }
@@ -227,11 +245,11 @@ export class LabWatch extends EventEmitter {
     child.on("exit", (code, signal) => {
       if (!this.stopped) this.fail(`ip monitor ended (${signal ?? `exit ${code}`}); live updates stopped`);
     });
-    child.stderr!.on("data", (b: Buffer) => {
+    child.stderr.on("data", (b: Buffer) => {
       const text = b.toString().trim();
       if (text) this.fail(`ip monitor: ${text}`);
     });
-    createInterface({ input: child.stdout! }).on("line", (line) => this.onLine(line));
+    createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
     // a full read once, now that changes are followed (nothing between is missed)
     await Promise.all([...this.hostNodes().map((n) => this.readNode(n, [])), this.readPorts(true)]);
   }
@@ -250,8 +268,9 @@ export class LabWatch extends EventEmitter {
       return;
     }
     if (e.nsid === null) {
-      // the root namespace: only links matter (the switch-side ends)
-      if (e.kind === "link") this.queue(null, "link");
+      // the root namespace: only links matter, and only the lab's switch-side ends (not the
+      // other labs' veths that come and go beside it)
+      if (e.kind === "link" && (e.dev === undefined || this.portNames().has(e.dev))) this.queue(null, "link");
       return;
     }
     const ns = this.nsids.get(e.nsid);
@@ -332,7 +351,7 @@ export class LabWatch extends EventEmitter {
       this.fail(`reading the root namespace's links failed: ${r.stderr.trim()}`);
       return;
     }
-    const names = switchPortNames(this.lab, this.tag);
+    const names = this.portNames();
     let links;
     try {
       links = parseLinks(r.stdout);
@@ -372,23 +391,34 @@ export class LabWatch extends EventEmitter {
     return this.sampler !== null;
   }
 
-  /** One sample: root links (every switch-side end), namespaces only for links with no root end. */
+  /**
+   * One sample: root links (every switch-side end, from /proc/net/dev), namespaces only for
+   * links with no root end (one `ip -n NS` each).
+   */
   async sample(): Promise<void> {
     const at = Date.now();
     const counters: Record<string, LinkCounters> = {};
     const byName = new Map(this.lab.nodes.map((n) => [n.name, n]));
-    const portNames = switchPortNames(this.lab, this.tag);
+    const portNames = this.portNames();
     const ifNames = hostIfNames(this.lab, this.tag);
-    const r = await run(["ip", "-j", "-s", "link", "show"], { timeoutMs: 10_000 });
-    if (r.code !== 0) return this.fail(`sampling counters failed: ${r.stderr.trim()}`);
-    for (const l of parseLinks(r.stdout)) {
-      const names = portNames.get(l.name);
-      if (!names || !l.counters || aliasLab(l.alias)?.lab !== this.lab.name) continue;
-      counters[names.endpoint] = l.counters;
+    // the root namespace's counters from one file read, for the ports readPorts() knows to be
+    // the lab's (by their alias); no process spawned each second
+    let text: string;
+    try {
+      text = await readFile("/proc/self/net/dev", "utf8");
+    } catch (e) {
+      return this.fail(`sampling counters failed: reading /proc/self/net/dev: ${(e as Error).message}`);
+    }
+    const root = parseProcNetDev(text);
+    for (const port of this.ports) {
+      const names = portNames.get(port.name);
+      const c = root.get(port.name);
+      if (!names || !c) continue;
+      counters[names.endpoint] = c;
       // the host end of a veth sees the same packets, the other way round
       const [node] = names.peer.split(":");
       const peerNode = byName.get(node!);
-      if (peerNode && isHostLike(peerNode)) counters[names.peer] = mirror(l.counters);
+      if (peerNode && isHostLike(peerNode)) counters[names.peer] = mirror(c);
     }
     // links with no root end: both ends in namespaces (host to host, and internal ports)
     const inside = new Set<string>();
@@ -428,7 +458,7 @@ export class LabWatch extends EventEmitter {
   }
 
   private async sampleMacs(): Promise<void> {
-    const names = switchPortNames(this.lab, this.tag);
+    const names = this.portNames();
     for (const sw of this.lab.nodes) {
       if (sw.kind !== "switch" || sw.type !== "ovs") continue;
       try {

@@ -14,6 +14,7 @@ import {
   parseNetnsList,
   parseOvsFdb,
   parseOvsPorts,
+  parseProcNetDev,
   parseRoutes,
   parseSockets,
 } from "./index";
@@ -212,5 +213,37 @@ describe("ip monitor", () => {
         [3, "lvfx-h2"],
       ]),
     );
+  });
+});
+
+// recorded on this machine: a veth lbfx-p1 in the root namespace, its peer eth0 in lbfx-h1, after three pings
+describe("/proc/net/dev", () => {
+  it("reads every interface's counters, and a veth's two ends mirror each other", () => {
+    const root = parseProcNetDev(fx("proc-net-dev-root.txt"));
+    expect([...root.keys()]).toEqual(["lo", "lbfx-p1"]);
+    expect(root.get("lbfx-p1")).toEqual({ rxBytes: 512, rxPackets: 6, rxErrors: 0, rxDropped: 0, txBytes: 602, txPackets: 7, txErrors: 0, txDropped: 0 });
+    const h1 = parseProcNetDev(fx("proc-net-dev-h1.txt"));
+    expect(h1.get("eth0")).toMatchObject({ rxBytes: 602, rxPackets: 7, txBytes: 512, txPackets: 6 });
+    expect(h1.get("lo")!.rxBytes).toBe(0);
+  });
+  it("reads names as long as the kernel allows, right after the colon", () => {
+    const text = `${fx("proc-net-dev-root.txt").split("\n").slice(0, 2).join("\n")}\nabcdefghijklmno:1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n`;
+    expect(parseProcNetDev(text).get("abcdefghijklmno")).toEqual({
+      rxBytes: 1,
+      rxPackets: 2,
+      rxErrors: 3,
+      rxDropped: 4,
+      txBytes: 9,
+      txPackets: 10,
+      txErrors: 11,
+      txDropped: 12,
+    });
+  });
+  it("fails on what it cannot read, naming the file", () => {
+    expect(() => parseProcNetDev("")).toThrow(/\/proc\/net\/dev: no output at all/);
+    expect(() => parseProcNetDev("hello\n")).toThrow(/unexpected header/);
+    const head = fx("proc-net-dev-root.txt").split("\n").slice(0, 2).join("\n");
+    expect(() => parseProcNetDev(`${head}\n  eth0: 1 2 3\n`)).toThrow(/eth0: expected 16 numbers/);
+    expect(() => parseProcNetDev(`${head}\n  garbage\n`)).toThrow(/without an interface name/);
   });
 });
