@@ -14,7 +14,7 @@ const SOURCE = "/proc/net/dev";
 /** interface name -> counters, in the file's order. */
 export function parseProcNetDev(text: string): Map<string, LinkCounters> {
   const lines = text.split("\n");
-  if (!/^Inter-\|/.test(lines[0] ?? "") || !/^\s*face \|bytes/.test(lines[1] ?? "")) {
+  if (!(lines[0] ?? "").startsWith("Inter-|") || !/^\s*face \|bytes/.test(lines[1] ?? "")) {
     throw new ParseError(SOURCE, text.trim() ? `unexpected header: ${JSON.stringify((lines[0] ?? "").slice(0, 60))}` : "no output at all");
   }
   const out = new Map<string, LinkCounters>();
