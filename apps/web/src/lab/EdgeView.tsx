@@ -7,6 +7,7 @@
 
 import { memo } from "react";
 import { layoutEdgeLabels } from "./edgeLabels";
+import { LinkTitle } from "../live/marks";
 import { BaseEdge, useInternalNode, type Edge, type EdgeProps, type InternalNode } from "@xyflow/react";
 
 export interface EndLabel {
@@ -87,6 +88,8 @@ function EdgeViewImpl({ id, source, target, data, selected }: EdgeProps<LabFlowE
   );
   return (
     <>
+      {/* the kernel's word on this link (why it is broken, its loss): the tooltip of the whole edge */}
+      <LinkTitle id={id} />
       <BaseEdge id={id} path={path} className={`lab-edge ${selected ? "selected" : ""} ${data.error ? "error" : ""}`} interactionWidth={14} />
       <g className="edge-labels" data-testid={`edge-${id}`}>
         <EndText x={l.a.x} y={l.a.y} label={data.a} side="a" />

@@ -1,6 +1,10 @@
 // A lab's page: toolbar, palette, canvas, inspector and the terminal dock, with the keyboard
 // shortcuts. Opens the lab's store for as long as the page is shown.
 //
+// With watch (issue 15, the instructor's watch of a student's lab): read-only until "take
+// over": the palette hidden, the editing buttons, shortcuts and menus off, the inspector
+// readable but disabled, the shells watched (the server refuses edits too: lab:open watch).
+//
 // Knows: layout, shortcuts, the toolbar's actions. Leaves to others: each part.
 
 import { useCallback, useEffect, useMemo, useState } from "react";
@@ -12,9 +16,11 @@ import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
 import { CaptureHost } from "../capture/CaptureHost";
 import { ExercisePanel } from "../exercise/ExercisePanel";
-import { LiveHost } from "../live/LiveHost";
+import { LiveProvider } from "../live/LiveProvider";
+import { showSettings } from "../live/tabs";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
+import { WatchBanner } from "../class/WatchBanner";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
 import { ContextMenu, type OpenMenu } from "./ContextMenu";
 import { contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
@@ -27,18 +33,20 @@ import { Palette } from "./Palette";
 
 const LABELS_KEY = "topolab-labels";
 
-export function LabPage({ name }: { name: string }) {
-  const store = useMemo(() => new LabStore(name), [name]);
+export function LabPage({ name, watch = false }: { name: string; watch?: boolean }) {
+  const store = useMemo(() => new LabStore(name, { watch }), [name, watch]);
   useEffect(() => {
-    terminals.show(name);
+    terminals.show(name, { watch });
     return () => {
       store.close();
       terminals.show(null);
     };
-  }, [store, name]);
+  }, [store, name, watch]);
   return (
     <ReactFlowProvider>
-      <LabLayout store={store} />
+      <LiveProvider store={store}>
+        <LabLayout store={store} watch={watch} />
+      </LiveProvider>
     </ReactFlowProvider>
   );
 }
@@ -48,8 +56,9 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable || !!el.closest?.(".xterm"));
 }
 
-function LabLayout({ store }: { store: LabStore }) {
+function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
   const s = useStore(store.state);
+  const readOnly = s.mode === "watch";
   const flow = useReactFlow();
   const [selection, setSelection] = useState<Selection>({ nodes: [], edges: [] });
   const [help, setHelp] = useState(false);
@@ -72,7 +81,19 @@ function LabLayout({ store }: { store: LabStore }) {
     }
   }, [s.removed]);
 
-  const openTerminal = useCallback((node: string) => void terminals.open(store.name, node), [store]);
+  const openTerminal = useCallback(
+    (node: string) => {
+      // watching: a node's shell is shown when the student has one open there; none is opened
+      if (store.state.get().mode === "watch") {
+        const tab = terminals.tabs.get().find((t) => t.node === node && t.state !== "exited");
+        if (tab) terminals.active.set(tab.id);
+        else toast("info", `No shell open on ${node}`, "the student's shells appear in the dock as they open them; take over to open one yourself");
+        return;
+      }
+      void terminals.open(store.name, node);
+    },
+    [store],
+  );
   const fit = useCallback(() => void flow.fitView({ ...FIT_OPTIONS, duration: 300 }), [flow]);
   const layout = useCallback(async () => {
     const doc = store.state.get().doc;
@@ -108,7 +129,7 @@ function LabLayout({ store }: { store: LabStore }) {
   const openMenu = useCallback(
     (target: MenuTarget, at: { x: number; y: number }) => {
       const lab = store.state.get().doc;
-      if (!lab) return;
+      if (!lab || store.state.get().mode === "watch") return;
       // a right-click on what is not selected selects it, as in every diagram tool
       const inSelection =
         target.kind === "node" ? selection.nodes.includes(target.node) : target.kind === "link" ? selection.edges.includes(target.link) : true;
@@ -118,6 +139,7 @@ function LabLayout({ store }: { store: LabStore }) {
         edit: (changes, label) => store.edit(changes, { label }),
         openTerminal,
         inspect: (t) => {
+          showSettings(lab, t);
           select(t);
           setTimeout(() => document.querySelector<HTMLElement>('[data-testid="inspector"] :is(input, textarea, select)')?.focus(), 80);
         },
@@ -151,6 +173,8 @@ function LabLayout({ store }: { store: LabStore }) {
       if (isTyping(e.target)) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key;
+      // read-only: only looking (fit, labels, the dock, help, Escape, a node's shell)
+      if (store.state.get().mode === "watch" && !["f", "F", "e", "E", "`", "?", "Escape", "t", "T", "Enter"].includes(key)) return;
       if (key === "ContextMenu" || (key === "F10" && e.shiftKey)) {
         e.preventDefault();
         openMenuFromKeyboard();
@@ -210,7 +234,8 @@ function LabLayout({ store }: { store: LabStore }) {
 
   const selected = selection.nodes.length + selection.edges.length;
   return (
-    <div className={`lab-page ${labels ? "" : "hide-labels"}`} data-testid="lab-page" data-lab={store.name}>
+    <div className={`lab-page ${labels ? "" : "hide-labels"}`} data-testid="lab-page" data-lab={store.name} data-mode={s.mode}>
+      {watch && <WatchBanner store={store} />}
       <header className="toolbar">
         <a className="brand" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))} data-testid="nav-home" title="All labs">
           topolab
@@ -226,13 +251,13 @@ function LabLayout({ store }: { store: LabStore }) {
           {s.busy ? `${s.busy}…` : s.running ? "running" : "stopped"}
         </span>
         <div className="toolbar-group">
-          <button className="button" onClick={() => void store.undo()} disabled={!s.canUndo} data-testid="undo" title="Undo (Ctrl+Z)">
+          <button className="button" onClick={() => void store.undo()} disabled={readOnly || !s.canUndo} data-testid="undo" title="Undo (Ctrl+Z)">
             ↶ Undo
           </button>
-          <button className="button" onClick={() => void store.redo()} disabled={!s.canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
+          <button className="button" onClick={() => void store.redo()} disabled={readOnly || !s.canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
             ↷ Redo
           </button>
-          <button className="button" onClick={remove} disabled={!selected} data-testid="delete-selection" title="Delete the selection (Delete)">
+          <button className="button" onClick={remove} disabled={readOnly || !selected} data-testid="delete-selection" title="Delete the selection (Delete)">
             Delete
           </button>
         </div>
@@ -240,7 +265,7 @@ function LabLayout({ store }: { store: LabStore }) {
           <button className="button" onClick={fit} data-testid="zoom-fit" title="Zoom to fit (F)">
             Fit
           </button>
-          <button className="button" onClick={() => void layout()} disabled={layingOut} data-testid="auto-layout" title="Auto-layout (L)">
+          <button className="button" onClick={() => void layout()} disabled={readOnly || layingOut} data-testid="auto-layout" title="Auto-layout (L)">
             {layingOut ? "Laying out…" : "Auto-layout"}
           </button>
           <label className="toggle" title="Labels on links (E)">
@@ -262,9 +287,11 @@ function LabLayout({ store }: { store: LabStore }) {
         </button>
       </header>
       <div className="lab-body">
-        <ErrorBoundary panel="palette">
-          <Palette store={store} />
-        </ErrorBoundary>
+        {!readOnly && (
+          <ErrorBoundary panel="palette">
+            <Palette store={store} />
+          </ErrorBoundary>
+        )}
         <ErrorBoundary panel="exercise">
           <ExercisePanel store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
         </ErrorBoundary>
@@ -272,7 +299,9 @@ function LabLayout({ store }: { store: LabStore }) {
           <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} onMenu={openMenu} />
         </ErrorBoundary>
         <ErrorBoundary panel="inspector" className="inspector" resetKey={selection}>
-          <Inspector store={store} selection={selection} />
+          <fieldset className="watch-readonly" disabled={readOnly} data-testid="inspector-fieldset">
+            <Inspector store={store} selection={selection} />
+          </fieldset>
         </ErrorBoundary>
       </div>
       <ErrorBoundary panel="dock" className="dock-failed">
@@ -280,9 +309,6 @@ function LabLayout({ store }: { store: LabStore }) {
       </ErrorBoundary>
       <ErrorBoundary panel="capture">
         <CaptureHost store={store} />
-      </ErrorBoundary>
-      <ErrorBoundary panel="live">
-        <LiveHost store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
       </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
       {menu && (

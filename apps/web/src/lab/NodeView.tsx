@@ -8,6 +8,7 @@ import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { KindIcon, type PaletteKind } from "./kinds";
 import { DHCP_LABEL } from "./linking";
+import { DriftMark } from "../live/marks";
 
 export type NodeState = "creating" | "up" | "error" | "stopped" | "unknown";
 
@@ -51,6 +52,7 @@ function NodeViewImpl({ data, selected }: NodeProps<LabFlowNode>) {
           {data.label && data.label !== DHCP_LABEL ? data.label : STATE_TEXT[state]}
         </div>
       </div>
+      <DriftMark node={name} />
       {data.shell && (
         <button
           className="lab-node-term nodrag"

@@ -2,15 +2,16 @@ import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
 import { edgeStylesheet, formatBps, linksLive } from "./edges";
 
-const lab = parseLab({
+const source = {
   name: "demo",
   nodes: [
     { name: "h1", kind: "host" },
     { name: "h2", kind: "host" },
     { name: "s1", kind: "switch" },
-  ],
-  links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"] }],
-});
+  ] as Record<string, unknown>[],
+  links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"] }] as Record<string, unknown>[],
+};
+const lab = parseLab(source);
 const iface = (adminUp: boolean, carrier: boolean) => ({
   interfaces: [{ name: "eth0", adminUp, carrier, operstate: "UP", mac: "", mtu: 1500, addresses: [] }],
   routes: [],
@@ -24,11 +25,44 @@ const ports = [
 describe("linksLive", () => {
   it("a link whose switch end is down is broken, with which end and why", () => {
     const [a, b] = linksLive(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } });
-    expect(a).toEqual({ id: "h1:eth0|s1:eth1", broken: true, reason: "h1:eth0 has no carrier; s1:eth1 is administratively down", bps: 0 });
-    expect(b).toMatchObject({ broken: false, bps: 2_000_000 });
+    expect(a).toEqual({
+      id: "h1:eth0|s1:eth1",
+      broken: true,
+      reason: "h1:eth0 no carrier; s1:eth1 admin down (ip link set down)",
+      bps: 0,
+      title: "broken: h1:eth0 no carrier; s1:eth1 admin down (ip link set down)",
+    });
+    expect(b).toMatchObject({ broken: false, bps: 2_000_000, title: "" });
   });
-  it("a stopped node (no namespace) breaks its links", () => {
-    expect(linksLive(lab, { h1: null, h2: iface(true, true) }, ports, {})[0]!.reason).toContain("h1 is stopped");
+  it("a link taken down from topolab says so", () => {
+    const down = parseLab({ ...source, links: [{ endpoints: ["h1:eth0", "s1:eth1"], state: "down" }, { endpoints: ["h2:eth0", "s1:eth2"] }] });
+    const [a] = linksLive(down, { h1: iface(true, false), h2: iface(true, true) }, ports, {});
+    expect(a!.title).toBe("link taken down from topolab: h1:eth0 no carrier; s1:eth1 admin down (link taken down from topolab)");
+  });
+  it("an interface set down by hand, one the document has down, and one missing in the kernel are told apart", () => {
+    const up = [ports[1]!, { ...ports[0]!, adminUp: true, carrier: true }];
+    expect(linksLive(lab, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (ip link set down)");
+    const docDown = parseLab({ ...source, nodes: [{ name: "h1", kind: "host", interfaces: { eth0: { up: false } } }, source.nodes[1], source.nodes[2]] });
+    expect(linksLive(docDown, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (the document has it down)");
+    const none = { interfaces: [], routes: [], neighbours: [] };
+    expect(linksLive(lab, { h1: none, h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 interface missing in the kernel");
+    expect(linksLive(lab, { h1: iface(true, true), h2: iface(true, true) }, [up[0]!], {})[0]!.reason).toBe("s1:eth1 interface missing in the kernel");
+    // while an edit is applied, what it creates is not there yet
+    expect(linksLive(lab, { h1: none, h2: iface(true, true) }, up, {}, { settling: true })[0]!.broken).toBe(false);
+    // before the kernel was read, nothing is known, nothing is broken
+    expect(linksLive(lab, {}, [], {}).every((l) => !l.broken)).toBe(true);
+  });
+  it("a stopped node breaks its links: from topolab, or its namespace gone", () => {
+    expect(linksLive(lab, { h1: null, h2: iface(true, true) }, ports, {})[0]!.reason).toContain("h1 has no namespace");
+    const stopped = parseLab({ ...source, nodes: [{ name: "h1", kind: "host", state: "stopped" }, source.nodes[1], source.nodes[2]] });
+    expect(linksLive(stopped, { h1: iface(true, false), h2: iface(true, true) }, ports, {})[0]!.reason).toContain("h1 stopped from topolab");
+  });
+  it("loss is in the tooltip and draws the link dotted", () => {
+    const lossy = parseLab({ ...source, links: [{ endpoints: ["h1:eth0", "s1:eth1"], loss: 30 }, { endpoints: ["h2:eth0", "s1:eth2"] }] });
+    const up = [ports[1]!, { ...ports[0]!, adminUp: true, carrier: true }];
+    const [a] = linksLive(lossy, { h1: iface(true, true), h2: iface(true, true) }, up, {});
+    expect(a).toMatchObject({ broken: false, loss: 30, title: "loss 30 %" });
+    expect(edgeStylesheet([a!])).toContain("stroke-dasharray: 2 4");
   });
   it("the stylesheet marks broken links and thickens busy ones", () => {
     const css = edgeStylesheet(linksLive(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } }));

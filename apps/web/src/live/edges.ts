@@ -1,12 +1,16 @@
 // What the kernel says about each link of the canvas, from the live state: broken (which end,
-// and why: admin-down, no carrier, node stopped) and its traffic (bits per second, the busier
-// direction). Pure: the canvas is drawn from this by a stylesheet, never re-rendered per event.
+// and why: taken down from topolab, admin-down by hand, no carrier, node stopped, interface
+// missing in the kernel), its packet loss, and its traffic (bits per second, the busier
+// direction). Pure: the canvas is drawn from this by a stylesheet and a tooltip per edge
+// (marks.tsx), never re-rendered per event.
 //
 // Knows: which kernel end belongs to which link end (a host end by node:interface, a switch
-// end by its port's endpoint). Leaves to others: getting the live state (liveStore.ts).
+// end by its port's endpoint), what the document asked for (a link down, a node stopped, an
+// interface down, loss) so the tooltip says who did it. Leaves to others: getting the live
+// state (liveStore.ts).
 
 import type { LiveNode, LivePort } from "@topolab/protocol";
-import { linkKey, type Lab } from "@topolab/topology";
+import { isHostLike, linkKey, type Lab, type Link } from "@topolab/topology";
 
 export interface EndState {
   end: string;
@@ -17,50 +21,75 @@ export interface EndState {
 export interface LinkLive {
   id: string;
   broken: boolean;
-  /** "h1:eth0 is administratively down; s1:eth1 has no carrier" */
+  /** "h1:eth0 admin down (ip link set down); s1:eth1 no carrier" */
   reason: string;
   /** bits per second, the busier direction */
   bps: number;
+  /** packet loss the document sets on it, percent */
+  loss?: number;
+  /** the edge's tooltip: why it is broken, its loss; "" when there is nothing to say */
+  title: string;
 }
 
 export interface Rates {
   [endpoint: string]: { rxBps: number; txBps: number };
 }
 
-/** The kernel state of one end of a link, or null when it is not known (a switch patch port). */
-export function endState(end: string, nodes: Record<string, LiveNode | null>, ports: LivePort[], lab: Lab): EndState | null {
+/**
+ * The kernel state of one end of a link: null when it is not known (the live state not read
+ * yet, an internal port), "missing" when the kernel was read and has no such interface.
+ */
+export function endState(end: string, nodes: Record<string, LiveNode | null>, ports: LivePort[], lab: Lab, link?: Link): EndState | "missing" | null {
   const [node, iface] = end.split(":") as [string, string];
   const n = lab.nodes.find((x) => x.name === node);
   if (!n) return null;
-  if (n.kind === "host" || n.kind === "router") {
+  if (isHostLike(n)) {
     const live = nodes[node];
     if (live === null) return { end, adminUp: false, carrier: false };
-    const i = live?.interfaces.find((x) => (x.interface ?? x.name) === iface);
-    return i ? { end, adminUp: i.adminUp, carrier: i.carrier } : null;
+    if (live === undefined) return null;
+    const i = live.interfaces.find((x) => (x.interface ?? x.name) === iface);
+    return i ? { end, adminUp: i.adminUp, carrier: i.carrier } : "missing";
   }
   const p = ports.find((x) => x.endpoint === end);
-  return p ? { end, adminUp: p.adminUp, carrier: p.carrier } : null;
+  if (p) return { end, adminUp: p.adminUp, carrier: p.carrier };
+  // a switch end is a root-side port, except an internal port's (it lives in the host)
+  return n.kind === "switch" && link && !link.internal && Object.keys(nodes).length > 0 ? "missing" : null;
 }
 
-function why(e: EndState, stoppedNode: boolean): string | null {
-  if (stoppedNode) return `${e.end.split(":")[0]} is stopped (no namespace)`;
-  if (!e.adminUp) return `${e.end} is administratively down`;
-  if (!e.carrier) return `${e.end} has no carrier`;
+function why(lab: Lab, link: Link, end: string, e: EndState | "missing", liveNode: LiveNode | null | undefined): string | null {
+  const [name, iface] = end.split(":") as [string, string];
+  const node = lab.nodes.find((x) => x.name === name);
+  if (node && isHostLike(node) && node.state === "stopped") return `${name} stopped from topolab`;
+  if (liveNode === null) return `${name} has no namespace (stopped or gone)`;
+  if (e === "missing") return `${end} interface missing in the kernel`;
+  if (!e.adminUp) {
+    if (link.state === "down") return `${end} admin down (link taken down from topolab)`;
+    const docDown = node && isHostLike(node) && node.interfaces[iface]?.up === false;
+    return `${end} admin down (${docDown ? "the document has it down" : "ip link set down"})`;
+  }
+  if (!e.carrier) return `${end} no carrier`;
   return null;
 }
 
-export function linksLive(lab: Lab, nodes: Record<string, LiveNode | null>, ports: LivePort[], rates: Rates): LinkLive[] {
+export function linksLive(lab: Lab, nodes: Record<string, LiveNode | null>, ports: LivePort[], rates: Rates, opts: { settling?: boolean } = {}): LinkLive[] {
   return lab.links.map((l) => {
     const id = linkKey(l.endpoints[0], l.endpoints[1]);
     const ends = l.endpoints.map((e) => `${e.node}:${e.interface}`);
     const reasons: string[] = [];
     for (const end of ends) {
-      const s = endState(end, nodes, ports, lab);
-      const r = s && why(s, nodes[end.split(":")[0]!] === null);
-      if (r) reasons.push(r);
+      const s = endState(end, nodes, ports, lab, l);
+      // while an edit is being applied, what it creates is not there yet: not "missing"
+      if (!s || (s === "missing" && opts.settling)) continue;
+      const r = why(lab, l, end, s, nodes[end.split(":")[0]!]);
+      if (r && !reasons.includes(r)) reasons.push(r);
     }
     const bps = Math.max(0, ...ends.map((e) => Math.max(rates[e]?.rxBps ?? 0, rates[e]?.txBps ?? 0)));
-    return { id, broken: reasons.length > 0, reason: reasons.join("; "), bps };
+    const broken = reasons.length > 0;
+    const reason = reasons.join("; ");
+    const lines: string[] = [];
+    if (broken) lines.push(`${l.state === "down" ? "link taken down from topolab" : "broken"}: ${reason}`);
+    if (l.loss !== undefined) lines.push(`loss ${l.loss} %`);
+    return { id, broken, reason, bps, ...(l.loss !== undefined ? { loss: l.loss } : {}), title: lines.join("\n") };
   });
 }
 
@@ -75,16 +104,20 @@ const cssString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 /**
  * The stylesheet that draws the links' live state on the canvas: broken links red and dashed,
- * busy links thicker. One text for the whole canvas: updating it re-renders nothing.
+ * busy links thicker, lossy ones dotted. One text for the whole canvas: updating it re-renders nothing.
  */
 export function edgeStylesheet(links: LinkLive[]): string {
   const rules: string[] = [];
   for (const l of links) {
     const sel = `.react-flow__edge[data-id=${cssString(l.id)}] .lab-edge`;
     if (l.broken) rules.push(`${sel} { stroke: var(--live-broken, #d33); stroke-dasharray: 6 5; }`);
-    else if (l.bps >= 1000) {
-      const width = Math.min(8, 2 + Math.log10(l.bps / 1000) * 1.5);
-      rules.push(`${sel} { stroke-width: ${width.toFixed(1)}px; stroke: var(--live-busy, #2a7de1); }`);
+    else {
+      if (l.bps >= 1000) {
+        const width = Math.min(8, 2 + Math.log10(l.bps / 1000) * 1.5);
+        rules.push(`${sel} { stroke-width: ${width.toFixed(1)}px; stroke: var(--live-busy, #2a7de1); }`);
+      }
+      // a lossy link: dotted amber (after the busy rule: its colour wins, its width stays)
+      if (l.loss !== undefined && l.loss > 0) rules.push(`${sel} { stroke: var(--live-lossy, #d98a00); stroke-dasharray: 2 4; }`);
     }
   }
   return rules.join("\n");

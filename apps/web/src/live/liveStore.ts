@@ -1,15 +1,20 @@
 // The kernel's live state of one open lab, as the page holds it: the snapshot live:watch
 // answers, then each live:event folded in (numbered: a gap means some were missed, and the
 // page watches again for a fresh snapshot). Rates and MAC tables come while the page asks for
-// rates (always, while a lab page is open: the traffic on the edges).
+// rates (always, while a lab page is open: the traffic on the edges). The drift (where the
+// kernel differs from the document) is read again after each change that can alter it, and
+// after each edit of the document; the last ping all is kept for the reach marks.
 //
 // Knows: the order (lab:open first, then live:watch), reconnects (watch again), and what a
-// stopped lab means (nothing to watch). Leaves to others: drawing (LiveHost, edges.ts).
+// stopped lab means (nothing to watch). Leaves to others: drawing (LiveProvider, edges.ts,
+// marks.tsx, LiveTabs.tsx).
 
-import type { LiveEvent, LiveNode, LivePort } from "@topolab/protocol";
+import type { Drift, LiveEvent, LiveNode, LivePort, PingAll } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
 import { askUntilAnswered } from "../lib/follow";
+import { reasonOf } from "../lib/toasts";
+import { changesDrift } from "./tabs";
 
 export interface LiveState {
   watching: boolean;
@@ -25,16 +30,39 @@ export interface LiveState {
   macs: Record<string, { mac: string; vlan: number; port: string; endpoint?: string; peer?: string }[]>;
   /** the last changes, newest first: "h1: eth0 down" */
   recent: { at: number; text: string }[];
+  /** the drift as last read (null: not read yet), and why the last read failed */
+  drift: Drift | null;
+  driftError: string | null;
+  /** the last ping all (its reach marks stay on the hosts until the page closes) */
+  ping: PingAll | null;
 }
 
-const EMPTY: LiveState = { watching: false, error: null, seq: 0, nodes: {}, ports: [], rates: {}, counters: {}, macs: {}, recent: [] };
+const EMPTY: LiveState = {
+  watching: false,
+  error: null,
+  seq: 0,
+  nodes: {},
+  ports: [],
+  rates: {},
+  counters: {},
+  macs: {},
+  recent: [],
+  drift: null,
+  driftError: null,
+  ping: null,
+};
 const MAX_RECENT = 50;
+/** changes come in bursts (an edit touches several nodes): one drift read after the burst */
+const DRIFT_DEBOUNCE_MS = 400;
 
 export class LiveStore {
   readonly state = new Store<LiveState>(EMPTY);
   private offs: (() => void)[] = [];
   private closed = false;
   private starting = false;
+  private driftTimer: ReturnType<typeof setTimeout> | undefined;
+  private driftReading = false;
+  private driftAgain = false;
 
   constructor(readonly lab: string) {
     const c = connection();
@@ -48,6 +76,7 @@ export class LiveStore {
           return;
         }
         this.state.set(fold({ ...s, seq: p.seq }, p.event as LiveEvent));
+        if (changesDrift(p.event as LiveEvent)) this.readDriftSoon();
       }),
       c.onConnect(() => {
         if (this.state.get().watching) {
@@ -68,13 +97,49 @@ export class LiveStore {
         final: /stopped/,
         failed: (error) => this.state.update((s) => ({ ...s, watching: false, error })),
       });
-      if (snap) this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
+      if (snap) {
+        this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
+        this.readDriftSoon(0);
+      }
     } finally {
       this.starting = false;
     }
   }
 
+  /** Reads the drift again after a short quiet time; one read at a time, one more if asked meanwhile. */
+  readDriftSoon(delayMs = DRIFT_DEBOUNCE_MS): void {
+    if (this.closed || !this.state.get().watching) return;
+    clearTimeout(this.driftTimer);
+    this.driftTimer = setTimeout(() => void this.readDrift(), delayMs);
+  }
+
+  /** Reads the drift now (the Drift tab's "Read again", and after putting the kernel back). */
+  async readDrift(): Promise<void> {
+    if (this.driftReading) {
+      this.driftAgain = true;
+      return;
+    }
+    this.driftReading = true;
+    try {
+      const drift = await connection().request("live:drift", { lab: this.lab });
+      if (this.state.get().watching) this.state.update((s) => ({ ...s, drift, driftError: null }));
+    } catch (e) {
+      if (this.state.get().watching) this.state.update((s) => ({ ...s, driftError: reasonOf(e) }));
+    } finally {
+      this.driftReading = false;
+      if (this.driftAgain) {
+        this.driftAgain = false;
+        this.readDriftSoon(0);
+      }
+    }
+  }
+
+  setPing(ping: PingAll): void {
+    this.state.update((s) => ({ ...s, ping }));
+  }
+
   stop(): void {
+    clearTimeout(this.driftTimer);
     if (this.state.get().watching)
       void connection()
         .request("live:unwatch", { lab: this.lab })

@@ -1,0 +1,111 @@
+// The live side of a lab's page: follows the lab's kernel while the page is open and the lab
+// runs (liveStore), and gives the page's parts what they draw from it through one context: the
+// canvas's stylesheet (broken links red and dashed, busy ones thicker, lossy ones dotted; a
+// host's reach after "ping all"), each edge's tooltip and each node's drift mark (marks.tsx),
+// and the inspector's live tabs (InspectorTabs, LiveTabs). Registers break and mend in the
+// context menu (menu.ts).
+//
+// Knows: the lifecycle (watch while open and running, stop when stopped or closed), when the
+// drift is worth reading again (an edit of the document). Leaves to others: the canvas (lab/),
+// the kernel (the server's live:* events), what each tab shows (LiveTabs).
+
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
+import type { PingAll } from "@topolab/protocol";
+import { Store, useStore } from "../lib/emitter";
+import type { LabStore } from "../lab/labStore";
+import { ErrorBoundary } from "../ui/ErrorBoundary";
+import { edgeStylesheet, linksLive, type LinkLive } from "./edges";
+import { LiveStore } from "./liveStore";
+import { registerLiveMenu } from "./menu";
+import "./live.css";
+
+export interface LiveContextValue {
+  store: LabStore;
+  live: LiveStore;
+  /** each link's live state by its id, derived once per change (edges subscribe to their own) */
+  links: Store<Record<string, LinkLive>>;
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+
+/** The page's live state; null outside a lab page. */
+export function useLive(): LiveContextValue | null {
+  return useContext(LiveContext);
+}
+
+const cssString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/** Marks on the hosts after ping all: how many peers each reaches. */
+export function reachStylesheet(p: PingAll | null): string {
+  if (!p) return "";
+  const by = new Map<string, { ok: number; all: number }>();
+  for (const x of p.pairs) {
+    const e = by.get(x.from) ?? { ok: 0, all: 0 };
+    e.all++;
+    if (x.ok) e.ok++;
+    by.set(x.from, e);
+  }
+  return [...by]
+    .map(
+      ([node, e]) =>
+        `.react-flow__node[data-id=${cssString(node)}]::after { content: ${cssString(`reaches ${e.ok}/${e.all}`)}; position: absolute; left: 50%; top: -20px; transform: translateX(-50%); font-size: 11px; padding: 0 6px; border-radius: 8px; white-space: nowrap; background: ${e.ok === e.all ? "#e3f6e6" : "#fbe3e3"}; color: ${e.ok === e.all ? "#1d6b2c" : "#a11"}; }`,
+    )
+    .join("\n");
+}
+
+/** Reuses the previous object of each link whose state did not change, so its edge does not re-render. */
+function keepUnchanged(prev: Record<string, LinkLive>, next: LinkLive[]): Record<string, LinkLive> {
+  const out: Record<string, LinkLive> = {};
+  let same = Object.keys(prev).length === next.length;
+  for (const l of next) {
+    const p = prev[l.id];
+    if (p && p.broken === l.broken && p.reason === l.reason && p.bps === l.bps && p.title === l.title && p.loss === l.loss) out[l.id] = p;
+    else {
+      out[l.id] = l;
+      same = false;
+    }
+  }
+  return same ? prev : out;
+}
+
+export function LiveProvider({ store, children }: { store: LabStore; children: ReactNode }) {
+  const value = useMemo<LiveContextValue>(() => ({ store, live: new LiveStore(store.name), links: new Store<Record<string, LinkLive>>({}) }), [store]);
+  useEffect(() => () => value.live.close(), [value]);
+  return (
+    <LiveContext.Provider value={value}>
+      <ErrorBoundary panel="live">
+        <LiveLayer value={value} />
+      </ErrorBoundary>
+      {children}
+    </LiveContext.Provider>
+  );
+}
+
+/** The lifecycle, the derived links, and the canvas's stylesheet; renders only the <style>. */
+function LiveLayer({ value }: { value: LiveContextValue }) {
+  const { store, live, links: linkStore } = value;
+  const doc = useStore(store.state, (s) => s.doc);
+  const running = useStore(store.state, (s) => s.running);
+  const settling = useStore(store.state, (s) => s.busy !== null || s.pending.size > 0);
+  const nodes = useStore(live.state, (s) => s.nodes);
+  const ports = useStore(live.state, (s) => s.ports);
+  const rates = useStore(live.state, (s) => s.rates);
+  const watching = useStore(live.state, (s) => s.watching);
+  const ping = useStore(live.state, (s) => s.ping);
+  const opened = doc !== null;
+
+  useEffect(() => registerLiveMenu(value), [value]);
+  useEffect(() => {
+    if (opened && running) void live.start();
+    else live.stop();
+  }, [live, opened, running]);
+  // an edit (taking drift into the document, above all) changes the drift without a kernel event
+  useEffect(() => {
+    if (doc && watching) live.readDriftSoon();
+  }, [live, doc, watching]);
+
+  const links = useMemo(() => (doc && watching ? linksLive(doc, nodes, ports, rates, { settling }) : []), [doc, watching, nodes, ports, rates, settling]);
+  useEffect(() => linkStore.update((prev) => keepUnchanged(prev, links)), [linkStore, links]);
+  const css = useMemo(() => `${edgeStylesheet(links)}\n${reachStylesheet(ping)}`, [links, ping]);
+  return <style data-testid="live-style">{css}</style>;
+}
