@@ -97,13 +97,13 @@ rl.on("line", async (line) => {
   process.stdout.write(res.status + " " + Buffer.byteLength(text) + "\\n");
 });`;
 const client = spawn(process.execPath, ["-e", CLIENT], { stdio: ["pipe", "pipe", "inherit"] });
-const answers = createInterface({ input: client.stdout! });
+const answers = createInterface({ input: client.stdout });
 const waiting: ((line: string) => void)[] = [];
 answers.on("line", (line) => waiting.shift()?.(line));
 const send = (r: { url: string; method: string; headers: Record<string, string>; file?: string }) =>
   new Promise<string>((resolve) => {
     waiting.push(resolve);
-    client.stdin!.write(JSON.stringify(r) + "\n");
+    client.stdin.write(JSON.stringify(r) + "\n");
   });
 
 const rows: string[] = [];
@@ -203,4 +203,4 @@ console.log("\nvalidateLab alone, best of the runs, ms:\n");
 console.log("| N | linear (N nodes, N-1 links, addresses) | star (one switch, N-1 unnamed links) | one host: N addresses, N routes (all refused) |");
 console.log("|---:|---:|---:|---:|");
 for (const r of sizes) console.log(r);
-client.stdin!.end();
+client.stdin.end();

@@ -321,7 +321,7 @@ export function ofportNames(text: string): Map<number, string> {
     const t = JSON.parse(text) as { headings: string[]; data: unknown[][] };
     const ni = t.headings.indexOf("name");
     const oi = t.headings.indexOf("ofport");
-    for (const row of t.data) if (typeof row[oi] === "number") out.set(row[oi] as number, String(row[ni]));
+    for (const row of t.data) if (typeof row[oi] === "number") out.set(row[oi], String(row[ni]));
   } catch {
     throw new ProbeError("ovs-vsctl printed something that is not its JSON table");
   }

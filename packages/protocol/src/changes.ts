@@ -247,7 +247,7 @@ function applyOne(doc: LabDocument, change: Change, path: string, labName: strin
         throw new Refused(`${path}.document.name`, `is ${JSON.stringify(next.name)}, but this lab is ${labName} (rename a lab with lab:rename)`);
       }
       // validateLab reports what else is wrong with it, at its place
-      return { ...next, nodes: Array.isArray(next.nodes) ? next.nodes : [], links: Array.isArray(next.links) ? next.links : [] } as LabDocument;
+      return { ...next, nodes: Array.isArray(next.nodes) ? next.nodes : [], links: Array.isArray(next.links) ? next.links : [] };
     }
   }
 }

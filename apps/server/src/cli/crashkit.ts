@@ -59,8 +59,8 @@ export function start(args: string[], env: NodeJS.ProcessEnv): Running {
       }
     }
   };
-  createInterface({ input: child.stdout! }).on("line", onLine);
-  createInterface({ input: child.stderr! }).on("line", onLine);
+  createInterface({ input: child.stdout }).on("line", onLine);
+  createInterface({ input: child.stderr }).on("line", onLine);
   void r.exited.then(() => watchers.splice(0).forEach((w) => w.resolve(false)));
   return r;
 }

@@ -15,6 +15,7 @@ import { Terminals } from "../terminals/terminals";
 import { LabChecker } from "./checker";
 import { Classes } from "./classes";
 import { CommandLog } from "./commandlog";
+import { JournalTail } from "./journal";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
 import { Labs } from "./labs";
@@ -89,9 +90,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   handle = app;
 
   const watcher = new StateWatcher(labs, cfg.watchMs, () => io.engine.clientsCount > 0);
+  // the CLI's commands for a lab (`topolab capture`) join its command log
+  const journals = new JournalTail(engine.state, commandLog, cfg.watchMs, () => io.engine.clientsCount > 0, cfg.log);
   const reconciled = cfg.reconcile ? reconcile(engine, labs.queue, cfg.reconcileScope) : Promise.resolve(null);
   const watching = reconciled.then(
-    () => watcher.start(),
+    () => Promise.all([watcher.start(), journals.start()]),
     (e) => cfg.log(`topolab: reconcile failed: ${(e as Error).message}`),
   );
 
@@ -111,13 +114,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       (closing ??= (async () => {
         await watching;
         watcher.stop();
+        journals.stop();
         await terminals.closeAll("the server is shutting down");
         await labs.queue.idle();
         await checker.close();
         await classes.close();
         io.disconnectSockets(true);
         http.closeAllConnections();
-        await new Promise<void>((resolve) => io.close(() => resolve())); // closes the HTTP server too
+        // closes the HTTP server too; close's own promise settles before the HTTP server has closed, its callback after
+        await new Promise<void>((resolve) => void io.close(() => resolve()));
       })()),
   };
 }

@@ -16,7 +16,7 @@ async function serve(o: { perSecond?: number; burst?: number } = {}): Promise<{ 
   app.use("/api/client-errors", clientErrorsRouter({ log: (l) => lines.push(l), ...o }));
   server = createServer(app);
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
-  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/client-errors`, lines };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/client-errors`, lines };
 }
 
 const post = (url: string, body: unknown) =>

@@ -292,7 +292,7 @@ export class Labs {
     if (JSON.stringify(next.exercise) !== JSON.stringify(current.doc.exercise)) {
       const origin = await this.state.readOrigin(name);
       if (next.exercise) await this.state.writeOrigin({ ...(origin ?? next), exercise: next.exercise });
-      else if (origin) await this.state.writeOrigin({ ...origin, exercise: undefined } as Lab);
+      else if (origin) await this.state.writeOrigin({ ...origin, exercise: undefined });
     }
     return { ...result, revision: this.publish(name, next, current.meta.running) };
   }

@@ -164,8 +164,8 @@ describe("a lab another state directory made", () => {
         });
         let out = "";
         let err = "";
-        child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-        child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+        child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+        child.stderr.on("data", (b: Buffer) => (err += b.toString()));
         child.once("exit", (code) => resolve({ code, out, err }));
       });
     try {

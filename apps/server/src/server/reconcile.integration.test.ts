@@ -51,14 +51,14 @@ async function serve(only: string): Promise<Child> {
   );
   children.push(child);
   const url = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
+    createInterface({ input: child.stdout }).on("line", (l) => {
       const m = /serving on (http:\S+)/.exec(l);
       if (m) resolve(m[1]!);
     });
     child.once("exit", (code) => reject(new Error(`topolab serve exited (${code})`)));
   });
   const reconciled = new Promise<string>((resolve) => {
-    createInterface({ input: child.stderr! }).on("line", (l) => {
+    createInterface({ input: child.stderr }).on("line", (l) => {
       if (l.includes("reconciled")) resolve(l);
     });
   });

@@ -146,7 +146,7 @@ describe("socket.io", () => {
     const c = await t.connect();
     const unknown = await (c.socket.timeout(5000).emitWithAck as (e: string, a: unknown) => Promise<{ ok: boolean; error: { code: string } }>)("lab:drop", {});
     expect(unknown).toMatchObject({ ok: false, error: { code: "unknown_event" } });
-    c.socket.emit("shell:exec" as never, { cmd: "reboot" } as never);
+    c.socket.emit("shell:exec" as never, { cmd: "reboot" });
     expect((await c.next("protocol:error", (p) => p.event === "shell:exec")).error.code).toBe("unknown_event");
     const extra = await c.request("labs:list", { admin: true } as never);
     expect(!extra.ok && extra.error.issues).toEqual([{ path: "admin", message: "is not a known field" }]);

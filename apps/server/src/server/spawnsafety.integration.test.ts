@@ -84,7 +84,7 @@ describe("the CLI", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
-      child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
       const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
       expect(stderr).toMatch(/web on h2 exited at once \(code 127\).*not found/);
       expect(stderr).toMatch(/nothing of it was left behind/);

@@ -40,14 +40,16 @@ export function ClassBanner() {
 
   useEffect(() => {
     const c = connection();
-    const offConnect = c.onConnect(() =>
-      c.request("class:me", {}).then(
-        (v) => {
-          setMe(v);
-          setMessage(v.messages[v.messages.length - 1] ?? null);
-        },
-        () => setMe(null),
-      ),
+    // void: the request's refusal is handled by then's second callback
+    const offConnect = c.onConnect(
+      () =>
+        void c.request("class:me", {}).then(
+          (v) => {
+            setMe(v);
+            setMessage(v.messages[v.messages.length - 1] ?? null);
+          },
+          () => setMe(null),
+        ),
     );
     const offMessage = c.on("class:message", (m) => setMessage(m));
     const offEnded = c.on("class:ended", (e) => setEnded(e.reason));

@@ -21,7 +21,8 @@ export function NewClass({ labs, templates }: { labs: LabSummary[]; templates: T
 
   useEffect(() => {
     const c = connection();
-    return c.onConnect(() => c.request("class:list", {}).then(setClasses, () => undefined));
+    // void: a refused list (not an instructor) leaves the list empty, handled by then's second callback
+    return c.onConnect(() => void c.request("class:list", {}).then(setClasses, () => undefined));
   }, []);
 
   const choices = [

@@ -42,7 +42,7 @@ export function diffLabs(from: Lab, to: Lab): Change[] {
     const na = nodesA.get(name);
     if (!na) continue;
     const set = fieldsSet(na, nb, ["name", "position"]);
-    if (Object.keys(set).length) updates.push({ type: "updateNode", name, set: set as never });
+    if (Object.keys(set).length) updates.push({ type: "updateNode", name, set });
     const pos = nb["position"] as Position | undefined;
     if (pos && !same(na["position"], pos)) moves[name] = pos;
   }
@@ -50,7 +50,7 @@ export function diffLabs(from: Lab, to: Lab): Change[] {
     const la = linksA.get(id);
     if (!la) continue;
     const set = fieldsSet(la, lb, ["endpoints"]);
-    if (Object.keys(set).length) updates.push({ type: "updateLink", link: id, set: set as never });
+    if (Object.keys(set).length) updates.push({ type: "updateLink", link: id, set });
   }
   out.push(...updates);
   if (Object.keys(moves).length) out.push({ type: "moveNodes", positions: moves });

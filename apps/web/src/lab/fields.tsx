@@ -122,19 +122,15 @@ export function CheckField({
   onCommit: (v: boolean) => Promise<EditOutcome>;
 }) {
   const [error, setError] = useState<string | null>(null);
+  // an edit's refusal comes back as its outcome, not as a rejection: nothing is left unhandled
+  const commit = async (v: boolean) => {
+    const r = await onCommit(v);
+    setError(r.ok ? null : fieldReason(r.error));
+  };
   return (
     <div className="field field-check">
       <label>
-        <input
-          type="checkbox"
-          checked={value}
-          data-testid={testid}
-          onChange={async (e) => {
-            const r = await onCommit(e.target.checked);
-            setError(r.ok ? null : fieldReason(r.error));
-          }}
-        />{" "}
-        {label}
+        <input type="checkbox" checked={value} data-testid={testid} onChange={(e) => void commit(e.target.checked)} /> {label}
       </label>
       {error && (
         <div className="field-error" role="alert" data-testid={`${testid}-error`}>
@@ -160,18 +156,15 @@ export function SelectField({
 }) {
   const id = useId();
   const [error, setError] = useState<string | null>(null);
+  // an edit's refusal comes back as its outcome, not as a rejection: nothing is left unhandled
+  const commit = async (v: string) => {
+    const r = await onCommit(v);
+    setError(r.ok ? null : fieldReason(r.error));
+  };
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        value={value}
-        data-testid={testid}
-        onChange={async (e) => {
-          const r = await onCommit(e.target.value);
-          setError(r.ok ? null : fieldReason(r.error));
-        }}
-      >
+      <select id={id} value={value} data-testid={testid} onChange={(e) => void commit(e.target.value)}>
         {options.map(([v, text]) => (
           <option key={v} value={v}>
             {text}

@@ -115,7 +115,7 @@ export function linkChanges(lab: Lab, a: string, b: string): Change[] {
     if (!cfg) continue;
     const current = (docNodes.get(self)?.["interfaces"] ?? {}) as Record<string, unknown>;
     set["interfaces"] = { ...current, [iface]: cfg };
-    changes.push({ type: "updateNode", name: self, set: set as never });
+    changes.push({ type: "updateNode", name: self, set });
   }
   // hosts of the new link's segment that have no default route get one via its router
   const segmentNodes = [a, b, ...segment(work, a), ...segment(work, b)];
