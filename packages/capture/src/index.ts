@@ -5,8 +5,10 @@
 // pcapng.ts   the pcapng file of a capture: one interface block per "node:if"
 // filter.ts   display filters on decoded packets
 // wire.ts     the packet batches the server sends the browser, in binary
+// ring.ts     a bounded ring of packets in one byte buffer (the server's, the page's worker's)
 export * from "./pcap";
 export * from "./decode";
 export * from "./pcapng";
 export * from "./filter";
 export * from "./wire";
+export * from "./ring";

@@ -32,6 +32,27 @@ describe("PcapReader", () => {
     );
   });
 
+  it("each() hands over the same records as push(), as views valid during the call", () => {
+    const whole = readPcap(file).records;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 60 }), (sizes) => {
+        const r = new PcapReader();
+        const got: { timeUs: number; length: number; data: Uint8Array }[] = [];
+        const keep = (timeUs: number, length: number, data: Uint8Array) => got.push({ timeUs, length, data: data.slice() });
+        let o = 0;
+        let n = 0;
+        for (const s of sizes) {
+          n += r.each(file.subarray(o, o + s), keep);
+          o += s;
+        }
+        n += r.each(file.subarray(o), keep);
+        expect(n).toBe(whole.length);
+        expect(got).toEqual(whole);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("reads timestamps as tcpdump prints them", () => {
     const { header, records } = readPcap(file);
     expect(header.linktype).toBe(1);

@@ -34,17 +34,41 @@ export class PcapReader {
 
   /** Adds a chunk of the stream; returns the records it completed. */
   push(chunk: Uint8Array): PcapRecord[] {
+    const found: { at: number; capLen: number; timeUs: number; length: number }[] = [];
+    const first = this.scan(chunk, (timeUs, length, at, capLen) => found.push({ at, capLen, timeUs, length }));
+    if (found.length === 0) return [];
+    // one copy for all the records of this push, each a view into it: one allocation per chunk,
+    // not per packet (a flood makes hundreds of thousands)
+    const block = this.buf.slice(first, this.start);
+    return found.map((r) => ({ timeUs: r.timeUs, data: block.subarray(r.at - first, r.at - first + r.capLen), length: r.length }));
+  }
+
+  /**
+   * Adds a chunk of the stream and hands each record it completed to `fn`, its bytes a view into
+   * the reader's own buffer, valid only during the call (copy them to keep them): nothing is
+   * allocated per record or per chunk. Returns how many records there were.
+   */
+  each(chunk: Uint8Array, fn: (timeUs: number, length: number, data: Uint8Array) => void): number {
+    let n = 0;
+    this.scan(chunk, (timeUs, length, at, capLen) => {
+      n++;
+      fn(timeUs, length, this.buf.subarray(at, at + capLen));
+    });
+    return n;
+  }
+
+  /** Appends the chunk and walks the whole records in the buffer; returns where the first began. */
+  private scan(chunk: Uint8Array, fn: (timeUs: number, length: number, at: number, capLen: number) => void): number {
     this.append(chunk);
-    const out: PcapRecord[] = [];
     if (!this.header) {
-      if (this.end - this.start < 24) return out;
+      if (this.end - this.start < 24) return this.start;
       this.header = readHeader(this.buf.subarray(this.start, this.start + 24));
       this.start += 24;
     }
     const le = this.header.littleEndian;
+    const nanos = this.header.nanos;
     const dv = new DataView(this.buf.buffer, this.buf.byteOffset);
     const first = this.start;
-    const found: { at: number; capLen: number; timeUs: number; length: number }[] = [];
     while (this.end - this.start >= 16) {
       const p = this.start;
       const sec = dv.getUint32(p, le);
@@ -53,15 +77,10 @@ export class PcapReader {
       const length = dv.getUint32(p + 12, le);
       if (capLen > MAX_RECORD) throw new Error(`pcap: record of ${capLen} bytes at stream offset ${p} is longer than ${MAX_RECORD}: the stream is corrupt`);
       if (this.end - p < 16 + capLen) break;
-      found.push({ at: p + 16, capLen, timeUs: sec * 1_000_000 + (this.header.nanos ? Math.floor(frac / 1000) : frac), length });
       this.start = p + 16 + capLen;
+      fn(sec * 1_000_000 + (nanos ? Math.floor(frac / 1000) : frac), length, p + 16, capLen);
     }
-    if (found.length === 0) return out;
-    // one copy for all the records of this push, each a view into it: one allocation per chunk,
-    // not per packet (a flood makes hundreds of thousands)
-    const block = this.buf.slice(first, this.start);
-    for (const r of found) out.push({ timeUs: r.timeUs, data: block.subarray(r.at - first, r.at - first + r.capLen), length: r.length });
-    return out;
+    return first;
   }
 
   /** Bytes received that do not yet make a whole record (0 at a clean end of stream). */

@@ -13,6 +13,10 @@ export interface WirePacket {
 
 const HEAD = 5;
 const PER = 18;
+/** The batch format's version byte, header size, and per-packet header size (ring.ts writes batches too). */
+export const WIRE_VERSION = 1;
+export const WIRE_HEAD = HEAD;
+export const WIRE_PER = PER;
 
 export function encodeBatch(packets: readonly WirePacket[]): Uint8Array {
   const size = HEAD + packets.reduce((n, p) => n + PER + p.data.length, 0);

@@ -5,14 +5,18 @@
 // named), how tcpdump is started (an argument vector; the filter is one argument after "--",
 // refused if it begins with "-", checked first with `tcpdump -d` so that a wrong one is refused
 // with tcpdump's own message and nothing left running), a bounded ring of the packets and
-// bytes captured, merging several interfaces in time order, stopping by PID. Leaves to others:
-// who may capture (the server), what is shown (the decoder, the web app, the CLI).
+// bytes captured (@topolab/capture's PacketRing: one byte buffer, nothing allocated per packet,
+// so that a flood does not grow the heap), merging several interfaces in time order, stopping
+// by PID, the command lines it amounts to (for the lab's command log). Leaves to others: who
+// may capture (the server), what is shown (the decoder, the web app, the CLI).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { PcapReader, writePcapng, type PcapngInterface } from "@topolab/capture";
-import { hostIfNames, isHostLike, nsName, patchLinks, portIfName, type Lab } from "@topolab/topology";
+import { PacketRing, PcapReader, writePcapng, type PcapngInterface } from "@topolab/capture";
+import { basename } from "node:path";
+import { hostIfNames, isHostLike, nsName, patchLinks, portIfName, shellQuote, type Lab } from "@topolab/topology";
 import { NotFoundError, type Engine } from "./engine";
+import type { CommandLogEntry } from "./executor";
 import { findTool, run, toolEnv } from "./exec";
 import { stopPids } from "./processes";
 
@@ -137,6 +141,7 @@ export async function checkFilter(points: CapturePoint[], filter: string): Promi
   }
 }
 
+/** A packet handed out of a capture (a copy: the ring's bytes are reused). */
 export interface CapturedPacket {
   /** index into the capture's points */
   iface: number;
@@ -192,8 +197,10 @@ export interface CaptureStats {
 }
 
 /**
- * A running capture. Events: "packets" (CapturedPacket[], merged in time order, every flushMs),
- * "end" (reason: string), once.
+ * A running capture. Events, every flushMs while packets come: "ready" (from, to: the numbers
+ * (seq) of the packets new in the ring, to be read with ring.get / ring.encode; the cheap way),
+ * "packets" (CapturedPacket[], copies, merged in time order; made only when someone listens);
+ * and "end" (reason: string), once.
  */
 export class Capture extends EventEmitter {
   readonly startedAt = Date.now();
@@ -201,14 +208,15 @@ export class Capture extends EventEmitter {
   ended: string | null = null;
   private stopping: Promise<void> | undefined;
   private readonly procs: Proc[] = [];
-  private pendingOut: CapturedPacket[] = [];
-  private ring: CapturedPacket[] = [];
-  private ringHead = 0;
-  private ringBytes = 0;
-  private seq = 0;
+  /** with several interfaces: packets waiting to be merged in time order (copies) */
+  private pendingOut: Omit<CapturedPacket, "seq">[] = [];
+  /** the packets kept, numbered 1, 2, 3… in capture order */
+  readonly ring: PacketRing;
+  /** the last packet number handed on by "ready" / "packets" */
+  private handed = 0;
   private timer: NodeJS.Timeout | undefined;
   private limitTimer: NodeJS.Timeout | undefined;
-  readonly stats: CaptureStats = { packets: 0, bytes: 0, dropped: 0, kept: 0 };
+  private wireBytes = 0;
   private readonly opts: Required<Omit<CaptureOptions, "count" | "filter">> & Pick<CaptureOptions, "count"> & { filter: string };
 
   private constructor(
@@ -217,6 +225,23 @@ export class Capture extends EventEmitter {
   ) {
     super();
     this.opts = { ...CAPTURE_DEFAULTS, ...options, filter: options.filter ?? "" };
+    this.ring = new PacketRing(this.opts.maxPackets, this.opts.maxBytes, Math.min(1 << 20, this.opts.maxBytes));
+  }
+
+  /** Packets captured, their bytes on the wire, those the ring let go, those it keeps. */
+  get stats(): CaptureStats {
+    return { packets: this.ring.stats.pushed, bytes: this.wireBytes, dropped: this.ring.stats.dropped, kept: this.ring.size };
+  }
+
+  /** The command lines it runs, one per interface, as the lab's command log shows them. */
+  commandLines(): CommandLogEntry[] {
+    return this.points.map((p) => ({
+      command: tcpdumpArgv(p, this.opts.filter, this.opts.snaplen)
+        .map((a) => shellQuote(/^\/.*\/(ip|tcpdump)$/.test(a) ? basename(a) : a))
+        .join(" "),
+      ok: true,
+      op: `capture ${p.label}`,
+    }));
   }
 
   /** The PIDs of its tcpdump processes. */
@@ -286,17 +311,21 @@ export class Capture extends EventEmitter {
           resolve();
         }
       });
+      const single = this.points.length === 1;
+      const arrive = (timeUs: number, length: number, data: Uint8Array) => {
+        // one interface: straight into the ring (no allocation); several: a copy waits to be merged
+        if (single) this.keep(index, timeUs, length, data);
+        else this.pendingOut.push({ iface: index, timeUs, length, data: data.slice() });
+      };
       child.stdout!.on("data", (chunk: Buffer) => {
         if (this.ended) return;
-        let records;
         try {
-          records = proc.reader.push(chunk);
+          proc.reader.each(chunk, arrive);
         } catch (e) {
           void this.stop(`${point.label}: ${(e as Error).message}`);
           return;
         }
         if (proc.reader.header) proc.linktype = proc.reader.header.linktype;
-        for (const r of records) this.pendingOut.push({ iface: index, timeUs: r.timeUs, length: r.length, data: r.data, seq: 0 });
       });
       child.once("exit", (code, signal) => {
         proc.exited = true;
@@ -320,10 +349,9 @@ export class Capture extends EventEmitter {
    * the next. The last flush (`all`) hands on everything.
    */
   private flush(all = false): void {
-    if (this.pendingOut.length === 0) return;
-    let batch = this.pendingOut;
-    this.pendingOut = [];
-    if (this.points.length > 1) {
+    if (this.pendingOut.length) {
+      let batch = this.pendingOut;
+      this.pendingOut = [];
       batch.sort((a, b) => a.timeUs - b.timeUs);
       if (!all) {
         const until = Date.now() * 1000 - MERGE_HOLD_US;
@@ -331,41 +359,40 @@ export class Capture extends EventEmitter {
         while (n < batch.length && batch[n]!.timeUs <= until) n++;
         this.pendingOut = batch.slice(n);
         batch = batch.slice(0, n);
-        if (batch.length === 0) return;
       }
+      for (const p of batch) this.keep(p.iface, p.timeUs, p.length, p.data);
     }
-    if (this.opts.count !== undefined) {
-      const left = this.opts.count - this.stats.packets;
-      if (batch.length > left) batch = batch.slice(0, Math.max(0, left));
+    const from = this.handed + 1;
+    const to = this.ring.newest;
+    if (to < from) return;
+    this.handed = to;
+    this.emit("ready", from, to);
+    if (this.listenerCount("packets") > 0) {
+      const out: CapturedPacket[] = [];
+      for (let s = Math.max(from, this.ring.oldest); s <= to; s++) {
+        const p = this.ring.get(s)!;
+        out.push({ iface: p.iface, timeUs: p.timeUs, length: p.length, data: p.data.slice(), seq: s });
+      }
+      if (out.length) this.emit("packets", out);
     }
-    for (const p of batch) {
-      p.seq = ++this.seq;
-      this.stats.packets++;
-      this.stats.bytes += p.length;
-      this.keep(p);
-    }
-    if (batch.length) this.emit("packets", batch);
-    if (!this.stopping && this.opts.count !== undefined && this.stats.packets >= this.opts.count) void this.stop(`${this.opts.count} packets captured`);
+    if (!this.stopping && this.opts.count !== undefined && this.ring.stats.pushed >= this.opts.count) void this.stop(`${this.opts.count} packets captured`);
   }
 
-  private keep(p: CapturedPacket): void {
-    this.ring.push(p);
-    this.ringBytes += p.data.length;
-    while (this.ring.length - this.ringHead > this.opts.maxPackets || (this.ringBytes > this.opts.maxBytes && this.ring.length - this.ringHead > 1)) {
-      this.ringBytes -= this.ring[this.ringHead]!.data.length;
-      this.ring[this.ringHead++] = undefined as unknown as CapturedPacket;
-      this.stats.dropped++;
-    }
-    if (this.ringHead > 4096 && this.ringHead * 2 > this.ring.length) {
-      this.ring = this.ring.slice(this.ringHead);
-      this.ringHead = 0;
-    }
-    this.stats.kept = this.ring.length - this.ringHead;
+  /** Keeps one packet in the ring (its bytes are copied in), unless the count is reached. */
+  private keep(iface: number, timeUs: number, length: number, data: Uint8Array): void {
+    if (this.opts.count !== undefined && this.ring.stats.pushed >= this.opts.count) return;
+    this.wireBytes += length;
+    this.ring.push(iface, timeUs, length, data);
   }
 
-  /** The packets kept, oldest first. */
+  /** The packets kept, oldest first (copies). */
   packets(): CapturedPacket[] {
-    return this.ring.slice(this.ringHead);
+    const out: CapturedPacket[] = [];
+    for (let s = this.ring.oldest; s <= this.ring.newest; s++) {
+      const p = this.ring.get(s)!;
+      out.push({ iface: p.iface, timeUs: p.timeUs, length: p.length, data: p.data.slice(), seq: s });
+    }
+    return out;
   }
 
   /** The kept packets as a pcapng file, one interface block per point ("node:if"). */
@@ -375,10 +402,12 @@ export class Capture extends EventEmitter {
       linktype: this.procs.find((x) => x.point === this.points[i])?.linktype ?? 1,
       snaplen: this.opts.snaplen,
     }));
-    return writePcapng(
-      ifs,
-      this.packets().map((p) => ({ interface: p.iface, timeUs: p.timeUs, data: p.data, length: p.length })),
-    );
+    const packets = [];
+    for (let s = this.ring.oldest; s <= this.ring.newest; s++) {
+      const p = this.ring.get(s)!;
+      packets.push({ interface: p.iface, timeUs: p.timeUs, data: p.data, length: p.length });
+    }
+    return writePcapng(ifs, packets);
   }
 
   /** Stops every tcpdump by PID (SIGTERM, then SIGKILL) and resolves when they are gone. */

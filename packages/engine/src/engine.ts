@@ -47,6 +47,7 @@ import { cleanConfinement } from "./confine";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
 import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
 import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
+import { appendJournal } from "./journal";
 
 export interface EngineOptions {
   stateDir?: string;
@@ -197,6 +198,17 @@ export class Engine {
     ]);
     actual.resources.push(...loss);
     return actual;
+  }
+
+  /**
+   * Adds a command to the lab's command log, for work done beside the engine's plans (a
+   * capture's tcpdump): to the log callback this engine was given (the server's), or without
+   * one (the CLI) to the lab's journal in the state directory, which a server on the same
+   * state directory shows in the lab's log (journal.ts). Rejects when the journal cannot be written.
+   */
+  async logCommand(lab: string, entry: CommandLogEntry): Promise<void> {
+    if (this.options.log) return this.options.log({ ...entry, lab });
+    await appendJournal(this.state.labDir(lab), [{ ...entry, time: new Date().toISOString(), pid: process.pid }]);
   }
 
   private run(ops: Op[], lab: string): Promise<void> {

@@ -15,6 +15,7 @@
 // exec.ts          running programs by argument vector
 // parse/*          pure parsers of captured command output (ip -j, ss, ovs-vsctl, nft, ip monitor)
 // capture.ts       packet capture: tcpdump per interface, a bounded ring, pcapng
+// journal.ts       a lab's command journal in the state directory (the CLI's commands, for the server's log)
 // inspect.ts       one node read from the kernel: interfaces, routes, neighbours, sockets, MAC tables
 // monitor.ts       a lab watched live: ip monitor, debounced re-reads, counters and MAC tables sampled
 // drift.ts         where the kernel differs from the document (by hand, missing), and putting it back
@@ -46,3 +47,4 @@ export * from "./drift";
 export * from "./loss";
 export * from "./session";
 export * from "./capture";
+export * from "./journal";

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pidsInNetns, run, sleep } from "@topolab/engine";
+import { journalPath, JournalReader, pidsInNetns, run, sleep, StateStore } from "@topolab/engine";
 import { inNode } from "@topolab/engine/testing";
 import { cliSession } from "./testing";
 
@@ -42,6 +42,14 @@ describe("topolab capture", () => {
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{6} h1:eth0 ARP who-has 10\.0\.0\.2 tell 10\.0\.0\.1$/);
     expect(lines[2]).toMatch(/^\S+ h1:eth0 ICMP echo request id=\d+ seq=1$/);
     expect(r.stderr).toContain("4 packets captured");
+    // the capture belongs to its lab in the command log: the lab's journal, which a server on
+    // this state directory shows in the lab's log
+    const { entries, problem } = await new JournalReader(journalPath(new StateStore(cli.stateDir()).labDir(name))).read();
+    expect(problem).toBeUndefined();
+    const mine = entries.filter((e) => e.op === "capture h1:eth0");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.command).toBe(`ip netns exec tl.${name}.h1 tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'arp or icmp'`);
+    expect(mine[0]!.ok).toBe(true);
   });
 
   it("writes a pcapng file that tcpdump reads", async () => {

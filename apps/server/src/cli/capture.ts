@@ -2,6 +2,9 @@
 // lab's interfaces, one decoded line each (the summaries the web panel shows), or a pcapng file
 // with one interface per NODE:IF, written as packets come. Stops on Ctrl-C or after -c packets.
 //
+// The capture belongs to its lab in the command log: its tcpdump command lines go to the lab's
+// journal in the state directory, which a server on that directory shows in the lab's log.
+//
 // Knows: the options, how a packet line reads on a terminal, the exit codes (0, 2 for a wrong
 // interface or filter). Leaves to others: capturing (the engine) and decoding (@topolab/capture).
 
@@ -36,13 +39,16 @@ export function registerCapture(p: Command): void {
       if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new UsageError(`-c must be a whole number of packets above 0, not ${o.count}`);
       let points: CapturePoint[];
       let c: Capture;
+      const engine = new Engine();
       try {
-        points = await labCapturePoints(new Engine(), lab, refs);
+        points = await labCapturePoints(engine, lab, refs);
         c = await Capture.start(points, { ...(o.filter ? { filter: o.filter } : {}), ...(count ? { count } : {}), maxPackets: 1000, maxBytes: 4 << 20 });
       } catch (e) {
         if (e instanceof CaptureError) throw new UsageError(e.message);
         throw e;
       }
+      for (const line of c.commandLines())
+        await engine.logCommand(lab, line).catch((e: Error) => err(`topolab: the capture is not in the lab's command log: ${e.message}`));
       let file: WriteStream | undefined;
       if (o.write) {
         file = createWriteStream(o.write);

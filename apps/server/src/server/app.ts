@@ -94,7 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const journals = new JournalTail(engine.state, commandLog, cfg.watchMs, () => io.engine.clientsCount > 0, cfg.log);
   const reconciled = cfg.reconcile ? reconcile(engine, labs.queue, cfg.reconcileScope) : Promise.resolve(null);
   const watching = reconciled.then(
-    () => Promise.all([watcher.start(), journals.start()]),
+    () => Promise.all([watcher.start(), journals.start().catch((e: Error) => cfg.log(`topolab: the labs' command journals: ${e.message}`))]),
     (e) => cfg.log(`topolab: reconcile failed: ${(e as Error).message}`),
   );
 

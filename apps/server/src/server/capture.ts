@@ -4,24 +4,27 @@
 // as pcapng for a while after it ended.
 //
 // Knows: who owns a capture, the batches and the sampling of a browser that cannot keep up
-// (at most MAX_UNACKED batches unacknowledged; beyond that a uniform sample of the packets
-// waiting, and the count of those left out), the command log line. Leaves to others: tcpdump
-// and the ring (engine/capture.ts), bytes on the wire (@topolab/capture's wire.ts), the events'
-// shapes (protocol), the socket plumbing (sockets.ts), the REST route (rest.ts).
+// (at most MAX_UNACKED batches unacknowledged, so socket.io's queue for a client holds at most
+// that many; a browser more than MAX_WAITING packets behind is sent a uniform sample of them
+// and the count of those left out). Nothing is copied per packet: each socket has a cursor into
+// the capture's ring (the packets it has not been sent yet are the ring's), and a batch is
+// written straight from the ring. Leaves to others: tcpdump, the ring and the command lines
+// (engine/capture.ts), bytes on the wire (@topolab/capture), the events' shapes (protocol),
+// the socket plumbing (sockets.ts), the REST route (rest.ts).
 
 import { randomBytes } from "node:crypto";
-import { encodeBatch, type WirePacket } from "@topolab/capture";
-import { Capture, CaptureError, labCapturePoints, NotFoundError, type CapturedPacket, type Engine, type EngineOptions } from "@topolab/engine";
+import { Capture, CaptureError, labCapturePoints, NotFoundError, type Engine } from "@topolab/engine";
 import { CAPTURE_LIMITS, type CaptureInfo, type ClientArgs, type ServerPayload } from "@topolab/protocol";
 import type { Lab } from "@topolab/topology";
 import { invalid, RequestError } from "./errors";
 
 /** Batches a socket may have unacknowledged before it is sent samples. */
 export const MAX_UNACKED = 2;
-/** Packets waiting for a slow socket: beyond this, a uniform sample of them is kept. */
+/** Packets waiting for a slow socket: beyond this, it is sent a uniform sample of them. */
 export const MAX_WAITING = 2000;
-/** Packets in one batch. */
+/** Packets in one batch, and its bytes at most (but for a batch of one packet). */
 export const MAX_BATCH = 200;
+export const MAX_BATCH_BYTES = 1 << 20;
 /** Ended captures kept for their download, and for how long. */
 const KEEP_ENDED = 16;
 const KEEP_ENDED_MS = 30 * 60_000;
@@ -38,9 +41,11 @@ interface Entry {
   capture: Capture;
   sink: CaptureSink | null;
   unacked: number;
-  waiting: CapturedPacket[];
-  /** packets offered to the waiting list since the last batch (for the sample) */
-  offered: number;
+  /** the next packet (seq in the capture's ring) this socket is to be sent */
+  cursor: number;
+  /** the newest packet the capture handed on */
+  until: number;
+  /** packets left out (sampled, or let go by the ring) since the last batch */
   missed: number;
   endedAt?: number;
 }
@@ -75,10 +80,13 @@ export class Captures {
       startedAt: new Date(capture.startedAt).toISOString(),
       download: `/api/labs/${args.lab}/captures/${id}.pcapng`,
     };
-    const entry: Entry = { info, capture, sink, unacked: 0, waiting: [], offered: 0, missed: 0 };
+    const entry: Entry = { info, capture, sink, unacked: 0, cursor: 1, until: 0, missed: 0 };
     this.entries.set(id, entry);
-    this.logCommand(args.lab, capture);
-    capture.on("packets", (batch: CapturedPacket[]) => this.offer(entry, batch));
+    for (const line of capture.commandLines()) void this.engine.logCommand(args.lab, line);
+    capture.on("ready", (_from: number, to: number) => {
+      entry.until = to;
+      this.send(entry, false);
+    });
     capture.once("end", (reason: string) => {
       this.send(entry, true);
       entry.endedAt = Date.now();
@@ -88,53 +96,44 @@ export class Captures {
     return info;
   }
 
-  /** The capture belongs to its lab in the command log: the tcpdump command lines, as run. */
-  private logCommand(lab: string, capture: Capture): void {
-    // the engine's log callback is where every kernel command of a lab goes (command log)
-    const log = (this.engine as unknown as { options?: EngineOptions }).options?.log;
-    if (!log) return;
-    for (const p of capture.points) {
-      const where = p.ns ? `ip netns exec ${p.ns} ` : "";
-      const filter = capture.filter ? ` -- '${capture.filter.replace(/'/g, "'\\''")}'` : "";
-      log({ lab, command: `${where}tcpdump -i ${p.dev} -U --immediate-mode -w -${filter}`, ok: true, op: `capture ${p.label}` });
-    }
-  }
-
-  private offer(e: Entry, batch: CapturedPacket[]): void {
-    // a packet's bytes are a view into the chunk tcpdump wrote; one kept for the browser gets
-    // its own copy, so that a sample does not hold whole chunks alive
-    const own = (p: CapturedPacket): CapturedPacket => ({ ...p, data: p.data.slice() });
-    for (const p of batch) {
-      e.offered++;
-      if (e.waiting.length < MAX_WAITING) e.waiting.push(own(p));
-      else {
-        // reservoir sampling: every packet offered since the last batch has the same chance
-        const k = Math.floor(Math.random() * e.offered);
-        if (k < MAX_WAITING) e.waiting[k] = own(p);
-        e.missed++;
-      }
-    }
-    this.send(e, false);
-  }
-
+  /**
+   * Sends the socket what waits for it: one batch per free place in its window (all of it at
+   * the end). More than MAX_WAITING behind, a uniform sample of MAX_BATCH of the packets waiting
+   * is sent and the rest counted as missed; packets the ring let go before they were sent are
+   * missed too.
+   */
   private send(e: Entry, final: boolean): void {
-    if (!e.sink || e.waiting.length === 0) return;
-    if (e.unacked >= MAX_UNACKED && !final) return;
-    while (e.waiting.length) {
-      let out = e.waiting;
-      if (out.length > MAX_BATCH) {
-        out.sort((a, b) => a.seq - b.seq);
-        e.waiting = out.slice(MAX_BATCH);
-        out = out.slice(0, MAX_BATCH);
-      } else e.waiting = [];
-      out.sort((a, b) => a.seq - b.seq);
-      const wire: WirePacket[] = out.map((p) => ({ iface: p.iface, timeUs: p.timeUs, length: p.length, data: p.data }));
+    if (!e.sink) return;
+    const ring = e.capture.ring;
+    while (e.cursor <= e.until && (final || e.unacked < MAX_UNACKED)) {
+      if (e.cursor < ring.oldest) {
+        e.missed += ring.oldest - e.cursor;
+        e.cursor = ring.oldest;
+        if (e.cursor > e.until) break;
+      }
+      const waiting = e.until - e.cursor + 1;
+      const seqs: number[] = [];
+      if (waiting > MAX_WAITING) {
+        const step = waiting / MAX_BATCH;
+        let bytes = 0;
+        for (let k = 0; k < MAX_BATCH && (seqs.length === 0 || bytes < MAX_BATCH_BYTES); k++) {
+          const s = e.cursor + Math.floor(k * step);
+          seqs.push(s);
+          bytes += ring.caplen(s);
+        }
+        e.missed += waiting - seqs.length;
+        e.cursor = e.until + 1;
+      } else {
+        let bytes = 0;
+        while (e.cursor <= e.until && seqs.length < MAX_BATCH && (seqs.length === 0 || bytes + ring.caplen(e.cursor) <= MAX_BATCH_BYTES)) {
+          bytes += ring.caplen(e.cursor);
+          seqs.push(e.cursor++);
+        }
+      }
       e.unacked++;
-      e.sink.packets({ id: e.info.id, batch: encodeBatch(wire), missed: e.missed, total: e.capture.stats.packets });
+      e.sink.packets({ id: e.info.id, batch: ring.encode(seqs), missed: e.missed, total: e.capture.stats.packets });
       e.missed = 0;
-      if (!final) break;
     }
-    if (e.waiting.length === 0) e.offered = 0;
   }
 
   ack(socketId: string, id: string): void {

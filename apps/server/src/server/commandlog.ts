@@ -17,8 +17,9 @@ export class CommandLog {
     private readonly keep = 200,
   ) {}
 
-  add(e: CommandLogEntry & { lab: string }): void {
-    const entry: LogEntry = { time: new Date().toISOString(), command: e.command, ok: e.ok, op: e.op, ...(e.error ? { error: e.error } : {}) };
+  /** A command, at `time` (now when not given: a command of this server). */
+  add(e: CommandLogEntry & { lab: string; time?: string }): void {
+    const entry: LogEntry = { time: e.time ?? new Date().toISOString(), command: e.command, ok: e.ok, op: e.op, ...(e.error ? { error: e.error } : {}) };
     const kept = this.recent.get(e.lab) ?? this.recent.set(e.lab, []).get(e.lab)!;
     kept.push(entry);
     if (kept.length > this.keep) kept.splice(0, kept.length - this.keep);
