@@ -66,7 +66,7 @@ function labFor(topology: "star" | "linear", type: "ovs" | "bridge", n: number, 
 /** The plain script a person would write for the same objects, and its teardown. */
 function rawScripts(lab: Lab, tag: string): { up: string; down: string } {
   const hosts = lab.nodes.filter((n) => n.kind !== "switch");
-  const switches = lab.nodes.filter((n) => n.kind === "switch") as Extract<Lab["nodes"][number], { kind: "switch" }>[];
+  const switches = lab.nodes.filter((n) => n.kind === "switch");
   const type = switches[0]!.type;
   const ns = (node: string) => nsName(lab.name, node);
   const port = (sw: string, ifname: string) => rootIfName(tag, sw, ifname);
@@ -195,7 +195,8 @@ async function mininetRun(
   const left = await cleanMininet(prefix);
   if (left.length) console.error(`Mininet left ${left.length} objects behind, removed by name: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", …" : ""}`);
   if (r.code !== 0) throw new Error(`Mininet ${topology},${n} failed: ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  // the last line mininet_run.py prints: its own JSON, of this shape
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as { upMs: number; downMs: number; pingallMs?: number; pingallDropped?: number };
 }
 
 async function timedPingall(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; dropped: number }> {

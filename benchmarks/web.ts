@@ -116,8 +116,8 @@ async function main(): Promise<void> {
       // measures nothing)
       const where = () =>
         page.evaluate(() => ({
-          view: (document.querySelector(".react-flow__viewport") as HTMLElement | null)?.style.transform ?? "",
-          h1: (document.querySelector('.react-flow__node[data-id="h1"]') as HTMLElement | null)?.style.transform ?? "",
+          view: document.querySelector<HTMLElement>(".react-flow__viewport")?.style.transform ?? "",
+          h1: document.querySelector<HTMLElement>('.react-flow__node[data-id="h1"]')?.style.transform ?? "",
         }));
       const gesture = async (from: { x: number; y: number }, dx: number, dy: number, steps: number) => {
         await page.mouse.move(from.x, from.y);

@@ -314,7 +314,7 @@ describe("failures", () => {
       await rm(blocker, { force: true });
     }
     expect((await engine.dryRun(v1)).ops).toEqual([]);
-    expect(JSON.parse(await readFile(`${state.dir}/labs/${name}/lab.json`, "utf8")).nodes).toHaveLength(3);
+    expect((JSON.parse(await readFile(`${state.dir}/labs/${name}/lab.json`, "utf8")) as { nodes: unknown[] }).nodes).toHaveLength(3);
     expect(await pings(name, "h1", "10.3.0.2")).toBe(true);
   });
 
@@ -349,7 +349,7 @@ describe("failures", () => {
     });
     await engine.up(l);
     const q = await inNode(l.name, "a", ["tc", "-j", "qdisc", "show", "dev", "eth0"]);
-    expect(JSON.parse(q.stdout)[0]).toMatchObject({ kind: "tbf", options: { rate: 2_500_000 } });
+    expect((JSON.parse(q.stdout) as unknown[])[0]).toMatchObject({ kind: "tbf", options: { rate: 2_500_000 } });
     expect((await engine.dryRun(l)).ops).toEqual([]);
     expect(await tcpTransfer(l.name, "b", "a", "10.4.0.2", 300_000)).toBe(300_000);
   });

@@ -106,7 +106,7 @@ describe("topolab's own tools", () => {
       expect(TRUSTED_DIRS.some((d) => tool("ip") === `${d}/ip`)).toBe(true);
       const r = await run(["ip", "-j", "link", "show", "lo"]);
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.stdout)[0].ifname).toBe("lo");
+      expect((JSON.parse(r.stdout) as { ifname: string }[])[0]?.ifname).toBe("lo");
     } finally {
       process.env["PATH"] = saved;
     }

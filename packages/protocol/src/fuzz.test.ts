@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseLab, validateLab, type Lab } from "@topolab/topology";
-import { applyChanges, ChangeSchema, type Change } from "./changes";
+import { applyChanges, ChangeSchema } from "./changes";
 import { clientEvents, type ClientEventName } from "./events";
 
 const base: Lab = parseLab({
@@ -115,7 +115,7 @@ describe("fuzz: protocol payloads", () => {
     fc.assert(
       fc.property(fc.array(change, { minLength: 1, maxLength: 4 }), (raw) => {
         const parsed = raw.map((c) => ChangeSchema.safeParse(c));
-        const changes = parsed.filter((p) => p.success).map((p) => p.data) as Change[];
+        const changes = parsed.filter((p) => p.success).map((p) => p.data);
         const before = JSON.stringify(base);
         const r = applyChanges(base, changes);
         expect(JSON.stringify(base)).toBe(before); // the lab itself is never touched

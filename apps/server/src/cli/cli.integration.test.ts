@@ -46,11 +46,11 @@ describe("topolab CLI", () => {
     const exitCode = await topolab("exec", name, "h2", "--", "sh", "-c", "exit 7");
     expect(exitCode.code).toBe(7);
 
-    const status = JSON.parse((await topolab("status", name, "--json")).stdout);
+    const status = JSON.parse((await topolab("status", name, "--json")).stdout) as { state: string; nodes: { name: string }[] };
     expect(status.state).toBe("up");
-    expect(status.nodes.map((n: { name: string }) => n.name).sort()).toEqual(["h1", "h2", "h3", "s1"]);
-    const list = JSON.parse((await topolab("status", "--json")).stdout);
-    expect(list.map((l: { name: string }) => l.name)).toContain(name);
+    expect(status.nodes.map((n) => n.name).sort()).toEqual(["h1", "h2", "h3", "s1"]);
+    const list = JSON.parse((await topolab("status", "--json")).stdout) as { name: string }[];
+    expect(list.map((l) => l.name)).toContain(name);
 
     const script = await topolab("export", name, "--format", "sh");
     expect(script.stdout).toMatch(/^#!\/usr\/bin\/env bash/);

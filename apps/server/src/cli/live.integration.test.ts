@@ -50,9 +50,9 @@ describe("live commands", () => {
     expect(h1.code, h1.stderr).toBe(0);
     expect(h1.stdout).toMatch(/eth0\s+UP\s+[0-9a-f:]{17}\s+1500/);
     expect(h1.stdout).toMatch(/10\.68\.0\.0\/24\s+eth0\s+kernel/);
-    const json = JSON.parse((await s.topolab("inspect", name, "s1", "--json")).stdout);
+    const json = JSON.parse((await s.topolab("inspect", name, "s1", "--json")).stdout) as { kind: string; macs: { owner?: string }[] };
     expect(json.kind).toBe("ovs");
-    expect(json.macs.map((m: { owner?: string }) => m.owner)).toContain("h1:eth0");
+    expect(json.macs.map((m) => m.owner)).toContain("h1:eth0");
     const bad = await s.topolab("inspect", name, "nope");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("has no node named nope");

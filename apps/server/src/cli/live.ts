@@ -253,7 +253,7 @@ export function registerLive(p: Command): void {
         else set["loss"] = Number(m[1]) === 0 ? null : Number(m[1]);
       }
       const e = new Engine();
-      await edit(e, lab, [{ type: "updateLink", link: endpoint, set } as Change]);
+      await edit(e, lab, [{ type: "updateLink", link: endpoint, set }]);
       const parts = [
         state ? `${state === "down" ? "down (no carrier at either end)" : "up"}` : "",
         o.loss !== undefined ? `loss ${typeof set["loss"] === "number" ? set["loss"] : 0}%` : "",
@@ -269,7 +269,7 @@ export function registerLive(p: Command): void {
     .action(async (lab: string, node: string, action: string) => {
       if (action !== "stop" && action !== "start") throw new UsageError(`the action is stop or start, not ${action}`);
       const e = new Engine();
-      await edit(e, lab, [{ type: "updateNode", name: node, set: { state: action === "stop" ? "stopped" : null } } as Change]);
+      await edit(e, lab, [{ type: "updateNode", name: node, set: { state: action === "stop" ? "stopped" : null } }]);
       out(`lab ${lab}: node ${node} ${action === "stop" ? "stopped (its links have no carrier)" : "started"}`);
     });
 }

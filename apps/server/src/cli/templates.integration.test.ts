@@ -68,7 +68,7 @@ describe("templates", () => {
     expect(await pings(name, "green", "red")).toBe(true);
     expect((await run(["ip", "-j", "route", "show", "10.0.0.0/24"])).stdout.trim()).toBe("[]");
     const got = await run(["ip", "-j", "route", "get", "10.0.0.2"]);
-    const tag = JSON.parse(await readFile(join(state.dir, "labs", name, "meta.json"), "utf8")).tag as string;
+    const { tag } = JSON.parse(await readFile(join(state.dir, "labs", name, "meta.json"), "utf8")) as { tag: string };
     expect(got.stdout).not.toContain(`"dev":"${tag}-`);
   });
 
@@ -191,9 +191,9 @@ describe("pingall", () => {
     expect(r.stdout).toContain("*** Results: 0% dropped (380/380 received)");
     expect(Date.now() - started).toBeLessThan(30_000); // a sanity bound, not a speed target
     await must(["ip", "netns", "exec", `tl.${name}.h3`, "ip", "link", "set", "eth0", "down"]);
-    const json = JSON.parse((await topolab("pingall", name, "--json")).stdout);
+    const json = JSON.parse((await topolab("pingall", name, "--json")).stdout) as { received: number; pairs: { ok: boolean; from: string; to: string }[] };
     expect(json.received).toBe(380 - 38);
-    expect(json.pairs.filter((p: { ok: boolean }) => !p.ok).every((p: { from: string; to: string }) => p.from === "h3" || p.to === "h3")).toBe(true);
+    expect(json.pairs.filter((p) => !p.ok).every((p) => p.from === "h3" || p.to === "h3")).toBe(true);
   });
 });
 

@@ -106,7 +106,7 @@ export function tokenProblem(token: string): string | null {
 export function resolveConfig(o: ServerOptions, processEnv: NodeJS.ProcessEnv = process.env): Config {
   const root = repoRoot();
   // a variable set to nothing (compose's ${TOPOLAB_TOKEN:-}) counts as not set
-  const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== "")) as NodeJS.ProcessEnv;
+  const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== ""));
   const token = o.token ?? env["TOPOLAB_TOKEN"] ?? newToken();
   const problem = tokenProblem(token);
   if (problem) throw new Error(problem);

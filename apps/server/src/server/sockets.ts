@@ -437,7 +437,7 @@ export function attachSockets(io: IO, d: SocketDeps): void {
     };
 
     socket.use(([event, ...args], next) => {
-      const last = args[args.length - 1];
+      const last: unknown = args[args.length - 1];
       const ack = typeof last === "function" ? (last as (r: Response<never>) => void) : undefined;
       if (typeof event !== "string" || !isClientEvent(event)) {
         return refuse(String(event), { code: "unknown_event", message: `there is no event named ${JSON.stringify(String(event).slice(0, 64))}` }, ack);

@@ -65,7 +65,7 @@ export function diffLabs(from: Lab, to: Lab): Change[] {
 /** The lab that `changes` make of `lab`, as the server would compute it; null when it refuses them. */
 export function previewChanges(lab: Lab, changes: readonly Change[]): Lab | null {
   if (changes.every((c) => c.type === "moveNodes"))
-    return withPositions(lab, Object.assign({}, ...changes.map((c) => (c.type === "moveNodes" ? c.positions : {}))));
+    return withPositions(lab, Object.fromEntries(changes.flatMap((c) => (c.type === "moveNodes" ? Object.entries(c.positions) : []))));
   const applied = applyChanges(lab, changes);
   if (!applied.ok) return null;
   const v = validateLab(applied.document);
