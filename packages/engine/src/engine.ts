@@ -47,6 +47,7 @@ import { cleanConfinement } from "./confine";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
 import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
 import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
+import { traceLab, type TraceOptions, type TraceResult } from "./trace";
 import { appendJournal } from "./journal";
 
 export interface EngineOptions {
@@ -429,6 +430,25 @@ export class Engine {
     const [status] = await this.status(name);
     const nodes = status!.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
     return pingAll(name, nodes, options);
+  }
+
+  /**
+   * Traces from a host or router of a running lab to another node, node:interface or address
+   * (trace.ts): the hops on the lab's nodes and links, and where and why it stopped. Its
+   * commands go to the lab's command log.
+   */
+  async trace(name: string, from: string, to: string, options: TraceOptions = {}): Promise<TraceResult> {
+    const [doc, meta] = await Promise.all([this.state.readLab(name), this.state.readMeta(name)]);
+    if (!doc || !meta) throw new NotFoundError(`there is no lab named ${name}`);
+    if (!meta.running) throw new NotFoundError(`lab ${name} is down: bring it up to trace in it`);
+    const log = this.options.log;
+    const op = `trace:${from}>${to}`;
+    return traceLab({ lab: doc, tag: meta.tag, from, to }, options, async (argv) => {
+      const r = await run(argv, { timeoutMs: 60_000 });
+      const error = (r.stderr || r.stdout).trim().split("\n")[0];
+      log?.({ lab: name, command: argv.join(" "), ok: r.code === 0, ...(r.code !== 0 && error ? { error } : {}), op });
+      return r;
+    });
   }
 
   /** Runs the checks of a running lab's exercise against the kernel. */

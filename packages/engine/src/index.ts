@@ -23,6 +23,7 @@
 // session.ts       a shell's session (its jobs included) found in /proc and ended by PID
 // checks.ts        exercise checks: the probes of each kind and how their output is judged (pure)
 // check-runner.ts  exercise checks run against the kernel, bounded, retried within their window
+// trace.ts         a packet's path between two nodes (traceroute), on the lab's links and switches, and why it stopped
 
 export * from "./engine";
 export { ensureNeighbourRoom, fpingArgv, parseFping } from "./pingall";
@@ -47,4 +48,5 @@ export * from "./drift";
 export * from "./loss";
 export * from "./session";
 export * from "./capture";
+export * from "./trace";
 export * from "./journal";

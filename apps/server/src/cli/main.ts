@@ -14,6 +14,7 @@ import { registerServe } from "./serve";
 import { registerLive } from "./live";
 import { registerExercise } from "./exercise";
 import { registerCapture } from "./capture";
+import { registerTrace } from "./trace";
 
 /** Runs a program with the terminal attached; resolves with its exit code. */
 function attach(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
@@ -248,6 +249,7 @@ export function program(): Command {
   registerExercise(p);
   registerCapture(p);
   registerLive(p);
+  registerTrace(p);
   registerServe(p);
   return p;
 }
