@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCommands, deleteCommands, reapplyCommands, Stage, updateCommands, type Command } from "./commands";
+import { createCommands, deleteCommands, Stage, updateCommands, type Command } from "./commands";
 import { plan } from "./plan";
 import { realize } from "./realize";
 import { parseLab } from "./validate";
@@ -72,15 +72,6 @@ describe("updates in place", () => {
     expect(updateCommands(ns, ns)).toBeNull();
     const a: Resource = { kind: "addr", key: "a", deps: [], ns: "n", dev: "eth0", cidr: "10.0.0.1/24" };
     expect(updateCommands(a, a)).toBeNull();
-  });
-
-  it("reapplying an OVS port removes it first (its veth was made anew)", () => {
-    const port: Resource = { kind: "ovsPort", key: "ovsPort:p", deps: [], lab: "l", bridge: "b", name: "p", type: "system", tag: 5 };
-    expect(args(reapplyCommands(port))).toEqual([
-      "ovs-vsctl --if-exists del-port b p",
-      "ovs-vsctl --may-exist add-port b p tag=5",
-      "ovs-vsctl set Port p external_ids:topolab-lab=l",
-    ]);
   });
 });
 

@@ -290,11 +290,11 @@ export function updateCommands(desired: Resource, actual: Resource): Command[] |
 }
 
 /**
- * Commands that apply a resource again after something it builds on was re-created
- * (a port whose veth was re-made, a route whose addresses changed).
+ * Commands that apply a resource again after something it builds on was re-created (a route
+ * whose addresses changed, a service whose interface was re-made). An OVS port is not one of
+ * them: the planner makes it again in two transactions (plan.ts, remakePort).
  */
 export function reapplyCommands(r: Resource): Command[] {
-  if (r.kind === "ovsPort") return [{ ...ovs("--if-exists", "del-port", r.bridge, r.name) }, ...createCommands(r)];
   if (r.kind === "proc") return [{ ...deleteCommands(r)[0]!, stage: Stage.services }, ...createCommands(r)];
   return createCommands(r);
 }
