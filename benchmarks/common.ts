@@ -39,11 +39,20 @@ export interface ServeChild {
   stop: () => Promise<void>;
 }
 
-/** Starts `topolab serve --port 0 ARGS…` (bin: apps/server/bin/topolab.js) and waits for its address. */
+/**
+ * Starts `topolab serve --port 0 ARGS…` (bin: apps/server/bin/topolab.js) and waits for its address.
+ * BENCH_SERVER_PROFILE=DIR: the server writes a CPU profile (.cpuprofile, for Chromium's DevTools) there when it stops.
+ */
 export async function serve(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<ServeChild> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { env, stdio: ["ignore", "pipe", "inherit"], ...(cwd ? { cwd } : {}) });
+  const profile = process.env["BENCH_SERVER_PROFILE"];
+  const node = profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : [];
+  const child = spawn(process.execPath, [...node, bin, "serve", "--port", "0", ...args], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+    ...(cwd ? { cwd } : {}),
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
+    createInterface({ input: child.stdout }).on("line", (l) => {
       const m = /serving on (http:\S+)/.exec(l);
       if (m) resolve(m[1]!);
     });
@@ -84,4 +93,96 @@ export async function benchServer(
     if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
   };
   return { server, stateDir, token, api };
+}
+
+// ---- the browser side of the canvas benchmarks (web.ts, live.ts --canvas) ----
+
+type Page = import("@playwright/test").Page;
+type Browser = import("@playwright/test").Browser;
+
+/** A page of `server` logged in with its token (the cookie the lab page reads), its page errors collected. */
+export async function loggedInPage(
+  browser: Browser,
+  url: string,
+  token: string,
+  viewport = { width: 1600, height: 1000 },
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const u = new URL(url);
+  await context.addCookies([{ name: `topolab-${u.port}`, value: token, domain: u.hostname, path: "/", httpOnly: true, sameSite: "Strict" }]);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+/**
+ * Frame times from requestAnimationFrame in the page, between start() and stop(). The page's side
+ * lives in one object of its own: a global such as `window.__on` would break the canvas, since
+ * d3-selection (under xyflow's pan and drag) keeps its listeners in `element.__on`, `window` included.
+ */
+export function frameRecorder(page: Page): { start: () => Promise<void>; stop: () => Promise<number[]> } {
+  return {
+    start: () =>
+      page.evaluate(() => {
+        const w = window as unknown as { __topolabBench?: { frames: number[]; on: boolean } };
+        const bench = { frames: [] as number[], on: true };
+        w.__topolabBench = bench;
+        let last = performance.now();
+        const tick = (t: number) => {
+          bench.frames.push(t - last);
+          last = t;
+          if (bench.on) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    stop: () =>
+      page.evaluate(() => {
+        const bench = (window as unknown as { __topolabBench: { frames: number[]; on: boolean } }).__topolabBench;
+        bench.on = false;
+        return bench.frames.slice(1);
+      }),
+  };
+}
+
+/** A real mouse drag: press at `from`, move by (dx, dy) in `steps` moves about 8 ms apart, release. */
+export async function mouseDrag(page: Page, from: { x: number; y: number }, dx: number, dy: number, steps: number): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(from.x + (dx * i) / steps, from.y + (dy * i) / steps);
+    await page.waitForTimeout(8);
+  }
+  await page.mouse.up();
+}
+
+/**
+ * Runs `measure`; when BENCH_PROFILE names this `phase`, under a DevTools trace, and prints where the
+ * renderer spent the time (the 20 event names with the most total duration).
+ */
+export async function profiledPhase<T>(page: Page, phase: string, measure: () => Promise<T>): Promise<T> {
+  if (process.env["BENCH_PROFILE"] !== phase) return measure();
+  const cdp = await page.context().newCDPSession(page);
+  const events: { name: string; dur?: number; ph: string }[] = [];
+  cdp.on("Tracing.dataCollected", (d) => events.push(...(d.value as unknown as typeof events)));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
+  const out = await measure();
+  const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+  await cdp.send("Tracing.end");
+  await done;
+  const by = new Map<string, number>();
+  for (const e of events) if (e.ph === "X" && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur);
+  const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  console.log(`${phase}:\n${top.map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`).join("\n")}`);
+  return out;
+}
+
+/** "p50 8.3 ms, p95 16.7 ms, p99 25.0 ms (612 frames, 1.3 % over 20 ms)" */
+export function frameFigures(frames: number[]): { p50: number; p95: number; p99: number; over20: number; text: string } {
+  const p50 = pct(frames, 50);
+  const p95 = pct(frames, 95);
+  const p99 = pct(frames, 99);
+  const over20 = (100 * frames.filter((x) => x > 20).length) / Math.max(1, frames.length);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  return { p50, p95, p99, over20, text: `p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} (${frames.length} frames, ${over20.toFixed(1)} % over 20 ms)` };
 }
