@@ -316,7 +316,7 @@ async function canvas(): Promise<void> {
         s.observer.disconnect();
         return s.changes;
       });
-    const where = () => page.evaluate(() => (document.querySelector(".react-flow__viewport") as HTMLElement | null)?.style.transform ?? "");
+    const where = () => page.evaluate(() => document.querySelector<HTMLElement>(".react-flow__viewport")?.style.transform ?? "");
     const pane = (await page.locator(".react-flow__pane").boundingBox())!;
     const fit = async () => {
       await page.locator('[data-testid="zoom-fit"]').click();
