@@ -383,7 +383,16 @@ test("right-click menus on nodes, links and the canvas, and the same from the ke
   // a node: its actions, and "Open terminal" opens one
   await page.getByTestId("node-red").click({ button: "right" });
   await expect(menu).toBeVisible();
-  await expect(menu.getByRole("menuitem")).toHaveText([/Open terminal/, /Edit/, /Duplicate/, /Capture packets/, /Delete/]);
+  await expect(menu.getByRole("menuitem")).toHaveText([
+    /Open terminal/,
+    /Edit/,
+    /Duplicate/,
+    /Stop node/,
+    /Interfaces \(kernel\)/,
+    /Routes \(kernel\)/,
+    /Capture packets/,
+    /Delete/,
+  ]);
   await shot(page, testInfo, "node-menu", "context-menu");
   await page.getByTestId("context-menu-item-terminal").click();
   await expect(menu).toHaveCount(0);

@@ -99,6 +99,7 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
     if (opened && running) void live.start();
     else live.stop();
   }, [live, opened, running]);
+  useEffect(() => live.setSettling(settling), [live, settling]);
   // an edit (taking drift into the document, above all) changes the drift without a kernel event
   useEffect(() => {
     if (doc && watching) live.readDriftSoon();

@@ -489,6 +489,17 @@ function portState(state: LiveState, endpoint: string | undefined): string {
   return p ? ifState(p.adminUp, p.carrier) : "";
 }
 
+/** A switch's end without the switch's name ("eth1" for ovs1:eth1), and what is at its other end. */
+function PortCell({ node, endpoint, name, to }: { node: string; endpoint?: string; name: string; to?: string }) {
+  const local = endpoint?.startsWith(`${node}:`) ? endpoint.slice(node.length + 1) : (endpoint ?? name);
+  return (
+    <td title={`${endpoint ?? name} (kernel name ${name})${to ? `, to ${to}` : ""}`}>
+      {local}
+      {to ? <span className="muted"> → {to}</span> : null}
+    </td>
+  );
+}
+
 function OvsPorts({ view, state }: { view: OvsView; state: LiveState }) {
   return (
     <div className="live-scroll">
@@ -498,9 +509,8 @@ function OvsPorts({ view, state }: { view: OvsView; state: LiveState }) {
       <table className="live-table" data-testid="live-ports">
         <thead>
           <tr>
-            <th>port</th>
-            <th>to</th>
-            <th>ofport</th>
+            <th>port → to</th>
+            <th title="OpenFlow port number">ofport</th>
             <th>VLAN</th>
             <th>state</th>
           </tr>
@@ -509,10 +519,9 @@ function OvsPorts({ view, state }: { view: OvsView; state: LiveState }) {
           {view.ports.map((p) => {
             const st = portState(state, p.endpoint);
             return (
-              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`} title={`kernel name ${p.name}, type ${p.type || "system"}`}>
-                <td>{p.endpoint ?? p.name}</td>
-                <td>{p.peer ?? ""}</td>
-                <td>{p.ofport ?? "–"}</td>
+              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`}>
+                <PortCell node={view.node} endpoint={p.endpoint} name={p.name} {...(p.peer ? { to: p.peer } : {})} />
+                <td data-testid="live-port-ofport">{p.ofport ?? "–"}</td>
                 <td>
                   {p.vlanMode}
                   {p.tag !== undefined ? ` ${p.tag}` : ""}
@@ -537,8 +546,7 @@ function OvsMacs({ view }: { view: OvsView }) {
           <tr>
             <th>MAC</th>
             <th>VLAN</th>
-            <th>port</th>
-            <th>owner</th>
+            <th title="the port it was learned on → whose MAC it is">port → owner</th>
             <th>age</th>
           </tr>
         </thead>
@@ -549,8 +557,7 @@ function OvsMacs({ view }: { view: OvsView }) {
                 <code>{m.mac}</code>
               </td>
               <td>{m.vlan}</td>
-              <td title={`ofport ${m.ofport}`}>{m.endpoint ?? m.port}</td>
-              <td>{m.owner ?? m.peer ?? ""}</td>
+              <PortCell node={view.node} endpoint={m.endpoint} name={m.port} {...(m.owner || m.peer ? { to: m.owner ?? m.peer! } : {})} />
               <td>{m.age === null ? "static" : `${m.age} s`}</td>
             </tr>
           ))}
@@ -569,8 +576,7 @@ function BridgePorts({ view, state }: { view: BridgeView; state: LiveState }) {
       <table className="live-table" data-testid="live-ports">
         <thead>
           <tr>
-            <th>port</th>
-            <th>to</th>
+            <th>port → to</th>
             <th>MAC</th>
             <th>state</th>
           </tr>
@@ -579,9 +585,8 @@ function BridgePorts({ view, state }: { view: BridgeView; state: LiveState }) {
           {view.ports.map((p) => {
             const st = portState(state, p.endpoint) || ifState(p.adminUp, p.carrier);
             return (
-              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`} title={`kernel name ${p.name}`}>
-                <td>{p.endpoint ?? p.name}</td>
-                <td>{p.peer ?? ""}</td>
+              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`}>
+                <PortCell node={view.node} endpoint={p.endpoint} name={p.name} {...(p.peer ? { to: p.peer } : {})} />
                 <td>
                   <code>{p.mac}</code>
                 </td>
@@ -598,6 +603,7 @@ function BridgePorts({ view, state }: { view: BridgeView; state: LiveState }) {
 function BridgeFdb({ view }: { view: BridgeView }) {
   const [all, setAll] = useState(false);
   const shown = view.fdb.filter((f) => all || f.learned);
+  const vlans = shown.some((f) => f.vlan !== undefined);
   return (
     <div className="live-scroll">
       <label className="small live-option">
@@ -611,10 +617,9 @@ function BridgeFdb({ view }: { view: BridgeView }) {
           <thead>
             <tr>
               <th>MAC</th>
-              <th>port</th>
-              <th>VLAN</th>
-              <th>to</th>
-              <th>state</th>
+              <th>port → to</th>
+              {vlans && <th>VLAN</th>}
+              <th>entry</th>
             </tr>
           </thead>
           <tbody>
@@ -623,9 +628,8 @@ function BridgeFdb({ view }: { view: BridgeView }) {
                 <td>
                   <code>{f.mac}</code>
                 </td>
-                <td>{f.endpoint ?? f.port}</td>
-                <td>{f.vlan ?? ""}</td>
-                <td>{f.peer ?? ""}</td>
+                <PortCell node={view.node} endpoint={f.endpoint} name={f.port} {...(f.peer ? { to: f.peer } : {})} />
+                {vlans && <td>{f.vlan ?? ""}</td>}
                 <td>{f.learned ? "learned" : f.state}</td>
               </tr>
             ))}

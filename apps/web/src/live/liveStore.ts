@@ -63,6 +63,8 @@ export class LiveStore {
   private driftTimer: ReturnType<typeof setTimeout> | undefined;
   private driftReading = false;
   private driftAgain = false;
+  private settling = false;
+  private driftAfterSettling = false;
 
   constructor(readonly lab: string) {
     const c = connection();
@@ -110,7 +112,21 @@ export class LiveStore {
   readDriftSoon(delayMs = DRIFT_DEBOUNCE_MS): void {
     if (this.closed || !this.state.get().watching) return;
     clearTimeout(this.driftTimer);
-    this.driftTimer = setTimeout(() => void this.readDrift(), delayMs);
+    this.driftTimer = setTimeout(() => {
+      // halfway through an edit the kernel lags the document: what is being made is not "missing"
+      if (this.settling) this.driftAfterSettling = true;
+      else void this.readDrift();
+    }, delayMs);
+  }
+
+  /** Whether an edit is being applied (the lab is busy or nodes are being created): drift waits for its end. */
+  setSettling(settling: boolean): void {
+    if (this.settling === settling) return;
+    this.settling = settling;
+    if (!settling && this.driftAfterSettling) {
+      this.driftAfterSettling = false;
+      this.readDriftSoon();
+    }
   }
 
   /** Reads the drift now (the Drift tab's "Read again", and after putting the kernel back). */
