@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import { Engine, inspectNode, LabWatch, NotFoundError, type HostInspect, type LiveEvent, type NodeInspect } from "@topolab/engine";
 import { applyChanges, type Change } from "@topolab/protocol";
 import { LabValidationError, validateLab, type Lab } from "@topolab/topology";
+import { table } from "./format";
 import { UsageError } from "./load";
 
 const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -19,18 +20,6 @@ async function runningLab(e: Engine, name: string): Promise<{ lab: Lab; tag: str
   const [lab, meta] = await Promise.all([e.state.readLab(name), e.state.readMeta(name)]);
   if (!lab || !meta) throw new NotFoundError(`there is no lab named ${name}`);
   return { lab, tag: meta.tag };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 const bytes = (n: number) =>
