@@ -36,7 +36,7 @@ function App() {
       {route.page === "lab" && (
         <ErrorBoundary panel="lab page" className="page-message" resetKey={route.lab}>
           <Suspense fallback={<div className="page-message">loading…</div>}>
-            <LabPage key={route.lab} name={route.lab} />
+            <LabPage key={`${route.lab}${route.watch ? "/watch" : ""}`} name={route.lab} watch={!!route.watch} />
           </Suspense>
         </ErrorBoundary>
       )}

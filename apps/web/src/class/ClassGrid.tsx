@@ -7,7 +7,7 @@
 import { useEffect, useState } from "react";
 import type { ClassView, StudentCard } from "@topolab/protocol";
 import { connection } from "../lib/connection";
-import { labPath, navigate } from "../lib/router";
+import { labPath, navigate, watchPath } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 
 function Lights({ card }: { card: StudentCard }) {
@@ -140,6 +140,14 @@ export function ClassGrid({ code }: { code: string }) {
             </div>
             <Lights card={s} />
             <div className="class-card-actions">
+              <button
+                className="button primary"
+                onClick={() => navigate(watchPath(s.lab))}
+                data-testid="student-watch"
+                title={`${s.name}'s lab live, read-only: canvas and shells; take over to type or edit`}
+              >
+                Watch
+              </button>
               <button className="button" onClick={() => navigate(labPath(s.lab))} data-testid="student-open">
                 Open
               </button>

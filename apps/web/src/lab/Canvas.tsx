@@ -358,6 +358,8 @@ export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) 
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onNodeDragStop={onNodeDragStop}
+          nodesDraggable={s.mode !== "watch"}
+          nodesConnectable={s.mode !== "watch"}
           onConnect={onConnect}
           onConnectEnd={onConnectEnd}
           isValidConnection={isValidConnection}

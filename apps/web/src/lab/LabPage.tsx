@@ -21,6 +21,7 @@ import { showSettings } from "../live/tabs";
 import { terminals } from "../terminals/manager";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
 import { WatchBanner } from "../class/WatchBanner";
+import { ReadOnlyZone } from "../class/ReadOnlyZone";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
 import { ContextMenu, type OpenMenu } from "./ContextMenu";
 import { contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
@@ -299,9 +300,9 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
           <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} onMenu={openMenu} />
         </ErrorBoundary>
         <ErrorBoundary panel="inspector" className="inspector" resetKey={selection}>
-          <fieldset className="watch-readonly" disabled={readOnly} data-testid="inspector-fieldset">
+          <ReadOnlyZone readOnly={readOnly} testId="inspector-zone">
             <Inspector store={store} selection={selection} />
-          </fieldset>
+          </ReadOnlyZone>
         </ErrorBoundary>
       </div>
       <ErrorBoundary panel="dock" className="dock-failed">

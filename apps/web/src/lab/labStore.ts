@@ -36,6 +36,8 @@ export interface LabState {
   pending: ReadonlySet<string>;
   canUndo: boolean;
   canRedo: boolean;
+  /** watch: this page sees the lab read-only (the instructor's watch, issue 15; the server refuses edits); edit: the usual */
+  mode: "watch" | "edit";
 }
 
 export type EditOutcome = { ok: true } | { ok: false; error: ErrorInfo };
@@ -60,7 +62,10 @@ export class LabStore {
   private offs: (() => void)[] = [];
   private closed = false;
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    o: { watch?: boolean } = {},
+  ) {
     // undo survives a reload of the tab (undoHistory.ts)
     const kept = loadHistory(sessionStore(), name);
     this.undoStack = kept.undo;
@@ -80,6 +85,7 @@ export class LabStore {
       pending: new Set(),
       canUndo: this.undoStack.length > 0,
       canRedo: this.redoStack.length > 0,
+      mode: o.watch ? "watch" : "edit",
     });
     const c = connection();
     const mine =
@@ -132,7 +138,8 @@ export class LabStore {
   async open(): Promise<void> {
     if (this.closed) return;
     try {
-      const view = await connection().request("lab:open", { lab: this.name });
+      const watch = this.state.get().mode === "watch";
+      const view = await connection().request("lab:open", { lab: this.name, ...(watch ? { watch } : {}) });
       if (this.closed) return;
       this.patch({ serverDoc: view.document, revision: view.revision, running: view.running, log: view.log, openError: null, removed: null });
       if (view.status) this.setStatus(view.status);
@@ -140,6 +147,12 @@ export class LabStore {
     } catch (e) {
       this.patch({ openError: reasonOf(e) });
     }
+  }
+
+  /** "Take over" (edit) or back to watching (watch): the server is told first, and refuses edits while watching. */
+  async setMode(mode: "watch" | "edit"): Promise<void> {
+    await connection().request("lab:mode", { lab: this.name, mode });
+    this.patch({ mode });
   }
 
   close(): void {
@@ -173,6 +186,11 @@ export class LabStore {
    */
   edit(changes: Change[], o: { label: string; undoable?: boolean; quiet?: boolean } = { label: "edit" }): Promise<EditOutcome> {
     if (!changes.length) return Promise.resolve({ ok: true });
+    if (this.state.get().mode === "watch") {
+      const error = { code: "invalid" as const, message: `you are watching lab ${this.name} read-only: take over to change it` };
+      if (!o.quiet) toast("info", "Read-only", error.message);
+      return Promise.resolve({ ok: false, error });
+    }
     if (!changes.every((c) => c.type === "moveNodes")) this.flushMoves();
     const entry: InFlight = { changes };
     const run = async (): Promise<EditOutcome> => {
@@ -234,6 +252,7 @@ export class LabStore {
 
   /** Nodes were moved on the canvas: shown at once, sent as one moveNodes a moment later. */
   move(positions: Record<string, Position>): void {
+    if (this.state.get().mode === "watch") return;
     const doc = this.state.get().doc;
     for (const [name, p] of Object.entries(positions)) {
       if (!(name in this.moveBase)) {

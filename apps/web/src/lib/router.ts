@@ -5,12 +5,17 @@
 import { Store, useStore } from "./emitter";
 
 export type Route =
-  { page: "home" } | { page: "lab"; lab: string } | { page: "join"; code: string } | { page: "class"; code: string } | { page: "missing"; path: string };
+  | { page: "home" }
+  /** watch: the instructor's read-only view of a student's lab (issue 15), at /labs/NAME/watch */
+  | { page: "lab"; lab: string; watch?: boolean }
+  | { page: "join"; code: string }
+  | { page: "class"; code: string }
+  | { page: "missing"; path: string };
 
 function parse(path: string): Route {
   if (path === "/" || path === "") return { page: "home" };
-  const m = /^\/labs\/([^/]+)\/?$/.exec(path);
-  if (m) return { page: "lab", lab: decodeURIComponent(m[1]!) };
+  const m = /^\/labs\/([^/]+)(\/watch)?\/?$/.exec(path);
+  if (m) return m[2] ? { page: "lab", lab: decodeURIComponent(m[1]!), watch: true } : { page: "lab", lab: decodeURIComponent(m[1]!) };
   // classes (issue 15): a student's join page, the instructor's grid
   const j = /^\/join(?:\/([a-z0-9]{0,6}))?\/?$/.exec(path);
   if (j) return { page: "join", code: j[1] ?? "" };
@@ -29,6 +34,8 @@ export function navigate(path: string, replace = false): void {
 }
 
 export const labPath = (lab: string) => `/labs/${encodeURIComponent(lab)}`;
+/** a student's lab, watched read-only by the instructor */
+export const watchPath = (lab: string) => `/labs/${encodeURIComponent(lab)}/watch`;
 
 export function useRoute(): Route {
   return useStore(current);

@@ -88,6 +88,8 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
             <span className={`dot ${t.state === "live" ? "up" : t.state === "exited" ? "error" : "pending"}`} />
             <span className="dock-tab-title">{t.node}</span>
             {t.state === "exited" && <span className="dock-tab-note">ended</span>}
+            {t.state === "watching" && <span className="dock-tab-note">read-only</span>}
+            {t.takenOver && <span className="dock-tab-note">taken over</span>}
             <button
               className="icon-button small"
               aria-label={`Close the terminal on ${t.node}`}
@@ -153,6 +155,28 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
             </button>
           </div>
         )}
+        {activeTab?.state === "watching" && !showLog && (
+          <div className="term-ended term-watching" data-testid={`terminal-watching-${activeTab.node}`} role="status">
+            {terminals.watching ? "Watching this shell read-only: your keys do not reach it." : (activeTab.reason ?? "This shell is read-only here.")}
+            {terminals.watching && (
+              <button
+                className="button small primary"
+                data-testid={`terminal-takeover-${activeTab.node}`}
+                onClick={() => void terminals.takeOver(activeTab.id)}
+              >
+                Take over
+              </button>
+            )}
+          </div>
+        )}
+        {activeTab?.state === "live" && activeTab.takenOver && !showLog && (
+          <div className="term-ended term-watching" data-testid={`terminal-taken-${activeTab.node}`} role="status">
+            You have taken this shell over: your keys reach it, its owner watches.
+            <button className="button small" data-testid={`terminal-giveback-${activeTab.node}`} onClick={() => void terminals.giveBack(activeTab.id)}>
+              Give back
+            </button>
+          </div>
+        )}
         <Suspense fallback={<div className="term-loading">loading terminal…</div>}>
           {tabs.map((t) => (
             <div key={t.id} className="term-pane" hidden={showLog || t.id !== active}>
@@ -165,7 +189,13 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
             <CommandLog store={store} />
           </Suspense>
         )}
-        {!tabs.length && !showLog && <div className="dock-empty">Double-click a host or router (or select it and press T) to open a root shell in it.</div>}
+        {!tabs.length && !showLog && (
+          <div className="dock-empty">
+            {terminals.watching
+              ? "No shell is open in this lab yet: the student's shells appear here as they open them."
+              : "Double-click a host or router (or select it and press T) to open a root shell in it."}
+          </div>
+        )}
       </div>
     </section>
   );

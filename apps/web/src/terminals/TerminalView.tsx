@@ -82,11 +82,16 @@ export default function TerminalView({ tab, visible }: { tab: TermTab; visible: 
     };
   }, [tab.id]);
 
+  // a shell watched read-only takes no keys (the server would refuse them too)
+  useEffect(() => {
+    if (term.current) term.current.xterm.options.disableStdin = tab.state !== "live";
+  }, [tab.state]);
+
   useEffect(() => {
     if (!visible || !term.current) return;
     term.current.fit();
     if (tab.state === "live") term.current.xterm.focus();
   }, [visible, tab.state]);
 
-  return <div ref={box} className="term-screen" data-testid={`terminal-${tab.node}`} data-terminal-id={tab.id} />;
+  return <div ref={box} className="term-screen" data-testid={`terminal-${tab.node}`} data-terminal-id={tab.id} data-state={tab.state} />;
 }

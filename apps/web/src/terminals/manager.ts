@@ -10,6 +10,11 @@
 // term:input / term:resize / term:ack (fire and forget), term:output, term:exit (with the
 // reason: shell exited, node removed, lab stopped), term:detached. The server pauses a shell
 // whose unacknowledged output passes LIMITS.highWater: the view acks what xterm has written.
+// Watching (issue 15): on the instructor's watch page every shell of the lab is watched
+// read-only (term:watch, listed again every few seconds for new ones), and each can be taken
+// over (term:takeover) and given back (term:giveback). A student whose shell the instructor
+// took over watches it meanwhile (term:mode), and a reload then watches it (term:attach is
+// "busy") until it is given back. A watching tab sends no keys and no size, but acks.
 // Leaves to others: drawing (TerminalView), the dock's layout (Dock).
 
 import { LIMITS, type TerminalInfo } from "@topolab/protocol";
@@ -22,9 +27,15 @@ export interface TermTab {
   lab: string;
   node: string;
   createdAt: string;
-  /** live: attached here; exited: the shell is gone (reason says why); detached: another tab took it */
-  state: "live" | "exited" | "detached";
+  /**
+   * live: attached here; exited: the shell is gone (reason says why); detached: another tab
+   * took it; watching: read-only here (the instructor's watch, or a student whose shell the
+   * instructor took over: reason says so)
+   */
+  state: "live" | "exited" | "detached" | "watching";
   reason?: string;
+  /** live because this page took it over from its owner (the instructor): it can be given back */
+  takenOver?: boolean;
 }
 
 /** Where a terminal's output goes once its screen exists. */
@@ -37,6 +48,8 @@ export interface Screen {
 
 const ACK_EVERY = 16 * 1024;
 const ACK_AFTER_MS = 40;
+/** on the watch page: how often the lab's shells are listed again, for the ones opened since */
+const WATCH_LIST_MS = 2000;
 
 class TerminalManager {
   readonly tabs = new Store<TermTab[]>([]);
@@ -47,6 +60,11 @@ class TerminalManager {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private lab: string | null = null;
   private started = false;
+  /** the instructor's watch page: every shell of the lab watched, read-only */
+  private watchMode = false;
+  private watchTimer: ReturnType<typeof setInterval> | null = null;
+  /** each screen's last size, sent when this page comes to hold the shell (a take-over, a give-back) */
+  private sizes = new Map<string, { cols: number; rows: number }>();
 
   private start(): void {
     if (this.started) return;
@@ -58,25 +76,122 @@ class TerminalManager {
       this.setTab(id, { state: "detached", reason });
       this.deliver(id, `\r\n\x1b[33m[${reason}]\x1b[0m\r\n`, false);
     });
+    c.on("term:mode", ({ id, mode, reason }) => {
+      const tab = this.tabById(id);
+      if (!tab || tab.state === "exited") return;
+      if (mode === "watch") this.setTab(id, { state: "watching", reason, takenOver: false });
+      else {
+        this.setTab(id, { state: "live", reason: undefined, takenOver: false });
+        this.sendSize(id);
+      }
+      this.deliver(id, `\r\n\x1b[33m[${reason}]\x1b[0m\r\n`, false);
+      if (!this.watchMode) toast("info", `Terminal ${tab.node}`, reason);
+    });
     c.onConnect(() => void this.sync());
   }
 
-  /** The lab page shows this lab's terminals (null: none, on the home page). */
-  show(lab: string | null): void {
+  /** The lab page shows this lab's terminals (null: none, on the home page); watch: every shell of it, read-only. */
+  show(lab: string | null, o: { watch?: boolean } = {}): void {
     this.start();
-    if (lab === this.lab) return;
+    const watch = !!lab && !!o.watch;
+    if (lab === this.lab && watch === this.watchMode) return;
+    // the shells this page watched are let go (the server would go on sending their output)
+    for (const t of this.tabs.get()) {
+      if (t.state === "watching" && connection().connected)
+        void connection()
+          .request("term:unwatch", { id: t.id })
+          .catch(() => undefined);
+    }
     this.lab = lab;
+    this.watchMode = watch;
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = watch ? setInterval(() => void this.watchNew(), WATCH_LIST_MS) : null;
     this.tabs.set([]);
     this.active.set(null);
     this.screens.clear();
     this.held.clear();
+    this.sizes.clear();
     if (lab) void this.sync();
+  }
+
+  /** The instructor's watch page (every shell read-only until taken over). */
+  get watching(): boolean {
+    return this.watchMode;
+  }
+
+  /** Watch page: every shell of the lab not shown yet gets a watching tab. */
+  private async watchNew(): Promise<void> {
+    const lab = this.lab;
+    if (!lab || !this.watchMode || !connection().connected) return;
+    let list: TerminalInfo[];
+    try {
+      list = await connection().request("term:list", { lab });
+    } catch {
+      return;
+    }
+    if (lab !== this.lab) return;
+    for (const info of list.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+      if (this.tabById(info.id)) continue;
+      this.addTab({ id: info.id, lab: info.lab, node: info.node, createdAt: info.createdAt, state: "watching" }, false);
+      await this.watch(info.id);
+    }
+  }
+
+  /** Watches a shell read-only: its screen is cleared and its recent output written, then its output follows. */
+  async watch(id: string): Promise<void> {
+    try {
+      const { scrollback } = await connection().request("term:watch", { id });
+      this.unacked.delete(id);
+      this.held.set(id, []);
+      this.screens.get(id)?.reset();
+      this.deliver(id, scrollback, false);
+      this.setTab(id, { state: "watching", takenOver: false });
+    } catch (e) {
+      this.ended(id, e instanceof RequestFailed ? e.info.message.replace(/^that terminal has ended: /, "") : reasonOf(e));
+    }
+  }
+
+  /** The instructor takes a student's shell over: keys from here reach it; the student watches meanwhile. */
+  async takeOver(id: string): Promise<void> {
+    try {
+      const { scrollback } = await connection().request("term:takeover", { id });
+      this.unacked.delete(id);
+      this.held.set(id, []);
+      this.screens.get(id)?.reset();
+      this.deliver(id, scrollback, false);
+      this.setTab(id, { state: "live", reason: undefined, takenOver: true });
+      this.sendSize(id);
+    } catch (e) {
+      toast("error", "Could not take the shell over", reasonOf(e));
+    }
+  }
+
+  /** Gives a shell taken over back to its owner; this page watches on. */
+  async giveBack(id: string): Promise<void> {
+    try {
+      await connection().request("term:giveback", { id });
+      this.setTab(id, { state: "watching", takenOver: false });
+    } catch (e) {
+      toast("error", "Could not give the shell back", reasonOf(e));
+    }
+  }
+
+  private sendSize(id: string): void {
+    const size = this.sizes.get(id);
+    if (size) connection().fire("term:resize", { id, ...size });
   }
 
   /** After a reload or a reconnect: this session's terminals of the lab, attached again. */
   private async sync(): Promise<void> {
     const lab = this.lab;
     if (!lab || !connection().connected) return;
+    if (this.watchMode) {
+      // after a reconnect the server knows none of this page's watches (nor a take-over: it went back to its owner)
+      for (const t of this.tabs.get()) if (t.state !== "exited") await this.watch(t.id);
+      await this.watchNew();
+      if (!this.active.get() && this.tabs.get().length) this.active.set(this.tabs.get()[0]!.id);
+      return;
+    }
     let list: TerminalInfo[];
     try {
       list = await connection().request("term:list", {});
@@ -121,13 +236,19 @@ class TerminalManager {
   /** Takes the terminal (again): its screen is cleared and its recent output written. */
   async attach(id: string): Promise<void> {
     try {
-      const { scrollback } = await connection().request("term:attach", { id });
+      const { terminal, scrollback } = await connection().request("term:attach", { id });
       this.unacked.delete(id);
       this.held.set(id, []);
       this.screens.get(id)?.reset();
       this.deliver(id, scrollback, false);
-      this.setTab(id, { state: "live", reason: undefined });
+      this.setTab(id, { state: "live", reason: undefined, takenOver: !!terminal.takenOverBy });
     } catch (e) {
+      // the instructor has taken it over: watch it until it is given back
+      if (e instanceof RequestFailed && e.info.code === "busy") {
+        await this.watch(id);
+        this.setTab(id, { reason: e.info.message.replace(/:.*$/, "") });
+        return;
+      }
       this.ended(id, e instanceof RequestFailed ? e.info.message.replace(/^that terminal has ended: /, "") : reasonOf(e));
     }
   }
@@ -179,7 +300,12 @@ class TerminalManager {
     if (this.active.get() === id) this.active.set(rest[rest.length - 1]?.id ?? null);
     this.screens.delete(id);
     this.held.delete(id);
-    if (tab.state !== "exited")
+    // a watched shell is not this page's to end: it is only let go
+    if (tab.state === "watching" || (this.watchMode && tab.takenOver))
+      await connection()
+        .request(tab.takenOver ? "term:giveback" : "term:unwatch", { id })
+        .catch(() => undefined);
+    else if (tab.state !== "exited")
       await connection()
         .request("term:close", { id })
         .catch(() => undefined);
@@ -233,9 +359,11 @@ class TerminalManager {
 
   resize(id: string, cols: number, rows: number): void {
     const tab = this.tabById(id);
-    if (tab?.state !== "live") return;
     const c = Math.max(LIMITS.cols.min, Math.min(LIMITS.cols.max, cols));
     const r = Math.max(LIMITS.rows.min, Math.min(LIMITS.rows.max, rows));
+    this.sizes.set(id, { cols: c, rows: r });
+    // a watcher's size is not the shell's: the holder's is
+    if (tab?.state !== "live") return;
     connection().fire("term:resize", { id, cols: c, rows: r });
   }
 }
