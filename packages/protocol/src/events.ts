@@ -10,6 +10,7 @@ import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
 import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
 import { ExerciseStateSchema } from "./exercise";
+import { TraceRequestSchema, TraceSchema } from "./trace";
 import { ClassCreateSchema, ClassMessageSchema, ClassRef, ClassStudentRef, ClassViewSchema, StudentViewSchema } from "./class";
 import type { Issue } from "./issues";
 import {
@@ -195,6 +196,11 @@ export const clientEvents = {
   "live:restore": { args: LabRef, ack: DriftSchema },
   /** Mininet's pingall on the lab: every host pings every other; the matrix */
   "live:pingall": { args: LabRef, ack: PingAllSchema },
+  /**
+   * The path a packet takes from a host or router to another node, node:interface or address
+   * (traceroute on the lab's links): the hops, each across the switches, and where and why it stopped
+   */
+  "live:trace": { args: TraceRequestSchema, ack: TraceSchema },
   /**
    * Follows the lab's exercise (the socket must have opened the lab): its state comes back,
    * then exercise:results whenever a check's result changes (the checks run again as the

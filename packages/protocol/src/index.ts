@@ -8,6 +8,7 @@
 // live.ts     the kernel's live state: snapshot, versioned events, inspect, drift
 // exercise.ts an exercise's checks and their live results
 // class.ts    classes: the instructor's grid, a student's view, joining
+// trace.ts    a trace: hops on the lab's links and where it stopped
 
 export * from "./events";
 export * from "./changes";
@@ -16,3 +17,4 @@ export * from "./views";
 export * from "./live";
 export * from "./exercise";
 export * from "./class";
+export * from "./trace";

@@ -30,6 +30,7 @@ import { accessLab, INSTRUCTOR, instructorOnly, notForStudents, shellForRole, ty
 import { exercisesOf } from "./exercises";
 import { RequestError, toErrorInfo } from "./errors";
 import { liveOf } from "./live";
+import { traceInLab } from "./trace";
 import { TokenBucket } from "./limits";
 import type { Hub, Labs } from "./labs";
 import { clientAddress, tooManyFailures, type Guard } from "./security";
@@ -223,6 +224,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
     "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
     "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
+    "live:trace": (req) => traceInLab(d.engine, req),
     "exercise:watch": async ({ lab }) => {
       if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before following its exercise`);
       const hub = exercisesOf(d.engine);
