@@ -8,7 +8,7 @@
 import type { EditResult, ExerciseState } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
-import { askUntilAnswered } from "../lib/follow";
+import { Follower } from "../lib/follow";
 
 export interface ExerciseView {
   following: boolean;
@@ -22,7 +22,7 @@ export class ExerciseStore {
   readonly view = new Store<ExerciseView>({ following: false, state: null, error: null, running: false });
   private offs: (() => void)[] = [];
   private closed = false;
-  private starting = false;
+  private readonly follower: Follower<ExerciseState>;
 
   constructor(readonly lab: string) {
     const c = connection();
@@ -33,29 +33,21 @@ export class ExerciseStore {
         if (now && s.revision < now.revision) return;
         this.view.update((v) => ({ ...v, state: s }));
       }),
-      c.onConnect(() => {
-        if (this.view.get().following) {
-          this.view.update((v) => ({ ...v, following: false }));
-          setTimeout(() => void this.follow(), 300); // after the lab page opened the lab again
-        }
-      }),
     );
+    this.follower = new Follower({
+      ask: () => c.request("exercise:watch", { lab: this.lab }),
+      final: /stopped|no exercise/,
+      following: () => this.view.get().following,
+      answered: (state) => this.view.update((v) => ({ ...v, following: true, error: null, state })),
+      failed: (error) => this.view.update((v) => ({ ...v, following: false, error })),
+      lost: () => this.view.update((v) => ({ ...v, following: false })),
+      onConnect: (listener) => c.onConnect(listener),
+    });
   }
 
   /** Follows the exercise (the lab must be open and running); again after a reconnect. */
-  async follow(): Promise<void> {
-    if (this.closed || this.starting) return;
-    this.starting = true;
-    try {
-      const s = await askUntilAnswered(() => connection().request("exercise:watch", { lab: this.lab }), {
-        closed: () => this.closed,
-        final: /stopped|no exercise/,
-        failed: (error) => this.view.update((v) => ({ ...v, following: false, error })),
-      });
-      if (s) this.view.update((v) => ({ ...v, following: true, error: null, state: s }));
-    } finally {
-      this.starting = false;
-    }
+  follow(): Promise<void> {
+    return this.follower.start();
   }
 
   async unfollow(): Promise<void> {
@@ -87,6 +79,7 @@ export class ExerciseStore {
   close(): void {
     this.closed = true;
     void this.unfollow();
+    this.follower.close();
     for (const off of this.offs) off();
     this.offs = [];
   }
