@@ -1,0 +1,119 @@
+// Trace on the real kernel: h1 and h3 on two OVS switches (s1 — s2), a router r1 between them
+// and a Linux bridge b1 with h2. A trace h1 → h2 passes through r1 and crosses s1, s2 and b1 by
+// their MAC tables; h1 → h3 stays on its segment across both OVS switches; with r1's forwarding
+// turned off by hand (as a student would in a shell) it stops at r1 and says so; a host without
+// a route, and a router without one, say where and why. The lab is removed and proved gone.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseLab } from "@topolab/topology";
+import { Engine } from "./engine";
+import type { CommandLogEntry } from "./executor";
+import { ensureOvsRunning } from "./ovs";
+import { inNode, leftoversAfterSettling, tempStateDir, uniqueLabName } from "./testing";
+import { TraceError } from "./trace";
+
+let state: { dir: string; remove: () => Promise<void> };
+let engine: Engine;
+// "tr…": this file's lab names (the trace's prefix)
+const name = uniqueLabName("r");
+const log: (CommandLogEntry & { lab: string })[] = [];
+
+const lab = () =>
+  parseLab({
+    name,
+    nodes: [
+      { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.71.10.2/24"] } }, routes: [{ to: "default", via: "10.71.10.1" }] },
+      { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.71.10.3/24"] } } },
+      { name: "s1", kind: "switch" },
+      { name: "s2", kind: "switch" },
+      { name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.71.10.1/24"] }, eth1: { addresses: ["10.71.20.1/24"] } } },
+      { name: "b1", kind: "switch", type: "bridge" },
+      { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.71.20.2/24"] } }, routes: [{ to: "10.71.10.0/24", via: "10.71.20.1" }] },
+    ],
+    links: [
+      { endpoints: ["h1:eth0", "s1:eth1"] },
+      { endpoints: ["s1:eth2", "s2:eth2"] },
+      { endpoints: ["h3:eth0", "s2:eth1"] },
+      { endpoints: ["r1:eth0", "s2:eth3"] },
+      { endpoints: ["r1:eth1", "b1:eth1"] },
+      { endpoints: ["h2:eth0", "b1:eth2"] },
+    ],
+  });
+
+beforeAll(async () => {
+  expect(process.getuid?.()).toBe(0);
+  await ensureOvsRunning();
+  state = await tempStateDir();
+  engine = new Engine({ stateDir: state.dir, log: (e) => log.push(e) });
+  await engine.up(lab());
+}, 60_000);
+
+afterAll(async () => {
+  if (engine && (await engine.state.readMeta(name))) await engine.down(name);
+  expect(await leftoversAfterSettling(name)).toEqual([]);
+  await state?.remove();
+}, 60_000);
+
+const seg = (s: { from: { node: string; interface: string }; nodes: string[]; to: { node: string; interface: string }; l2: string }) =>
+  `${s.from.node}:${s.from.interface} ${s.nodes.join(">")} ${s.to.node}:${s.to.interface} ${s.l2}`;
+
+describe("trace on the real kernel", () => {
+  it("h1 → h2 passes through the router, each hop across its switches by their MAC tables", async () => {
+    const r = await engine.trace(name, "h1", "h2");
+    expect(r).toMatchObject({ reached: true, target: "10.71.20.2", targetNode: "h2" });
+    expect(r.stop).toBeUndefined();
+    expect(r.hops.map((h) => `${h.ttl} ${h.node}:${h.interface} ${h.address}`)).toEqual(["1 r1:eth0 10.71.10.1", "2 h2:eth0 10.71.20.2"]);
+    expect(r.hops.every((h) => h.rttMs !== null && h.rttMs > 0)).toBe(true);
+    expect(r.segments.map(seg)).toEqual(["h1:eth0 h1>s1>s2>r1 r1:eth0 mac-table", "r1:eth1 r1>b1>h2 h2:eth0 mac-table"]);
+    expect(r.segments[0]!.links).toEqual(["h1:eth0|s1:eth1", "s1:eth2|s2:eth2", "r1:eth0|s2:eth3"]);
+    expect(r.command).toMatch(new RegExp(`^ip netns exec tl\\.${name}\\.h1 traceroute -n -I .* 10\\.71\\.20\\.2$`));
+    // the trace belongs to its lab in the command log
+    expect(log.some((e) => e.lab === name && e.op === "trace:h1>h2" && e.command === r.command && e.ok)).toBe(true);
+  }, 60_000);
+
+  it("h1 → h3 on the same segment: one hop, the L2 path crosses both OVS switches", async () => {
+    const r = await engine.trace(name, "h1", "h3");
+    expect(r.reached).toBe(true);
+    expect(r.hops).toHaveLength(1);
+    expect(r.segments.map(seg)).toEqual(["h1:eth0 h1>s1>s2>h3 h3:eth0 mac-table"]);
+    expect(r.segments[0]!.links).toEqual(["h1:eth0|s1:eth1", "s1:eth2|s2:eth2", "h3:eth0|s2:eth1"]);
+  }, 60_000);
+
+  it("with the router's forwarding off (by hand), it stops at the router and says so; on again, it passes", async () => {
+    const off = await inNode(name, "r1", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]);
+    expect(off.code).toBe(0);
+    try {
+      const r = await engine.trace(name, "h1", "h2");
+      expect(r.reached).toBe(false);
+      expect(r.hops.every((h) => h.address === null)).toBe(true);
+      expect(r.stop).toMatchObject({ at: "r1", last: "h1", next: "r1", code: "forwarding-off" });
+      expect(r.stop!.reason).toMatch(/r1 does not forward IPv4 \(net\.ipv4\.ip_forward = 0\)/);
+      // where it should have gone: drawn as expected, not crossed
+      expect(r.segments.map((s) => `${seg(s)}${s.expected ? " expected" : ""}`)).toEqual(["h1:eth0 h1>s1>s2>r1 r1:eth0 mac-table expected"]);
+    } finally {
+      expect((await inNode(name, "r1", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])).code).toBe(0);
+    }
+    expect((await engine.trace(name, "h1", "h2")).reached).toBe(true);
+  }, 60_000);
+
+  it("a host without a route stops at once, at itself", async () => {
+    const r = await engine.trace(name, "h3", "h2");
+    expect(r).toMatchObject({ reached: false, hops: [], stop: { at: "h3", code: "no-route", reason: "h3 has no route to 10.71.20.2 (h2)" } });
+  }, 60_000);
+
+  it("a router without a route: it stops there, saying the router has none", async () => {
+    const r = await engine.trace(name, "h1", "10.71.30.9");
+    expect(r.reached).toBe(false);
+    expect(r.stop?.at).toBe("r1");
+    // the router's "network unreachable", or (its ICMP answers are limited to about one a second) its route read from the kernel
+    expect(["net-unreachable", "no-route"]).toContain(r.stop?.code);
+    expect(r.stop?.reason).toMatch(/r1 has no route to 10\.71\.30\.9/);
+  }, 60_000);
+
+  it("refuses a source or target that is not a host or router, naming the field", async () => {
+    await expect(engine.trace(name, "s1", "h2")).rejects.toMatchObject({ name: "TraceError", field: "from" });
+    await expect(engine.trace(name, "h1", "s2")).rejects.toMatchObject({ field: "to", message: expect.stringMatching(/s2 is a switch/) });
+    await expect(engine.trace(name, "h1", "nobody")).rejects.toBeInstanceOf(TraceError);
+    await expect(engine.trace("no-such-lab", "h1", "h2")).rejects.toThrow(/there is no lab named no-such-lab/);
+  }, 60_000);
+});
