@@ -4,24 +4,41 @@
 // field's bytes highlighted; pause, clear, a new capture filter, download as pcapng, stop. While
 // it runs, packets are drawn as dots along the edge they crossed (CaptureDots).
 //
-// Knows: the capture events (protocol.md, "Packet capture"), drawing at most once per animation
-// frame and acknowledging batches only once drawn (so a page that cannot keep up is sent a
-// sample). Leaves to others: decoding (@topolab/capture), the page's connection.
+// Knows: the capture events (protocol.md, "Packet capture"); that the packets live in a Web
+// Worker (capture.worker.ts, store.ts) which is handed the server's batches as they come
+// (their ArrayBuffers transferred, not copied) and sends back only the rows the list shows;
+// drawing at most once per animation frame, and acknowledging batches to the server only once
+// the window that took them in is drawn (so a page that cannot keep up is sent a sample).
+// Leaves to others: decoding and keeping packets (the worker), the page's connection.
+//
+// User Timing entries, for bench:capture: marks "topolab-capture:request", ":answer",
+// ":first-batch", ":first-window", ":first-draw" on a capture's start, and a measure
+// "topolab-capture-draw" per window drawn (the main thread's part).
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { CaptureInfo } from "@topolab/protocol";
-import { decode, mac, type Field } from "@topolab/capture";
+import type { Field } from "@topolab/capture";
 import { connection, RequestFailed } from "../lib/connection";
 import { useStore } from "../lib/emitter";
 import type { LabStore } from "../lab/labStore";
 import { closeCapture, type OpenCapture } from "./captures";
 import { CaptureDots, type Dot } from "./CaptureDots";
-import { colorOf, hexRows, PacketModel, relTime, type Packet } from "./model";
+import { colorOf, hexRows } from "./model";
+import type { DetailMessage, FromWorker, ToWorker, WindowMessage } from "./store";
 import "./capture.css";
 
 const ROW = 22;
-/** Decoding per animation frame, at most (a batch at least). */
-const FRAME_BUDGET_MS = 6;
+/** Rows drawn above and below the visible ones. */
+const OVERSCAN = 5;
+
+const mark = (name: string) => performance.mark(`topolab-capture:${name}`);
+
+/** The ArrayBuffer of a batch, to transfer to the worker (copied only if it is a view into a larger one). */
+function ownBuffer(b: ArrayBuffer | Uint8Array): ArrayBuffer {
+  if (b instanceof ArrayBuffer) return b;
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
+  return b.slice().buffer;
+}
 
 export default function CapturePanel({ store, capture }: { store: LabStore; capture: OpenCapture }) {
   const doc = useStore(store.state, (s) => s.doc);
@@ -33,68 +50,104 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   const [paused, setPaused] = useState(false);
   const [display, setDisplay] = useState("");
   const [selected, setSelected] = useState<number | null>(null);
+  const [detail, setDetail] = useState<DetailMessage | null>(null);
   const [field, setField] = useState<Field | null>(null);
-  const [, setVersion] = useState(0);
+  const [win, setWin] = useState<WindowMessage | null>(null);
   const [minimized, setMinimized] = useState(false);
-  const model = useRef<PacketModel>(new PacketModel([]));
+  const worker = useRef<Worker | null>(null);
   const dots = useRef<Dot[]>([]);
   const pausedRef = useRef(false);
   pausedRef.current = paused;
+  const displayRef = useRef(display);
+  displayRef.current = display;
+  /** what the drawn window asks for: batches to acknowledge, the worker to tell, when it began */
+  const afterDraw = useRef<{ acks: number; start: number; first: boolean } | null>(null);
+  const drawnRef = useRef<(acks: number) => void>(() => undefined);
 
-  // start (again, on a new capture filter); stop when the panel goes
+  const post = useCallback((m: ToWorker, transfer: Transferable[] = []) => worker.current?.postMessage(m, transfer), []);
+
+  // start (again, on a new capture filter): a worker and a capture; both end when the panel goes
   useEffect(() => {
     const conn = connection();
+    const w = new Worker(new URL("./capture.worker.ts", import.meta.url), { type: "module" });
+    worker.current = w;
     let id: string | null = null;
     let alive = true;
     let frame = 0;
-    const early: { batch: Uint8Array; missed: number; total: number; id: string }[] = [];
+    let latest: WindowMessage | null = null;
+    let firstBatch = true;
+    let firstWindow = true;
+    const early: { batch: Uint8Array | ArrayBuffer; missed: number; total: number; id: string }[] = [];
     setInfo(null);
     setEnded(null);
     setError(null);
+    setWin(null);
+    setSelected(null);
+    setDetail(null);
 
-    // batches wait here until an animation frame has time for them; each is acknowledged once
-    // decoded and drawn, so a page that cannot keep up is sent a sample, not a backlog
-    const queue: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }[] = [];
-    const take = (p: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }) => {
-      queue.push(p);
-      if (!frame) frame = requestAnimationFrame(draw);
+    const drawn = (acks: number) => {
+      if (!alive) return;
+      for (let k = 0; k < acks; k++) if (id) conn.fire("capture:ack", { id });
+      w.postMessage({ type: "drawn" } satisfies ToWorker);
     };
-    const draw = () => {
+    drawnRef.current = drawn;
+    // a window from the worker is drawn on the next animation frame (one per frame at most)
+    const apply = () => {
       frame = 0;
-      const started = performance.now();
-      let done = 0;
-      while (queue.length && (done === 0 || performance.now() - started < FRAME_BUDGET_MS)) {
-        const p = queue.shift()!;
-        const added = model.current.add(p.batch instanceof Uint8Array ? p.batch : new Uint8Array(p.batch), p.missed, p.total);
-        dots.current.push(...sampleDots(added));
-        done++;
+      const m = latest;
+      latest = null;
+      if (!m) return;
+      const now = performance.now();
+      for (const d of m.dots) dots.current.push({ iface: d.iface, src: d.src, color: colorOf(d.protocol), born: now });
+      if (pausedRef.current) {
+        // the list stands still while paused; what came is taken in and acknowledged all the same
+        drawn(m.acks);
+        return;
       }
-      // the panel's own work per frame, for bench:capture (a User Timing entry, nothing else)
-      if (done) performance.measure("topolab-capture-decode", { start: started });
-      if (!pausedRef.current) setVersion((v) => v + 1);
-      for (; done > 0; done--) if (id) conn.fire("capture:ack", { id });
-      if (queue.length) frame = requestAnimationFrame(draw);
+      const first = firstWindow && m.rows.length > 0;
+      if (first) firstWindow = false;
+      afterDraw.current = { acks: m.acks, start: now, first };
+      setWin(m);
+    };
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      if (!alive) return;
+      if (m.type === "window") {
+        if (firstWindow && m.rows.length) mark("first-window");
+        latest = m;
+        if (!frame) frame = requestAnimationFrame(apply);
+      } else if (m.type === "detail") setDetail(m);
+      else setError(m.message);
+    };
+    w.onerror = (e) => alive && setError(`the capture's worker failed: ${e.message}`);
+    w.postMessage({ type: "filter", text: displayRef.current } satisfies ToWorker);
+
+    const take = (p: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }) => {
+      if (firstBatch) {
+        firstBatch = false;
+        mark("first-batch");
+      }
+      const batch = ownBuffer(p.batch);
+      w.postMessage({ type: "batch", batch, missed: p.missed, total: p.total } satisfies ToWorker, [batch]);
     };
     const offPackets = conn.on("capture:packets", (p) => {
       if (!alive) return;
-      if (id === null) early.push(p as never);
-      else if (p.id === id) take(p as never);
+      if (id === null) early.push(p);
+      else if (p.id === id) take(p);
     });
     const offEnded = conn.on("capture:ended", (p) => {
-      if (alive && p.id === id) {
-        setEnded(p.reason);
-        setVersion((v) => v + 1);
-      }
+      if (alive && p.id === id) setEnded(p.reason);
     });
+    mark("request");
     conn.request("capture:start", { lab: capture.lab, interfaces: capture.interfaces, ...(captureFilter.trim() ? { filter: captureFilter.trim() } : {}) }).then(
       (i) => {
         if (!alive) {
           void conn.request("capture:stop", { id: i.id }).catch(() => undefined);
           return;
         }
+        mark("answer");
         id = i.id;
-        model.current = new PacketModel(i.interfaces.map((x) => x.label));
-        model.current.setFilter(display);
+        w.postMessage({ type: "init", labels: i.interfaces.map((x) => x.label) } satisfies ToWorker);
         setInfo(i);
         for (const e of early.splice(0)) if (e.id === i.id) take(e);
       },
@@ -105,17 +158,25 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
       offPackets();
       offEnded();
       if (frame) cancelAnimationFrame(frame);
+      w.terminate();
+      if (worker.current === w) worker.current = null;
       if (id) void conn.request("capture:stop", { id }).catch(() => undefined);
     };
     // display is applied separately; a new capture filter restarts it
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [capture.lab, capture.interfaces.join(" "), run]);
 
-  const m = model.current;
+  // once a window is drawn: its batches are acknowledged, and the worker may send the next
   useEffect(() => {
-    m.setFilter(display);
-    setVersion((v) => v + 1);
-  }, [display, m]);
+    const a = afterDraw.current;
+    if (!a) return;
+    afterDraw.current = null;
+    if (a.first) mark("first-draw");
+    performance.measure("topolab-capture-draw", { start: a.start });
+    drawnRef.current(a.acks);
+  }, [win]);
+
+  useEffect(() => post({ type: "filter", text: display }), [display, post]);
 
   // each interface's access VLAN, from the lab: frames on an access port carry no tag
   const ifaceVlan = useMemo(() => {
@@ -124,8 +185,14 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
     return out;
   }, [doc]);
   const labels = info?.interfaces.map((x) => x.label) ?? [];
-  const sel = selected !== null ? m.at(selected) : undefined;
-  const selDecoded = useMemo(() => (sel ? decode(sel.data, 1, sel.length) : null), [sel]);
+  const select = (no: number) => {
+    setSelected(no);
+    setField(null);
+    post({ type: "select", no });
+  };
+  const onView = useCallback((first: number, count: number, follow: boolean) => post({ type: "view", first, count, follow }), [post]);
+  const sel = detail && detail.no === selected ? detail : null;
+  const selData = useMemo(() => (sel?.data ? new Uint8Array(sel.data) : null), [sel]);
 
   const stop = useCallback(() => {
     if (info && !ended)
@@ -136,15 +203,22 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
 
   const state = error ? "error" : ended ? "ended" : info ? (paused ? "paused" : "running") : "starting";
   return (
-    <section className={`capture-panel ${minimized ? "minimized" : ""}`} data-testid="capture-panel" data-state={state} aria-label={`Capture ${capture.title}`}>
+    <section
+      className={`capture-panel ${minimized ? "minimized" : ""}`}
+      data-testid="capture-panel"
+      data-state={state}
+      data-received={win?.received ?? 0}
+      data-total={win?.total ?? 0}
+      aria-label={`Capture ${capture.title}`}
+    >
       <header className="capture-head">
         <strong>Capture</strong> <span className="capture-title">{capture.title}</span>
         <span className={`pill ${state === "running" ? "up" : state === "error" ? "error" : "stopped"}`} data-testid="capture-state">
           {state}
         </span>
         <span className="muted small" data-testid="capture-count">
-          {m.total} packets{m.missed ? ` · ${m.missed} not shown (sampled)` : ""}
-          {m.dropped ? ` · ${m.dropped} oldest dropped` : ""}
+          {win?.total ?? 0} packets{win?.missed ? ` · ${win.missed} not shown (sampled)` : ""}
+          {win?.dropped ? ` · ${win.dropped} oldest dropped` : ""}
         </span>
         <span className="capture-spacer" />
         <button className="button small" onClick={() => setMinimized((v) => !v)} data-testid="capture-minimize" title={minimized ? "Show" : "Minimize"}>
@@ -187,9 +261,9 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
             <button
               className="button small"
               onClick={() => {
-                m.clear();
+                post({ type: "clear" });
                 setSelected(null);
-                setVersion((v) => v + 1);
+                setDetail(null);
               }}
               data-testid="capture-clear"
             >
@@ -210,6 +284,11 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
               </a>
             )}
           </div>
+          {win?.filterError && (
+            <p className="field-error" data-testid="capture-display-error">
+              Display filter: {win.filterError}
+            </p>
+          )}
           {error && (
             <p className="field-error" data-testid="capture-error">
               {error}
@@ -221,18 +300,17 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
             </p>
           )}
           <div className="capture-body">
-            <PacketList
-              model={m}
-              labels={labels}
-              ifaceVlan={ifaceVlan}
-              selected={selected}
-              onSelect={(i) => (setSelected(i), setField(null))}
-              follow={!paused}
-            />
-            {sel && selDecoded && (
+            <PacketList win={win} labels={labels} ifaceVlan={ifaceVlan} selected={selected} onSelect={select} onView={onView} follow={!paused} />
+            {sel && (
               <div className="capture-detail" data-testid="capture-detail">
-                <FieldTree layers={selDecoded.layers} malformed={selDecoded.malformed} selected={field} onSelect={setField} />
-                <HexDump data={sel.data} field={field} />
+                {sel.layers && selData ? (
+                  <>
+                    <FieldTree layers={sel.layers} malformed={sel.malformed} selected={field} onSelect={setField} />
+                    <HexDump data={selData} field={field} />
+                  </>
+                ) : (
+                  <p className="muted small">Packet {sel.no} is no longer kept (the panel keeps the latest packets).</p>
+                )}
               </div>
             )}
           </div>
@@ -243,54 +321,55 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   );
 }
 
-/** At most a few dots per batch: a sample when packets come faster than can be drawn. */
-function sampleDots(added: Packet[]): Dot[] {
-  const n = added.length;
-  const step = Math.max(1, Math.ceil(n / 6));
-  const out: Dot[] = [];
-  for (let i = 0; i < n; i += step) {
-    const p = added[i]!;
-    out.push({ iface: p.iface, src: p.data.length >= 12 ? mac(p.data, 6) : "", color: colorOf(p.d.protocol), born: performance.now() });
-  }
-  return out;
-}
-
 function PacketList({
-  model,
+  win,
   labels,
   ifaceVlan,
   selected,
   onSelect,
+  onView,
   follow,
 }: {
-  model: PacketModel;
+  win: WindowMessage | null;
   labels: string[];
   ifaceVlan: Map<string, number>;
   selected: number | null;
-  onSelect: (abs: number) => void;
+  onSelect: (no: number) => void;
+  /** the rows the list shows: `count` from `first`, or the last ones when following */
+  onView: (first: number, count: number, follow: boolean) => void;
   follow: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 300 });
   const atBottom = useRef(true);
-  const rows = model.shown;
-  const total = rows.length;
+  const asked = useRef("");
+  const total = win?.shown ?? 0;
+  const rows = win?.rows ?? [];
+  const first = win?.first ?? 0;
+  // tells the worker which rows are visible (only when that changed)
+  const ask = useCallback(() => {
+    const el = box.current;
+    if (!el) return;
+    const from = Math.max(0, Math.floor(el.scrollTop / ROW) - OVERSCAN);
+    const count = Math.ceil(el.clientHeight / ROW) + 2 * OVERSCAN;
+    const following = follow && atBottom.current;
+    const key = following ? `follow ${count}` : `${from} ${count}`;
+    if (key === asked.current) return;
+    asked.current = key;
+    onView(from, count, following);
+  }, [follow, onView]);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     if (follow && atBottom.current) el.scrollTop = el.scrollHeight;
+    ask();
   });
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setScroll({ top: el.scrollTop, height: el.clientHeight }));
+    const ro = new ResizeObserver(() => ask());
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
-  const first = Math.max(0, Math.floor(scroll.top / ROW) - 5);
-  const last = Math.min(total, Math.ceil((scroll.top + scroll.height) / ROW) + 5);
-  const visible: number[] = [];
-  for (let i = first; i < last; i++) visible.push(rows[i]!);
+  }, [ask]);
   return (
     <div className="capture-list" role="grid" aria-rowcount={total} data-testid="capture-list" data-rows={total}>
       <div className="capture-row capture-header-row" role="row">
@@ -309,45 +388,45 @@ function PacketList({
         onScroll={(e) => {
           const el = e.currentTarget;
           atBottom.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW;
-          setScroll({ top: el.scrollTop, height: el.clientHeight });
+          ask();
         }}
         tabIndex={0}
         onKeyDown={(e) => {
           if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
           e.preventDefault();
-          const at = selected === null ? -1 : rows.indexOf(selected);
-          const next = rows[Math.max(0, Math.min(total - 1, at + (e.key === "ArrowDown" ? 1 : -1)))];
-          if (next !== undefined) onSelect(next);
+          const at = rows.findIndex((r) => r.no === selected);
+          const next =
+            at < 0 ? rows[e.key === "ArrowDown" ? 0 : rows.length - 1] : rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)))];
+          if (next) onSelect(next.no);
         }}
       >
         <div style={{ height: total * ROW, position: "relative" }}>
-          {visible.map((abs, k) => {
-            const p = model.at(abs);
-            if (!p) return null;
+          {rows.map((p, k) => {
             const label = labels[p.iface] ?? "?";
-            const vlan = p.d.vlans.length ? p.d.vlans.join(".") : ifaceVlan.get(label);
+            const vlan = p.vlans.length ? p.vlans.join(".") : ifaceVlan.get(label);
             return (
               <div
-                key={abs}
+                key={p.no}
                 role="row"
-                className={`capture-row ${abs === selected ? "selected" : ""} ${p.d.malformed ? "malformed" : ""}`}
-                style={{ top: (first + k) * ROW, borderLeftColor: colorOf(p.d.protocol) }}
-                onClick={() => onSelect(abs)}
+                className={`capture-row ${p.no === selected ? "selected" : ""} ${p.malformed ? "malformed" : ""}`}
+                style={{ top: (first + k) * ROW, borderLeftColor: colorOf(p.protocol) }}
+                onClick={() => onSelect(p.no)}
                 data-testid="capture-row"
-                data-protocol={p.d.protocol}
+                data-protocol={p.protocol}
+                data-no={p.no}
               >
                 <span>{p.no}</span>
-                <span>{relTime(p, model.firstUs)}</span>
+                <span>{p.time}</span>
                 <span data-testid="capture-row-iface">
                   {label}
                   {vlan !== undefined ? <em className="capture-vlan"> VLAN {vlan}</em> : null}
                 </span>
-                <span>{p.d.src}</span>
-                <span>{p.d.dst}</span>
-                <span>{p.d.protocol}</span>
+                <span>{p.src}</span>
+                <span>{p.dst}</span>
+                <span>{p.protocol}</span>
                 <span>{p.length}</span>
-                <span className="capture-info" data-testid="capture-row-info" title={p.d.summary}>
-                  {p.d.summary}
+                <span className="capture-info" data-testid="capture-row-info" title={p.summary}>
+                  {p.summary}
                 </span>
               </div>
             );
