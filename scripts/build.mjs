@@ -3,9 +3,16 @@
 // source; npm packages stay external for the server (node-pty is native), and are bundled
 // into the CLI so that it starts fast.
 //
+// The CLI is two bundles: dist/cli.js (cli/fast.ts: `status` and `exec` answer from there)
+// and dist/cli-full.js (cli/main.ts: every command), which cli.js imports at run time for
+// anything else; so zod, yaml and commander cost nothing to those two. In cli.js the
+// workspace's modules are taken as free of side effects, so that only what is used is kept.
+// Each target's inputs are listed beside it (OUT.inputs.json): checking whether it is stale
+// stats those files instead of walking the tree.
+//
 //   node scripts/build.mjs            build both
 //   import { buildIfStale } from ...  used by apps/server/bin/topolab.js
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,7 +20,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SOURCES = ["packages", "apps/server/src"];
 
 export const TARGETS = {
-  cli: { entry: "apps/server/src/cli/main.ts", out: "apps/server/dist/cli.js", bundleDeps: true },
+  // dist/cli.js (fast.ts, what bin/topolab.js loads) imports dist/cli-full.js (main.ts) at run time
+  cli: {
+    entry: "apps/server/src/cli/fast.ts",
+    out: "apps/server/dist/cli.js",
+    bundleDeps: true,
+    pure: true,
+    also: { entry: "apps/server/src/cli/main.ts", out: "apps/server/dist/cli-full.js" },
+  },
   server: { entry: "apps/server/src/main.ts", out: "apps/server/dist/server.js", bundleDeps: false },
 };
 
@@ -27,23 +41,41 @@ const externalizeNpm = {
   },
 };
 
+/** The workspace's own modules have no side effects on import: esbuild keeps only what is used. */
+const workspacePure = {
+  name: "workspace-pure",
+  setup(b) {
+    b.onResolve({ filter: /^(@topolab\/|\.{1,2}\/)/ }, async (args) => {
+      if (args.pluginData === "workspace-pure") return undefined;
+      const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: "workspace-pure" });
+      if (r.errors.length || r.external || !/\/(packages|apps\/server)\/[^/]+\/src\/|\/apps\/server\/src\//.test(r.path)) return r;
+      return { ...r, sideEffects: false };
+    });
+  },
+};
+
 export async function buildTarget(name) {
   const t = TARGETS[name];
   const { build } = await import("esbuild");
-  await build({
-    absWorkingDir: root,
-    entryPoints: [t.entry],
-    outfile: t.out,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    sourcemap: true,
-    logLevel: "warning",
-    external: ["node-pty"],
-    plugins: t.bundleDeps ? [] : [externalizeNpm],
-    banner: { js: "import { createRequire as __topolabRequire } from 'node:module'; const require = __topolabRequire(import.meta.url);" },
-  });
+  const one = (entry, out, pure) =>
+    build({
+      absWorkingDir: root,
+      metafile: true,
+      entryPoints: [entry],
+      outfile: out,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      sourcemap: true,
+      logLevel: "warning",
+      external: ["node-pty"],
+      plugins: t.bundleDeps ? (pure ? [workspacePure] : []) : [externalizeNpm],
+      banner: { js: "import { createRequire as __topolabRequire } from 'node:module'; const require = __topolabRequire(import.meta.url);" },
+    });
+  const results = await Promise.all([one(t.entry, t.out, !!t.pure), ...(t.also ? [one(t.also.entry, t.also.out, false)] : [])]);
+  const inputs = new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)).filter((p) => !p.includes("node_modules/")));
+  writeFileSync(join(root, `${t.out}.inputs.json`), JSON.stringify([...inputs]));
 }
 
 function newestSource(dir) {
@@ -60,11 +92,32 @@ function newestSource(dir) {
   return newest;
 }
 
-/** Rebuilds a bundle when any source is newer than it. */
+/** The newest modification time of the bundle's own inputs, or null when they are not known (or one is gone). */
+function newestInput(out) {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(`${out}.inputs.json`, "utf8"));
+  } catch {
+    return null;
+  }
+  let newest = 0;
+  for (const p of [...inputs, "package.json", "pnpm-lock.yaml"]) {
+    try {
+      newest = Math.max(newest, statSync(join(root, p)).mtimeMs);
+    } catch {
+      return null;
+    }
+  }
+  return newest;
+}
+
+/** Rebuilds a bundle when any of its sources is newer than it. */
 export async function buildIfStale(name) {
   const out = join(root, TARGETS[name].out);
-  const built = existsSync(out) ? statSync(out).mtimeMs : 0;
-  const newest = Math.max(...SOURCES.map((s) => (existsSync(join(root, s)) ? newestSource(join(root, s)) : 0)));
+  const also = TARGETS[name].also && join(root, TARGETS[name].also.out);
+  const built = existsSync(out) && (!also || existsSync(also)) ? Math.min(statSync(out).mtimeMs, also ? statSync(also).mtimeMs : Infinity) : 0;
+  // a new file matters only once an input imports it, and then that input is newer
+  const newest = newestInput(out) ?? Math.max(...SOURCES.map((s) => (existsSync(join(root, s)) ? newestSource(join(root, s)) : 0)));
   if (newest > built) await buildTarget(name);
   return out;
 }

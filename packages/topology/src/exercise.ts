@@ -9,8 +9,9 @@
 
 import { z } from "zod";
 import { canonicalIp, parseCidr, formatCidr, networkOf, parseMac, type Cidr } from "./address";
-import { NODE_NAME } from "./names";
-import { isHostLike, type LabNode } from "./schema";
+import { NODE_NAME, splitNodeIf } from "./names";
+import { isHostLike } from "./kinds";
+import type { LabNode } from "./schema";
 import { formatPath, zodIssues, type LabIssue, type PathPart } from "./validate";
 
 export const CHECK_KINDS = ["reach", "address", "route", "lease", "listen", "http", "neighbour", "mac-table", "sysctl", "command"] as const;
@@ -143,13 +144,6 @@ export function parseWithin(value: string): number | string {
   const ms = Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
   if (ms > 300_000) return `${value} is longer than the 5 minutes a check may wait`;
   return Math.round(ms);
-}
-
-/** "red:eth0" -> {node, interface}; null when it has no ':' */
-export function splitNodeIf(text: string): { node: string; interface: string } | null {
-  const i = text.indexOf(":");
-  if (i <= 0 || i === text.length - 1) return null;
-  return { node: text.slice(0, i), interface: text.slice(i + 1) };
 }
 
 /**

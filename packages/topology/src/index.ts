@@ -1,6 +1,8 @@
 // @topolab/topology: the pure model of a lab. No I/O; the browser imports it too.
 //
 // schema.ts    the lab document (zod) and its canonical types
+// kinds.ts     which nodes are hosts (no zod: the engine and the CLI's fast commands use it)
+// issues.ts    a problem of a lab and the error that carries them (no zod)
 // validate.ts  every problem with its place, and the canonical form
 // labfile.ts   YAML/JSON text in and out, with line numbers
 // names.ts     name rules and the kernel names derived from them
@@ -19,6 +21,8 @@
 export * from "./address";
 export * from "./names";
 export * from "./schema";
+export * from "./kinds";
+export * from "./issues";
 export * from "./validate";
 export * from "./labfile";
 export * from "./topos";

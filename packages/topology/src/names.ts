@@ -174,3 +174,15 @@ export const OVS_NODE_KEY = "topolab-node";
 export const OVS_LINK_KEY = "topolab-link";
 /** The owner id of the state directory that made the bridge or port (absent: an old-format mark). */
 export const OVS_OWNER_KEY = "topolab-owner";
+
+/** The service name of the DHCP client topolab runs for an interface. */
+export function dhcpClientName(ifname: string): string {
+  return `dhclient-${ifname.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
+}
+
+/** "red:eth0" -> {node, interface}; null when it has no ':' */
+export function splitNodeIf(text: string): { node: string; interface: string } | null {
+  const i = text.indexOf(":");
+  if (i <= 0 || i === text.length - 1) return null;
+  return { node: text.slice(0, i), interface: text.slice(i + 1) };
+}

@@ -311,7 +311,3 @@ export interface Lab {
   /** a task and its checks (exercise.ts) */
   exercise?: Exercise;
 }
-
-export function isHostLike(node: LabNode): node is HostNode {
-  return node.kind === "host" || node.kind === "router";
-}

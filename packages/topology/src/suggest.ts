@@ -17,7 +17,8 @@
 // canvas, apps/web/src/lab/linking.ts), and the rules that make a lab invalid (validate.ts).
 
 import { contains, formatCidr, formatIp, hostCount, networkOf, nthAddress, parseCidr, parseIp, type Cidr } from "./address";
-import { isHostLike, type Endpoint, type Lab, type LabNode } from "./schema";
+import { isHostLike } from "./kinds";
+import type { Endpoint, Lab, LabNode } from "./schema";
 
 /** The interface name validate() would give a node's next link: eth0.. on hosts, eth1.. on switches. */
 export function nextInterfaceName(lab: Lab, node: string): string {

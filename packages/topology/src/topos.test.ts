@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseTopoSpec, topoLab, type TopoSpec } from "./topos";
 import { parseLab } from "./validate";
-import { isHostLike, type Lab } from "./schema";
+import { isHostLike } from "./kinds";
+import type { Lab } from "./schema";
 
 function lab(text: string, name = "mn"): Lab {
   const spec = parseTopoSpec(text);

@@ -9,7 +9,9 @@
 import type { z } from "zod";
 import { contains, formatCidr, formatIp, networkOf, parseCidr, parseIp, parseMac, type Cidr } from "./address";
 import { validateExercise, type Exercise } from "./exercise";
-import { ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
+import { LabValidationError, type LabIssue } from "./issues";
+import { isHostLike } from "./kinds";
+import { dhcpClientName, ifNameProblem, labNameProblem, nodeNameProblem } from "./names";
 import { labWarnings, type LabWarning } from "./suggest";
 import { switchLoops } from "./switchlinks";
 import {
@@ -18,7 +20,6 @@ import {
   NodeSchema,
   type Endpoint,
   type HostNode,
-  isHostLike,
   type Interface,
   type Lab,
   type LabNode,
@@ -33,11 +34,8 @@ import {
 
 export type PathPart = string | number;
 
-export interface LabIssue {
-  /** e.g. `links[3].vlan` */
-  path: string;
-  message: string;
-}
+// LabIssue, LabValidationError and formatIssue are in issues.ts, which does not load zod
+export { formatIssue, LabValidationError, type LabIssue } from "./issues";
 
 /** `warnings`: the lab is valid, but these will not work as a person expects (suggest.ts's labWarnings) */
 export type Validated = { ok: true; lab: Lab; warnings: LabWarning[] } | { ok: false; issues: LabIssue[] };
@@ -70,17 +68,6 @@ export function capIssues<T extends LabIssue>(issues: readonly T[], max = MAX_IS
   const out = issues.slice(0, max).map((i) => ({ ...i, path: clip(i.path), message: clip(i.message) }));
   if (issues.length > max) out.push({ path: "", message: `… and ${count(issues.length - max)} more problems` } as T);
   return out;
-}
-
-export class LabValidationError extends Error {
-  constructor(readonly issues: LabIssue[]) {
-    super(issues.map(formatIssue).join("\n"));
-    this.name = "LabValidationError";
-  }
-}
-
-export function formatIssue(issue: LabIssue): string {
-  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
 }
 
 /** ["links", 3, "vlan"] -> links[3].vlan; odd keys are quoted: interfaces["eth0.100"] */
@@ -859,11 +846,6 @@ function checkServices(
       });
     }
   });
-}
-
-/** The service name of the DHCP client topolab runs for an interface. */
-export function dhcpClientName(ifname: string): string {
-  return `dhclient-${ifname.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
 }
 
 function checkNat(node: NatNode, path: PathPart[], linked: Map<string, number>, c: Collector): void {

@@ -5,14 +5,11 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { UsageError } from "./errors";
 import { formatFileIssue, LabValidationError, labWarnings, parseLabText, parseTopoSpec, topoLab, validateLab, type Lab } from "@topolab/topology";
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+// in errors.ts, which the quick commands load without the lab model
+export { UsageError };
 
 /** A problem report that already says where: printed as is. */
 export class FileProblems extends Error {

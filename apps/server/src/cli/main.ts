@@ -3,30 +3,18 @@
 // Knows: the commands, their options and exit codes, and how errors read on a terminal.
 // Leaves to others: all the work (engine) and the rules (topology).
 
-import { spawn } from "node:child_process";
 import { Command, CommanderError } from "commander";
-import { ApplyError, ConflictError, Engine, inNetns, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
+import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
-import { labsTable, nodeLine, nodesTable, pingMatrix, planListing, summaryLine } from "./format";
+import { nodeLine, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { progressLine } from "./progress";
+import { attach, execCommand, statusCommand } from "./quick";
 import { registerServe } from "./serve";
 import { registerLive } from "./live";
 import { registerExercise } from "./exercise";
 import { registerCapture } from "./capture";
 import { registerTrace } from "./trace";
-
-/** Runs a program with the terminal attached; resolves with its exit code. */
-function attach(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env, ...(cwd ? { cwd } : {}) });
-    child.on("error", (e) => {
-      process.stderr.write(`topolab: cannot start ${argv[0]}: ${e.message}\n`);
-      resolve(127);
-    });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
-  });
-}
 
 const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -102,9 +90,7 @@ export function program(): Command {
     .argument("[lab]")
     .option("--json", "print JSON")
     .action(async (lab: string | undefined, o: { json?: boolean }) => {
-      const labs = await engine(false).status(lab);
-      if (o.json) out(JSON.stringify(lab ? labs[0] : labs, null, 2));
-      else out(lab ? nodesTable(labs[0]!) : labsTable(labs));
+      await statusCommand(lab, o);
     });
 
   p.command("exec")
@@ -114,10 +100,7 @@ export function program(): Command {
     .argument("<command...>", "the command and its arguments (put -- before it)")
     .passThroughOptions()
     .action(async (lab: string, node: string, command: string[]) => {
-      const ns = await engine(false).nodeNamespace(lab, node);
-      const argv = command[0] === "--" ? command.slice(1) : command;
-      if (argv.length === 0) throw new UsageError("give the command to run after --");
-      process.exitCode = await attach(inNetns(ns, argv));
+      process.exitCode = await execCommand(lab, node, command);
     });
 
   p.command("shell")
@@ -274,24 +257,29 @@ export async function main(argv: string[]): Promise<number> {
     await p.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof LabValidationError) {
-      err(`topolab: the lab is not valid:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
-      return 2;
-    }
-    if (e instanceof FileProblems) {
-      err(`topolab: the lab file is not valid:\n${e.lines.map((l) => `  ${l}`).join("\n")}`);
-      return 2;
-    }
-    if (e instanceof UsageError) {
-      err(`topolab: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof ApplyError || e instanceof ConflictError || e instanceof NotFoundError || e instanceof LockError) {
-      err(`topolab: ${e.message}`);
-      return 1;
-    }
-    err(`topolab: ${(e as Error).stack ?? String(e)}`);
+    return exitCodeFor(e);
+  }
+}
+
+/** Says on stderr what went wrong, as a person reads it; the exit code that goes with it. */
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode;
+  if (e instanceof LabValidationError) {
+    err(`topolab: the lab is not valid:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
+    return 2;
+  }
+  if (e instanceof FileProblems) {
+    err(`topolab: the lab file is not valid:\n${e.lines.map((l) => `  ${l}`).join("\n")}`);
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    err(`topolab: ${e.message}`);
+    return 2;
+  }
+  if (e instanceof ApplyError || e instanceof ConflictError || e instanceof NotFoundError || e instanceof LockError) {
+    err(`topolab: ${e.message}`);
     return 1;
   }
+  err(`topolab: ${(e as Error).stack ?? String(e)}`);
+  return 1;
 }
