@@ -30,10 +30,16 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
   const errors: string[] = [];
   watchErrors(page, errors, "teacher");
   let code = "";
+  let lab = "";
   try {
     await walk();
   } finally {
-    if (code) await api("DELETE", `/classes/${code}`);
+    // whatever happened, the class ends and its lab goes (a class that ended with a problem leaves its lab: removed here)
+    if (code) {
+      const r = await api("DELETE", `/classes/${code}`);
+      if (r.status !== 204) console.log(`ending class ${code}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    if (lab && (await api("GET", `/labs/${lab}`)).status === 200) await api("DELETE", `/labs/${lab}`);
   }
 
   async function walk() {
@@ -49,7 +55,7 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await ada.getByTestId("join-name").fill("Ada");
     await ada.getByTestId("join-submit").click();
     await expect(ada).toHaveURL(/\/labs\/c[a-z2-9]{6}-\d+$/, { timeout: 60_000 });
-    const lab = new URL(ada.url()).pathname.split("/").pop()!;
+    lab = new URL(ada.url()).pathname.split("/").pop()!;
     await expect(ada.getByTestId("node-red")).toBeVisible({ timeout: 60_000 });
 
     // the teacher watches her lab from the grid
