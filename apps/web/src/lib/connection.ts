@@ -100,18 +100,26 @@ export class Connection {
     return () => this.connectListeners.delete(listener);
   }
 
-  /** A request; resolves with its value, rejects with RequestFailed carrying the server's reason. */
+  /**
+   * A request; resolves with its value, rejects with RequestFailed carrying the server's reason.
+   * A request sent while disconnected waits for the connection; one whose connection drops after
+   * it left fails at once (its answer can never come: socket.io forgets it), not after the timeout.
+   */
   request<E extends RequestEventName>(event: E, args: ClientArgs<E>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<AckValue<E>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new RequestFailed({ code: "internal", message: `${event}: no answer from the server in ${timeoutMs / 1000} s` })),
-        timeoutMs,
-      );
-      // socket.io's typed emit cannot see that E's ack is Response<AckValue<E>>: the protocol's types say it
-      const socket = this.socket as unknown as { emit(e: string, a: unknown, ack: (r: Response<AckValue<E>>) => void): void };
-      socket.emit(event, args, (r) => {
-        clearTimeout(timer);
-        if (r.ok) resolve(r.value);
+      // socket.io's typed emit cannot see that E's ack is Response<AckValue<E>>: the protocol's types say it.
+      // With a timeout, socket.io calls the ack with an error when the time is out or the connection drops.
+      const socket = this.socket.timeout(timeoutMs) as unknown as {
+        emit(e: string, a: unknown, ack: (err: Error | null, r: Response<AckValue<E>>) => void): void;
+      };
+      socket.emit(event, args, (err, r) => {
+        if (err) {
+          const dropped = this.stateNow.kind !== "connected" || !this.socket.connected;
+          const message = dropped
+            ? `${event}: the connection to the server was lost before its answer`
+            : `${event}: no answer from the server in ${timeoutMs / 1000} s`;
+          reject(new RequestFailed({ code: "internal", message }));
+        } else if (r.ok) resolve(r.value);
         else reject(new RequestFailed(r.error));
       });
     });
