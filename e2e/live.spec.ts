@@ -7,7 +7,8 @@
 // item adopted, the rest put back); the tab stays while the selection moves to another host;
 // the OVS switch's ports and MAC table (red's MAC on red's port after a ping); a link's two
 // ends and its loss; the lab's links, changes and ping all; the context menu opening a tab; the
-// keyboard moving between tabs. A second walk reads a Linux bridge's forwarding database.
+// keyboard moving between tabs; the link's end label with the kernel's addresses. A second walk reads
+// a Linux bridge's forwarding database.
 import type { Page } from "@playwright/test";
 import { api, createLab, expect, openLab, openTerminal, snap, test, typeIn } from "./helpers";
 
@@ -99,6 +100,8 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await typeIn(page, "red", "ip addr add 10.9.9.9/24 dev eth0; echo ADDED");
   await expect(page.getByTestId("terminal-red")).toContainText("ADDED");
   await expect(page.getByTestId("live-iface-addresses-eth0")).toContainText("10.9.9.9/24", { timeout: 1500 });
+  // the link's end label shows the kernel's addresses, marked as differing from the document
+  await expect(page.getByTestId(`edge-${id}`).locator(".edge-address-differs")).toHaveText("10.0.0.1/24 10.9.9.9/24");
   // the node is marked: its tooltip names the difference
   await expect(page.getByTestId("drift-mark-red")).toHaveText("≠ 1", { timeout: 10_000 });
   await expect(page.getByTestId("drift-mark-red")).toHaveAttribute(
@@ -159,6 +162,8 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await expect(page.getByTestId("drift-mark-red")).toHaveCount(0);
   await tab(page, "settings");
   await expect(page.getByTestId("inspector-if-eth0-addresses")).toHaveValue("10.0.0.1/24, 10.9.9.9/24");
+  await expect(page.getByTestId(`edge-${id}`).locator(".edge-address")).toHaveText("10.0.0.1/24 10.9.9.9/24");
+  await expect(page.getByTestId(`edge-${id}`).locator(".edge-address-differs")).toHaveCount(0);
   await tab(page, "routes");
   await expect(page.getByTestId("live-routes-4")).not.toContainText("10.77.0.0/16");
 

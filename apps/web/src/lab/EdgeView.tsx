@@ -1,5 +1,6 @@
 // A link on the canvas: a straight line between the borders of its two nodes, with what a
-// teacher points at: the interface name and address at each end, the VLAN tag (access) or the
+// teacher points at: the interface name and address at each end (the kernel's, while the lab
+// runs: a DHCP lease, an address added by hand, marked when it differs from the document), the VLAN tag (access) or the
 // trunk's VLANs, and shaping in the middle, placed clear of the nodes (edgeLabels.ts). Labels are SVG text, hidden by one CSS class on
 // the canvas (no re-render). Memoized like the nodes.
 //
@@ -7,7 +8,8 @@
 
 import { memo } from "react";
 import { layoutEdgeLabels } from "./edgeLabels";
-import { LinkTitle } from "../live/marks";
+import { LinkTitle, useKernelAddresses } from "../live/marks";
+import { endAddress } from "../live/edges";
 import { BaseEdge, useInternalNode, type Edge, type EdgeProps, type InternalNode } from "@xyflow/react";
 
 export interface EndLabel {
@@ -15,6 +17,8 @@ export interface EndLabel {
   address?: string;
   /** the VLAN note shown at a switch end: "vlan 100" or "trunk 100,200" */
   vlan?: string;
+  /** the kernel's addresses differ from the document's (live/edges.ts endAddress) */
+  differs?: boolean;
 }
 
 export interface LabEdgeData extends Record<string, unknown> {
@@ -55,7 +59,7 @@ function EndText({ x, y, label, side }: { x: number; y: number; label: EndLabel;
         {label.iface}
       </tspan>
       {label.address && (
-        <tspan x={x} dy="1.15em" className="edge-address">
+        <tspan x={x} dy="1.15em" className={`edge-address${label.differs ? " edge-address-differs" : ""}`}>
           {label.address}
         </tspan>
       )}
@@ -68,10 +72,22 @@ function EndText({ x, y, label, side }: { x: number; y: number; label: EndLabel;
   );
 }
 
-function EdgeViewImpl({ id, source, target, data, selected }: EdgeProps<LabFlowEdge>) {
+/** An end's label with the addresses the kernel has (a DHCP lease, one added by hand), when known. */
+function liveLabel(label: EndLabel, kernel: string | undefined): EndLabel {
+  if (kernel === undefined) return label;
+  const { address: _doc, ...rest } = label;
+  const e = endAddress(label.address, kernel);
+  return { ...rest, ...(e.text ? { address: e.text } : {}), ...(e.differs ? { differs: true } : {}) };
+}
+
+function EdgeViewImpl({ id, source, target, data: docData, selected }: EdgeProps<LabFlowEdge>) {
   const s = useInternalNode(source);
   const t = useInternalNode(target);
-  if (!s || !t || !data) return null;
+  // the interfaces' addresses as the kernel has them: this edge re-renders when they change
+  const kernelA = useKernelAddresses(source, docData?.a.iface ?? "");
+  const kernelB = useKernelAddresses(target, docData?.b.iface ?? "");
+  if (!s || !t || !docData) return null;
+  const data = { ...docData, a: liveLabel(docData.a, kernelA), b: liveLabel(docData.b, kernelB) };
   const cs = center(s);
   const ct = center(t);
   const p1 = border(cs, ct);

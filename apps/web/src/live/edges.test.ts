@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
-import { edgeStylesheet, formatBps, linksLive } from "./edges";
+import { edgeStylesheet, endAddress, formatBps, linksLive } from "./edges";
 
 const source = {
   name: "demo",
@@ -69,5 +69,21 @@ describe("linksLive", () => {
     expect(css).toContain('.react-flow__edge[data-id="h1:eth0|s1:eth1"] .lab-edge { stroke: var(--live-broken, #d33)');
     expect(css).toMatch(/data-id="h2:eth0\|s1:eth2"\] \.lab-edge \{ stroke-width: [\d.]+px/);
     expect(formatBps(2_000_000)).toBe("2.0 Mbit/s");
+  });
+});
+
+describe("endAddress", () => {
+  it("the kernel's addresses when known, marked when they differ from the document's", () => {
+    expect(endAddress("10.0.0.1/24", undefined)).toEqual({ text: "10.0.0.1/24", differs: false });
+    expect(endAddress(undefined, undefined)).toEqual({ differs: false });
+    expect(endAddress("10.0.0.1/24", "10.0.0.1/24")).toEqual({ text: "10.0.0.1/24", differs: false });
+    expect(endAddress("10.0.0.1/24", "10.0.0.1/24 10.9.9.9/24")).toEqual({ text: "10.0.0.1/24 10.9.9.9/24", differs: true });
+    expect(endAddress("10.0.0.1/24 fd00::1/64", "fd00::1/64 10.0.0.1/24")).toEqual({ text: "fd00::1/64 10.0.0.1/24", differs: false });
+    // missing in the kernel: the document's, marked
+    expect(endAddress("10.0.0.1/24", "")).toEqual({ text: "10.0.0.1/24", differs: true });
+    // DHCP: the lease, or "dhcp" while there is none
+    expect(endAddress("dhcp", "10.50.50.12/24")).toEqual({ text: "10.50.50.12/24", differs: false });
+    expect(endAddress("dhcp", "")).toEqual({ text: "dhcp", differs: false });
+    expect(endAddress(undefined, "")).toEqual({ differs: false });
   });
 });

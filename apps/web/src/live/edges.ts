@@ -93,6 +93,18 @@ export function linksLive(lab: Lab, nodes: Record<string, LiveNode | null>, port
   });
 }
 
+/**
+ * An end's address line: the kernel's when known (a DHCP lease, a hand-made address), else the
+ * document's; `differs` when the kernel's differs from what the document asks (not for DHCP).
+ */
+export function endAddress(doc: string | undefined, kernel: string | undefined): { text?: string; differs: boolean } {
+  if (kernel === undefined) return doc ? { text: doc, differs: false } : { differs: false };
+  if (doc === "dhcp") return { text: kernel || "dhcp", differs: false };
+  const set = (x: string | undefined) => [...new Set((x ?? "").split(/\s+/).filter(Boolean))].sort().join(" ");
+  const differs = set(doc) !== set(kernel);
+  return kernel ? { text: kernel, differs } : doc ? { text: doc, differs } : { differs };
+}
+
 export function formatBps(bps: number): string {
   if (bps >= 1e9) return `${(bps / 1e9).toFixed(1)} Gbit/s`;
   if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`;

@@ -77,8 +77,8 @@ export class LiveStore {
           void this.start(); // missed some: a fresh snapshot
           return;
         }
-        this.state.set(fold({ ...s, seq: p.seq }, p.event as LiveEvent));
-        if (changesDrift(p.event as LiveEvent)) this.readDriftSoon();
+        this.state.set(fold({ ...s, seq: p.seq }, p.event));
+        if (changesDrift(p.event)) this.readDriftSoon();
       }),
       c.onConnect(() => {
         if (this.state.get().watching) {

@@ -1,13 +1,27 @@
 // What the kernel puts on the canvas's shapes, each a small component that subscribes to its own
 // piece of the live state, so that a kernel change re-renders the one edge or node it concerns,
-// never the canvas: a link's tooltip (why it is broken, which end; its loss) and a node's drift
-// mark (how many differences from the document, named in its tooltip).
+// never the canvas: a link's tooltip (why it is broken, which end; its loss), a node's drift
+// mark (how many differences from the document, named in its tooltip), and the addresses an
+// interface has in the kernel (the link's end label shows them: a DHCP lease, one added by hand).
 //
 // Knows: the texts (edges.ts, tabs.ts). Leaves to others: where they sit (EdgeView, NodeView).
 
-import { useStore } from "../lib/emitter";
+import { Store, useStore } from "../lib/emitter";
+import type { LiveState } from "./liveStore";
 import { useLive } from "./LiveProvider";
 import { driftMark } from "./tabs";
+
+const NO_LIVE = new Store<Pick<LiveState, "nodes">>({ nodes: {} });
+
+/**
+ * The addresses of a node's interface in the kernel, as one line ("10.0.0.1/24 10.9.9.9/24");
+ * undefined when the kernel's view is not known (no live state, a switch, a stopped lab).
+ */
+export function useKernelAddresses(node: string, iface: string): string | undefined {
+  const live = useLive();
+  const state: Store<Pick<LiveState, "nodes">> = live?.live.state ?? NO_LIVE;
+  return useStore(state, (s) => s.nodes[node]?.interfaces.find((i) => (i.interface ?? i.name) === iface)?.addresses.join(" "));
+}
 
 /** An SVG <title> for a link's edge (the tooltip of the whole edge group); nothing when all is well. */
 export function LinkTitle({ id }: { id: string }) {
