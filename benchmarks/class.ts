@@ -5,6 +5,9 @@
 // the server's RSS before and after and what one student costs (RSS, namespaces), then 30
 // open terminals (one per student, their confined shells) and the keystroke echo round trip
 // across them (p50/p99), and the time to end the class; nothing may be left in the kernel.
+// The instructor's watch (issue 15, item 3): the same echo with the instructor watching all
+// the terminals (one socket, acking), then with a second watcher that never acks (a frozen
+// tab) after every shell printed past the high-water mark: the students' echo must not care.
 // Traffic: loopback between this process and the server only.
 //
 //   pnpm bench:class [--students 30] [--markdown]
@@ -16,6 +19,7 @@ import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import type { ClassView } from "../packages/protocol/src/index";
 import type { Client } from "../apps/server/src/testing";
 import { studentClient } from "../apps/server/src/server/classes-testing";
+import { connectClient } from "../apps/server/src/testing";
 import { pct, serve, args, opt } from "./common";
 
 const students = Number(opt("students", "30"));
@@ -111,19 +115,47 @@ async function main(): Promise<void> {
     );
     const termsMs = performance.now() - t1;
     const rss2 = await rssMiB(child.pid!);
-    const echoes: number[] = [];
-    for (let round = 0; round < 20; round++) {
-      for (const { c, id } of terms) {
-        const from = (c.screens.get(id) ?? "").length;
-        const t = performance.now();
-        c.socket.emit("term:input", { id, data: "x" });
-        while (!(c.screens.get(id) ?? "").slice(from).includes("x")) {
-          if (performance.now() - t > 5000) throw new Error("no echo within 5 s");
-          await new Promise((r) => setImmediate(r));
+    const echoRound = async (key: string): Promise<number[]> => {
+      const times: number[] = [];
+      for (let round = 0; round < 20; round++) {
+        for (const { c, id } of terms) {
+          const from = (c.screens.get(id) ?? "").length;
+          const t = performance.now();
+          c.socket.emit("term:input", { id, data: key });
+          while (!(c.screens.get(id) ?? "").slice(from).includes(key)) {
+            if (performance.now() - t > 5000) throw new Error("no echo within 5 s");
+            await new Promise((r) => setImmediate(r));
+          }
+          times.push(performance.now() - t);
         }
-        echoes.push(performance.now() - t);
       }
-    }
+      // the keys typed are erased again (Ctrl-U), so the next round starts on an empty line
+      for (const { c, id } of terms) c.socket.emit("term:input", { id, data: "\x15" });
+      await sleep(200);
+      return times;
+    };
+    const echoes = await echoRound("x");
+
+    // the instructor watches every terminal, acking as a browser does
+    const teacher = await connectClient(url, { token, origin: url, client: "bench teacher" });
+    clients.push(teacher);
+    const t3 = performance.now();
+    for (const { id } of terms) await teacher.ok("term:watch", { id });
+    const watchMs = performance.now() - t3;
+    const echoesWatched = await echoRound("w");
+    const seen = terms.every(({ id }) => (teacher.screens.get(id) ?? "").includes("w"));
+    const rss3 = await rssMiB(child.pid!);
+    // and a frozen tab watches them too (never acks); every shell prints past the high-water mark
+    const frozen = await connectClient(url, { token, origin: url, client: "bench frozen tab" });
+    frozen.autoAck = false;
+    clients.push(frozen);
+    for (const { id } of terms) await frozen.ok("term:watch", { id });
+    const t4 = performance.now();
+    for (const { c, id } of terms) c.socket.emit("term:input", { id, data: "head -c 400000 /dev/zero | tr '\\0' y | fold -w 100; echo flood-$((40+2))\r" });
+    await Promise.all(terms.map(({ c, id }) => c.screen(id, /flood-42/, 120_000)));
+    const floodMs = performance.now() - t4;
+    const frozenGot = Math.max(...terms.map(({ id }) => (frozen.screens.get(id) ?? "").length));
+    const echoesFrozen = await echoRound("z");
     for (const c of clients) c.close();
 
     const t2 = performance.now();
@@ -142,6 +174,20 @@ async function main(): Promise<void> {
     out(`${students} confined terminals open, to their prompts`, `${(termsMs / 1000).toFixed(1)} s`);
     out(`server RSS: with ${students} terminals`, `${rss2.toFixed(0)} MiB (+${((rss2 - rss1) / students).toFixed(2)} MiB per terminal)`);
     out(`keystroke echo across ${students} terminals (${echoes.length} keys): p50 / p99`, `${pct(echoes, 50).toFixed(1)} / ${pct(echoes, 99).toFixed(1)} ms`);
+    out(`the instructor starts watching all ${students} terminals (one socket)`, `${watchMs.toFixed(0)} ms`);
+    out(
+      `keystroke echo, the instructor watching all (${echoesWatched.length} keys): p50 / p99`,
+      `${pct(echoesWatched, 50).toFixed(1)} / ${pct(echoesWatched, 99).toFixed(1)} ms${seen ? "" : " (the watcher missed keys!)"}`,
+    );
+    out(`server RSS: with the instructor watching`, `${rss3.toFixed(0)} MiB (+${((rss3 - rss2) / students).toFixed(3)} MiB per watched terminal)`);
+    out(
+      `${students} shells print 400 kB each, a frozen tab watching all`,
+      `${(floodMs / 1000).toFixed(1)} s; the frozen tab got at most ${(frozenGot / 1024).toFixed(0)} KiB of a shell's 400 kB`,
+    );
+    out(
+      `keystroke echo with the frozen tab watching (${echoesFrozen.length} keys): p50 / p99`,
+      `${pct(echoesFrozen, 50).toFixed(1)} / ${pct(echoesFrozen, 99).toFixed(1)} ms`,
+    );
     out("end of the class (all labs down)", `${(endMs / 1000).toFixed(1)} s`);
     out("left in the kernel after the end", left.length ? left.join("; ") : "nothing");
     console.log(lines.join("\n"));
