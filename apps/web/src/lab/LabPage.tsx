@@ -15,6 +15,7 @@ import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import { Dock } from "../terminals/Dock";
 import { CaptureHost } from "../capture/CaptureHost";
+import { TraceButton, TraceHost } from "../trace/TraceHost";
 import { ExercisePanel } from "../exercise/ExercisePanel";
 import { LiveProvider } from "../live/LiveProvider";
 import { showSettings } from "../live/tabs";
@@ -269,6 +270,7 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
           <button className="button" onClick={() => void layout()} disabled={readOnly || layingOut} data-testid="auto-layout" title="Auto-layout (L)">
             {layingOut ? "Laying out…" : "Auto-layout"}
           </button>
+          <TraceButton store={store} selection={selection} />
           <label className="toggle" title="Labels on links (E)">
             <input type="checkbox" checked={labels} onChange={(e) => setLabels(e.target.checked)} data-testid="toggle-labels" /> Labels
           </label>
@@ -310,6 +312,9 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
       </ErrorBoundary>
       <ErrorBoundary panel="capture">
         <CaptureHost store={store} />
+      </ErrorBoundary>
+      <ErrorBoundary panel="trace">
+        <TraceHost store={store} />
       </ErrorBoundary>
       {help && <Help onClose={() => setHelp(false)} />}
       {menu && (
