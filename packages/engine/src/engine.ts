@@ -160,6 +160,8 @@ export class Engine {
       ovsDatapath: caps.ovs.datapath,
       checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
       natBackend: caps.nat ?? "nft",
+      // switch ports without IPv6 where the kernel has it (realize.ts, RealizeEnv.rootIpv6Off)
+      rootIpv6Off: existsSync("/proc/sys/net/ipv6/conf/all"),
     };
   }
 
@@ -498,6 +500,7 @@ export class Engine {
       ovsDatapath: OVS_DATAPATH_VAR,
       checksumOffloadOff: caps.ovs.datapath === "netdev" && !caps.ovs.userspaceTso,
       natBackend: caps.nat ?? "nft",
+      rootIpv6Off: existsSync("/proc/sys/net/ipv6/conf/all"),
     });
     const usesOvs = resources.some((r) => r.kind === "ovsBridge");
     const hasNat = resources.some((r) => r.kind === "nat");

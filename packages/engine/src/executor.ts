@@ -175,10 +175,13 @@ function runFiles(group: Item[], options: ExecuteOptions): OperationError | null
   for (const item of group) {
     const c = item.command as { tool: "write" | "remove"; path: string; content?: string };
     let message: string | null = null;
-    if (!ownedPath(c.path)) message = `refusing to ${c.tool} ${c.path}: not a topolab path`;
+    if (!ownedPath(c.path) || (c.tool === "remove" && c.path.startsWith("/proc/"))) message = `refusing to ${c.tool} ${c.path}: not a topolab path`;
     else {
       try {
-        if (c.tool === "write") {
+        if (c.tool === "write" && c.path.startsWith("/proc/sys/")) {
+          // a root-side port's IPv6 turned off: the file is the kernel's, written in place
+          writeFileSync(c.path, c.content ?? "");
+        } else if (c.tool === "write") {
           mkdirSync(c.path.slice(0, c.path.lastIndexOf("/")), { recursive: true });
           // a hosts file keeps the names of DHCP leases (services.ts's keepLeaseNames)
           writeFileSync(c.path, keepLeaseNames(c.path, c.content ?? ""));
@@ -195,8 +198,13 @@ function runFiles(group: Item[], options: ExecuteOptions): OperationError | null
   return null;
 }
 
-/** Files topolab may write or remove: only its own namespaces' /etc/netns directories. */
+/**
+ * Files topolab may write or remove: only its own namespaces' /etc/netns directories, and the
+ * IPv6 switch of one root-namespace interface (never `all`, `default` or `lo`: nothing machine-wide).
+ */
 export function ownedPath(path: string): boolean {
+  const sys = /^\/proc\/sys\/net\/ipv6\/conf\/([A-Za-z0-9_.-]{1,15})\/disable_ipv6$/.exec(path);
+  if (sys) return !["all", "default", "lo", ".", ".."].includes(sys[1]!);
   return /^\/etc\/netns\/tl\.[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/.test(path) && !path.includes("..");
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createCommands, deleteCommands, Stage, updateCommands, type Command } from "./commands";
+import { createCommands, deleteCommands, ipv6OffPath, Stage, updateCommands, type Command } from "./commands";
+import { commandToShell } from "./script";
 import { plan } from "./plan";
 import { realize } from "./realize";
 import { parseLab } from "./validate";
@@ -117,5 +118,66 @@ describe("whole-plan updates", () => {
     const p = plan(mk(false, "bridge", false), { resources: mk(false, "ovs", false), names });
     expect(p.ops.map((o) => `${o.action} ${o.key}`)).toEqual(["delete ovsBridge:demo-s", "create lbridge:demo-s", "create bport:demo-s-eth1"]);
     expect(p.conflicts).toEqual([]);
+  });
+});
+
+describe("switch ports without IPv6 in the root namespace (rootIpv6Off)", () => {
+  const doc = (type: "ovs" | "bridge") =>
+    parseLab({
+      name: "demo",
+      nodes: [
+        { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
+        { name: "s1", kind: "switch", type },
+      ],
+      links: [{ endpoints: ["h1", "s1"] }],
+    });
+  const flat = (type: "ovs" | "bridge", rootIpv6Off: boolean) =>
+    plan(realize(doc(type), { tag: "demo", ovsDatapath: "netdev", rootIpv6Off }), { resources: [] }).ops;
+
+  it("a switch's root-side port gets no link-local address before it comes up, then IPv6 off by its own sysctl", () => {
+    for (const type of ["ovs", "bridge"] as const) {
+      const cmds = flat(type, true).flatMap((o) => o.commands);
+      const root = cmds.filter((c) => c.tool === "ip" && c.ns === null).map((c) => (c as { args: string[] }).args.join(" "));
+      const none = root.indexOf("link set dev demo-s1-eth1 addrgenmode none");
+      const up = root.findIndex((a) => a.startsWith("link set dev demo-s1-eth1 ") && a.endsWith(" up"));
+      expect(none).toBeGreaterThan(root.findIndex((a) => a.startsWith("link add name demo-s1-eth1 ")));
+      expect(up).toBeGreaterThan(none);
+      const writes = cmds.filter((c) => c.tool === "write" && c.path.startsWith("/proc/"));
+      const expected = ["/proc/sys/net/ipv6/conf/demo-s1-eth1/disable_ipv6", ...(type === "bridge" ? ["/proc/sys/net/ipv6/conf/demo-s1/disable_ipv6"] : [])];
+      expect(writes.map((w) => (w as { path: string }).path).sort()).toEqual(expected.sort());
+      // after the batch that made the devices
+      for (const w of writes) expect(w.stage).toBeGreaterThan(Stage.rootLinks);
+      // the host's own end keeps IPv6: the lab's addresses are the person's
+      expect(cmds.some((c) => c.tool === "ip" && c.ns !== null && c.args.includes("addrgenmode"))).toBe(false);
+    }
+  });
+
+  it("a Linux bridge gets no link-local address before it comes up", () => {
+    const root = flat("bridge", true)
+      .flatMap((o) => o.commands)
+      .filter((c) => c.tool === "ip" && c.ns === null)
+      .map((c) => (c as { args: string[] }).args.join(" "));
+    const add = root.findIndex((a) => a.startsWith("link add name demo-s1 type bridge"));
+    const none = root.indexOf("link set dev demo-s1 addrgenmode none");
+    const up = root.findIndex((a) => a.startsWith("link set dev demo-s1 alias ") && a.endsWith(" up"));
+    expect(add).toBeGreaterThanOrEqual(0);
+    expect(none).toBeGreaterThan(add);
+    expect(up).toBeGreaterThan(none);
+  });
+
+  it("without it (a kernel without IPv6) nothing of the kind is run", () => {
+    for (const type of ["ovs", "bridge"] as const) {
+      const cmds = flat(type, false).flatMap((o) => o.commands);
+      expect(cmds.filter((c) => (c.tool === "ip" && c.args.includes("addrgenmode")) || c.tool === "write").map((c) => c.tool)).toEqual(["write"]);
+      expect(cmds.some((c) => c.tool === "write" && c.path.startsWith("/proc/"))).toBe(false);
+    }
+  });
+
+  it("the exported script says it as a sysctl of that one interface", () => {
+    const w = flat("ovs", true)
+      .flatMap((o) => o.commands)
+      .find((c) => c.tool === "write" && c.path.startsWith("/proc/"))!;
+    expect(commandToShell(w)).toBe("sysctl -qw net.ipv6.conf.demo-s1-eth1.disable_ipv6=1");
+    expect(commandToShell({ tool: "write", path: ipv6OffPath("a.b"), content: "1\n", stage: Stage.ovs })).toBe("sysctl -qw net/ipv6/conf/a.b/disable_ipv6=1");
   });
 });

@@ -115,6 +115,7 @@ export function createCommands(r: Resource): Command[] {
     case "lbridge":
       return [
         ip(Stage.rootLinks, null, "link", "add", "name", r.name, "type", "bridge", "stp_state", r.stp ? "1" : "0"),
+        ...(r.ipv6Off ? noIpv6(r.name) : []),
         ip(Stage.rootLinks, null, "link", "set", "dev", r.name, "alias", r.alias, "up"),
       ];
     case "veth": {
@@ -152,6 +153,7 @@ export function createCommands(r: Resource): Command[] {
       const cmds: Command[] = [];
       if (r.moveFromRoot) cmds.push(ip(Stage.move, null, "link", "set", "dev", r.name, "netns", r.ns!));
       if (r.altname) cmds.push(ip(Stage.configure, r.ns, "link", "property", "add", "dev", r.name, "altname", r.altname));
+      if (r.ipv6Off && r.ns === null) cmds.push(...noIpv6(r.name));
       // a root-namespace end is set up in the batch that creates it, before OVS takes it as a
       // port: ovs-vswitchd (userspace datapath) adding a port while its MTU and state change
       // sometimes never forwards on it
@@ -359,6 +361,25 @@ function ifaceSet(r: Extract<Resource, { kind: "iface" }>): string[] {
   if (r.mac !== undefined) args.push("address", r.mac);
   args.push(r.up ? "up" : "down");
   return args;
+}
+
+/** Where a root-namespace interface's IPv6 is turned off (the executor writes only such paths and /etc/netns). */
+export function ipv6OffPath(dev: string): string {
+  return `/proc/sys/net/ipv6/conf/${dev}/disable_ipv6`;
+}
+
+/**
+ * A root-namespace switch port or bridge without IPv6 (RealizeEnv.rootIpv6Off): no link-local
+ * address is made when it comes up (so no DAD, MLD or router solicitation from it, no route
+ * for it), in the batch that creates it, before `up`; then IPv6 is turned off on it, so
+ * that the root's stack drops the IPv6 packets it receives at once instead of looking up a
+ * route for each. The sysctl is per device: nothing machine-wide changes.
+ */
+function noIpv6(dev: string): Command[] {
+  return [
+    ip(Stage.rootLinks, null, "link", "set", "dev", dev, "addrgenmode", "none"),
+    { tool: "write", path: ipv6OffPath(dev), content: "1\n", stage: Stage.ovs },
+  ];
 }
 
 function sysctl(ns: string, values: Record<string, string>): Command {

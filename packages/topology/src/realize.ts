@@ -26,6 +26,17 @@ export interface RealizeEnv {
   natBackend?: "nft" | "iptables";
   /** the owner id of the state directory that makes the lab, carried in its marks (names.ts) */
   owner?: string;
+  /**
+   * The root namespace takes no part in the labs' IPv6 (set when the kernel has IPv6): the
+   * switches' root-side ports and Linux bridges get no link-local address and their IPv6
+   * packets are not taken up by the root's stack. As on a real switch, whose ports have no
+   * addresses: otherwise every neighbour solicitation, MLD report and router solicitation a
+   * host floods is also handled by the root namespace, once per port it crosses, each time
+   * with a route lookup that walks one fe80::/64 and one ff00::/8 route per interface of the
+   * machine (thousands with big labs, in ovs-vswitchd's time when it forwards between two
+   * root-side ends), and hosts could reach the root namespace at its ports' link-local addresses.
+   */
+  rootIpv6Off?: boolean;
 }
 
 /** The owner mark of an OVS bridge or port, when the lab has an owner. */
@@ -143,6 +154,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
           node: node.name,
           alias: ownerAlias(lab.name, `node:${node.name}`, env.owner),
           stp: node.stp,
+          ...(env.rootIpv6Off ? { ipv6Off: true } : {}),
         });
       }
     }
@@ -406,6 +418,7 @@ function linkResources(
         mtu: linkMtu,
         up: !downAt(i),
         ...offload,
+        ...(env.rootIpv6Off ? { ipv6Off: true } : {}),
       });
       const bridge = switchIfName(env.tag, node.name);
       if (node.type === "ovs") {

@@ -41,6 +41,8 @@ export interface LinuxBridgeRes extends Base {
   node: string;
   alias: string;
   stp: boolean;
+  /** the bridge device takes no part in IPv6 (no link-local address, packets not taken up): see RealizeEnv.rootIpv6Off */
+  ipv6Off?: boolean;
 }
 
 export interface VethRes extends Base {
@@ -90,6 +92,8 @@ export interface IfaceRes extends Base {
   moveFromRoot?: boolean;
   /** turn tx checksum offload off (userspace OVS datapath without userspace TSO) */
   offloadOff?: boolean;
+  /** a root-namespace switch port: no IPv6 on it (no link-local address, packets not taken up): see RealizeEnv.rootIpv6Off */
+  ipv6Off?: boolean;
 }
 
 export interface BridgePortRes extends Base {

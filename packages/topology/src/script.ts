@@ -37,6 +37,9 @@ export function commandToShell(c: Command): string {
     case "exec":
       return ignore(line([...(c.ns ? ["ip", "netns", "exec", c.ns] : []), ...c.argv]));
     case "write": {
+      const sys = /^\/proc\/sys\/(.+)$/.exec(c.path);
+      // a sysctl (a root-side port without IPv6): dots in an interface name force the slash form
+      if (sys) return line(["sysctl", "-qw", `${sys[1]!.includes(".") ? sys[1] : sys[1]!.replaceAll("/", ".")}=${c.content.trim()}`]);
       const dir = c.path.slice(0, c.path.lastIndexOf("/"));
       let tag = "EOF";
       while (c.content.includes(tag)) tag += "_";
