@@ -156,6 +156,8 @@ describe("a class", () => {
     };
     for (const lab of [b.lab, mine]) {
       await trySocket("lab:open", { lab });
+      await trySocket("lab:open", { lab, watch: true });
+      await trySocket("lab:mode", { lab, mode: "edit" });
       await trySocket("lab:close", { lab });
       await trySocket("lab:edit", { lab, changes: [{ type: "addNode", node: { name: "evil", kind: "host" } }] });
       await trySocket("lab:rename", { lab, to: "clstolen" });
@@ -183,6 +185,10 @@ describe("a class", () => {
     await trySocket("term:input", { id: bTerm.id, data: "touch /tmp/evil\n" });
     await trySocket("term:resize", { id: bTerm.id, cols: 20, rows: 5 });
     await trySocket("term:ack", { id: bTerm.id, chars: 10 });
+    await trySocket("term:watch", { id: bTerm.id });
+    await trySocket("term:unwatch", { id: bTerm.id });
+    await trySocket("term:takeover", { id: bTerm.id });
+    await trySocket("term:giveback", { id: bTerm.id });
     await trySocket("templates:list", {});
     await trySocket("lab:create", { name: "clnew", source: { type: "blank" } });
     await trySocket("class:list", {});
@@ -233,6 +239,7 @@ describe("a class", () => {
     // the instructor's root shell on A's lab is not A's: not listed to A, not A's to join
     expect((await sa.ok("term:list", { lab: a.lab })).map((x) => x.id)).toEqual([term.id]);
     expect(await sa.request("term:attach", { id: fix.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await sa.request("term:watch", { id: fix.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
     const green = (v: ClassView) =>
       v.students.find((s) => s.lab === a.lab)!.checks!.every((c) => c.status === "pass") &&
       v.students.find((s) => s.lab === b.lab)!.checks!.some((c) => c.status === "fail");
