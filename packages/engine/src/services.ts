@@ -344,7 +344,7 @@ export class Services {
  * leases the DHCP clients put there (topology's leases.ts) for nodes that still exist. Sync:
  * the executor writes a stage's files in one synchronous pass.
  */
-export function keepLeaseNames(path: string, content: string): string {
+export function keepLeaseNames(path: string, content: string, found?: Map<string, string | null>): string {
   const m = /^\/etc\/netns\/([^/]+\.)[^./]+\/hosts$/.exec(path);
   if (!m) return content;
   const read = (p: string) => {
@@ -356,7 +356,10 @@ export function keepLeaseNames(path: string, content: string): string {
   };
   // a new node's file takes the leases from another node's file of the lab
   let existing = read(path);
-  if (existing === null) {
+  if (existing === null && found?.has(m[1]!)) {
+    // found for an earlier file of the same batch: a lab of 1,000 new nodes reads it once, not 1,000 times
+    existing = found.get(m[1]!)!;
+  } else if (existing === null) {
     let siblings: string[] = [];
     try {
       siblings = readdirSync("/etc/netns")
@@ -369,6 +372,9 @@ export function keepLeaseNames(path: string, content: string): string {
       existing = read(`/etc/netns/${d}/hosts`);
       if (existing?.includes(LEASE_TAG)) break;
     }
+    // a file without leases gives nothing to keep: the next new file need not look again
+    if (existing !== null && !existing.includes(LEASE_TAG)) existing = null;
+    found?.set(m[1]!, existing);
   }
   if (existing === null) return content;
   return withLeaseLines(content, existing, (node) => existsSync(`/run/netns/${m[1]}${node}`));
