@@ -72,7 +72,8 @@ export function ClassBanner() {
       </div>
     );
   }
-  if (!me && watching) {
+  // (on the watch page the watch banner says whose lab it is)
+  if (!me && watching && !(route.page === "lab" && route.watch)) {
     return (
       <div className="class-banner" role="status" data-testid="class-watching">
         <strong>{watching.student}</strong>'s lab <span className="muted">· {watching.className}</span> ·{" "}
