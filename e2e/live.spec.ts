@@ -68,6 +68,7 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await expect(page.getByTestId("inspector-tab-links")).toBeFocused();
   await expect(page.getByTestId(`live-link-${id}`)).toHaveAttribute("data-broken", "true");
   await expect(page.getByTestId(`live-link-${id}`)).toContainText("red:eth0 no carrier");
+  await expect(page.getByTestId("inspector-tab-links-count")).toHaveText("1");
   await page.keyboard.press("End");
   await expect(page.getByTestId("inspector-tab-ping")).toBeFocused();
   await page.keyboard.press("Home");
@@ -108,6 +109,11 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
     "title",
     /red: 1 difference from the document[\s\S]*10\.9\.9\.9\/24 on eth0 was added by hand/,
   );
+
+  await expect(page.getByTestId("inspector-tab-drift-count")).toHaveText("1");
+  // the page's shortcuts do not act from the tab strip: Delete there removes nothing (red is used below)
+  await page.getByTestId("inspector-tab-interfaces").focus();
+  await page.keyboard.press("Delete");
 
   // switch nodes while a tab is open: green shows its interfaces, the tab stays
   await selectNode(page, "green");

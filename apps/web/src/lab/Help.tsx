@@ -15,6 +15,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Double-click a node", "open a terminal on it"],
   ["Drag from a node's handle onto another node", "link them (next free interface and address)"],
   ["Right-click, Shift+F10, ContextMenu key", "actions on the node, link or canvas (arrows, Enter, Esc)"],
+  ["← → Home End on the inspector's tabs", "Settings and the kernel's live views (interfaces, routes, MAC table…)"],
   ["?", "this help"],
 ];
 

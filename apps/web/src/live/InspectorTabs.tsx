@@ -8,7 +8,9 @@
 // (Inspector.tsx), the panels (LiveTabs.tsx).
 
 import { useId, type KeyboardEvent, type ReactNode } from "react";
+import type { Drift } from "@topolab/protocol";
 import type { LabNode, Link } from "@topolab/topology";
+import type { LinkLive } from "./edges";
 import { Store, useStore } from "../lib/emitter";
 import { useLive } from "./LiveProvider";
 import { LabLiveTab, LinkLiveTab, NodeLiveTab } from "./LiveTabs";
@@ -16,6 +18,13 @@ import { chooseTab, chosenTabs, shownTab, TAB_LABELS, TAB_TITLES, tabForKey, tab
 
 /** outside a lab page (no live context): no kernel, Settings only */
 const NOT_RUNNING = new Store({ running: false });
+const NO_DRIFT = new Store<{ drift: Drift | null }>({ drift: null });
+const NO_LINKS = new Store<Record<string, LinkLive>>({});
+/**
+ * The page's shortcuts that would act on the selection (Delete removes it, Enter and T open a
+ * terminal, E, F, L…): not while the keyboard is on the tab strip or in a live panel.
+ */
+const PAGE_KEYS = new Set(["Enter", " ", "Delete", "Backspace", "t", "T", "e", "E", "f", "F", "l", "L", "?", "`"]);
 
 export type TabTarget = { type: "node"; node: LabNode } | { type: "link"; link: Link; id: string } | { type: "lab" };
 
@@ -23,16 +32,23 @@ export function InspectorTabs({ kind, target, children }: { kind: TabKind; targe
   const ctx = useLive();
   const running = useStore((ctx?.store.state ?? NOT_RUNNING) as Store<{ running: boolean }>, (s) => s.running);
   const chosen = useStore(chosenTabs);
+  const node = target.type === "node" ? target.node.name : null;
+  // counts on the tabs: differences from the document (the node's, or the lab's), broken links
+  const drift = useStore((ctx?.live.state ?? NO_DRIFT) as Store<{ drift: Drift | null }>, (s) =>
+    node ? (s.drift?.items.filter((i) => i.node === node).length ?? 0) : (s.drift?.items.length ?? 0),
+  );
+  const broken = useStore(ctx?.links ?? NO_LINKS, (m) => Object.values(m).filter((l) => l.broken).length);
   const base = useId();
   const tabs = ctx ? tabsOf(kind, running) : (["settings"] as TabId[]);
   const tab = ctx ? shownTab(kind, running, chosen) : "settings";
   if (tabs.length < 2) return <>{children}</>;
   const tabId = (t: TabId) => `${base}-tab-${t}`;
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (PAGE_KEYS.has(e.key)) e.stopPropagation();
     const next = tabForKey(tabs, tab, e.key);
     if (!next) return;
     e.preventDefault();
-    e.stopPropagation(); // the page's shortcuts (Delete, Enter opens a terminal) are not for the tab strip
+    e.stopPropagation();
     chooseTab(kind, next);
     requestAnimationFrame(() => document.getElementById(tabId(next))?.focus());
   };
@@ -59,6 +75,16 @@ export function InspectorTabs({ kind, target, children }: { kind: TabKind; targe
             onClick={() => chooseTab(kind, t)}
           >
             {TAB_LABELS[t]}
+            {t === "drift" && drift > 0 && (
+              <span className="tab-badge" data-testid="inspector-tab-drift-count" aria-label={`, ${drift} differences`}>
+                {drift}
+              </span>
+            )}
+            {t === "links" && broken > 0 && (
+              <span className="tab-badge" data-testid="inspector-tab-links-count" aria-label={`, ${broken} broken`}>
+                {broken}
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -69,6 +95,7 @@ export function InspectorTabs({ kind, target, children }: { kind: TabKind; targe
         aria-labelledby={tabId(tab)}
         data-testid={`inspector-panel-${tab}`}
         tabIndex={tab === "settings" ? undefined : 0}
+        onKeyDown={tab === "settings" ? undefined : (e) => PAGE_KEYS.has(e.key) && e.stopPropagation()}
       >
         {panel}
       </div>
