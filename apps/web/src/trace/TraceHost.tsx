@@ -167,6 +167,18 @@ function StopMark({ node, reason }: { node: string; reason: string }) {
   );
 }
 
+/** The hops to list: those that answered, and the silent ones after the last answer as one row ("3–8 no answer"). */
+function shownHops(t: Trace): { hop: Trace["hops"][number]; until?: number }[] {
+  let last = -1;
+  t.hops.forEach((h, i) => {
+    if (h.address !== null) last = i;
+  });
+  const out: { hop: Trace["hops"][number]; until?: number }[] = t.hops.slice(0, last + 1).map((hop) => ({ hop }));
+  const rest = t.hops.slice(last + 1);
+  if (rest.length) out.push({ hop: rest[0]!, ...(rest.length > 1 ? { until: rest[rest.length - 1]!.ttl } : {}) });
+  return out;
+}
+
 function TracePanel({ trace, result, busy }: { trace: TraceStore; result: Trace | null; busy: { from: string; to: string } | null }) {
   const again = result && !busy ? () => void trace.trace(result.from, result.to) : undefined;
   const back = result && !busy && result.targetNode ? () => void trace.trace(result.targetNode!, result.from) : undefined;
@@ -202,11 +214,11 @@ function TracePanel({ trace, result, busy }: { trace: TraceStore; result: Trace 
         <>
           <table className="trace-hops" data-testid="trace-hops">
             <tbody>
-              {result.hops.map((h) => {
+              {shownHops(result).map(({ hop: h, until }) => {
                 const seg = result.segments.find((s) => s.hop === h.ttl && !s.expected);
                 return (
                   <tr key={h.ttl} data-testid={`trace-hop-${h.ttl}`} className={h.address ? "" : "silent"}>
-                    <td className="num">{h.ttl}</td>
+                    <td className="num">{until !== undefined ? `${h.ttl}–${until}` : h.ttl}</td>
                     <td>{h.address ? (h.node ? `${h.node}:${h.interface}` : "(outside the lab)") : "no answer"}</td>
                     <td>{h.address ?? "* * *"}</td>
                     <td>{h.rttMs !== null ? `${h.rttMs < 10 ? h.rttMs.toFixed(2) : h.rttMs.toFixed(0)} ms` : ""}</td>
