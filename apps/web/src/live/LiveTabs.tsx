@@ -493,9 +493,9 @@ function portState(state: LiveState, endpoint: string | undefined): string {
 function PortCell({ node, endpoint, name, to }: { node: string; endpoint?: string; name: string; to?: string }) {
   const local = endpoint?.startsWith(`${node}:`) ? endpoint.slice(node.length + 1) : (endpoint ?? name);
   return (
-    <td title={`${endpoint ?? name} (kernel name ${name})${to ? `, to ${to}` : ""}`}>
+    <td className="live-wrap" title={`${endpoint ?? name} (kernel name ${name})${to ? `, to ${to}` : ""}`}>
       {local}
-      {to ? <span className="muted"> → {to}</span> : null}
+      {to ? <span className="muted live-to"> → {to}</span> : null}
     </td>
   );
 }
