@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { pct, BROWSER_ARGS, benchServer } from "./common";
+import { pct, BROWSER_ARGS, benchServer, frameRecorder, mouseDrag, profiledPhase } from "./common";
 
 // scripts/run-ts.mjs runs a bundle from a temporary directory, with argv[1] set to this file
 const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
@@ -90,28 +90,13 @@ async function main(): Promise<void> {
       }
       await page.waitForTimeout(500);
 
-      // the page's side of the measurement lives in one object of its own: a global such as
-      // `window.__on` would break the canvas, since d3-selection (under xyflow's pan and drag)
-      // keeps the listeners it adds to an element, `window` included, in `element.__on`
-      const record = () =>
-        page.evaluate(() => {
-          const w = window as unknown as { __topolabBench?: { frames: number[]; on: boolean } };
-          const bench = { frames: [] as number[], on: true };
-          w.__topolabBench = bench;
-          let last = performance.now();
-          const tick = (t: number) => {
-            bench.frames.push(t - last);
-            last = t;
-            if (bench.on) requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-        });
-      const collect = () =>
-        page.evaluate(() => {
-          const bench = (window as unknown as { __topolabBench: { frames: number[]; on: boolean } }).__topolabBench;
-          bench.on = false;
-          return bench.frames.slice(1);
-        });
+      // frame times (common.ts: the page's side in one object of its own), real mouse drags, and
+      // BENCH_PROFILE=pan, =drag or =pan-near: where the renderer's time goes during that gesture
+      const frames = frameRecorder(page);
+      const record = frames.start;
+      const collect = frames.stop;
+      const gesture = (from: { x: number; y: number }, dx: number, dy: number, steps: number) => mouseDrag(page, from, dx, dy, steps);
+      const profiled = (phase: string, measure: () => Promise<number[]>) => profiledPhase(page, phase, measure);
       // what moved: the view's transform and h1's position (a gesture that moved nothing
       // measures nothing)
       const where = () =>
@@ -119,39 +104,6 @@ async function main(): Promise<void> {
           view: document.querySelector<HTMLElement>(".react-flow__viewport")?.style.transform ?? "",
           h1: document.querySelector<HTMLElement>('.react-flow__node[data-id="h1"]')?.style.transform ?? "",
         }));
-      const gesture = async (from: { x: number; y: number }, dx: number, dy: number, steps: number) => {
-        await page.mouse.move(from.x, from.y);
-        await page.mouse.down();
-        for (let i = 1; i <= steps; i++) {
-          await page.mouse.move(from.x + (dx * i) / steps, from.y + (dy * i) / steps);
-          await page.waitForTimeout(8);
-        }
-        await page.mouse.up();
-      };
-
-      // BENCH_PROFILE=pan, =drag or =pan-near: where the renderer's time goes during that gesture, from a
-      // DevTools trace (the top 20 event names by total duration)
-      const profiled = async (phase: string, measure: () => Promise<number[]>): Promise<number[]> => {
-        if (process.env["BENCH_PROFILE"] !== phase) return measure();
-        const cdp = await page.context().newCDPSession(page);
-        const events: { name: string; dur?: number; ph: string }[] = [];
-        cdp.on("Tracing.dataCollected", (d) => events.push(...(d.value as unknown as typeof events)));
-        await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
-        const frames = await measure();
-        const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-        await cdp.send("Tracing.end");
-        await done;
-        const by = new Map<string, number>();
-        for (const e of events) if (e.ph === "X" && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur);
-        console.log(
-          `${phase}:\n${[...by]
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, 20)
-            .map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`)
-            .join("\n")}`,
-        );
-        return frames;
-      };
 
       if (process.env["BENCH_SHOTS"]) await page.screenshot({ path: join(process.env["BENCH_SHOTS"], `fitted-${run}.png`) });
       // panning: drag the empty pane back and forth
