@@ -171,6 +171,7 @@ describe("a class", () => {
       await trySocket("live:drift", { lab });
       await trySocket("live:restore", { lab });
       await trySocket("live:pingall", { lab });
+      await trySocket("live:trace", { lab, from: "ns0", to: "ns1" });
       await trySocket("exercise:watch", { lab });
       await trySocket("exercise:unwatch", { lab });
       await trySocket("exercise:run", { lab });
@@ -212,6 +213,8 @@ describe("a class", () => {
 
     // ---- A's own lab works, in a confined shell ----
     await sa.ok("lab:open", { lab: a.lab });
+    // A traces in their own lab (the exercise's router does not forward: it stops there)
+    expect(await sa.ok("live:trace", { lab: a.lab, from: "ns0", to: "ns1" })).toMatchObject({ reached: false, stop: { at: "r", code: "forwarding-off" } });
     // A edits their lab, within their limits; the exercise's checks are not A's to change
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "addNode", node: { name: "extra", kind: "host" } }] });
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "removeNode", name: "extra" }] });
