@@ -99,6 +99,8 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(page.getByTestId("terminal-tab-red")).toBeVisible({ timeout: 15_000 });
     await expect(page.getByTestId("terminal-red")).toContainText("hello-42", { timeout: 15_000 });
     await expect(page.getByTestId("terminal-watching-red")).toContainText("read-only");
+    // Ada's tab says her shell is watched, and by whom
+    await expect(ada.getByTestId("terminal-watched-red")).toHaveAttribute("title", /watched read-only by /);
     await typeIn(ada, "red", "echo more-$((7*7))");
     await expect(page.getByTestId("terminal-red")).toContainText("more-49");
 

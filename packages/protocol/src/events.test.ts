@@ -89,6 +89,7 @@ describe("handshake and acks", () => {
         "term:exit",
         "term:mode",
         "term:output",
+        "term:watchers",
       ]
     `);
   });

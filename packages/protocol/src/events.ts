@@ -23,6 +23,7 @@ import {
   LogEntrySchema,
   TemplateInfoSchema,
   TerminalInfoSchema,
+  ClientInfoSchema,
 } from "./views";
 
 /** Raised whenever an event, a payload or a meaning changes incompatibly. */
@@ -305,6 +306,8 @@ export const serverEvents = {
    * instructor: read-only until given back) or "hold" (given back: its keys reach the shell again)
    */
   "term:mode": z.object({ id: z.string(), mode: z.enum(["hold", "watch"]), reason: z.string() }),
+  /** to the terminal's holder: who watches it now (issue 15: a student sees that the instructor watches their shell) */
+  "term:watchers": z.object({ id: z.string(), watchers: z.array(ClientInfoSchema) }),
   /**
    * To the capture's socket: packets in @topolab/capture's binary batch form (encodeBatch).
    * A browser that has not acked the previous batches gets a sample: `missed` packets were

@@ -94,6 +94,8 @@ describe("the instructor's watch", () => {
     const watched = await teacher.ok("term:watch", { id: term.id });
     expect(watched.scrollback).toMatch(new RegExp(`ready-${m0}-2`));
     expect(watched.terminal.watchers?.map((w) => w.name)).toEqual(["Teacher's browser"]);
+    // the student is told who watches their shell
+    expect((await sa.next("term:watchers", (p) => p.id === term.id && p.watchers.length > 0)).watchers.map((w) => w.name)).toEqual(["Teacher's browser"]);
     const m1 = mark();
     sa.socket.emit("term:input", { id: term.id, data: `echo live-${m1}-$((2+3))\n` });
     await teacher.screen(term.id, new RegExp(`live-${m1}-5`), 20_000);

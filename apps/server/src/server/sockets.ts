@@ -138,6 +138,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     exit: (id, info) => socket.emit("term:exit", { id, ...info }),
     detached: (id, reason) => socket.emit("term:detached", { id, reason }),
     mode: (id, mode, reason) => socket.emit("term:mode", { id, mode, reason }),
+    watchers: (id, watchers) => socket.emit("term:watchers", { id, watchers }),
   };
   /** a terminal of a lab this socket watches read-only cannot be closed from it */
   const notReadOnly = (id: string) => {

@@ -44,6 +44,8 @@ export interface Attachment {
   detached(id: string, reason: string): void;
   /** the socket holds the terminal now (hold) or only watches it (watch), and why (take-over, give-back) */
   mode(id: string, mode: "hold" | "watch", reason: string): void;
+  /** to the holder: who watches the terminal now (whenever that changes, and when it comes to hold it) */
+  watchers(id: string, watchers: ClientInfo[]): void;
 }
 
 /** The notices a take-over and a give-back show to the terminal's owner. */
@@ -162,6 +164,7 @@ export class Terminals {
     e.session = session;
     const sink: Sink = { output: (data) => at.output(id, data), exit: (info) => at.exit(id, info) };
     const scrollback = e.terminal.attach(sink);
+    if (e.watchers.size) this.tellHolder(e);
     return { terminal: this.info(e.terminal), scrollback };
   }
 
@@ -225,11 +228,22 @@ export class Terminals {
     const id = e.terminal.id;
     e.watchers.set(at.socketId, at);
     const scrollback = e.terminal.watch(at.socketId, { output: (data) => at.output(id, data), exit: (info) => at.exit(id, info) });
+    this.tellHolder(e);
     return { terminal: this.info(e.terminal), scrollback };
   }
 
   private dropWatcher(e: Entry, socketId: string): void {
-    if (e.watchers.delete(socketId)) e.terminal.unwatch(socketId);
+    if (!e.watchers.delete(socketId)) return;
+    e.terminal.unwatch(socketId);
+    this.tellHolder(e);
+  }
+
+  /** The holder hears who watches (a student is told the instructor watches their shell). */
+  private tellHolder(e: Entry): void {
+    e.at?.watchers(
+      e.terminal.id,
+      [...e.watchers.values()].map((w) => w.client),
+    );
   }
 
   unwatch(session: string, socketId: string, id: string): void {
@@ -255,6 +269,7 @@ export class Terminals {
     e.takenOver = { by: at, fromSocket: before?.socketId ?? null };
     e.at = at;
     const scrollback = e.terminal.attach(this.sinkOf(at, id));
+    this.tellHolder(e);
     if (before) {
       this.addWatcher(e, before);
       before.mode(id, "watch", TAKEN_OVER);
@@ -287,6 +302,7 @@ export class Terminals {
       e.at = owner;
       e.terminal.attach(this.sinkOf(owner, id));
       owner.mode(id, "hold", GIVEN_BACK);
+      this.tellHolder(e);
       return;
     }
     e.at = null;

@@ -16,6 +16,8 @@ interface Recorder extends Attachment {
   screen: string;
   modes: { mode: string; reason: string }[];
   exits: string[];
+  /** who watches, as the holder was last told */
+  watching: string[];
 }
 
 function socket(id: string, session: string, name = id): Recorder {
@@ -30,6 +32,8 @@ function socket(id: string, session: string, name = id): Recorder {
     exit: (_t, info) => void r.exits.push(info.reason),
     detached: () => undefined,
     mode: (_t, mode, reason) => void r.modes.push({ mode, reason }),
+    watchers: (_t, list) => void (r.watching = list.map((w) => w.name)),
+    watching: [],
   };
   return r;
 }
@@ -62,6 +66,7 @@ describe("watchers and take-overs", () => {
     const watched = terms.watch("teacher", teacher, info.id);
     expect(watched.scrollback).toContain("one-2");
     expect(watched.terminal.watchers).toEqual([{ name: "Teacher", address: "127.0.0.1" }]);
+    expect(student.watching).toEqual(["Teacher"]); // the student is told
     expect(() => terms!.input("teacher", "t1", info.id, "echo nope\n")).toThrow(RequestError);
     terms.resize("teacher", "t1", info.id, 20, 5);
     terms.input("student-abc", "s1", info.id, "stty size; echo two-$((2+2))\n");
@@ -90,6 +95,7 @@ describe("watchers and take-overs", () => {
     // give back: the owner's watching socket holds it again
     terms.giveBack("teacher", "t1", info.id);
     expect(back.modes).toEqual([{ mode: "hold", reason: GIVEN_BACK }]);
+    expect(back.watching).toEqual(["Teacher"]);
     expect(teacher.modes.map((m) => m.mode)).toEqual(["watch"]);
     terms.input("student-abc", "s2", info.id, "echo four-$((4+4))\n");
     await until(() => teacher.screen.includes("four-8"), "the instructor watching again");

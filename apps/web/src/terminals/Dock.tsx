@@ -90,6 +90,11 @@ export function Dock({ store, open, setOpen }: { store: LabStore; open: boolean;
             {t.state === "exited" && <span className="dock-tab-note">ended</span>}
             {t.state === "watching" && <span className="dock-tab-note">read-only</span>}
             {t.takenOver && <span className="dock-tab-note">taken over</span>}
+            {t.state === "live" && !!t.watchedBy?.length && (
+              <span className="dock-tab-note" data-testid={`terminal-watched-${t.node}`} title={`watched read-only by ${t.watchedBy.join(", ")}`}>
+                watched
+              </span>
+            )}
             <button
               className="icon-button small"
               aria-label={`Close the terminal on ${t.node}`}

@@ -36,6 +36,8 @@ export interface TermTab {
   reason?: string;
   /** live because this page took it over from its owner (the instructor): it can be given back */
   takenOver?: boolean;
+  /** who watches it read-only while this page holds it (the server says so: term:watchers) */
+  watchedBy?: string[];
 }
 
 /** Where a terminal's output goes once its screen exists. */
@@ -76,6 +78,7 @@ class TerminalManager {
       this.setTab(id, { state: "detached", reason });
       this.deliver(id, `\r\n\x1b[33m[${reason}]\x1b[0m\r\n`, false);
     });
+    c.on("term:watchers", ({ id, watchers }) => this.setTab(id, { watchedBy: watchers.map((w) => w.name) }));
     c.on("term:mode", ({ id, mode, reason }) => {
       const tab = this.tabById(id);
       if (!tab || tab.state === "exited") return;
