@@ -86,6 +86,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** largest output kept per stream, in bytes */
   maxOutput?: number;
+  /** killed (SIGKILL) when this aborts; resolves like a timeout, with why in stderr */
+  signal?: AbortSignal;
 }
 
 export class CommandError extends Error {
@@ -118,11 +120,24 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
   }
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
+    let aborted: string | null = null;
     try {
       child = spawn(resolved[0]!, resolved.slice(1), {
         stdio: ["pipe", "pipe", "pipe"],
         env: options.env ?? toolEnv(),
       });
+      if (options.signal) {
+        const signal = options.signal;
+        const abort = () => {
+          aborted = String(signal.reason ?? "aborted");
+          child.kill("SIGKILL");
+        };
+        if (signal.aborted) abort();
+        else {
+          signal.addEventListener("abort", abort, { once: true });
+          child.once("close", () => signal.removeEventListener("abort", abort));
+        }
+      }
     } catch (e) {
       // arguments the system refuses outright (a NUL byte, say)
       resolve({ code: 127, stdout: "", stderr: `${argv[0]}: cannot start: ${(e as Error).message}` });
@@ -179,8 +194,8 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
       resolve({
         code: code ?? (signal ? 128 + 9 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: timedOut ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : stderr,
-        ...(timedOut ? { timedOut } : {}),
+        stderr: timedOut ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : aborted !== null ? `${stderr}\nstopped: ${aborted}` : stderr,
+        ...(timedOut || aborted !== null ? { timedOut: true } : {}),
       });
     });
     stdin.on("error", () => {

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
 import { findTool, firstLines, inNetns, pool, run } from "./exec";
 import { killNetnsProcesses } from "./processes";
+import { watchOvsVswitchd } from "./ovs";
 import { keepLeaseNames, type Services } from "./services";
 
 export interface CommandLogEntry {
@@ -290,15 +291,23 @@ export function parseNamespaceBatches(
   return { failed, whole, notRun, stopped, unplaced: pending };
 }
 
-/** Largest number of sub-commands in one ovs-vsctl call (one transaction each). */
-const OVS_CHUNK = 2000;
+/** Largest number of sub-commands in one ovs-vsctl call (one transaction each; a 1,000-port switch is 2,002). */
+const OVS_CHUNK = 5000;
 
+/**
+ * A stage's OVS sub-commands as one transaction. ovs-vsctl returns once ovs-vswitchd has
+ * applied it (its ports open, with their OpenFlow numbers): that takes as long as it takes
+ * (7 to 10 s for a 1,000-port switch on the userspace datapath here, minutes on a starved
+ * machine), so there is no fixed time limit, only ovs-vswitchd's progress (ovs.ts).
+ */
 async function runOvs(group: Item[], options: ExecuteOptions): Promise<OperationError | null> {
   for (let start = 0; start < group.length; start += OVS_CHUNK) {
     const chunk = group.slice(start, start + OVS_CHUNK);
-    const argv = ["ovs-vsctl", "--timeout=60"];
+    // no --timeout: ovs-vsctl waits as long as ovs-vswitchd works (the watch below stops it when it does not)
+    const argv = ["ovs-vsctl"];
     for (const item of chunk) argv.push("--", ...(item.command as { args: string[] }).args);
-    const result = await run(argv, { timeoutMs: 120_000 });
+    const watch = watchOvsVswitchd();
+    const result = await run(argv, { timeoutMs: 3_600_000, signal: watch.signal }).finally(watch.stop);
     if (result.code !== 0) {
       const message = firstLines(result.stderr || result.stdout);
       // a transaction is all or nothing: name the operation the message points at, else the first

@@ -6,7 +6,7 @@
 // portDeviceProblem: a veth re-created under the name of an existing port is not).
 // Leaves to others: what to create (planner) and how to batch it (executor).
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { run } from "./exec";
 
 type OvsValue = unknown;
@@ -193,6 +193,65 @@ export function portDeviceProblem(iface: OvsInterfaceRow, dev: KernelDevice | un
 }
 
 export const OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl";
+
+/** ovs-vswitchd's pid, from its pid file; null when it has none (not running). */
+export function ovsVswitchdPid(): number | null {
+  try {
+    const pid = Number(readFileSync(`${process.env["OVS_RUNDIR"] ?? "/run/openvswitch"}/ovs-vswitchd.pid`, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The CPU time (user + system, clock ticks) in a /proc/PID/stat line; throws when it is not one. */
+export function statCpuTicks(stat: string): number {
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(f[11]) + Number(f[12]);
+  if (!stat.includes(")") || !Number.isInteger(ticks)) throw new Error(`not a /proc/PID/stat line: ${stat.slice(0, 80)}`);
+  return ticks;
+}
+
+/** The CPU time (user + system, clock ticks) of a process; null when it is gone. */
+export function cpuTicks(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  return statCpuTicks(stat);
+}
+
+/**
+ * Watches ovs-vswitchd while something waits for it (an ovs-vsctl transaction waits until
+ * ovs-vswitchd has applied it: seconds for a thousand ports on the userspace datapath, longer
+ * on a busy machine). Aborts `signal` when ovs-vswitchd is not running or has used no CPU for
+ * `stallMs`: it is then not going to finish, whereas a busy one, however slow, is waited for.
+ */
+export function watchOvsVswitchd(stallMs = 60_000, everyMs = 2_000): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  let last: number | null = null;
+  let since = Date.now();
+  const check = () => {
+    const pid = ovsVswitchdPid();
+    const ticks = pid === null ? null : cpuTicks(pid);
+    if (ticks === null) {
+      controller.abort("ovs-vswitchd is not running");
+      return;
+    }
+    if (ticks !== last) {
+      last = ticks;
+      since = Date.now();
+    } else if (Date.now() - since >= stallMs) {
+      controller.abort(`ovs-vswitchd has done no work for ${Math.round(stallMs / 1000)} s`);
+    }
+  };
+  const timer = setInterval(check, everyMs);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
+}
 
 export function ovsInstalled(): boolean {
   return ["/usr/bin/ovs-vsctl", "/usr/sbin/ovs-vsctl", "/usr/local/bin/ovs-vsctl"].some((p) => existsSync(p));
