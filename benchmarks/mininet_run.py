@@ -11,7 +11,11 @@
 # that nothing of the run is left, and removing it by name if it is (never `mn -c`, which
 # deletes every OVS bridge and every *-ethN link on the machine).
 #
-#   /usr/bin/python3 benchmarks/mininet_run.py star|linear N [--pingall] [--prefix bgm]
+#   /usr/bin/python3 benchmarks/mininet_run.py star|linear N [--pingall] [--prefix bgm] [--started-ms EPOCH_MS]
+#
+# upMs is build + start through the API, in this process; with --started-ms (the caller's
+# clock when it started this process) upProcessMs is the same from the process's start, with
+# Python starting and importing Mininet: what `topolab up` through its CLI is measured as.
 
 import json
 import sys
@@ -65,6 +69,8 @@ def main():
         net.build()
         net.start()
         out["upMs"] = (time.perf_counter() - t) * 1000
+        if "--started-ms" in args:
+            out["upProcessMs"] = time.time() * 1000 - float(args[args.index("--started-ms") + 1])
         if "--pingall" in args:
             t = time.perf_counter()
             out["pingallDropped"] = net.pingAll(timeout="1")
