@@ -90,6 +90,15 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await typeIn(page, "red", "ip link set eth0 up; echo UPPED");
   await edgeTitle(page, id).toBe("");
 
+  // a node stopped from the inspector: its link is broken, and the tooltip says who did it
+  const gid = "green:eth0|ovs1:eth2";
+  await selectNode(page, "green");
+  await page.getByTestId("inspector-node-stop").click();
+  await edgeTitle(page, gid).toContain("green stopped from topolab: ");
+  await edgeTitle(page, gid).toContain("ovs1:eth2 admin down");
+  await page.getByTestId("inspector-node-start").click();
+  await edgeTitle(page, gid).toBe("");
+
   // red's interfaces: state, MAC, counters; a hand-made address within a second
   await selectNode(page, "red");
   await tab(page, "interfaces");

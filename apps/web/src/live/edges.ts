@@ -21,7 +21,7 @@ export interface EndState {
 export interface LinkLive {
   id: string;
   broken: boolean;
-  /** "h1:eth0 admin down (ip link set down); s1:eth1 no carrier" */
+  /** "h1:eth0 admin down (ip link set down); s1:eth1 no carrier", "link taken down from topolab: s1:eth1 admin down; h1:eth0 no carrier" */
   reason: string;
   /** bits per second, the busier direction */
   bps: number;
@@ -56,14 +56,20 @@ export function endState(end: string, nodes: Record<string, LiveNode | null>, po
   return n.kind === "switch" && link && !link.internal && Object.keys(nodes).length > 0 ? "missing" : null;
 }
 
-function why(lab: Lab, link: Link, end: string, e: EndState | "missing", liveNode: LiveNode | null | undefined): string | null {
+/** Why topolab itself breaks a link, from the document: it is taken down, or a node at an end is stopped. */
+function topolabCause(lab: Lab, link: Link): string | null {
+  if (link.state === "down") return "link taken down from topolab";
+  const stopped = link.endpoints.map((e) => lab.nodes.find((n) => n.name === e.node)).filter((n) => n && isHostLike(n) && n.state === "stopped");
+  return stopped.length ? `${stopped.map((n) => n!.name).join(" and ")} stopped from topolab` : null;
+}
+
+function why(lab: Lab, link: Link, end: string, e: EndState | "missing", liveNode: LiveNode | null | undefined, cause: string | null): string | null {
   const [name, iface] = end.split(":") as [string, string];
   const node = lab.nodes.find((x) => x.name === name);
-  if (node && isHostLike(node) && node.state === "stopped") return `${name} stopped from topolab`;
   if (liveNode === null) return `${name} has no namespace (stopped or gone)`;
   if (e === "missing") return `${end} interface missing in the kernel`;
   if (!e.adminUp) {
-    if (link.state === "down") return `${end} admin down (link taken down from topolab)`;
+    if (cause) return `${end} admin down`;
     const docDown = node && isHostLike(node) && node.interfaces[iface]?.up === false;
     return `${end} admin down (${docDown ? "the document has it down" : "ip link set down"})`;
   }
@@ -76,18 +82,20 @@ export function linksLive(lab: Lab, nodes: Record<string, LiveNode | null>, port
     const id = linkKey(l.endpoints[0], l.endpoints[1]);
     const ends = l.endpoints.map((e) => `${e.node}:${e.interface}`);
     const reasons: string[] = [];
+    const cause = topolabCause(lab, l);
     for (const end of ends) {
       const s = endState(end, nodes, ports, lab, l);
       // while an edit is being applied, what it creates is not there yet: not "missing"
       if (!s || (s === "missing" && opts.settling)) continue;
-      const r = why(lab, l, end, s, nodes[end.split(":")[0]!]);
+      const r = why(lab, l, end, s, nodes[end.split(":")[0]!], cause);
       if (r && !reasons.includes(r)) reasons.push(r);
     }
     const bps = Math.max(0, ...ends.map((e) => Math.max(rates[e]?.rxBps ?? 0, rates[e]?.txBps ?? 0)));
     const broken = reasons.length > 0;
-    const reason = reasons.join("; ");
+    // who broke it, when topolab did (the document says so), then what the kernel shows at each end
+    const reason = `${broken && cause ? `${cause}: ` : ""}${reasons.join("; ")}`;
     const lines: string[] = [];
-    if (broken) lines.push(`${l.state === "down" ? "link taken down from topolab" : "broken"}: ${reason}`);
+    if (broken) lines.push(cause ? reason : `broken: ${reason}`);
     if (l.loss !== undefined) lines.push(`loss ${l.loss} %`);
     return { id, broken, reason, bps, ...(l.loss !== undefined ? { loss: l.loss } : {}), title: lines.join("\n") };
   });
