@@ -5,11 +5,11 @@
 // Knows: how a test talks to the server like a browser would (Origin header, token, session).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn as spawnPty, type IPty } from "node-pty";
 import { io, type Socket } from "socket.io-client";
-import { Engine, type ShellSpec } from "@topolab/engine";
+import { Engine, readProcStats, type ShellSpec } from "@topolab/engine";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import {
   PROTOCOL_VERSION,
@@ -230,4 +230,18 @@ export function connectClient(url: string, o: ConnectOptions & { origin?: string
 /** The same shell as a browser terminal, on a pty in this process: no server, no socket.io. */
 export function localPty(spec: ShellSpec): IPty {
   return spawnPty(spec.argv[0]!, spec.argv.slice(1), { name: "xterm-256color", cols: 80, rows: 24, cwd: spec.cwd, env: shellEnv(spec) });
+}
+
+/** This process's `ip monitor` children (a test server runs in the test's process). */
+export async function monitorChildren(): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of await readProcStats()) {
+    if (p.ppid !== process.pid) continue;
+    try {
+      if ((await readFile(`/proc/${p.pid}/cmdline`, "utf8")).includes("monitor\0label\0all-nsid")) out.push(p.pid);
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return out;
 }

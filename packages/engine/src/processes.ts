@@ -4,8 +4,9 @@
 // namespace's inode), and how to stop them politely, then firmly. A namespace whose processes
 // are gone releases its interfaces when it is removed. Leaves to others: which namespaces.
 
-import { readFileSync } from "node:fs";
-import { readdir, readlink, stat } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { readdir, readFile, readlink, stat } from "node:fs/promises";
+import { parseProcStat, type ProcStat } from "./parse/procstat";
 
 export const NETNS_DIR = "/run/netns";
 
@@ -47,11 +48,47 @@ export function alive(pid: number): boolean {
     if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")).state !== "Z";
   } catch {
     return false;
   }
+}
+
+/** A process that ended between listing /proc and reading its file. */
+const gone = (e: unknown) => ["ENOENT", "ESRCH"].includes((e as NodeJS.ErrnoException).code ?? "");
+
+/** Every process's /proc/PID/stat, in one pass over /proc; a process that ends meanwhile is left out. */
+export async function readProcStats(): Promise<ProcStat[]> {
+  const out: ProcStat[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = await readFile(`/proc/${entry}/stat`, "utf8");
+    } catch (e) {
+      if (gone(e)) continue;
+      throw new Error(`reading /proc/${entry}/stat failed: ${(e as Error).message}`);
+    }
+    out.push(parseProcStat(text));
+  }
+  return out;
+}
+
+/** readProcStats at once, for a snapshot that must not wait (a process about to be killed). */
+export function readProcStatsSync(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch (e) {
+      if (gone(e)) continue;
+      throw new Error(`reading /proc/${entry}/stat failed: ${(e as Error).message}`);
+    }
+    out.push(parseProcStat(text));
+  }
+  return out;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs` for those still there. Resolves when all are gone. */

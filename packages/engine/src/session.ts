@@ -4,24 +4,11 @@
 //
 // Knows: /proc/<pid>/stat and signals. Leaves to others: which shell (the server's terminal.ts).
 
-import { readdir, readFile } from "node:fs/promises";
-import { alive, sleep } from "./processes";
+import { alive, readProcStats, sleep } from "./processes";
 
 /** PIDs whose session ID is `sid` (the shell itself included). */
 export async function sessionPids(sid: number): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[3]) === sid) out.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
+  return (await readProcStats()).filter((p) => p.session === sid).map((p) => p.pid);
 }
 
 function signal(pids: number[], sig: NodeJS.Signals): void {

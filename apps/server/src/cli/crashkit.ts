@@ -11,10 +11,9 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { Engine } from "@topolab/engine";
+import { alive, Engine, readProcStatsSync, sleep } from "@topolab/engine";
 import { labToYaml, parseLab, parseTopoSpec, topoLab } from "@topolab/topology";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 
@@ -68,18 +67,7 @@ export function start(args: string[], env: NodeJS.ProcessEnv): Running {
 /** Every process below pid (children, their children…), with its command name, from /proc. */
 export function descendants(pid: number): { pid: number; comm: string }[] {
   const children = new Map<number, { pid: number; comm: string }[]>();
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push({ pid: Number(e), comm });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
+  for (const p of readProcStatsSync()) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push({ pid: p.pid, comm: p.comm });
   const out: { pid: number; comm: string }[] = [];
   const walk = (p: number) => {
     for (const c of children.get(p) ?? []) {
@@ -91,16 +79,8 @@ export function descendants(pid: number): { pid: number; comm: string }[] {
   return out;
 }
 
-function exists(pid: number): boolean {
-  try {
-    // a zombie still has a /proc entry; its state says Z
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// a zombie still has a /proc entry: it does not exist for this (engine's alive says so)
+const exists = alive;
 
 export interface Kill {
   /** false when the process had already finished */

@@ -4,12 +4,11 @@
 // MAC table names h1's MAC on h1's port; counters grow under traffic; drift after a hand-made
 // address is listed, and each of its two actions settles it.
 
-import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureOvsRunning } from "@topolab/engine";
 import { inNode, pings } from "@topolab/engine/testing";
 import type { Change } from "@topolab/protocol";
-import { startTestServer, type Client, type TestServer } from "../testing";
+import { monitorChildren, startTestServer, type Client, type TestServer } from "../testing";
 
 let t: TestServer;
 let a: Client;
@@ -40,21 +39,7 @@ afterAll(async () => {
   await t?.close(); // takes the lab down and proves nothing is left
 });
 
-/** This process's `ip monitor` children (the test server runs in this process). */
-async function monitors(): Promise<number[]> {
-  const out: number[] = [];
-  for (const e of await readdir("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = await readFile(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && (await readFile(`/proc/${e}/cmdline`, "utf8")).includes("monitor\0label\0all-nsid")) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+const monitors = monitorChildren;
 
 type Ev = {
   lab: string;

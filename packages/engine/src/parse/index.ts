@@ -14,3 +14,4 @@ export * from "./bridgefdb";
 export * from "./nft";
 export * from "./monitor";
 export * from "./traceroute";
+export * from "./procstat";
