@@ -5,6 +5,7 @@ import { parseLab } from "@topolab/topology";
 import { parseTraceroute } from "./parse/index";
 import {
   diagnose,
+  forwardingKey,
   l2Path,
   labGraph,
   sameSegment,
@@ -251,6 +252,22 @@ describe("where it stopped, and why", () => {
       next: "r1",
       code: "forwarding-off",
       reason: "r1 does not forward IPv4 (net.ipv4.ip_forward = 0): it drops packets for other hosts without a word",
+    });
+  });
+  it("an IPv6 target asks the router's IPv6 forwarding", () => {
+    expect(forwardingKey("10.1.20.2")).toBe("net.ipv4.ip_forward");
+    expect(forwardingKey("fd00::2")).toBe("net.ipv6.conf.all.forwarding");
+    const v6 = diagnose({
+      ...base,
+      target: "fd00:20::2",
+      route: { gateway: "fd00:10::1", dev: "eth0", type: "unicast" },
+      next: { node: "r1", interface: "eth0" },
+      nextForwards: false,
+    });
+    expect(v6).toMatchObject({
+      at: "r1",
+      code: "forwarding-off",
+      reason: expect.stringMatching(/^r1 does not forward IPv6 \(net\.ipv6\.conf\.all\.forwarding = 0\)/),
     });
   });
   it("no route at the source", () => {

@@ -472,7 +472,9 @@ export function diagnose(f: StopFacts): TraceStop {
       last: f.last,
       next,
       code: "forwarding-off",
-      reason: `${next} does not forward IPv4 (net.ipv4.ip_forward = 0): it drops packets for other hosts without a word`,
+      reason: f.target.includes(":")
+        ? `${next} does not forward IPv6 (net.ipv6.conf.all.forwarding = 0): it drops packets for other hosts`
+        : `${next} does not forward IPv4 (net.ipv4.ip_forward = 0): it drops packets for other hosts without a word`,
     };
   }
   const nextRefusal = f.nextRoute && "refused" in f.nextRoute ? f.nextRoute.refused : undefined;
@@ -580,8 +582,12 @@ async function routeGet(lab: string, node: string, address: string, exec: TraceE
   throw new TraceError(`ip -n ${nsName(lab, node)} route get ${address} failed (exit ${r.code}): ${r.stderr.trim() || "no message"}`);
 }
 
-async function forwards(lab: string, node: string, exec: TraceExec): Promise<boolean> {
-  const out = must(`reading net.ipv4.ip_forward in ${node}`, await exec(["ip", "netns", "exec", nsName(lab, node), "sysctl", "-n", "net.ipv4.ip_forward"]));
+/** The sysctl that says whether a node forwards the target's family. */
+export const forwardingKey = (target: string) => (target.includes(":") ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward");
+
+async function forwards(lab: string, node: string, target: string, exec: TraceExec): Promise<boolean> {
+  const key = forwardingKey(target);
+  const out = must(`reading ${key} in ${node}`, await exec(["ip", "netns", "exec", nsName(lab, node), "sysctl", "-n", key]));
   return out.trim() === "1";
 }
 
@@ -602,7 +608,7 @@ async function stopFacts(lab: Lab, k: KernelView, base: StopFacts, exec: TraceEx
   if (owner) {
     facts.next = { node: owner.node, interface: owner.interface };
     if (!base.mark && owner.node !== base.targetNode) {
-      facts.nextForwards = await forwards(lab.name, owner.node, exec);
+      facts.nextForwards = await forwards(lab.name, owner.node, base.target, exec);
       if (facts.nextForwards) facts.nextRoute = await routeGet(lab.name, owner.node, base.target, exec);
     }
   }
