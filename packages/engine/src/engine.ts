@@ -437,18 +437,18 @@ export class Engine {
   /**
    * Traces from a host or router of a running lab to another node, node:interface or address
    * (trace.ts): the hops on the lab's nodes and links, and where and why it stopped. Its
-   * commands go to the lab's command log.
+   * commands go to the lab's command log (logCommand: the CLI's through the lab's journal).
    */
   async trace(name: string, from: string, to: string, options: TraceOptions = {}): Promise<TraceResult> {
     const [doc, meta] = await Promise.all([this.state.readLab(name), this.state.readMeta(name)]);
     if (!doc || !meta) throw new NotFoundError(`there is no lab named ${name}`);
     if (!meta.running) throw new NotFoundError(`lab ${name} is down: bring it up to trace in it`);
-    const log = this.options.log;
     const op = `trace:${from}>${to}`;
     return traceLab({ lab: doc, tag: meta.tag, from, to }, options, async (argv) => {
       const r = await run(argv, { timeoutMs: 60_000 });
       const error = (r.stderr || r.stdout).trim().split("\n")[0];
-      log?.({ lab: name, command: argv.join(" "), ok: r.code === 0, ...(r.code !== 0 && error ? { error } : {}), op });
+      // the server's log, or (the CLI) the lab's journal that a server shows
+      await this.logCommand(name, { command: argv.join(" "), ok: r.code === 0, ...(r.code !== 0 && error ? { error } : {}), op });
       return r;
     });
   }
