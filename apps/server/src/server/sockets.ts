@@ -128,6 +128,9 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     if (role.kind === "student" && !d.terminals.list(session).some((t) => t.id === id && t.lab === role.lab)) {
       throw new RequestError("not_found", "there is no such terminal");
     }
+    // and the one access rule, on the terminal's lab, as for every event that names a lab
+    const lab = d.terminals.labOf(id);
+    if (lab !== undefined) accessLab(role, lab);
   };
   const classes = d.classes;
   const at: Attachment = {
