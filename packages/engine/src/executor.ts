@@ -7,9 +7,10 @@
 // (a big lab) go through a few `xargs` processes, each running `ip -n NS -batch FILE` for its
 // share one after the other: Node.js forks its whole process for every spawn (5 to 8 ms of
 // its one thread each on a 2-core machine, more than `ip` itself takes), xargs a small one.
+// Their files are written in a private directory (mode 0700, files 0600), removed after.
 // Leaves to others: what to run (topology's planner) and rolling back (lab.ts).
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
@@ -204,7 +205,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
     return null;
   };
   if (!program || !xargs) return each();
-  const dir = mkdtempSync(join(tmpdir(), "topolab-batch-"));
+  const dir = mkdtempSync(join(batchDir(), "topolab-batch-"));
   try {
     const byFile = new Map<string, number>();
     const byNs = new Map<string, number>();
@@ -244,6 +245,19 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
     return null;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the batch files go: /dev/shm when it is a writable directory (a tmpfs: 50 small files
+ * in about 1 ms, where /tmp on this machine's disk took 15 to 150 ms), else the temp directory.
+ */
+function batchDir(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
   }
 }
 
