@@ -12,7 +12,7 @@
 // server, with protocol changes), locking and publishing (the server's lab queue).
 
 import { aliasLab, canonicalIp, hostIfNames, isHostLike, nsName, parseNsName, realize, type Lab, type Resource } from "@topolab/topology";
-import { run } from "./exec";
+import { pool, run } from "./exec";
 import { readNetns } from "./inspect";
 import { parseLinks, type RouteInfo } from "./parse/index";
 
@@ -48,8 +48,9 @@ export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
   const names = hostIfNames(lab, tag);
   const rootRead = run(["ip", "-j", "link", "show"], { timeoutMs: 10_000 });
-  await Promise.all(
-    lab.nodes.filter(isHostLike).map(async (node) => {
+  // a few namespaces at a time: a 500-node lab's reads all at once each wait out their timeout on a busy machine
+  await pool(
+    lab.nodes.filter(isHostLike).map((node) => async () => {
       const ns = nsName(lab.name, node.name);
       const net = await readNetns(ns);
       const toLab = new Map([...(names.get(node.name) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
@@ -153,6 +154,7 @@ export async function readDrift(lab: Lab, tag: string): Promise<DriftItem[]> {
         });
       }
     }),
+    8,
   );
 
   // links: their root-side ends

@@ -270,18 +270,37 @@ async function macOwners(lab: Lab, tag: string): Promise<Map<string, string>> {
   return out;
 }
 
-async function inspectOvs(lab: Lab, tag: string, node: LabNode): Promise<OvsInspect> {
-  const bridge = switchIfName(tag, node.name);
-  const [{ ports, fdb }, owners] = await Promise.all([readOvsBridge(bridge), macOwners(lab, tag)]);
+/**
+ * An OVS bridge's ports and MAC table as the lab names them (s1:eth1, the link's other end),
+ * from one readOvsBridge(): what the inspector shows and the live sampler sends.
+ */
+export async function readOvsViews(lab: Lab, tag: string, bridge: string): Promise<{ ports: SwitchPortView[]; macs: MacEntryView[] }> {
+  const { ports, fdb } = await readOvsBridge(bridge);
   const names = switchPortNames(lab, tag);
   const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
-  const views = ports.filter((p) => p.name !== bridge).map((p) => ({ ...p, ...names.get(p.name) }));
-  const macs = fdb.map((e): MacEntryView => {
-    const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
-    const owner = owners.get(e.mac);
-    return { mac: e.mac, vlan: e.vlan, port, ofport: e.ofport, age: e.age, ...names.get(port), ...(owner ? { owner } : {}) };
-  });
-  return { kind: "ovs", lab: lab.name, node: node.name, bridge, ports: views, macs };
+  return {
+    ports: ports.filter((p) => p.name !== bridge).map((p) => ({ ...p, ...names.get(p.name) })),
+    macs: fdb.map((e) => {
+      const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
+      return { mac: e.mac, vlan: e.vlan, port, ofport: e.ofport, age: e.age, ...names.get(port) };
+    }),
+  };
+}
+
+async function inspectOvs(lab: Lab, tag: string, node: LabNode): Promise<OvsInspect> {
+  const bridge = switchIfName(tag, node.name);
+  const [{ ports, macs }, owners] = await Promise.all([readOvsViews(lab, tag, bridge), macOwners(lab, tag)]);
+  return {
+    kind: "ovs",
+    lab: lab.name,
+    node: node.name,
+    bridge,
+    ports,
+    macs: macs.map((m) => {
+      const owner = owners.get(m.mac);
+      return owner ? { ...m, owner } : m;
+    }),
+  };
 }
 
 async function inspectBridge(lab: Lab, tag: string, node: LabNode): Promise<BridgeInspect> {

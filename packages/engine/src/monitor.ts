@@ -17,7 +17,7 @@ import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
 import { pool, run, tool, toolEnv } from "./exec";
-import { readNetns, readOvsBridge, switchPortNames, type InterfaceView } from "./inspect";
+import { readNetns, readOvsViews, switchPortNames, type InterfaceView } from "./inspect";
 import {
   parseLinks,
   parseMonitorLine,
@@ -28,6 +28,9 @@ import {
   type RouteInfo,
   type NeighbourInfo,
 } from "./parse/index";
+
+/** How many namespaces are read at once (the first full read, a burst of changes). */
+export const READ_CONCURRENCY = 8;
 
 /** A node's live state: what the canvas draws (no counters: those come by sampling). */
 export interface NodeLive {
@@ -251,7 +254,14 @@ export class LabWatch extends EventEmitter {
     });
     createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
     // a full read once, now that changes are followed (nothing between is missed)
-    await Promise.all([...this.hostNodes().map((n) => this.readNode(n, [])), this.readPorts(true)]);
+    // a few at a time: 500 `ip` spawned at once on a busy machine each wait out their timeout
+    await Promise.all([
+      pool(
+        this.hostNodes().map((n) => () => this.readNode(n, [])),
+        READ_CONCURRENCY,
+      ),
+      this.readPorts(true),
+    ]);
   }
 
   private onLine(line: string): void {
@@ -304,12 +314,13 @@ export class LabWatch extends EventEmitter {
           const key = nsName(this.lab.name, node);
           if (!batch.has(key)) batch.set(key, new Set(["link"]));
         }
-        await Promise.all(
-          [...batch].map(([key, kinds]) => {
+        await pool(
+          [...batch].map(([key, kinds]) => () => {
             if (key === "") return this.readPorts();
             const node = parseNsName(key)?.node;
             return node && this.hostNodes().includes(node) ? this.readNode(node, [...kinds]) : Promise.resolve();
           }),
+          READ_CONCURRENCY,
         );
       })
       .catch((e: unknown) => this.fail(`live read failed: ${(e as Error).message}`));
@@ -369,8 +380,17 @@ export class LabWatch extends EventEmitter {
     if (changed && !first) this.emitEvent({ type: "ports", ports, changes: describePortChange(before, ports), at: Date.now() });
   }
 
-  /** Counters and MAC tables once per period while on; off stops the timer at once. */
-  sampling(on: boolean): void {
+  /** the OVS switches whose MAC tables are sampled: all, or those someone looks at */
+  private macsOf: "all" | Set<string> = "all";
+
+  /**
+   * Counters and MAC tables once per period while on; off stops the timer at once. `macs`: the
+   * OVS switches whose MAC tables to sample (each costs two processes a second), all by default.
+   */
+  sampling(on: boolean, macs: "all" | Iterable<string> = "all"): void {
+    const next = macs === "all" ? "all" : new Set(macs);
+    if (next !== "all") for (const sw of this.macs.keys()) if (!next.has(sw)) this.macs.delete(sw); // sent again when looked at again
+    this.macsOf = next;
     if (on && !this.sampler && !this.stopped) {
       const tick = () => {
         void this.sample()
@@ -458,16 +478,18 @@ export class LabWatch extends EventEmitter {
   }
 
   private async sampleMacs(): Promise<void> {
-    const names = this.portNames();
     for (const sw of this.lab.nodes) {
-      if (sw.kind !== "switch" || sw.type !== "ovs") continue;
+      if (sw.kind !== "switch" || sw.type !== "ovs" || (this.macsOf !== "all" && !this.macsOf.has(sw.name))) continue;
       try {
-        const { ports, fdb } = await readOvsBridge(switchIfName(this.tag, sw.name));
-        const byOfport = new Map(ports.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
-        const entries = fdb.map((e) => {
-          const port = e.ofport === 65534 ? "LOCAL" : (byOfport.get(e.ofport) ?? String(e.ofport));
-          return { mac: e.mac, vlan: e.vlan, port, ...names.get(port) };
-        });
+        const { macs } = await readOvsViews(this.lab, this.tag, switchIfName(this.tag, sw.name));
+        // without the ages: they change every second, the table does not
+        const entries = macs.map((m) => ({
+          mac: m.mac,
+          vlan: m.vlan,
+          port: m.port,
+          ...(m.endpoint ? { endpoint: m.endpoint } : {}),
+          ...(m.peer ? { peer: m.peer } : {}),
+        }));
         const key = JSON.stringify(entries);
         if (this.macs.get(sw.name) === key) continue;
         this.macs.set(sw.name, key);

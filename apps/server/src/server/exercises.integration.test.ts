@@ -3,7 +3,7 @@
 // router's terminal and both see the checks turn green by themselves; "start over" brings the
 // failing state back; a teacher's edit of a check reaches every follower and what reset brings.
 
-import { cp, mkdir } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueLabName } from "@topolab/engine/testing";
@@ -19,6 +19,30 @@ beforeAll(async () => {
   await cp(join(import.meta.dirname, "../../../../templates/exercises/router-forwarding.yaml"), join(t.templatesDir, "exercises", "router-forwarding.yaml"));
 });
 afterAll(() => t.close());
+
+/** This process's `ip monitor` children (the test server runs in this process). */
+async function monitors(): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = await readFile(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && (await readFile(`/proc/${e}/cmdline`, "utf8")).includes("monitor\0label\0all-nsid")) out.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+async function waitFor(test: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const statuses = (s: ExerciseState) => Object.fromEntries(s.results.map((r) => [r.id, r.status]));
 
@@ -88,6 +112,25 @@ describe("exercises", () => {
 
     await student.ok("exercise:unwatch", { lab: name });
     await teacher.ok("lab:delete", { lab: name });
+  });
+
+  it("follows the kernel through the live watch its lab's browsers share: one ip monitor per lab, gone with the last follower", async () => {
+    const c = await t.connect();
+    const name = uniqueLabName("lbx");
+    await c.ok("lab:create", { name, source: { type: "template", id: "exercise-router-forwarding" } });
+    const others = new Set(await monitors()); // another test's, if any
+    const ours = async () => (await monitors()).filter((p) => !others.has(p));
+    await c.ok("exercise:watch", { lab: name });
+    await waitFor(async () => (await ours()).length === 1, "the exercise's ip monitor");
+    const browser = await t.connect();
+    await browser.ok("lab:open", { lab: name });
+    await browser.ok("live:watch", { lab: name, rates: true });
+    expect(await ours()).toHaveLength(1); // the browser's watch is the exercise's
+    await c.ok("exercise:unwatch", { lab: name });
+    expect(await ours()).toHaveLength(1); // the browser still watches
+    await browser.ok("live:unwatch", { lab: name });
+    await waitFor(async () => (await ours()).length === 0, "no ip monitor left");
+    await c.ok("lab:delete", { lab: name });
   });
 
   it("refuses a lab without an exercise, and one the socket has not opened", async () => {

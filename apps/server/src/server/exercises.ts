@@ -6,13 +6,16 @@
 //
 // Knows: followers and their sockets, one runner per followed lab (started with the first
 // follower, stopped with the last), that runs never overlap and that a run asked for during
-// another follows it. Leaves to others: the checks themselves (engine), the socket events
-// (sockets.ts), the lab's queue and documents (labs.ts).
+// another follows it, that the lab's meta (running, tag) is read once per run, not per check.
+// Leaves to others: the checks themselves (engine), the kernel's changes (the live hub's one
+// watch per lab, shared with the browsers that watch it), the socket events (sockets.ts), the
+// lab's queue and documents (labs.ts).
 
-import { LabWatch, probeContext, runCheck, runChecks, type CheckResult, type Engine, type LiveEvent } from "@topolab/engine";
+import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type LiveEvent, type ProbeContext } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
+import { liveOf, type LiveHub } from "./live";
 
 /** How often the checks run again while followed, for what the kernel monitor does not announce
  * (a sysctl, a listening socket): twice a second, what bench:check measures the cost of. */
@@ -88,14 +91,23 @@ class ExerciseRunner {
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
   private sendTimer: NodeJS.Timeout | null = null;
-  private watch: LabWatch | null = null;
+  /** following the kernel through the live hub (its watcher id) */
+  private following = false;
+  private readonly watcherId: string;
+  /** from the lab's meta, read once per run (kick) */
+  private running = false;
+  private kicking = false;
+  private ctx: { lab: Lab; tag: string; ctx: ProbeContext } | null = null;
   private stopped = false;
   private inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly engine: Engine,
+    private readonly live: LiveHub,
     readonly name: string,
-  ) {}
+  ) {
+    this.watcherId = `exercise:${name}`;
+  }
 
   async start(): Promise<void> {
     await this.load();
@@ -105,22 +117,26 @@ class ExerciseRunner {
     this.kick();
   }
 
-  /** The kernel's changes, as the engine's live monitor reports them; without one, the timer alone. */
+  /**
+   * The kernel's changes, from the live hub's watch of the lab (the one the browsers share);
+   * without one (the lab is stopped), the timer alone until the lab runs again.
+   */
   private async follow(): Promise<void> {
-    if (!this.lab) return;
+    if (!this.lab || this.following || this.stopped) return;
     try {
-      const watch = new LabWatch(this.lab, this.tag, { refresh: () => this.engine.state.readLab(this.name) });
-      // links, addresses and routes; not neighbours: the checks' own pings change those, and
-      // would run the checks again and again
-      watch.on("event", (e: LiveEvent) => {
-        if (e.type === "ports" || (e.type === "node" && (e.state === null || e.kinds.some((k) => k !== "neigh")))) this.soon();
+      this.following = true;
+      await this.live.watch(this.name, {
+        socketId: this.watcherId,
+        rates: false,
+        // links, addresses and routes; not neighbours: the checks' own pings change those, and
+        // would run the checks again and again
+        send: ({ event: e }: { event: LiveEvent }) => {
+          if (e.type === "ports" || (e.type === "node" && (e.state === null || e.kinds.some((k) => k !== "neigh")))) this.soon();
+        },
       });
-      watch.on("error", () => undefined);
-      await watch.start();
-      if (this.stopped) await watch.stop();
-      else this.watch = watch;
+      if (this.stopped) await this.live.unwatch(this.name, this.watcherId);
     } catch {
-      /* the timer still runs the checks */
+      this.following = false; // the timer still runs the checks
     }
   }
 
@@ -178,7 +194,7 @@ class ExerciseRunner {
     this.results.clear();
     this.changed();
     if (running) {
-      await this.watch?.update(this.lab!).catch(() => undefined);
+      await this.follow(); // the lab (re)started: the live watch follows its document itself
       this.kick();
     }
   }
@@ -193,15 +209,43 @@ class ExerciseRunner {
     this.settle.unref();
   }
 
-  /** Every check again: those idle now, those running once they are done. */
+  /**
+   * Every check again: those idle now, those running once they are done. The lab's meta is read
+   * once for the run (is it running, its tag), not once per check; a kick while it is being read
+   * joins that run.
+   */
   private kick(): void {
-    if (this.stopped || !this.lab?.exercise) return;
-    for (const check of this.lab.exercise.checks) {
-      const loop = this.loops.get(check.id) ?? { running: false, again: false };
-      this.loops.set(check.id, loop);
-      if (loop.running) loop.again = true;
-      else void this.loop(check.id, loop);
+    if (this.stopped || !this.lab?.exercise || this.kicking) return;
+    this.kicking = true;
+    void this.engine.state
+      .readMeta(this.name)
+      .then(
+        (meta) => {
+          this.running = !!meta?.running;
+          if (meta) this.tag = meta.tag;
+        },
+        () => {
+          this.running = false; // tried again by the timer
+        },
+      )
+      .finally(() => {
+        this.kicking = false;
+        if (this.stopped || !this.running || !this.lab?.exercise) return;
+        for (const check of this.lab.exercise.checks) {
+          const loop = this.loops.get(check.id) ?? { running: false, again: false };
+          this.loops.set(check.id, loop);
+          if (loop.running) loop.again = true;
+          else void this.loop(check.id, loop);
+        }
+      });
+  }
+
+  /** The probes' context of the document and tag of now (made again when either changes). */
+  private probeCtx(): ProbeContext {
+    if (this.ctx?.lab !== this.lab || this.ctx?.tag !== this.tag) {
+      this.ctx = { lab: this.lab!, tag: this.tag, ctx: probeContext(this.lab!, this.tag, (node) => this.engine.services.runDir(this.name, node)) };
     }
+    return this.ctx.ctx;
   }
 
   private async slot(): Promise<void> {
@@ -227,10 +271,8 @@ class ExerciseRunner {
           await this.slot();
           try {
             const check = this.lab?.exercise?.checks.find((c) => c.id === id);
-            const meta = await this.engine.state.readMeta(this.name);
-            if (!check || !meta?.running || this.stopped) break;
-            const ctx = probeContext(this.lab!, this.tag, (node) => this.engine.services.runDir(this.name, node));
-            const r = view(await runCheck(check, ctx, { noWait: true }));
+            if (!check || !this.running || this.stopped) break;
+            const r = view(await runCheck(check, this.probeCtx(), { noWait: true }));
             // the document may have changed meanwhile: a result of a check it no longer has is dropped
             if (this.stopped || !this.lab?.exercise?.checks.some((c) => c.id === id && c === check)) break;
             this.at = new Date().toISOString();
@@ -268,8 +310,8 @@ class ExerciseRunner {
     if (this.timer) clearInterval(this.timer);
     if (this.settle) clearTimeout(this.settle);
     if (this.sendTimer) clearTimeout(this.sendTimer);
-    await this.watch?.stop().catch(() => undefined);
-    this.watch = null;
+    if (this.following) await this.live.unwatch(this.name, this.watcherId).catch(() => undefined);
+    this.following = false;
     await Promise.allSettled([...this.inFlight]);
   }
 }
@@ -277,12 +319,15 @@ class ExerciseRunner {
 export class ExerciseHub {
   private runners = new Map<string, Promise<ExerciseRunner>>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly live: LiveHub,
+  ) {}
 
   private runner(name: string): Promise<ExerciseRunner> {
     let r = this.runners.get(name);
     if (!r) {
-      const created = new ExerciseRunner(this.engine, name);
+      const created = new ExerciseRunner(this.engine, this.live, name);
       r = created.start().then(
         () => created,
         (e: unknown) => {
@@ -325,7 +370,7 @@ export class ExerciseHub {
       await r.runAll();
       return r.state();
     }
-    const r = new ExerciseRunner(this.engine, name);
+    const r = new ExerciseRunner(this.engine, this.live, name);
     try {
       await r.load();
       await r.runAll();
@@ -355,7 +400,7 @@ const hubs = new WeakMap<Engine, ExerciseHub>();
 export function exercisesOf(engine: Engine): ExerciseHub {
   let h = hubs.get(engine);
   if (!h) {
-    h = new ExerciseHub(engine);
+    h = new ExerciseHub(engine, liveOf(engine));
     hubs.set(engine, h);
   }
   return h;

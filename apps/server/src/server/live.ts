@@ -1,8 +1,9 @@
 // The live side of the server: which sockets watch which lab's kernel, one LabWatch per
 // watched lab (started with the first watcher, stopped with the last), events numbered per lab
-// and sent to the watchers, counters and MAC tables sampled only while a watcher asked for
-// rates; a node inspected on request; drift listed with the edits that adopt each item, and
-// the kernel put back as the document says.
+// and sent to the watchers, counters sampled only while a watcher asked for rates, and the MAC
+// table of an OVS switch only while someone inspects it (MAC_INTEREST_MS); a node inspected on
+// request; drift listed with the edits that adopt each item, and the kernel put back as the
+// document says.
 //
 // Knows: watchers and their sockets, sequence numbers, how a drift item becomes lab:edit
 // changes (protocol), that putting back runs in the lab's queue (no edit interleaves).
@@ -26,14 +27,24 @@ interface Watched {
   watchers: Map<string, Watcher>;
   seq: number;
   ready: Promise<void>;
+  /** OVS switches someone inspected lately, each with the timer that forgets it */
+  lookedAt: Map<string, NodeJS.Timeout>;
 }
+
+/**
+ * How long a switch's MAC table stays sampled after it was last inspected: the inspector's MAC
+ * tab asks again every few seconds while it is shown. A MAC table costs two processes (ovs-vsctl,
+ * ovs-appctl) a second: switches no one looks at are not sampled.
+ */
+export const MAC_INTEREST_MS = 15_000;
 
 export class LiveHub {
   private labsWatched = new Map<string, Watched>();
 
   constructor(
     private readonly engine: Engine,
-    private readonly labs: Labs,
+    /** the server's labs (their queue, for restore); given by the first caller that has them */
+    public labs: Labs | null = null,
   ) {}
 
   private async running(name: string): Promise<{ lab: Lab; tag: string }> {
@@ -51,7 +62,7 @@ export class LiveHub {
       entry = this.labsWatched.get(name); // another socket may have started it meanwhile
       if (!entry) {
         const watch = new LabWatch(lab, tag, { refresh: () => this.engine.state.readLab(name) });
-        const created: Watched = { watch, watchers: new Map(), seq: 0, ready: Promise.resolve() };
+        const created: Watched = { watch, watchers: new Map(), seq: 0, ready: Promise.resolve(), lookedAt: new Map() };
         watch.on("event", (event: EngineLiveEvent) => {
           created.seq++;
           const payload = { lab: name, version: LIVE_VERSION as typeof LIVE_VERSION, seq: created.seq, event };
@@ -77,7 +88,30 @@ export class LiveHub {
   }
 
   private sampling(entry: Watched): void {
-    entry.watch.sampling([...entry.watchers.values()].some((x) => x.rates));
+    entry.watch.sampling(
+      [...entry.watchers.values()].some((x) => x.rates),
+      entry.lookedAt.keys(),
+    );
+  }
+
+  /** A switch was inspected: its MAC table is sampled for the next MAC_INTEREST_MS. */
+  private lookedAt(name: string, node: string): void {
+    const entry = this.labsWatched.get(name);
+    if (!entry) return;
+    clearTimeout(entry.lookedAt.get(node));
+    const fresh = !entry.lookedAt.has(node);
+    const timer = setTimeout(() => {
+      entry.lookedAt.delete(node);
+      this.sampling(entry);
+    }, MAC_INTEREST_MS);
+    timer.unref();
+    entry.lookedAt.set(node, timer);
+    if (fresh) this.sampling(entry);
+  }
+
+  private forget(entry: Watched): void {
+    for (const t of entry.lookedAt.values()) clearTimeout(t);
+    entry.lookedAt.clear();
   }
 
   async unwatch(name: string, socketId: string): Promise<void> {
@@ -85,6 +119,7 @@ export class LiveHub {
     if (!entry || !entry.watchers.delete(socketId)) return;
     if (entry.watchers.size === 0) {
       this.labsWatched.delete(name);
+      this.forget(entry);
       await entry.watch.stop();
     } else this.sampling(entry);
   }
@@ -97,6 +132,7 @@ export class LiveHub {
   async close(): Promise<void> {
     const all = [...this.labsWatched.values()];
     this.labsWatched.clear();
+    for (const e of all) this.forget(e);
     await Promise.all(all.map((e) => e.watch.stop()));
   }
 
@@ -106,8 +142,11 @@ export class LiveHub {
 
   async inspect(name: string, node: string): Promise<Record<string, unknown>> {
     const { lab, tag } = await this.running(name);
-    if (!lab.nodes.some((n) => n.name === node)) throw new RequestError("not_found", `lab ${name} has no node named ${node}`);
-    return (await inspectNode(lab, tag, node)) as unknown as Record<string, unknown>;
+    const n = lab.nodes.find((x) => x.name === node);
+    if (!n) throw new RequestError("not_found", `lab ${name} has no node named ${node}`);
+    const out = (await inspectNode(lab, tag, node)) as unknown as Record<string, unknown>;
+    if (n.kind === "switch" && n.type === "ovs") this.lookedAt(name, node);
+    return out;
   }
 
   async drift(name: string): Promise<Drift> {
@@ -122,6 +161,7 @@ export class LiveHub {
 
   /** Puts the kernel back as the document says, in the lab's queue; the drift after. */
   async restore(name: string): Promise<Drift> {
+    if (!this.labs) throw new Error("the live hub was made without the server's labs: it cannot put a lab back");
     await this.labs.queue.run(name, async () => {
       const { lab, tag } = await this.running(name);
       await removeHandMade(lab, await readDrift(lab, tag));
@@ -133,10 +173,11 @@ export class LiveHub {
 
 const hubs = new WeakMap<Engine, LiveHub>();
 
-/** The server's one LiveHub (per engine). */
-export function liveOf(engine: Engine, labs: Labs): LiveHub {
+/** The server's one LiveHub (per engine), shared by the browsers' watches and the exercises' (which have no labs to give). */
+export function liveOf(engine: Engine, labs?: Labs): LiveHub {
   let hub = hubs.get(engine);
-  if (!hub) hubs.set(engine, (hub = new LiveHub(engine, labs)));
+  if (!hub) hubs.set(engine, (hub = new LiveHub(engine, labs ?? null)));
+  else if (labs && !hub.labs) hub.labs = labs;
   return hub;
 }
 
