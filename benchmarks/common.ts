@@ -14,17 +14,8 @@ export function opt(name: string, dflt: string): string {
   return i >= 0 ? args[i + 1]! : dflt;
 }
 
-/** Debian's Chromium as the benchmarks start it (the machine's network is closed: no background traffic). */
-export const BROWSER_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+/** Debian's Chromium as the benchmarks start it: as the end-to-end tests do. */
+export { BROWSER_ARGS } from "../e2e/chromium";
 
 /** The p-th percentile of xs (nearest rank); NaN for no samples. */
 export function pct(xs: number[], p: number): number {

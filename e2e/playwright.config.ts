@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
+import { BROWSER_ARGS } from "./chromium";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -24,17 +25,6 @@ const port = process.env["TOPOLAB_E2E_PORT"];
 const home = join(process.env["TOPOLAB_E2E_STATE_DIR"]!, "home");
 mkdirSync(home, { recursive: true });
 const baseURL = `http://127.0.0.1:${port}`;
-
-export const BROWSER_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export default defineConfig({
   testDir: here,
