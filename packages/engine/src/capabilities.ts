@@ -93,6 +93,17 @@ function natBackend(): "nft" | "iptables" | null {
   return null;
 }
 
+/**
+ * Whether br_netfilter passes bridged IPv4 to the root namespace's firewall (Capabilities.bridgeNetfilter).
+ * No such file: br_netfilter is not loaded, nothing is passed; any other failed read is an error.
+ */
+export async function bridgeNetfilter(path = "/proc/sys/net/bridge/bridge-nf-call-iptables"): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  const v = (await readFile(path, "utf8")).trim();
+  if (v !== "0" && v !== "1") throw new Error(`${path}: expected 0 or 1, read ${JSON.stringify(v)}`);
+  return v === "1";
+}
+
 let cached: Promise<Capabilities> | null = null;
 
 /** The machine's capabilities, probed once per process (qdiscs once per boot). */
@@ -112,7 +123,7 @@ export function capabilities(stateDir: string): Promise<Capabilities> {
       await mkdir(stateDir, { recursive: true });
       await writeFile(file, JSON.stringify({ boot, ...qdiscs }) + "\n");
     }
-    return { ovs: await probeOvs(), ...qdiscs, nat: natBackend() };
+    return { ovs: await probeOvs(), ...qdiscs, nat: natBackend(), bridgeNetfilter: await bridgeNetfilter() };
   })();
   return cached;
 }

@@ -25,6 +25,13 @@ export interface Capabilities {
   tbf: boolean;
   /** how NAT rules can be written: nftables, iptables, or not at all */
   nat: "nft" | "iptables" | null;
+  /**
+   * br_netfilter hands bridged IPv4 to the root namespace's iptables/nftables
+   * (net.bridge.bridge-nf-call-iptables=1): Linux bridges live there, so a FORWARD rule or a
+   * DROP policy of the machine's firewall applies to lab traffic on them, and each packet
+   * pays for the hooks. A machine-wide setting, which topolab reports and leaves alone.
+   */
+  bridgeNetfilter?: boolean;
 }
 
 /** Parts of the lab this machine cannot build, each with its place and what to do instead. */

@@ -226,6 +226,11 @@ export function program(): Command {
           `Open vSwitch: ${c.ovs.available ? `yes (${c.ovs.version ?? "?"}), ${c.ovs.datapath === "system" ? "kernel datapath" : "userspace datapath (netdev)"}${c.ovs.datapath === "netdev" ? `, userspace TSO ${c.ovs.userspaceTso ? "on" : "off: TCP gets checksum offload turned off per veth"}` : ""}` : `no: ${c.ovs.reason}`}`,
           `netem (delay, jitter, loss): ${c.netem ? "yes" : "no: labs that ask for delay or loss are refused"}`,
           `tbf (bandwidth): ${c.tbf ? "yes" : "no"}`,
+          `Linux bridges: ${
+            c.bridgeNetfilter
+              ? "bridged IPv4 passes this machine's firewall (net.bridge.bridge-nf-call-iptables=1, br_netfilter): a FORWARD rule or DROP policy there (Docker sets one) drops lab traffic between hosts on a Linux bridge (OVS switches are not affected); topolab leaves this machine-wide setting alone"
+              : "bridged traffic does not pass this machine's firewall"
+          }`,
         ].join("\n"),
       );
     });
