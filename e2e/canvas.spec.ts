@@ -391,6 +391,7 @@ test("right-click menus on nodes, links and the canvas, and the same from the ke
     /Interfaces \(kernel\)/,
     /Routes \(kernel\)/,
     /Capture packets/,
+    /Trace to…/,
     /Delete/,
   ]);
   await shot(page, testInfo, "node-menu", "context-menu");

@@ -69,7 +69,7 @@ export function TraceHost({ store }: { store: LabStore }) {
           if (!node || !hasShell(node) || node.state === "stopped") return [];
           return [{ id: "trace-to", label: "Trace to…", hint: "then click a node", run: () => trace.startPick(node.name) }];
         },
-        45,
+        47,
       ),
     [trace],
   );
