@@ -90,6 +90,13 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
       await tabs.first().click();
     }
     await snap(page, testInfo, "teacher-watch-page");
+    // the context menu offers only what reads: a shell shown, captures, the kernel's views
+    await page.getByTestId("node-green").click({ button: "right" });
+    await expect(page.getByTestId("context-menu-item-terminal")).toBeVisible();
+    await expect(page.getByTestId("context-menu-item-duplicate")).toHaveCount(0);
+    await expect(page.getByTestId("context-menu-item-delete")).toHaveCount(0);
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("context-menu-item-terminal")).toHaveCount(0);
 
     // Ada opens a shell on red and types: the teacher sees it live, read-only
     await ada.getByTestId("node-terminal-red").click();

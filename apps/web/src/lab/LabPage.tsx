@@ -34,6 +34,8 @@ import { LabStore } from "./labStore";
 import { Palette } from "./Palette";
 
 const LABELS_KEY = "topolab-labels";
+/** the context menu's items a read-only (watching) page keeps */
+const WATCH_MENU = /^(terminal|fit|capture-.*|kernel-.*|link-kernel)$/;
 
 export function LabPage({ name, watch = false }: { name: string; watch?: boolean }) {
   const store = useMemo(() => new LabStore(name, { watch }), [name, watch]);
@@ -131,7 +133,7 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
   const openMenu = useCallback(
     (target: MenuTarget, at: { x: number; y: number }) => {
       const lab = store.state.get().doc;
-      if (!lab || store.state.get().mode === "watch") return;
+      if (!lab) return;
       // a right-click on what is not selected selects it, as in every diagram tool
       const inSelection =
         target.kind === "node" ? selection.nodes.includes(target.node) : target.kind === "link" ? selection.edges.includes(target.link) : true;
@@ -148,7 +150,9 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
         remove: (sel) => deleteSelection(store, sel),
         fit,
       };
-      setMenu({ target, ...at, items: contextMenuItems(target, ctx) });
+      // watching: only what reads (a shell shown, the kernel's views, a capture, zoom), nothing that changes the lab
+      const items = contextMenuItems(target, ctx).filter((i) => store.state.get().mode !== "watch" || WATCH_MENU.test(i.id));
+      if (items.length) setMenu({ target, ...at, items });
     },
     [store, selection, select, openTerminal, fit],
   );
