@@ -10,11 +10,10 @@
 // the kernel (the server's live:* events), what each tab shows (LiveTabs).
 
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
-import type { PingAll } from "@topolab/protocol";
 import { Store, useStore } from "../lib/emitter";
 import type { LabStore } from "../lab/labStore";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
-import { edgeStylesheet, linksLive, type LinkLive } from "./edges";
+import { edgeStylesheet, keepUnchanged, linksLive, reachStylesheet, type LinkLive } from "./edges";
 import { LiveStore } from "./liveStore";
 import { registerLiveMenu } from "./menu";
 import "./live.css";
@@ -31,41 +30,6 @@ const LiveContext = createContext<LiveContextValue | null>(null);
 /** The page's live state; null outside a lab page. */
 export function useLive(): LiveContextValue | null {
   return useContext(LiveContext);
-}
-
-const cssString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-
-/** Marks on the hosts after ping all: how many peers each reaches. */
-export function reachStylesheet(p: PingAll | null): string {
-  if (!p) return "";
-  const by = new Map<string, { ok: number; all: number }>();
-  for (const x of p.pairs) {
-    const e = by.get(x.from) ?? { ok: 0, all: 0 };
-    e.all++;
-    if (x.ok) e.ok++;
-    by.set(x.from, e);
-  }
-  return [...by]
-    .map(
-      ([node, e]) =>
-        `.react-flow__node[data-id=${cssString(node)}]::after { content: ${cssString(`reaches ${e.ok}/${e.all}`)}; position: absolute; left: 50%; top: -20px; transform: translateX(-50%); font-size: 11px; padding: 0 6px; border-radius: 8px; white-space: nowrap; background: ${e.ok === e.all ? "#e3f6e6" : "#fbe3e3"}; color: ${e.ok === e.all ? "#1d6b2c" : "#a11"}; }`,
-    )
-    .join("\n");
-}
-
-/** Reuses the previous object of each link whose state did not change, so its edge does not re-render. */
-function keepUnchanged(prev: Record<string, LinkLive>, next: LinkLive[]): Record<string, LinkLive> {
-  const out: Record<string, LinkLive> = {};
-  let same = Object.keys(prev).length === next.length;
-  for (const l of next) {
-    const p = prev[l.id];
-    if (p && p.broken === l.broken && p.reason === l.reason && p.bps === l.bps && p.title === l.title && p.loss === l.loss) out[l.id] = p;
-    else {
-      out[l.id] = l;
-      same = false;
-    }
-  }
-  return same ? prev : out;
 }
 
 export function LiveProvider({ store, children }: { store: LabStore; children: ReactNode }) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
-import { edgeStylesheet, endAddress, formatBps, linksLive } from "./edges";
+import { edgeStylesheet, endAddress, formatBps, keepUnchanged, linksLive, reachStylesheet, type LinkLive } from "./edges";
 
 const source = {
   name: "demo",
@@ -88,5 +88,35 @@ describe("endAddress", () => {
     expect(endAddress("dhcp", "10.50.50.12/24")).toEqual({ text: "10.50.50.12/24", differs: false });
     expect(endAddress("dhcp", "")).toEqual({ text: "dhcp", differs: false });
     expect(endAddress(undefined, "")).toEqual({ differs: false });
+  });
+});
+
+describe("what the canvas draws from the live state", () => {
+  const link = (id: string, over: Partial<LinkLive> = {}): LinkLive => ({ id, broken: false, reason: "", bps: 0, title: "", ...over });
+  it("an unchanged link keeps its object (its edge does not re-render); the map itself too when nothing changed", () => {
+    const prev = { a: link("a"), b: link("b") };
+    expect(keepUnchanged(prev, [link("a"), link("b")])).toBe(prev);
+    const next = keepUnchanged(prev, [link("a"), link("b", { broken: true, reason: "x", title: "broken: x" })]);
+    expect(next).not.toBe(prev);
+    expect(next["a"]).toBe(prev.a);
+    expect(next["b"]).toMatchObject({ broken: true });
+    // a link gone from the lab: a new map without it
+    expect(Object.keys(keepUnchanged(prev, [link("a")]))).toEqual(["a"]);
+  });
+  it("ping all marks each host with how many peers it reaches, green when all", () => {
+    const css = reachStylesheet({
+      lab: "demo",
+      pairs: [
+        { from: "h1", to: "h2", address: "10.0.0.2", ok: true },
+        { from: "h2", to: "h1", address: "10.0.0.1", ok: false },
+      ],
+      sent: 2,
+      received: 1,
+      dropped: 50,
+      unaddressed: [],
+    });
+    expect(css).toContain('.react-flow__node[data-id="h1"]::after { content: "reaches 1/1"');
+    expect(css).toMatch(/data-id="h2"\]::after \{ content: "reaches 0\/1".*color: #a11/);
+    expect(reachStylesheet(null)).toBe("");
   });
 });

@@ -1,15 +1,16 @@
 // What the kernel says about each link of the canvas, from the live state: broken (which end,
 // and why: taken down from topolab, admin-down by hand, no carrier, node stopped, interface
 // missing in the kernel), its packet loss, and its traffic (bits per second, the busier
-// direction). Pure: the canvas is drawn from this by a stylesheet and a tooltip per edge
-// (marks.tsx), never re-rendered per event.
+// direction); the kernel's addresses at a link's end; the hosts' reach after ping all. Pure:
+// the canvas is drawn from this by a stylesheet and a tooltip per edge (marks.tsx), never
+// re-rendered per event (keepUnchanged keeps each unchanged link's object).
 //
 // Knows: which kernel end belongs to which link end (a host end by node:interface, a switch
 // end by its port's endpoint), what the document asked for (a link down, a node stopped, an
 // interface down, loss) so the tooltip says who did it. Leaves to others: getting the live
 // state (liveStore.ts).
 
-import type { LiveNode, LivePort } from "@topolab/protocol";
+import type { LiveNode, LivePort, PingAll } from "@topolab/protocol";
 import { isHostLike, linkKey, type Lab, type Link } from "@topolab/topology";
 
 export interface EndState {
@@ -141,4 +142,37 @@ export function edgeStylesheet(links: LinkLive[]): string {
     }
   }
   return rules.join("\n");
+}
+
+/** Marks on the hosts after ping all: how many peers each reaches. */
+export function reachStylesheet(p: PingAll | null): string {
+  if (!p) return "";
+  const by = new Map<string, { ok: number; all: number }>();
+  for (const x of p.pairs) {
+    const e = by.get(x.from) ?? { ok: 0, all: 0 };
+    e.all++;
+    if (x.ok) e.ok++;
+    by.set(x.from, e);
+  }
+  return [...by]
+    .map(
+      ([node, e]) =>
+        `.react-flow__node[data-id=${cssString(node)}]::after { content: ${cssString(`reaches ${e.ok}/${e.all}`)}; position: absolute; left: 50%; top: -20px; transform: translateX(-50%); font-size: 11px; padding: 0 6px; border-radius: 8px; white-space: nowrap; background: ${e.ok === e.all ? "#e3f6e6" : "#fbe3e3"}; color: ${e.ok === e.all ? "#1d6b2c" : "#a11"}; }`,
+    )
+    .join("\n");
+}
+
+/** Reuses the previous object of each link whose state did not change, so its edge does not re-render. */
+export function keepUnchanged(prev: Record<string, LinkLive>, next: LinkLive[]): Record<string, LinkLive> {
+  const out: Record<string, LinkLive> = {};
+  let same = Object.keys(prev).length === next.length;
+  for (const l of next) {
+    const p = prev[l.id];
+    if (p && p.broken === l.broken && p.reason === l.reason && p.bps === l.bps && p.title === l.title && p.loss === l.loss) out[l.id] = p;
+    else {
+      out[l.id] = l;
+      same = false;
+    }
+  }
+  return same ? prev : out;
 }
