@@ -8,7 +8,7 @@
 // where a lab's kernel objects live (names.ts).
 
 import { z } from "zod";
-import { canonicalIp, parseCidr, formatCidr, networkOf, parseMac, type Cidr } from "./address";
+import { canonicalIp, parseCidr, formatCidr, networkOf, parseMac } from "./address";
 import { NODE_NAME, splitNodeIf } from "./names";
 import { isHostLike } from "./kinds";
 import type { LabNode } from "./schema";
@@ -221,7 +221,7 @@ export function validateExercise(raw: unknown, nodes: readonly LabNode[]): { exe
         add(at(field), s);
         return undefined;
       }
-      return formatCidr(networkOf(s as Cidr));
+      return formatCidr(networkOf(s));
     };
     let out: Check = { ...c, id, withinMs };
     switch (c.kind) {

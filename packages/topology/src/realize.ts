@@ -74,7 +74,7 @@ export function hostIfNames(lab: Lab, tag: string): Map<string, Map<string, stri
       const node = byName.get(end.node);
       if (!node || !isHostLike(node)) continue;
       let m = out.get(node.name);
-      if (!m) out.set(node.name, (m = new Map()));
+      if (!m) out.set(node.name, (m = new Map<string, string>()));
       m.set(end.interface, link.internal ? portIfName(tag, node.name, end.interface) : end.interface);
     }
   }
@@ -128,7 +128,7 @@ export function realize(lab: Lab, env: RealizeEnv): Resource[] {
       if (sysctls) out.push({ kind: "sysctl", key: keys.sysctl(n), deps: [keys.netns(n)], ns: n, values: sysctls });
       const path = `${netnsEtcDir(n)}/hosts`;
       out.push({ kind: "file", key: keys.file(path), deps: [keys.netns(n)], ns: n, path, content: hostsContent });
-      out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map(), natGateways));
+      out.push(...hostConfig(node, n, ifNames.get(node.name) ?? new Map<string, string>(), natGateways));
     } else if (node.kind === "nat") {
       out.push(natRule(lab, node, env));
     } else {
@@ -317,7 +317,7 @@ function linkResources(
     const hostIdx = isHostLike(nodes[0]) ? 0 : 1;
     const host = nodes[hostIdx] as HostNode;
     const sw = nodes[1 - hostIdx]!;
-    const ifname = link.endpoints[hostIdx]!.interface;
+    const ifname = link.endpoints[hostIdx].interface;
     const name = portIfName(env.tag, host.name, ifname);
     const n = ns(host.name);
     const bridge = switchIfName(env.tag, sw.name);

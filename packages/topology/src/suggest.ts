@@ -261,7 +261,7 @@ export function labWarnings(lab: Lab): LabWarning[] {
     const prefixes = new Map<number, Set<number>>();
     const put = (index: Map<string, Map<bigint, Seen[]>>, key: string, value: bigint, seen: Seen) => {
       let byValue = index.get(key);
-      if (!byValue) index.set(key, (byValue = new Map()));
+      if (!byValue) index.set(key, (byValue = new Map<bigint, Seen[]>()));
       const list = byValue.get(value);
       if (!list) byValue.set(value, [seen]);
       else if (list.length < 2 && list[0]!.iface !== seen.iface) list.push(seen);

@@ -194,9 +194,9 @@ function parseEndpoint(raw: string | { node: string; interface?: string }): { no
 function parseRouteTarget(to: string, via: string | undefined): Cidr | string {
   if (to === "default" || to === "default4") {
     const viaIp = via ? parseIp(via) : null;
-    return parseCidr(to === "default" && viaIp?.family === 6 ? "::/0" : "0.0.0.0/0") as Cidr;
+    return parseCidr(to === "default" && viaIp?.family === 6 ? "::/0" : "0.0.0.0/0");
   }
-  if (to === "default6") return parseCidr("::/0") as Cidr;
+  if (to === "default6") return parseCidr("::/0");
   const c = parseCidr(to);
   if (typeof c === "string") return c;
   const net = networkOf(c);
@@ -339,7 +339,7 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
   const used = new Map<string, Map<string, number>>(); // node -> interface -> link index
   const claim = (node: string, ifname: string, index: number, path: PathPart[]) => {
     let ifs = used.get(node);
-    if (!ifs) used.set(node, (ifs = new Map()));
+    if (!ifs) used.set(node, (ifs = new Map<string, number>()));
     const earlier = ifs.get(ifname);
     if (earlier !== undefined) {
       c.add(path, `${node}:${ifname} is already used by links[${earlier}]`);
@@ -385,8 +385,8 @@ export function validateLab(input: unknown, options: { name?: string; limits?: P
   rawNodes.forEach((_, i) => {
     const node = nodeAt.get(i);
     if (!node || node.kind === "switch") return;
-    if (node.kind === "nat") checkNat(node, ["nodes", i], used.get(node.name) ?? new Map(), c);
-    else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map(), c, macs);
+    if (node.kind === "nat") checkNat(node, ["nodes", i], used.get(node.name) ?? new Map<string, number>(), c);
+    else checkHost(node, ["nodes", i], used.get(node.name) ?? new Map<string, number>(), c, macs);
   });
 
   // 5. loops of switches flood broadcasts for ever unless spanning tree blocks a link
@@ -590,7 +590,7 @@ class SubnetIndex {
       ps.add(net.prefix);
       const nk = `${fk}/${net.prefix}`;
       let m = this.nets.get(nk);
-      if (!m) this.nets.set(nk, (m = new Map()));
+      if (!m) this.nets.set(nk, (m = new Map<bigint, Cidr>()));
       const network = networkOf(net).ip.value;
       if (!m.has(network)) m.set(network, net);
       this.counts.set(fk, (this.counts.get(fk) ?? 0) + 1);
