@@ -81,6 +81,8 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     const zone = page.getByTestId("inspector-zone");
     await expect(zone).toHaveAttribute("data-read-only", "yes");
     await expect(zone.locator("input").first()).toBeDisabled();
+    // a capture only reads: it stays
+    await expect(zone.getByTestId("inspector-capture")).toBeEnabled();
     // its views stay readable: a tab other than the first opens
     const tabs = zone.getByRole("tab");
     if ((await tabs.count()) > 1) {

@@ -1,15 +1,16 @@
 // A part of the page that stays readable but takes no edits while the instructor watches a
 // student's lab (issue 15): every field, checkbox, select and button in it is disabled, but
-// its tabs (role="tab") and links, so the inspector's views can still be read. Controls the
-// part renders later are caught as they appear; leaving read-only enables exactly what this
-// disabled. The server refuses edits from a watching page anyway (lab:open with watch): this
-// is what the person sees.
+// its tabs (role="tab"), links and capture buttons, so the inspector's views can still be
+// read. Controls the part renders later are caught as they appear; leaving read-only enables
+// exactly what this disabled. The server refuses edits from a watching page anyway (lab:open
+// with watch): this is what the person sees.
 //
 // Knows: the DOM of its children. Leaves to others: what they show.
 
 import { useEffect, useRef, type ReactNode } from "react";
 
-const CONTROLS = "input, select, textarea, button:not([role='tab'])";
+/** what takes edits; tabs and capture buttons stay (a capture only reads, and the server allows it while watching) */
+const CONTROLS = "input, select, textarea, button:not([role='tab']):not([data-testid*='capture'])";
 const MARK = "data-watch-disabled";
 
 export function ReadOnlyZone({ readOnly, children, testId }: { readOnly: boolean; children: ReactNode; testId?: string }) {
