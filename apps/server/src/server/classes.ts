@@ -251,7 +251,7 @@ export class Classes {
       size: args.size,
       source,
       createdAt: new Date().toISOString(),
-      document: labToDocument(doc) as Record<string, unknown>,
+      document: labToDocument(doc),
       students: [],
       messages: [],
     };

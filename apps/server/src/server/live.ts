@@ -261,9 +261,9 @@ export function adoptChanges(lab: Lab, items: DriftItem[]): Change[] {
     const set: Record<string, unknown> = {};
     if (t.interfaces) set["interfaces"] = t.node.interfaces;
     if (t.routes) set["routes"] = t.node.routes?.length ? t.node.routes : null;
-    changes.push({ type: "updateNode", name, set } as Change);
+    changes.push({ type: "updateNode", name, set });
   }
-  for (const [link, set] of linkSets) changes.push({ type: "updateLink", link, set } as Change);
+  for (const [link, set] of linkSets) changes.push({ type: "updateLink", link, set });
   return changes;
 }
 

@@ -30,7 +30,7 @@ export interface Selection {
 
 /** A node as the lab file writes it (the input form updateNode takes). */
 export function inputNode(lab: Lab, name: string): Record<string, unknown> {
-  return ((labToDocument(lab)["nodes"] as Record<string, unknown>[]).find((n) => n["name"] === name) ?? {}) as Record<string, unknown>;
+  return (labToDocument(lab)["nodes"] as Record<string, unknown>[]).find((n) => n["name"] === name) ?? {};
 }
 
 /** The interfaces a node has: those of its links, and any with settings (lo). */
@@ -90,7 +90,7 @@ export function deleteSelection(store: LabStore, selection: Selection): Promise<
 function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: LabNode }) {
   const status = useStore(store.state, (s) => s.status.get(node.name));
   const update = (set: Record<string, unknown>, label = `Edit ${node.name}`) =>
-    store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
+    store.edit([{ type: "updateNode", name: node.name, set }], { label, quiet: true });
   const ifaces = interfacesOf(lab, node);
   const kind = visualKind(node);
   const ifInput = () => (inputNode(lab, node.name)["interfaces"] ?? {}) as Record<string, Record<string, unknown>>;
@@ -271,7 +271,7 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
 }
 
 function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: string }) {
-  const update = (set: Record<string, unknown>) => store.edit([{ type: "updateLink", link: id, set: set as never }], { label: `Edit link ${id}`, quiet: true });
+  const update = (set: Record<string, unknown>) => store.edit([{ type: "updateLink", link: id, set }], { label: `Edit link ${id}`, quiet: true });
   const [a, b] = link.endpoints;
   const num = (v: string) => (v.trim() === "" ? null : Number(v));
   return (

@@ -42,8 +42,7 @@ function serviceLine(s: Service): string {
 }
 
 export default function InspectorMore({ store, node, interfaces }: { store: LabStore; lab: Lab; node: HostNode; interfaces: string[] }) {
-  const update = (set: Record<string, unknown>, label: string) =>
-    store.edit([{ type: "updateNode", name: node.name, set: set as never }], { label, quiet: true });
+  const update = (set: Record<string, unknown>, label: string) => store.edit([{ type: "updateNode", name: node.name, set }], { label, quiet: true });
   const setServices = (services: Service[], label: string) => update({ services: services.length ? services : null }, label);
   const firstAddressed = interfaces.find((i) => node.interfaces[i]?.addresses.some((a) => a.includes(".")));
   return (
