@@ -42,6 +42,9 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   const lab = labName("lw");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // each live:inspect the page asks the server (a node read from the kernel)
+  let inspects = 0;
+  page.on("websocket", (ws) => ws.on("framesent", (f) => void (String(f.payload).includes('"live:inspect"') && inspects++)));
   await createLab(lab, { type: "template", id: "ovs-pair" });
   await openLab(page, lab);
   await expect(page.getByTestId("node-red")).toHaveAttribute("data-state", "up");
@@ -151,8 +154,10 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await expect(page.getByTestId("live-routes-6")).toContainText("fe80::/64");
   await snap(page, testInfo, "routes");
 
-  // neighbours: green's address after the pings, with its state
+  // neighbours: green's address after a ping (taking eth0 down and up above emptied the cache), with its state
   await tab(page, "neighbours");
+  await typeIn(page, "red", "ping -c 1 -W 2 10.0.0.2; echo PINGN=$?");
+  await expect(page.getByTestId("terminal-red")).toContainText("PINGN=0", { timeout: 20_000 });
   await expect(page.getByTestId("live-neighbours").getByTestId("live-neighbour").filter({ hasText: "10.0.0.2" })).toContainText(/REACHABLE|STALE|DELAY|PROBE/);
 
   // a listening socket and its process, started by hand in the terminal
@@ -167,6 +172,14 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await typeIn(page, "red", "kill %1; echo KILLED");
   await expect(page.getByTestId("terminal-red")).toContainText("KILLED");
   await expect(page.getByTestId("live-processes")).not.toContainText("socat", { timeout: 10_000 });
+  // the kernel is read only while a live tab is shown: the Processes tab reads it again every few
+  // seconds, the Settings tab not at all
+  const before = inspects;
+  await expect.poll(() => inspects, { timeout: 10_000 }).toBeGreaterThan(before);
+  await tab(page, "settings");
+  const onSettings = inspects;
+  await page.waitForTimeout(4000);
+  expect(inspects).toBe(onSettings);
 
   // drift: both hand-made items listed; the address adopted into the document, the route put back
   await tab(page, "drift");
