@@ -152,6 +152,7 @@ export async function mouseDrag(page: Page, from: { x: number; y: number }, dx: 
  * renderer spent the time (the 20 event names with the most total duration).
  */
 export async function profiledPhase<T>(page: Page, phase: string, measure: () => Promise<T>): Promise<T> {
+  if (process.env["BENCH_PROFILE"] === `${phase}-js`) return jsProfiled(page, phase, measure);
   if (process.env["BENCH_PROFILE"] !== phase) return measure();
   const cdp = await page.context().newCDPSession(page);
   const events: { name: string; dur?: number; ph: string }[] = [];
@@ -165,6 +166,27 @@ export async function profiledPhase<T>(page: Page, phase: string, measure: () =>
   for (const e of events) if (e.ph === "X" && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur);
   const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 20);
   console.log(`${phase}:\n${top.map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`).join("\n")}`);
+  return out;
+}
+
+/** BENCH_PROFILE=PHASE-js: the page's JavaScript during `measure` (V8's sampling profiler), the 25 functions with the most self time. */
+async function jsProfiled<T>(page: Page, phase: string, measure: () => Promise<T>): Promise<T> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  const out = await measure();
+  const { profile } = await cdp.send("Profiler.stop");
+  const dt = new Map<number, number>();
+  profile.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+  const by = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    by.set(key, (by.get(key) ?? 0) + (dt.get(n.id) ?? 0));
+  }
+  const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.log(`${phase} (JavaScript, self time):\n${top.map(([k, v]) => `  ${(v / 1000).toFixed(0)} ms ${k}`).join("\n")}`);
   return out;
 }
 
