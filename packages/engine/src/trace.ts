@@ -10,6 +10,10 @@
 // (the segment says which it was); and how a stop is explained from the kernel: the route the
 // last node that answered would use (`ip route get`), its interface's state, its neighbour
 // entry for the next hop, and whether the next node forwards at all (net.ipv4.ip_forward).
+// Reads only what the trace needs (KernelReader): the source, the target and the nodes that
+// answered (the document's owner of an address first, every node when the kernel has it
+// elsewhere), and the switches on the way. A trace where nothing answered and the source had
+// not resolved its next hop gets one slower look at the first hop before it is believed.
 // The model part (traceModel, l2Path, diagnose) is pure and unit-tested on graphs; traceLab
 // does the reads.
 // Leaves to others: parsing (parse/traceroute.ts, parse/*), reading a namespace (inspect.ts),
@@ -17,10 +21,12 @@
 
 import { hostIfNames, isHostLike, linkKey, nsName, switchIfName, type Lab } from "@topolab/topology";
 import { pool, run, type RunResult } from "./exec";
-import { readNetns, readOvsBridge, switchPortNames } from "./inspect";
+import { readNetns, switchPortNames } from "./inspect";
 import {
   markMeaning,
   parseBridgeFdb,
+  parseOvsFdb,
+  parseOvsPorts,
   parseRouteGet,
   parseTraceroute,
   routeGetRefusal,
@@ -508,26 +514,43 @@ function must(what: string, r: RunResult): string {
 export type TraceExec = (argv: string[]) => Promise<RunResult>;
 
 /**
- * The hosts' and routers' interfaces and neighbours (of `only` those nodes when given), and the
- * switches' MAC tables (unless `only`), read now.
+ * The kernel around a trace, read as far as it is needed (a trace in a lab of 500 nodes reads
+ * the few on its way, not all): hosts' and routers' interfaces and neighbours, and switches' MAC
+ * tables. What is asked for again is not read again.
  */
-export async function readKernelView(lab: Lab, tag: string, exec: TraceExec, only?: string[]): Promise<KernelView> {
-  const names = hostIfNames(lab, tag);
-  const interfaces: KernelInterface[] = [];
-  const neighbours = new Map<string, NeighbourInfo[]>();
-  const macs: KernelView["macs"] = new Map();
-  const ports = switchPortNames(lab, tag);
-  const reads = [
-    ...lab.nodes
-      .filter((n) => isHostLike(n) && n.state !== "stopped" && (!only || only.includes(n.name)))
-      .map((n) => async () => {
-        const net = await readNetns(nsName(lab.name, n.name));
-        const toLab = new Map([...(names.get(n.name) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
+export class KernelReader {
+  readonly view: KernelView = { interfaces: [], neighbours: new Map(), macs: new Map() };
+  private readonly hostsRead = new Set<string>();
+  private readonly names: Map<string, Map<string, string>>;
+  private readonly ports: Map<string, { endpoint: string; peer: string }>;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly tag: string,
+    private readonly exec: TraceExec,
+  ) {
+    this.names = hostIfNames(lab, tag);
+    this.ports = switchPortNames(lab, tag);
+  }
+
+  /** hosts and routers that have a namespace now */
+  private hostLike(): string[] {
+    return this.lab.nodes.filter((n) => isHostLike(n) && n.state !== "stopped").map((n) => n.name);
+  }
+
+  /** Reads these hosts or routers (all of them without a list). */
+  async hosts(nodes: string[] = this.hostLike()): Promise<void> {
+    const want = [...new Set(nodes)].filter((n) => !this.hostsRead.has(n) && this.hostLike().includes(n));
+    for (const n of want) this.hostsRead.add(n);
+    await pool(
+      want.map((n) => async () => {
+        const net = await readNetns(nsName(this.lab.name, n));
+        const toLab = new Map([...(this.names.get(n) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
         const labName = (kernel: string) => toLab.get(kernel) ?? kernel;
         for (const i of net.interfaces) {
           if (i.name === "lo") continue;
-          interfaces.push({
-            node: n.name,
+          this.view.interfaces.push({
+            node: n,
             interface: labName(i.name),
             mac: i.mac.toLowerCase(),
             addresses: i.addresses.filter((a) => a.scope !== "link" && a.scope !== "host").map((a) => a.cidr),
@@ -535,42 +558,108 @@ export async function readKernelView(lab: Lab, tag: string, exec: TraceExec, onl
             ...(!i.adminUp ? { down: "administratively down" } : !i.carrier ? { down: "without carrier (the other end is down, or the link is pulled)" } : {}),
           });
         }
-        neighbours.set(
-          n.name,
+        this.view.neighbours.set(
+          n,
           net.neighbours.map((x) => ({ ...x, dev: labName(x.dev) })),
         );
       }),
-    ...lab.nodes
-      .filter((n) => n.kind === "switch" && !only)
-      .map((n) => async () => {
-        const bridge = switchIfName(tag, n.name);
+      8,
+    );
+    this.view.interfaces.sort((a, b) => (a.node === b.node ? a.interface.localeCompare(b.interface) : a.node.localeCompare(b.node)));
+  }
+
+  /** Whether every host and router has been read. */
+  allHostsRead(): boolean {
+    return this.hostLike().every((n) => this.hostsRead.has(n));
+  }
+
+  /** Reads the MAC tables of these switches: one ovs-vsctl for the OVS ones' ports, then each table. */
+  async switches(names: string[]): Promise<void> {
+    const want = [...new Set(names)].filter((n) => !this.view.macs.has(n));
+    const nodes = this.lab.nodes.filter((n) => n.kind === "switch" && want.includes(n.name));
+    const ovs = nodes.filter((n) => n.kind === "switch" && n.type !== "bridge");
+    let byOfport = new Map<string, Map<number, string>>();
+    if (ovs.length) {
+      const bridges = ovs.map((n) => switchIfName(this.tag, n.name));
+      const r = must(
+        `reading the ports of ${ovs.map((n) => n.name).join(", ")} (ovs-vsctl list)`,
+        await this.exec([
+          "ovs-vsctl",
+          "--timeout=30",
+          "--format=json",
+          "--",
+          "--columns=_uuid,name,ports",
+          "list",
+          "Bridge",
+          ...bridges,
+          "--",
+          "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces",
+          "list",
+          "Port",
+          "--",
+          "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state",
+          "list",
+          "Interface",
+        ]),
+      );
+      const tables = r.split("\n").filter((l) => l.trim());
+      if (tables.length !== 3) throw new TraceError(`ovs-vsctl list Bridge/Port/Interface: expected 3 tables, got ${tables.length}`);
+      byOfport = new Map(bridges.map((b) => [b, new Map<number, string>()]));
+      for (const p of parseOvsPorts(tables[0]!, tables[1]!, tables[2]!)) if (p.ofport !== null) byOfport.get(p.bridge)?.set(p.ofport, p.name);
+    }
+    await pool(
+      nodes.map((n) => async () => {
+        const bridge = switchIfName(this.tag, n.name);
         if (n.kind === "switch" && n.type === "bridge") {
           const r = must(
             `reading the forwarding database of ${n.name} (bridge fdb show br ${bridge})`,
-            await exec(["bridge", "-j", "fdb", "show", "br", bridge]),
+            await this.exec(["bridge", "-j", "fdb", "show", "br", bridge]),
           );
-          macs.set(
+          this.view.macs.set(
             n.name,
             parseBridgeFdb(r)
-              .filter((e) => e.learned && ports.has(e.port))
-              .map((e) => ({ mac: e.mac.toLowerCase(), ...(e.vlan !== undefined ? { vlan: e.vlan } : {}), endpoint: ports.get(e.port)!.endpoint })),
+              .filter((e) => e.learned && this.ports.has(e.port))
+              .map((e) => ({ mac: e.mac.toLowerCase(), ...(e.vlan !== undefined ? { vlan: e.vlan } : {}), endpoint: this.ports.get(e.port)!.endpoint })),
           );
         } else {
-          const { ports: ovsPorts, fdb } = await readOvsBridge(bridge);
-          const byOfport = new Map(ovsPorts.filter((p) => p.ofport !== null).map((p) => [p.ofport!, p.name]));
-          macs.set(
+          const r = must(
+            `reading the MAC table of ${n.name} (ovs-appctl fdb/show ${bridge})`,
+            await this.exec(["ovs-appctl", "--timeout=30", "fdb/show", bridge]),
+          );
+          const ofports = byOfport.get(bridge)!;
+          this.view.macs.set(
             n.name,
-            fdb.flatMap((e) => {
-              const end = ports.get(byOfport.get(e.ofport) ?? "");
+            parseOvsFdb(r).flatMap((e) => {
+              const end = this.ports.get(ofports.get(e.ofport) ?? "");
               return end ? [{ mac: e.mac, vlan: e.vlan, endpoint: end.endpoint }] : [];
             }),
           );
         }
       }),
-  ];
-  await pool(reads, 8);
-  interfaces.sort((a, b) => (a.node === b.node ? a.interface.localeCompare(b.interface) : a.node.localeCompare(b.node)));
-  return { interfaces, neighbours, macs };
+      8,
+    );
+  }
+
+  /**
+   * Makes sure the owners of these addresses are read: the nodes the document gives them first
+   * (confirmed by the kernel), every host and router when one is still without an owner (an
+   * address added by hand, a DHCP lease).
+   */
+  async owners(addresses: string[]): Promise<void> {
+    const want = addresses.filter((a) => !addressOwners(this.view, a).length);
+    if (!want.length) return;
+    await this.hosts(
+      this.lab.nodes
+        .filter((n) => isHostLike(n) && Object.values(n.interfaces).some((i) => (i.addresses ?? []).some((c) => want.includes(bare(c)))))
+        .map((n) => n.name),
+    );
+    if (want.some((a) => !addressOwners(this.view, a).length) && !this.allHostsRead()) await this.hosts();
+  }
+}
+
+/** Switches a set of segments crossed (or the graph offered) whose MAC tables are not read yet. */
+function unreadSwitches(g: Graph, k: KernelView, segments: TraceSegment[]): string[] {
+  return [...new Set(segments.flatMap((s) => s.nodes.filter((n) => g.kind.get(n) === "switch" && !k.macs.has(n))))];
 }
 
 /** `ip route get` in a node: its route to the address, or why the kernel refuses one. */
@@ -592,7 +681,8 @@ async function forwards(lab: string, node: string, target: string, exec: TraceEx
 }
 
 /** What the trace needs of the kernel around its stop (the last node's route, interface, neighbour, and whether the next node forwards). */
-async function stopFacts(lab: Lab, k: KernelView, base: StopFacts, exec: TraceExec): Promise<StopFacts> {
+async function stopFacts(lab: Lab, reader: KernelReader, base: StopFacts, exec: TraceExec): Promise<StopFacts> {
+  const k = reader.view;
   const node = base.mark?.node ?? base.last;
   if (!k.interfaces.some((i) => i.node === node)) return base; // outside the lab (a NAT gateway's address): nothing to read
   const route = await routeGet(lab.name, node, base.target, exec);
@@ -603,6 +693,7 @@ async function stopFacts(lab: Lab, k: KernelView, base: StopFacts, exec: TraceEx
   const hopAddress = route.gateway ?? base.target;
   const neighbour = k.neighbours.get(node)?.find((n) => n.address === hopAddress && n.dev === route.dev);
   if (neighbour) facts.neighbour = neighbour;
+  await reader.owners([hopAddress]);
   const g = labGraph(lab);
   const owner = addressOwners(k, hopAddress).find((o) => sameSegment(g, `${node}:${route.dev}`, `${o.node}:${o.interface}`));
   if (owner) {
@@ -613,6 +704,20 @@ async function stopFacts(lab: Lab, k: KernelView, base: StopFacts, exec: TraceEx
     }
   }
   return facts;
+}
+
+/** ARP states in which the source knows its next hop's MAC (or needs none). */
+const RESOLVED = new Set(["REACHABLE", "STALE", "DELAY", "PROBE", "PERMANENT", "NOARP"]);
+
+/** A silent trace deserves a slower second look when the source had not resolved its next hop, or that next hop is the target. */
+async function worthAnotherLook(reader: KernelReader, lab: string, from: string, target: string, exec: TraceExec): Promise<boolean> {
+  const route = await routeGet(lab, from, target, exec);
+  if ("refused" in route) return false;
+  const hop = route.gateway ?? target;
+  if (hop === target) return true;
+  await reader.hosts([from]);
+  const entry = reader.view.neighbours.get(from)?.find((n) => n.address === hop);
+  return !entry || !RESOLVED.has(entry.state);
 }
 
 export interface TraceRequest {
@@ -643,6 +748,7 @@ export async function traceLab(
   if (!src) throw new TraceError(`lab ${lab.name} has no node named ${from}`, "from");
   if (!isHostLike(src)) throw new TraceError(`${from} is a ${src.kind}: only a host or a router sends packets (it has a namespace)`, "from");
   if (src.state === "stopped") throw new TraceError(`${from} is stopped: start it to trace from it`, "from");
+  const reader = new KernelReader(lab, req.tag, exec);
   let target: string;
   let targetNode: string | undefined;
   if (IPV4.test(req.to) || IPV6.test(req.to)) {
@@ -653,7 +759,8 @@ export async function traceLab(
     if (!n) throw new TraceError(`to: lab ${lab.name} has no node named ${node} (give a node, node:interface, or an address)`, "to");
     if (!isHostLike(n)) throw new TraceError(`to: ${node} is a ${n.kind}: it has no address of its own to trace to`, "to");
     if (n.state === "stopped") throw new TraceError(`to: ${node} is stopped: it has no address now`, "to");
-    const a = targetAddress(await readKernelView(lab, req.tag, exec, [node]), node, iface);
+    await reader.hosts([node]);
+    const a = targetAddress(reader.view, node, iface);
     if (!a) throw new TraceError(`to: ${req.to} has no address in the kernel now (nothing to trace to)`, "to");
     target = a;
     targetNode = node;
@@ -662,16 +769,56 @@ export async function traceLab(
   const argv = tracerouteArgv(target, options);
   const full = ["ip", "netns", "exec", nsName(lab.name, from), ...argv];
   const r = await exec(full);
-  const output = `${r.stdout}${r.stderr}`;
   const sendFailure = r.code !== 0 ? tracerouteSendFailure(r.stderr) : null;
   if (r.code !== 0 && !sendFailure)
     throw new TraceError(`${argv.join(" ")} in ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] || "no message"}`);
-  const parsed = sendFailure ? { hops: [] } : parseTraceroute(r.stdout);
-  // after the probes: the switches have learned the MACs they carried
-  const kernel = await readKernelView(lab, req.tag, exec);
-  // an address given: the node that has it, on the source's side when several have it
-  targetNode ??= addressOwners(kernel, target)[0]?.node;
-  const model = traceModel({ lab, from, target, ...(targetNode ? { targetNode } : {}), hops: parsed.hops, kernel });
+  let parsed = sendFailure ? { hops: [] } : parseTraceroute(r.stdout);
+  let output = `${r.stdout}${r.stderr}`;
+  // nothing answered at all: under load, the first hop's ARP and a busy userspace switch can take
+  // longer than the probes wait. When the source has not resolved its next hop (or the next hop
+  // is the target itself), one more look at the first hop, with patience; when it answers now,
+  // the trace runs again. A router that resolved but does not forward stays silent at once: that
+  // is the result, without the wait.
+  if (
+    !sendFailure &&
+    parsed.hops.length &&
+    parsed.hops.every((h) => h.probes.every((p) => p.address === null)) &&
+    (await worthAnotherLook(reader, lab.name, from, target, exec))
+  ) {
+    const wait = Math.max(3, (options.timeoutSeconds ?? 1) * 3);
+    const first = await exec([
+      "ip",
+      "netns",
+      "exec",
+      nsName(lab.name, from),
+      ...tracerouteArgv(target, { ...options, maxHops: 1, timeoutSeconds: Math.min(10, wait), queries: 2 }),
+    ]);
+    const answered = first.code === 0 && parseTraceroute(first.stdout).hops.some((h) => h.probes.some((p) => p.address !== null));
+    if (answered) {
+      const again = await exec(full);
+      if (again.code === 0) {
+        parsed = parseTraceroute(again.stdout);
+        output = `${output}(nothing answered: the first hop answered a slower probe, so the trace ran again)\n${again.stdout}${again.stderr}`;
+      }
+    }
+  }
+  // after the probes (the switches have learned the MACs they carried): the source, the target
+  // and whoever answered, then the switches on their way (by the graph first, then by the MAC
+  // tables read, where they lead elsewhere)
+  await reader.hosts([from, ...(targetNode ? [targetNode] : [])]);
+  const answered = parsed.hops.flatMap((h) => h.probes.flatMap((p) => (p.address ? [p.address] : [])));
+  await reader.owners([...new Set([...answered, ...(targetNode ? [] : [target])])]);
+  // an address given: the node that has it
+  targetNode ??= addressOwners(reader.view, target)[0]?.node;
+  const g = labGraph(lab);
+  const modelNow = () => traceModel({ lab, from, target, ...(targetNode ? { targetNode } : {}), hops: parsed.hops, kernel: reader.view });
+  let model = modelNow();
+  for (let round = 0; round < 4; round++) {
+    const unread = unreadSwitches(g, reader.view, model.segments);
+    if (!unread.length) break;
+    await reader.switches(unread);
+    model = modelNow();
+  }
   const result: TraceResult = {
     lab: lab.name,
     from,
@@ -695,12 +842,18 @@ export async function traceLab(
       ...(markHop ? { mark: { node: markHop.node ?? markHop.address!, mark: markHop.mark! } } : {}),
       ...(sendFailure ? { sendFailure } : {}),
     };
-    const facts = await stopFacts(lab, kernel, base, exec);
+    const facts = await stopFacts(lab, reader, base, exec);
     result.stop = diagnose(facts);
     // the segment the packet should have crossed next, drawn as expected
     if (facts.next && !facts.mark) {
-      const g = labGraph(lab);
-      const s = segment(g, kernel, model.last, facts.next.node, 0, null, facts.next.interface);
+      const expected = () => segment(g, reader.view, model.last, facts.next!.node, 0, null, facts.next!.interface);
+      let s = expected();
+      for (let round = 0; s && round < 4; round++) {
+        const unread = unreadSwitches(g, reader.view, [s]);
+        if (!unread.length) break;
+        await reader.switches(unread);
+        s = expected();
+      }
       if (s) result.segments.push({ ...s, expected: true });
     }
   }
