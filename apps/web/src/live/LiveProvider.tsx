@@ -63,14 +63,18 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
     if (opened && running) void live.start();
     else live.stop();
   }, [live, opened, running]);
-  useEffect(() => live.setSettling(settling), [live, settling]);
+  useEffect(() => {
+    live.setSettling(settling);
+  }, [live, settling]);
   // an edit (taking drift into the document, above all) changes the drift without a kernel event
   useEffect(() => {
     if (doc && watching) live.readDriftSoon();
   }, [live, doc, watching]);
 
   const links = useMemo(() => (doc && watching ? linksLive(doc, nodes, ports, rates, { settling }) : []), [doc, watching, nodes, ports, rates, settling]);
-  useEffect(() => linkStore.update((prev) => keepUnchanged(prev, links)), [linkStore, links]);
+  useEffect(() => {
+    linkStore.update((prev) => keepUnchanged(prev, links));
+  }, [linkStore, links]);
   const css = useMemo(() => `${edgeStylesheet(links)}\n${reachStylesheet(ping)}`, [links, ping]);
   return <style data-testid="live-style">{css}</style>;
 }
