@@ -157,6 +157,17 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(page.getByTestId("palette")).toHaveCount(0);
     await snap(page, testInfo, "teacher-back-to-watching");
 
+    // "open normally": the ordinary lab page of the same lab, which still follows it (Ada's next edit shows)
+    await page.getByRole("link", { name: "open normally" }).click();
+    await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
+    await expect(page.getByTestId("watch-banner")).toHaveCount(0);
+    await expect(page.getByTestId("palette")).toBeVisible();
+    const before3 = await nodesOf(lab);
+    await dropFromPalette(ada, "host", { x: 500, y: 120 });
+    await expect.poll(async () => (await nodesOf(lab)).length, { timeout: 30_000 }).toBe(before3.length + 1);
+    const third = (await nodesOf(lab)).find((n) => !before3.includes(n))!;
+    await expect(page.getByTestId(`node-${third}`)).toBeVisible({ timeout: 15_000 });
+
     // the end: the class goes, nothing of Ada's lab is left
     const ended = await api("DELETE", `/classes/${code}`);
     expect(ended.status).toBe(204);

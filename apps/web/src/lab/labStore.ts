@@ -47,6 +47,12 @@ interface InFlight {
 }
 
 const MOVE_DEBOUNCE_MS = 250;
+/**
+ * Stores open per lab on this page. A page that follows the same lab again (from its watch view
+ * to its ordinary one) opens the new store before the old one closes: the old one's lab:close
+ * would take the connection out of the lab's room under the new one, so only the last one sends it.
+ */
+const openStores = new Map<string, number>();
 const MAX_LOG = 1000;
 const MAX_UNDO = 200;
 
@@ -66,6 +72,7 @@ export class LabStore {
     readonly name: string,
     o: { watch?: boolean } = {},
   ) {
+    openStores.set(name, (openStores.get(name) ?? 0) + 1);
     // undo survives a reload of the tab (undoHistory.ts)
     const kept = loadHistory(sessionStore(), name);
     this.undoStack = kept.undo;
@@ -156,10 +163,14 @@ export class LabStore {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.flushMoves();
     for (const off of this.offs) off();
-    if (connection().connected)
+    const left = (openStores.get(this.name) ?? 1) - 1;
+    if (left > 0) openStores.set(this.name, left);
+    else openStores.delete(this.name);
+    if (connection().connected && left <= 0)
       void connection()
         .request("lab:close", { lab: this.name })
         .catch(() => undefined);
