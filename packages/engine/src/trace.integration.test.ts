@@ -1,13 +1,16 @@
 // Trace on the real kernel: h1 and h3 on two OVS switches (s1 — s2), a router r1 between them
 // and a Linux bridge b1 with h2. A trace h1 → h2 passes through r1 and crosses s1, s2 and b1 by
 // their MAC tables; h1 → h3 stays on its segment across both OVS switches; with r1's forwarding
-// turned off by hand (as a student would in a shell) it stops at r1 and says so; a host without
-// a route, and a router without one, say where and why. The lab is removed and proved gone.
+// turned off by hand (as a student would in a shell) it stops at r1 and says so; an address
+// added by hand is named from the kernel; a bridge that does not learn is crossed by the graph;
+// a host without a route, and a router without one, say where and why. The lab is removed and
+// proved gone.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseLab } from "@topolab/topology";
+import { parseLab, portIfName } from "@topolab/topology";
 import { Engine } from "./engine";
 import type { CommandLogEntry } from "./executor";
+import { run } from "./exec";
 import { ensureOvsRunning } from "./ovs";
 import { inNode, leftoversAfterSettling, tempStateDir, uniqueLabName } from "./testing";
 import { TraceError } from "./trace";
@@ -94,6 +97,37 @@ describe("trace on the real kernel", () => {
       expect((await inNode(name, "r1", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])).code).toBe(0);
     }
     expect((await engine.trace(name, "h1", "h2")).reached).toBe(true);
+  }, 60_000);
+
+  it("an address added by hand is named from the kernel, not the document", async () => {
+    expect((await inNode(name, "h3", ["ip", "addr", "add", "10.71.10.33/24", "dev", "eth0"])).code).toBe(0);
+    try {
+      const r = await engine.trace(name, "h1", "10.71.10.33");
+      expect(r).toMatchObject({ reached: true, targetNode: "h3", hops: [{ node: "h3", interface: "eth0", address: "10.71.10.33" }] });
+      expect(r.segments[0]!.nodes).toEqual(["h1", "s1", "s2", "h3"]);
+    } finally {
+      expect((await inNode(name, "h3", ["ip", "addr", "del", "10.71.10.33/24", "dev", "eth0"])).code).toBe(0);
+    }
+  }, 60_000);
+
+  it("a switch that has not learned the next hop's MAC is crossed by the lab's graph, and the segment says so", async () => {
+    // b1 does not learn on h2's port: h2's MAC never enters its forwarding database (frames to it are flooded)
+    const port = portIfName((await engine.state.readMeta(name))!.tag, "b1", "eth2");
+    const off = await run(["bridge", "link", "set", "dev", port, "learning", "off"]);
+    expect(off.code, off.stderr).toBe(0);
+    try {
+      // and forgets it now (what it learned before stays until it ages out)
+      const mac = (JSON.parse((await inNode(name, "h2", ["ip", "-j", "link", "show", "eth0"])).stdout) as { address: string }[])[0]!.address;
+      await run(["bridge", "fdb", "del", mac, "dev", port, "master"]); // absent already: nothing to forget
+      const r = await engine.trace(name, "h1", "h2");
+      expect(r.reached).toBe(true);
+      const last = r.segments.find((s) => s.to.node === "h2")!;
+      expect(last).toMatchObject({ nodes: ["r1", "b1", "h2"], links: ["b1:eth1|r1:eth1", "b1:eth2|h2:eth0"], l2: "graph" });
+      expect(last.detail).toMatch(/^b1 has not learned h2:eth0's MAC \([0-9a-f:]{17}\): the shortest path in the lab$/);
+      expect(r.segments[0]!.l2).toBe("mac-table");
+    } finally {
+      expect((await run(["bridge", "link", "set", "dev", port, "learning", "on"])).code).toBe(0);
+    }
   }, 60_000);
 
   it("a host without a route stops at once, at itself", async () => {
