@@ -234,6 +234,26 @@ describe("the hops on the lab (recorded traceroute output)", () => {
     expect(m).toMatchObject({ reached: false, last: "h1", segments: [] });
     expect(m.hops.every((h) => h.address === null && h.rttMs === null)).toBe(true);
   });
+  it("hops that did not answer between two that did: the shortest way in the lab, said so", () => {
+    const hops = [
+      { ttl: 1, probes: [{ address: null, rttMs: null }] },
+      { ttl: 2, probes: [{ address: "10.1.20.2", rttMs: 0.4 }] },
+    ];
+    const m = traceModel({ lab: trfx, from: "h1", target: "10.1.20.2", targetNode: "h2", hops, kernel: kernel() });
+    expect(m.reached).toBe(true);
+    expect(m.segments).toEqual([
+      {
+        hop: 2,
+        from: { node: "h1", interface: "eth0" },
+        to: { node: "h2", interface: "eth0", address: "10.1.20.2" },
+        nodes: ["h1", "s1", "s2", "r1", "b1", "h2"],
+        links: ["h1:eth0|s1:eth1", "s1:eth2|s2:eth2", "r1:eth0|s2:eth3", "b1:eth1|r1:eth1", "b1:eth2|h2:eth0"],
+        l2: "graph",
+        detail: "the hops between h1 and h2 did not answer: the shortest path in the lab",
+        rttMs: 0.4,
+      },
+    ]);
+  });
   it("the same address in two tenants: the one on the previous hop's segment", () => {
     const k = kernel();
     k.interfaces.push(iface("h2", "eth1", "02:00:00:00:02:01", ["10.1.10.3/24"])); // h2 also has h3's address, on another segment

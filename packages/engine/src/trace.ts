@@ -233,6 +233,42 @@ export function shortestThroughSwitches(g: Graph, from: string, goal: string): {
   return null;
 }
 
+/**
+ * The shortest path from one node to another through any nodes of the lab (for hops that did not
+ * answer between two that did): the nodes and links, and the first and last endpoints; null when
+ * none.
+ */
+export function shortestInLab(g: Graph, from: string, to: string): { nodes: string[]; links: string[]; first: string; last: string } | null {
+  const prev = new Map<string, { node: string; link: string; via: string; at: string } | null>([[from, null]]);
+  const queue = [from];
+  while (queue.length) {
+    const n = queue.shift()!;
+    if (n === to) break;
+    for (const e of endsOf(g, n)) {
+      const p = g.peer.get(e)!;
+      const m = nodeOf(p.end);
+      if (prev.has(m) || g.kind.get(m) === "nat") continue;
+      prev.set(m, { node: n, link: p.link, via: e, at: p.end });
+      queue.push(m);
+    }
+  }
+  if (!prev.has(to) || from === to) return null;
+  const nodes = [to];
+  const links: string[] = [];
+  let first = "";
+  let last = "";
+  let at = to;
+  while (at !== from) {
+    const step = prev.get(at)!;
+    if (at === to) last = step.at;
+    links.unshift(step.link);
+    nodes.unshift(step.node);
+    first = step.via;
+    at = step.node;
+  }
+  return { nodes, links, first, last };
+}
+
 /** Two endpoints of hosts or routers on the same L2 segment (joined by a link, or through switches). */
 export function sameSegment(g: Graph, a: string, b: string): boolean {
   const p = g.peer.get(a);
@@ -336,6 +372,23 @@ function segment(g: Graph, k: KernelView, a: string, b: string, hop: number, rtt
   };
 }
 
+/** Hops that did not answer between two nodes that did: the shortest way in the lab, said so. */
+function gap(g: Graph, a: string, b: string, hop: number, rttMs: number | null, address: string): TraceSegment | null {
+  const p = shortestInLab(g, a, b);
+  if (!p) return null;
+  const after = (end: string) => end.slice(end.indexOf(":") + 1);
+  return {
+    hop,
+    from: { node: a, interface: after(p.first) },
+    to: { node: b, interface: after(p.last), address },
+    nodes: p.nodes,
+    links: p.links,
+    l2: "graph",
+    detail: `the hops between ${a} and ${b} did not answer: the shortest path in the lab`,
+    rttMs,
+  };
+}
+
 /** The owner of an answering address: on the segment of the previous node when several nodes have it (overlapping labs' tenants). */
 function ownerOf(g: Graph, k: KernelView, address: string, prev: string | undefined): KernelInterface | undefined {
   const owners = addressOwners(k, address);
@@ -378,7 +431,7 @@ export function traceModel(input: TraceModelInput): { hops: TraceHop[]; segments
     if (!address) continue;
     lastHop = hop;
     if (owner && owner.node !== last) {
-      const s = segment(g, input.kernel, last, owner.node, h.ttl, hop.rttMs, owner.interface, address);
+      const s = segment(g, input.kernel, last, owner.node, h.ttl, hop.rttMs, owner.interface, address) ?? gap(g, last, owner.node, h.ttl, hop.rttMs, address);
       if (s) segments.push(s);
       last = owner.node;
     }

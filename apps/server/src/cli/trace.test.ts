@@ -90,6 +90,11 @@ describe("topolab trace's text", () => {
       ].join("\n"),
     );
   });
+  it("a silent hop before an answer is its own line", () => {
+    const silent = { ttl: 1, probes: [{ address: null, rttMs: null }], address: null, rttMs: null };
+    const text = traceText({ ...reached, hops: [silent, { ...reached.hops[1]!, ttl: 2 }, { ...silent, ttl: 3 }], segments: [] });
+    expect(text.split("\n").slice(1)).toEqual([" 1  *   no answer", " 2  h2:eth0        10.1.20.2       12.5 ms  *", " 3  *   no answer"]);
+  });
   it("no probe sent: says so", () => {
     const text = traceText({
       ...reached,

@@ -39,7 +39,8 @@ export function traceText(r: TraceResult): string {
   r.hops.forEach((h, i) => {
     if (i > lastAnswered + 1) return;
     if (h.address === null) {
-      const rest = r.hops.length - 1 - i;
+      // the silent hops after the last answer as one line; a silent hop before it, alone
+      const rest = i > lastAnswered ? r.hops.length - 1 - i : 0;
       lines.push(`${String(h.ttl).padStart(2)}${rest > 0 ? `-${r.hops[r.hops.length - 1]!.ttl}` : ""}  ${h.probes.map(() => "*").join(" ")}   no answer`);
       return;
     }
