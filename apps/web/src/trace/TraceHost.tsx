@@ -55,6 +55,8 @@ export function TraceHost({ store }: { store: LabStore }) {
   const { picking, busy, result } = useStore(trace.state);
 
   useEffect(() => trace.state.update((s) => ({ ...s, running })), [trace, running]);
+  // leaving the page leaves nothing drawn for the next visit
+  useEffect(() => () => trace.clear(), [trace]);
   // a stopped lab has no path to show
   useEffect(() => {
     if (!running) trace.clear();
