@@ -14,7 +14,7 @@
 //
 //   pnpm bench:capture [--runs 10] [--flood 30] [--only start,rate,flood]
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -122,13 +122,26 @@ async function main(): Promise<void> {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     let chunk = 0;
-    let workerChunk = 0;
-    page.on("response", async (r) => {
-      if (/CapturePanel-.*\.js$/.test(r.url())) chunk = gzipSync(Buffer.from(await r.body())).length;
-      if (/capture[.-]worker-.*\.js$/i.test(r.url())) workerChunk = gzipSync(Buffer.from(await r.body())).length;
+    page.on("response", (r) => {
+      // a worker's script has no body for Playwright: its size is read from the build below
+      if (/CapturePanel-.*\.js$/.test(r.url()))
+        r.body().then(
+          (b) => (chunk = gzipSync(b).length),
+          () => undefined,
+        );
     });
+    const assets = join(root, "apps/web/dist/assets");
+    const workerFile = existsSync(assets) ? readdirSync(assets).find((f) => /^capture\.worker-.*\.js$/.test(f)) : undefined;
+    const workerChunk = workerFile ? gzipSync(readFileSync(join(assets, workerFile))).length : 0;
     await page.goto(`${server.url}/labs/${LAB}`);
-    await page.getByTestId("node-h1").click();
+    await page
+      .getByTestId("node-h1")
+      .click({ timeout: 90_000 })
+      .catch(async (e: Error) => {
+        const shot = join(tmpdir(), "topolab-benchcap-failed.png");
+        await page.screenshot({ path: shot });
+        throw new Error(`${e.message} (the page: ${shot}; page errors: ${errors.join(" / ") || "none"})`);
+      });
     await page.getByTestId("inspector-if-eth0-capture").waitFor();
 
     const load = () => loadavg()[0]!.toFixed(1);

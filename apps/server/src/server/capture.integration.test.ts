@@ -12,7 +12,7 @@ import { alive, ensureOvsRunning, pidsInNetns, run, sleep } from "@topolab/engin
 import { inNode } from "@topolab/engine/testing";
 import type { Change } from "@topolab/protocol";
 import { startTestServer, type Client, type TestServer } from "../testing";
-import { capturesOf, MAX_BATCH } from "./capture";
+import { capturesOf, MAX_BATCH, MAX_UNACKED } from "./capture";
 
 let t: TestServer;
 let dir: string;
@@ -159,11 +159,11 @@ describe("capture over socket.io", () => {
       last = capturesOf(t.server.labs.engine).get(info.id)!.packets;
       await sleep(500);
     }
-    // two batches unacknowledged, then nothing until an ack
-    expect(batches.length).toBe(2);
+    // MAX_UNACKED batches unacknowledged, then nothing until an ack
+    expect(batches.length).toBe(MAX_UNACKED);
     c.socket.emit("capture:ack", { id: info.id });
-    await until(() => batches.length === 3);
-    const third = batches[2]!;
+    await until(() => batches.length === MAX_UNACKED + 1);
+    const third = batches[MAX_UNACKED]!;
     expect(third.n).toBeLessThanOrEqual(MAX_BATCH);
     expect(third.missed).toBeGreaterThan(0);
     // acknowledged again and again: the rest of what waited comes, in batches

@@ -18,8 +18,12 @@ import { CAPTURE_LIMITS, type CaptureInfo, type ClientArgs, type ServerPayload }
 import type { Lab } from "@topolab/topology";
 import { invalid, RequestError } from "./errors";
 
-/** Batches a socket may have unacknowledged before it is sent samples. */
-export const MAX_UNACKED = 2;
+/**
+ * Batches a socket may have unacknowledged (socket.io's queue for it holds at most these): a
+ * page acknowledges a batch once the window that took it in is drawn, a few frames after it
+ * came, so a window of several keeps 10,000 packets/s flowing without a backlog anywhere.
+ */
+export const MAX_UNACKED = 6;
 /** Packets waiting for a slow socket: beyond this, it is sent a uniform sample of them. */
 export const MAX_WAITING = 2000;
 /** Packets in one batch, and its bytes at most (but for a batch of one packet). */

@@ -20,7 +20,9 @@ export interface Dot {
   born: number;
 }
 
-const MAX_DOTS = 150;
+const MAX_DOTS = 60;
+/** a dot's radius */
+const R = 5;
 const TRAVEL_MS = 700;
 
 export function CaptureDots({
@@ -58,23 +60,29 @@ export function CaptureDots({
       const h = n.measured?.height ?? 0;
       return { x: n.internals.positionAbsolute.x + w / 2, y: n.internals.positionAbsolute.y + h / 2 };
     };
+    // what the last frame drew (the only part cleared: the canvas covers the whole drawing, and
+    // without a GPU, clearing and recompositing all of it every frame costs the page its frames)
+    let dirty: { x0: number; y0: number; x1: number; y1: number } | null = null;
     const draw = () => {
       frame = requestAnimationFrame(draw);
       const c = canvas.current;
       if (!c || !host) return;
+      const now = performance.now();
+      let list = dots.current.filter((d) => now - d.born < TRAVEL_MS);
+      if (list.length > MAX_DOTS) list = list.slice(list.length - MAX_DOTS);
+      dots.current = list;
+      if (!list.length && !dirty) return;
       const w = host.clientWidth;
       const h = host.clientHeight;
       if (c.width !== w || c.height !== h) {
         c.width = w;
         c.height = h;
+        dirty = null;
       }
       const ctx = c.getContext("2d");
       if (!ctx) return;
-      ctx.clearRect(0, 0, w, h);
-      const now = performance.now();
-      let list = dots.current.filter((d) => now - d.born < TRAVEL_MS);
-      if (list.length > MAX_DOTS) list = list.slice(list.length - MAX_DOTS);
-      dots.current = list;
+      if (dirty) ctx.clearRect(dirty.x0 - R - 1, dirty.y0 - R - 1, dirty.x1 - dirty.x0 + 2 * R + 2, dirty.y1 - dirty.y0 + 2 * R + 2);
+      dirty = null;
       if (!list.length) return;
       const vp = flow.getViewport();
       for (const d of list) {
@@ -91,8 +99,11 @@ export function CaptureDots({
         const y = (p.y + (q.y - p.y) * t) * vp.zoom + vp.y;
         ctx.beginPath();
         ctx.fillStyle = d.color;
-        ctx.arc(x, y, 5, 0, Math.PI * 2);
+        ctx.arc(x, y, R, 0, Math.PI * 2);
         ctx.fill();
+        dirty = dirty
+          ? { x0: Math.min(dirty.x0, x), y0: Math.min(dirty.y0, y), x1: Math.max(dirty.x1, x), y1: Math.max(dirty.y1, y) }
+          : { x0: x, y0: y, x1: x, y1: y };
       }
     };
     frame = requestAnimationFrame(draw);

@@ -15,7 +15,7 @@
 // ":first-batch", ":first-window", ":first-draw" on a capture's start, and a measure
 // "topolab-capture-draw" per window drawn (the main thread's part).
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { CaptureInfo } from "@topolab/protocol";
 import type { Field } from "@topolab/capture";
 import { connection, RequestFailed } from "../lib/connection";
@@ -166,8 +166,8 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [capture.lab, capture.interfaces.join(" "), run]);
 
-  // once a window is drawn: its batches are acknowledged, and the worker may send the next
-  useEffect(() => {
+  // once a window is in the page: its batches are acknowledged, and the worker may send the next
+  useLayoutEffect(() => {
     const a = afterDraw.current;
     if (!a) return;
     afterDraw.current = null;
@@ -406,7 +406,8 @@ function PacketList({
             const vlan = p.vlans.length ? p.vlans.join(".") : ifaceVlan.get(label);
             return (
               <div
-                key={p.no}
+                // by slot, not by packet: a list that follows a flood changes its rows' text, not its elements
+                key={k}
                 role="row"
                 className={`capture-row ${p.no === selected ? "selected" : ""} ${p.malformed ? "malformed" : ""}`}
                 style={{ top: (first + k) * ROW, borderLeftColor: colorOf(p.protocol) }}
@@ -437,7 +438,7 @@ function PacketList({
   );
 }
 
-function FieldTree({
+const FieldTree = memo(function FieldTree({
   layers,
   malformed,
   selected,
@@ -478,9 +479,9 @@ function FieldTree({
       {malformed && <p className="field-error">Malformed: {malformed}</p>}
     </div>
   );
-}
+});
 
-function HexDump({ data, field }: { data: Uint8Array; field: Field | null }) {
+const HexDump = memo(function HexDump({ data, field }: { data: Uint8Array; field: Field | null }) {
   const lo = field ? field.offset : -1;
   const hi = field ? field.offset + field.length : -1;
   const on = (i: number) => i >= lo && i < hi;
@@ -506,4 +507,4 @@ function HexDump({ data, field }: { data: Uint8Array; field: Field | null }) {
       ))}
     </pre>
   );
-}
+});
