@@ -5,14 +5,14 @@
 // kernel differs from the document) is read again after each change that can alter it, and
 // after each edit of the document; the last ping all is kept for the reach marks.
 //
-// Knows: the order (lab:open first, then live:watch), reconnects (watch again), and what a
-// stopped lab means (nothing to watch). Leaves to others: drawing (LiveProvider, edges.ts,
-// marks.tsx, LiveTabs.tsx).
+// Knows: the order (lab:open first, then live:watch), reconnects (watch again, through
+// lib/follow.ts), and what a stopped lab means (nothing to watch). Leaves to others: drawing
+// (LiveProvider, edges.ts, marks.tsx, LiveTabs.tsx).
 
-import type { Drift, LiveEvent, LiveNode, LivePort, PingAll } from "@topolab/protocol";
+import type { Drift, LiveEvent, LiveNode, LivePort, LiveSnapshot, PingAll } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
-import { askUntilAnswered } from "../lib/follow";
+import { Follower } from "../lib/follow";
 import { reasonOf } from "../lib/toasts";
 import { changesDrift } from "./tabs";
 
@@ -59,7 +59,7 @@ export class LiveStore {
   readonly state = new Store<LiveState>(EMPTY);
   private offs: (() => void)[] = [];
   private closed = false;
-  private starting = false;
+  private readonly follower: Follower<LiveSnapshot>;
   private driftTimer: ReturnType<typeof setTimeout> | undefined;
   private driftReading = false;
   private driftAgain = false;
@@ -80,32 +80,24 @@ export class LiveStore {
         this.state.set(fold({ ...s, seq: p.seq }, p.event));
         if (changesDrift(p.event)) this.readDriftSoon();
       }),
-      c.onConnect(() => {
-        if (this.state.get().watching) {
-          this.state.update((s) => ({ ...s, watching: false }));
-          setTimeout(() => void this.start(), 300); // after the lab page opened the lab again
-        }
-      }),
     );
+    this.follower = new Follower({
+      ask: () => c.request("live:watch", { lab: this.lab, rates: true }),
+      final: /stopped/,
+      following: () => this.state.get().watching,
+      answered: (snap) => {
+        this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
+        this.readDriftSoon(0);
+      },
+      failed: (error) => this.state.update((s) => ({ ...s, watching: false, error })),
+      lost: () => this.state.update((s) => ({ ...s, watching: false })),
+      onConnect: (listener) => c.onConnect(listener),
+    });
   }
 
   /** Watches the lab (it must be open and running); again after a gap or a reconnect. */
-  async start(): Promise<void> {
-    if (this.closed || this.starting) return;
-    this.starting = true;
-    try {
-      const snap = await askUntilAnswered(() => connection().request("live:watch", { lab: this.lab, rates: true }), {
-        closed: () => this.closed,
-        final: /stopped/,
-        failed: (error) => this.state.update((s) => ({ ...s, watching: false, error })),
-      });
-      if (snap) {
-        this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
-        this.readDriftSoon(0);
-      }
-    } finally {
-      this.starting = false;
-    }
+  start(): Promise<void> {
+    return this.follower.start();
   }
 
   /** Reads the drift again after a short quiet time; one read at a time, one more if asked meanwhile. */
@@ -165,6 +157,7 @@ export class LiveStore {
 
   close(): void {
     this.closed = true;
+    this.follower.close();
     this.stop();
     for (const off of this.offs) off();
   }
