@@ -7,25 +7,12 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseLabText, type Lab } from "@topolab/topology";
-import { Engine } from "./engine";
-import { ensureOvsRunning } from "./ovs";
-import { inNode, leftoversAfterSettling, pings, tempStateDir, uniqueLabName } from "./testing";
+import { inNode, pings, uniqueLabName } from "./testing";
+import { engineSession } from "./testing-session";
 
-let state: { dir: string; remove: () => Promise<void> };
-let engine: Engine;
-
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  await ensureOvsRunning();
-  state = await tempStateDir();
-  engine = new Engine({ stateDir: state.dir });
-});
-
-afterAll(async () => {
-  await state?.remove();
-});
+const s = engineSession();
 
 async function template(name: string): Promise<Lab> {
   const text = await readFile(join(import.meta.dirname, "../../../templates/vlan-dhcp.yaml"), "utf8");
@@ -65,57 +52,53 @@ async function resolvesTo(lab: string, node: string, name: string, want: string 
 describe("names of leased addresses", () => {
   it("vlan-dhcp: red pings dhcp-r by name, each tenant's server reaches its leased host by name", async () => {
     const lab = await template(uniqueLabName("ad"));
-    try {
-      await engine.up(lab);
-      // a shell of dhcp-r opened now, before red's lease is named: its /etc/hosts is a bind
-      // mount of the node's file, which the names must reach (written in place)
-      const early = spawn("ip", ["netns", "exec", `tl.${lab.name}.dhcp-r`, "sh", "-c", "read x; getent hosts red"], { stdio: ["pipe", "pipe", "inherit"] });
-      const earlyOut = new Promise<string>((res) => {
-        let out = "";
-        early.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        early.on("close", () => res(out));
-      });
-      const red = await leased(lab.name, "red");
-      const green = await leased(lab.name, "green");
-      // before: "ping green" said "Temporary failure in name resolution"
-      expect(await resolvesTo(lab.name, "dhcp-r", "red", red)).toBe(red);
-      expect(await resolvesTo(lab.name, "dhcp-g", "green", green)).toBe(green);
-      expect(await resolvesTo(lab.name, "red", "green", green)).toBe(green);
-      expect(await pings(lab.name, "red", "dhcp-r")).toBe(true);
-      expect(await pings(lab.name, "dhcp-r", "red")).toBe(true);
-      expect(await pings(lab.name, "dhcp-g", "green")).toBe(true);
-      // names, not reachability: green is another VLAN
-      expect(await pings(lab.name, "red", "green", { wait: 1 })).toBe(false);
+    s.labs.add(lab.name);
+    await s.engine.up(lab);
+    // a shell of dhcp-r opened now, before red's lease is named: its /etc/hosts is a bind
+    // mount of the node's file, which the names must reach (written in place)
+    const early = spawn("ip", ["netns", "exec", `tl.${lab.name}.dhcp-r`, "sh", "-c", "read x; getent hosts red"], { stdio: ["pipe", "pipe", "inherit"] });
+    const earlyOut = new Promise<string>((res) => {
+      let out = "";
+      early.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      early.on("close", () => res(out));
+    });
+    const red = await leased(lab.name, "red");
+    const green = await leased(lab.name, "green");
+    // before: "ping green" said "Temporary failure in name resolution"
+    expect(await resolvesTo(lab.name, "dhcp-r", "red", red)).toBe(red);
+    expect(await resolvesTo(lab.name, "dhcp-g", "green", green)).toBe(green);
+    expect(await resolvesTo(lab.name, "red", "green", green)).toBe(green);
+    expect(await pings(lab.name, "red", "dhcp-r")).toBe(true);
+    expect(await pings(lab.name, "dhcp-r", "red")).toBe(true);
+    expect(await pings(lab.name, "dhcp-g", "green")).toBe(true);
+    // names, not reachability: green is another VLAN
+    expect(await pings(lab.name, "red", "green", { wait: 1 })).toBe(false);
 
-      // the shell opened earlier sees the name too
-      early.stdin.end("go\n");
-      expect((await earlyOut).trim().split(/\s+/)[0]).toBe(red);
-      const hosts = await readFile(`/etc/netns/tl.${lab.name}.dhcp-r/hosts`, "utf8");
-      expect(hosts).toContain(`${red}\tred\t# topolab-lease red eth0\n`);
+    // the shell opened earlier sees the name too
+    early.stdin.end("go\n");
+    expect((await earlyOut).trim().split(/\s+/)[0]).toBe(red);
+    const hosts = await readFile(`/etc/netns/tl.${lab.name}.dhcp-r/hosts`, "utf8");
+    expect(hosts).toContain(`${red}\tred\t# topolab-lease red eth0\n`);
 
-      // up again: the leased names are no drift
-      expect((await engine.dryRun(lab)).ops).toEqual([]);
+    // up again: the leased names are no drift
+    expect((await s.engine.dryRun(lab)).ops).toEqual([]);
 
-      // a change that rewrites every hosts file keeps them
-      const more = structuredClone(lab);
-      more.nodes.push({ kind: "host", name: "extra", interfaces: {}, routes: [], services: [] });
-      await engine.up(more);
-      expect(await resolve(lab.name, "dhcp-r", "red")).toBe(red);
-      expect(await readFile(`/etc/netns/tl.${lab.name}.extra/hosts`, "utf8")).toContain("topolab-lease green");
-      expect(await resolve(lab.name, "extra", "green")).toBe(green);
-      expect((await engine.dryRun(more)).ops).toEqual([]);
+    // a change that rewrites every hosts file keeps them
+    const more = structuredClone(lab);
+    more.nodes.push({ kind: "host", name: "extra", interfaces: {}, routes: [], services: [] });
+    await s.engine.up(more);
+    expect(await resolve(lab.name, "dhcp-r", "red")).toBe(red);
+    expect(await readFile(`/etc/netns/tl.${lab.name}.extra/hosts`, "utf8")).toContain("topolab-lease green");
+    expect(await resolve(lab.name, "extra", "green")).toBe(green);
+    expect((await s.engine.dryRun(more)).ops).toEqual([]);
 
-      // green takes a static address instead: its DHCP client stops and its leased name goes
-      const fixed = structuredClone(more);
-      const g = fixed.nodes.find((n) => n.name === "green")!;
-      if (g.kind !== "host") throw new Error("green is a host");
-      g.interfaces["eth0"] = { addresses: ["10.50.50.200/24"], up: true, mac: "02:00:00:00:02:00" };
-      await engine.up(fixed);
-      expect(await resolvesTo(lab.name, "dhcp-g", "green", "10.50.50.200")).toBe("10.50.50.200");
-      expect(await readFile(`/etc/netns/tl.${lab.name}.dhcp-g/hosts`, "utf8")).not.toContain("topolab-lease green");
-    } finally {
-      await engine.down(lab.name);
-      expect(await leftoversAfterSettling(lab.name)).toEqual([]);
-    }
+    // green takes a static address instead: its DHCP client stops and its leased name goes
+    const fixed = structuredClone(more);
+    const g = fixed.nodes.find((n) => n.name === "green")!;
+    if (g.kind !== "host") throw new Error("green is a host");
+    g.interfaces["eth0"] = { addresses: ["10.50.50.200/24"], up: true, mac: "02:00:00:00:02:00" };
+    await s.engine.up(fixed);
+    expect(await resolvesTo(lab.name, "dhcp-g", "green", "10.50.50.200")).toBe("10.50.50.200");
+    expect(await readFile(`/etc/netns/tl.${lab.name}.dhcp-g/hosts`, "utf8")).not.toContain("topolab-lease green");
   });
 });
