@@ -134,6 +134,10 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(ada.getByTestId("terminal-red")).toContainText("done-12");
     await expect(page.getByTestId("terminal-red")).not.toContainText("ada-55");
     await snap(ada, testInfo, "student-taken-over");
+    // Ada reloads meanwhile: her page finds the shell again, still taken over, read-only
+    await ada.reload();
+    await expect(ada.getByTestId("terminal-watching-red")).toContainText("the instructor has taken over this terminal", { timeout: 30_000 });
+    await expect(ada.getByTestId("terminal-red")).toContainText("done-12");
 
     // give back: Ada types again, the teacher watches
     await page.getByTestId("terminal-giveback-red").click();
