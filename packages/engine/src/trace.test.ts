@@ -6,6 +6,7 @@ import { parseTraceroute } from "./parse/index";
 import {
   diagnose,
   forwardingKey,
+  holes,
   l2Path,
   labGraph,
   sameSegment,
@@ -105,6 +106,16 @@ describe("traceroute's command line", () => {
     expect(() => tracerouteArgv("x", { maxHops: 31 })).toThrow(/maxHops must be a whole number from 1 to 30/);
     expect(() => tracerouteArgv("x", { timeoutSeconds: 0 })).toThrow(/timeoutSeconds/);
     expect(() => tracerouteArgv("x", { queries: 0 })).toThrow(/queries/);
+  });
+});
+
+describe("holes in a trace", () => {
+  it("counts the silent hops before the last answer, not those after it", () => {
+    const silent = { probes: [{ address: null, rttMs: null }] };
+    const answer = { probes: [{ address: "10.0.0.1", rttMs: 1 }] };
+    expect(holes([answer, silent, silent, answer, silent])).toBe(2);
+    expect(holes(parseTraceroute(fx("traceroute-reached.txt")).hops)).toBe(0);
+    expect(holes(parseTraceroute(fx("traceroute-noforward.txt")).hops)).toBe(0);
   });
 });
 
