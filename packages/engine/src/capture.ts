@@ -116,12 +116,20 @@ export function checkFilterText(filter: string): string {
   return f;
 }
 
-/** The argument vector of tcpdump on one point: options, then "--", then the filter as one argument. */
+/**
+ * The argument vector of tcpdump on one point: options, then "--", then the filter as one
+ * argument; in the point's namespace through nsenter (util-linux), or `ip netns exec` without it.
+ */
 export function tcpdumpArgv(point: CapturePoint, filter: string, snaplen: number, check = false): string[] {
   const tcpdump = findTool("tcpdump") ?? "tcpdump";
   const opts = check ? ["-d", "-i", point.dev] : ["-i", point.dev, "-U", "--immediate-mode", "-n", "-B", "8192", "-s", String(snaplen), "-w", "-"];
   const argv = [tcpdump, ...opts, ...(filter ? ["--", filter] : [])];
-  return point.ns ? [findTool("ip") ?? "ip", "netns", "exec", point.ns, ...argv] : argv;
+  if (!point.ns) return argv;
+  // nsenter joins the namespace only; `ip netns exec` also makes a mount namespace and mounts
+  // /sys again, which waits on the kernel's mount lock while other labs come and go (a capture's
+  // start took seconds on a busy machine). tcpdump needs neither.
+  const nsenter = findTool("nsenter");
+  return nsenter ? [nsenter, `--net=/run/netns/${point.ns}`, "--", ...argv] : [findTool("ip") ?? "ip", "netns", "exec", point.ns, ...argv];
 }
 
 /** Compiles the filter for each point's interface; a wrong one is refused with tcpdump's words. */
@@ -135,7 +143,7 @@ export async function checkFilter(points: CapturePoint[], filter: string): Promi
         .split("\n")
         .filter((l) => !/^tcpdump: listening|^\(\d+\)/.test(l))
         .join(" / ");
-      const field = /No such device|doesn't exist|Cannot open network namespace/i.test(msg) ? "interfaces" : "filter";
+      const field = /No such device|doesn't exist|Cannot open network namespace|cannot open \/run\/netns/i.test(msg) ? "interfaces" : "filter";
       throw new CaptureError(field === "filter" ? `filter: ${msg || `tcpdump exited with ${r.code}`}` : `${p.label}: ${msg}`, field);
     }
   }
@@ -237,7 +245,7 @@ export class Capture extends EventEmitter {
   commandLines(): CommandLogEntry[] {
     return this.points.map((p) => ({
       command: tcpdumpArgv(p, this.opts.filter, this.opts.snaplen)
-        .map((a) => shellQuote(/^\/.*\/(ip|tcpdump)$/.test(a) ? basename(a) : a))
+        .map((a) => shellQuote(/^\/.*\/(ip|nsenter|tcpdump)$/.test(a) ? basename(a) : a))
         .join(" "),
       ok: true,
       op: `capture ${p.label}`,

@@ -48,7 +48,7 @@ describe("topolab capture", () => {
     expect(problem).toBeUndefined();
     const mine = entries.filter((e) => e.op === "capture h1:eth0");
     expect(mine).toHaveLength(1);
-    expect(mine[0]!.command).toBe(`ip netns exec tl.${name}.h1 tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'arp or icmp'`);
+    expect(mine[0]!.command).toBe(`nsenter --net=/run/netns/tl.${name}.h1 -- tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'arp or icmp'`);
     expect(mine[0]!.ok).toBe(true);
   });
 

@@ -99,7 +99,7 @@ describe("capture over socket.io", () => {
     // the capture belongs to its lab in the command log: the command lines as they run
     const log = await c.next("lab:log", (p) => p.entries.some((e) => e.op === "capture h1:eth0"));
     expect(log.entries.find((e) => e.op === "capture h1:eth0")!.command).toBe(
-      `ip netns exec tl.${name}.h1 tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'arp or icmp'`,
+      `nsenter --net=/run/netns/tl.${name}.h1 -- tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'arp or icmp'`,
     );
 
     const { pids } = capturesOf(t.server.labs.engine).get(info.id)!;
