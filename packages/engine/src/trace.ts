@@ -12,8 +12,9 @@
 // entry for the next hop, and whether the next node forwards at all (net.ipv4.ip_forward).
 // Reads only what the trace needs (KernelReader): the source, the target and the nodes that
 // answered (the document's owner of an address first, every node when the kernel has it
-// elsewhere), and the switches on the way. A trace where nothing answered and the source had
-// not resolved its next hop gets one slower look at the first hop before it is believed.
+// elsewhere), and the switches on the way. A trace silent after its last answer, whose last node
+// had not resolved its next hop (a cold lab under load), or with silent hops before an answer,
+// runs once more before it is believed.
 // The model part (traceModel, l2Path, diagnose) is pure and unit-tested on graphs; traceLab
 // does the reads.
 // Leaves to others: parsing (parse/traceroute.ts, parse/*), reading a namespace (inspect.ts),
@@ -772,7 +773,7 @@ export function holes(hops: { probes: TraceProbe[] }[]): number {
 /** ARP states in which the source knows its next hop's MAC (or needs none). */
 const RESOLVED = new Set(["REACHABLE", "STALE", "DELAY", "PROBE", "PERMANENT", "NOARP"]);
 
-/** A silent trace deserves a slower second look when the source had not resolved its next hop, or that next hop is the target. */
+/** A trace silent after `from` deserves a second run when `from` had not resolved its next hop towards the target, or that next hop is the target. */
 async function worthAnotherLook(reader: KernelReader, lab: string, from: string, target: string, exec: TraceExec): Promise<boolean> {
   const route = await routeGet(lab, from, target, exec);
   if ("refused" in route) return false;
@@ -837,31 +838,26 @@ export async function traceLab(
     throw new TraceError(`${argv.join(" ")} in ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] || "no message"}`);
   let parsed = sendFailure ? { hops: [] } : parseTraceroute(r.stdout);
   let output = `${r.stdout}${r.stderr}`;
-  // nothing answered at all: under load, the first hop's ARP and a busy userspace switch can take
-  // longer than the probes wait. When the source has not resolved its next hop (or the next hop
-  // is the target itself), one more look at the first hop, with patience; when it answers now,
-  // the trace runs again. A router that resolved but does not forward stays silent at once: that
-  // is the result, without the wait.
-  if (
-    !sendFailure &&
-    parsed.hops.length &&
-    parsed.hops.every((h) => h.probes.every((p) => p.address === null)) &&
-    (await worthAnotherLook(reader, lab.name, from, target, exec))
-  ) {
-    const wait = Math.max(3, (options.timeoutSeconds ?? 1) * 3);
-    const first = await exec([
-      "ip",
-      "netns",
-      "exec",
-      nsName(lab.name, from),
-      ...tracerouteArgv(target, { ...options, maxHops: 1, timeoutSeconds: Math.min(10, wait), queries: 2 }),
-    ]);
-    const answered = first.code === 0 && parseTraceroute(first.stdout).hops.some((h) => h.probes.some((p) => p.address !== null));
-    if (answered) {
+  // silence after the last answer (or from the start), without an ICMP error: on a cold lab, the
+  // last node's ARP for its next hop (or a busy userspace switch) can hold the probes past their
+  // wait. When that node had not resolved its next hop, or the next hop is the target itself,
+  // the trace runs once more (warm now), and the second run is kept when it got further. A router
+  // that resolved its next hop but does not forward stays silent at once: that is the result,
+  // without a second run.
+  const lastAnswer = [...parsed.hops].reverse().flatMap((h) => h.probes.flatMap((p) => (p.address ? [p.address] : [])))[0];
+  const marked = parsed.hops.some((h) => h.probes.some((p) => p.mark));
+  if (!sendFailure && !marked && parsed.hops.length && lastAnswer !== target) {
+    if (lastAnswer) await reader.owners([lastAnswer]);
+    const last = lastAnswer ? addressOwners(reader.view, lastAnswer)[0]?.node : from;
+    if (last && last !== targetNode && (await worthAnotherLook(reader, lab.name, last, target, exec))) {
       const again = await exec(full);
       if (again.code === 0) {
-        parsed = parseTraceroute(again.stdout);
-        output = `${output}(nothing answered: the first hop answered a slower probe, so the trace ran again)\n${again.stdout}${again.stderr}`;
+        const second = parseTraceroute(again.stdout);
+        const reach = (hops: typeof parsed.hops) => hops.filter((h) => h.probes.some((p) => p.address !== null)).length;
+        if (reach(second.hops) > reach(parsed.hops) || second.hops.some((h) => h.probes.some((p) => p.address === target))) {
+          parsed = second;
+          output = `${output}(no answer after ${last}, which had not resolved its next hop: traced again)\n${again.stdout}${again.stderr}`;
+        }
       }
     }
   }
