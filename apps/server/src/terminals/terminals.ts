@@ -30,6 +30,8 @@ export interface TerminalsOptions {
   maxTotal?: number;
   highWater?: number;
   lowWater?: number;
+  /** read-only watchers of one terminal at most (default 16) */
+  maxWatchers?: number;
 }
 
 /** A socket as terminals see it: an id, and where output, exits and take-overs go. */
@@ -221,6 +223,8 @@ export class Terminals {
   watch(session: string, at: Attachment, id: string): { terminal: TerminalInfo; scrollback: string } {
     const e = this.entry(session, id);
     if (e.at?.socketId === at.socketId) throw new RequestError("conflict", "this connection holds the terminal: it cannot also watch it");
+    const max = this.o.maxWatchers ?? 16;
+    if (!e.watchers.has(at.socketId) && e.watchers.size >= max) throw new RequestError("limit", `at most ${max} browsers watch one terminal; close one first`);
     return this.addWatcher(e, at);
   }
 

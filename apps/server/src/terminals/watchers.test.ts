@@ -110,6 +110,18 @@ describe("watchers and take-overs", () => {
     expect(teacher.exits[0]).toMatch(/no browser came back/);
   });
 
+  it("a terminal has at most maxWatchers watchers; one watching again is no new one", () => {
+    terms = new Terminals({ reattachMs: 60_000, scrollbackChars: 1000, maxWatchers: 2 });
+    const info = terms.open("s", socket("h", "s"), { lab: "cltest", node: "h1", cols: 80, rows: 24, spec });
+    terms.watch("a", socket("w1", "a"), info.id);
+    terms.watch("a", socket("w2", "a"), info.id);
+    terms.watch("a", socket("w2", "a"), info.id);
+    expect(() => terms!.watch("a", socket("w3", "a"), info.id)).toThrow(/at most 2 browsers watch one terminal/);
+    terms.unwatch("a", "w1", info.id);
+    terms.watch("a", socket("w3", "a"), info.id);
+    expect(terms.list("", { lab: "cltest" })[0]?.watchers?.map((w) => w.name)).toEqual(["w2", "w3"]);
+  });
+
   it("the instructor's socket going while it holds a taken-over shell gives it back to the owner's watching socket", async () => {
     terms = new Terminals({ reattachMs: 60_000, scrollbackChars: 10_000 });
     const student = socket("s1", "student-xyz");
