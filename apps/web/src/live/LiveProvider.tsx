@@ -9,11 +9,11 @@
 // drift is worth reading again (an edit of the document). Leaves to others: the canvas (lab/),
 // the kernel (the server's live:* events), what each tab shows (LiveTabs).
 
-import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from "react";
 import { Store, useStore } from "../lib/emitter";
 import type { LabStore } from "../lab/labStore";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
-import { edgeStylesheet, keepUnchanged, linksLive, reachStylesheet, type LinkLive } from "./edges";
+import { edgeStylesheet, keepUnchanged, linksLiveSince, reachStylesheet, type LinkLive, type LinksMemo } from "./edges";
 import { LiveStore } from "./liveStore";
 import { registerLiveMenu } from "./menu";
 import "./live.css";
@@ -71,7 +71,17 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
     if (doc && watching) live.readDriftSoon();
   }, [live, doc, watching]);
 
-  const links = useMemo(() => (doc && watching ? linksLive(doc, nodes, ports, rates, { settling }) : []), [doc, watching, nodes, ports, rates, settling]);
+  // worked out again only where something changed (a counter sample: the traffic; a node's event: its links)
+  const memo = useRef<LinksMemo | null>(null);
+  const links = useMemo(() => {
+    if (!doc || !watching) {
+      memo.current = null;
+      return [];
+    }
+    const next = linksLiveSince(memo.current, doc, nodes, ports, rates, { settling });
+    memo.current = next.memo;
+    return next.links;
+  }, [doc, watching, nodes, ports, rates, settling]);
   useEffect(() => {
     linkStore.update((prev) => keepUnchanged(prev, links));
   }, [linkStore, links]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
-import { edgeStylesheet, endAddress, formatBps, keepUnchanged, linksLive, reachStylesheet, type LinkLive } from "./edges";
+import { edgeStylesheet, endAddress, formatBps, keepUnchanged, linksLive, linksLiveSince, reachStylesheet, type LinkLive } from "./edges";
 
 const source = {
   name: "demo",
@@ -118,5 +118,31 @@ describe("what the canvas draws from the live state", () => {
     expect(css).toContain('.react-flow__node[data-id="h1"]::after { content: "reaches 1/1"');
     expect(css).toMatch(/data-id="h2"\]::after \{ content: "reaches 0\/1".*color: #a11/);
     expect(reachStylesheet(null)).toBe("");
+  });
+});
+
+describe("linksLiveSince", () => {
+  it("answers as linksLive does through a run of samples and node events, working out again only the links of changed nodes", () => {
+    const n1 = { h1: iface(true, true), h2: iface(true, true) };
+    const r1 = { "h1:eth0": { rxBps: 5000, txBps: 100 } };
+    const first = linksLiveSince(null, lab, n1, ports, r1);
+    expect(first.links).toEqual(linksLive(lab, n1, ports, r1));
+    // a counter sample: the same states, the new traffic
+    const r2 = { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } };
+    const second = linksLiveSince(first.memo, lab, n1, ports, r2);
+    expect(second.links).toEqual(linksLive(lab, n1, ports, r2));
+    expect(second.memo.states).toBe(first.memo.states);
+    // h1 taken down by hand: its link is worked out again, h2's kept as it was
+    const n2 = { ...n1, h1: iface(false, false) };
+    const third = linksLiveSince(second.memo, lab, n2, ports, r2);
+    expect(third.links).toEqual(linksLive(lab, n2, ports, r2));
+    expect(third.links[0]!.broken).toBe(true);
+    expect(third.memo.states[1]).toBe(second.memo.states[1]);
+    // a node gone from the live state, new ports, settling: as linksLive says
+    const n3 = { h2: iface(true, true) };
+    expect(linksLiveSince(third.memo, lab, n3, ports, r2).links).toEqual(linksLive(lab, n3, ports, r2));
+    const up = ports.map((p) => ({ ...p, adminUp: true, carrier: true }));
+    expect(linksLiveSince(third.memo, lab, n2, up, {}).links).toEqual(linksLive(lab, n2, up, {}));
+    expect(linksLiveSince(third.memo, lab, n2, ports, {}, { settling: true }).links).toEqual(linksLive(lab, n2, ports, {}, { settling: true }));
   });
 });

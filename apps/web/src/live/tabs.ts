@@ -131,8 +131,17 @@ export function changesDrift(e: LiveEvent): boolean {
 
 /** A node's drift mark: how many differences, and the tooltip naming them; null when none. */
 export function driftMark(drift: Drift | null, node: string): { count: number; title: string } | null {
-  const items = drift?.items.filter((i) => i.node === node) ?? [];
-  if (!items.length) return null;
+  if (!drift) return null;
+  // every node's mark is asked for at each live event (one selector per node): worked out once per drift read
+  let marks = marksOf.get(drift);
+  if (!marks) marksOf.set(drift, (marks = new Map([...new Set(drift.items.map((i) => i.node))].map((n) => [n, markOf(drift, n)]))));
+  return marks.get(node) ?? null;
+}
+
+const marksOf = new WeakMap<Drift, Map<string, { count: number; title: string }>>();
+
+function markOf(drift: Drift, node: string): { count: number; title: string } {
+  const items = drift.items.filter((i) => i.node === node);
   const n = items.length;
   const list = items.map((i) => `${i.origin === "hand" ? "made by hand" : "missing"}: ${i.text}`);
   return { count: n, title: `${node}: ${n} difference${n === 1 ? "" : "s"} from the document\n${list.join("\n")}\n(inspector → Drift to settle)` };
