@@ -1,7 +1,8 @@
 // Packet capture in the browser (issue 12): the vlan-dhcp template, a capture on red's link
 // opened from the link's inspector, red's lease renewed in a terminal, and the DHCP Discover,
 // Offer, Request and ACK decoded in the capture panel with red's VLAN (100); a packet's field
-// tree and hex dump; the pcapng download read back by tcpdump. The lab is named cp*.
+// tree and hex dump; the pcapng download read back by tcpdump; pause, resume, clear and close.
+// The lab is named cp*.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
@@ -80,6 +81,17 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     expect(readFileSync(file).subarray(0, 4).toString("hex")).toBe("0a0d0d0a");
     const text = execFileSync("tcpdump", ["-nn", "-v", "-r", file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     for (const k of ["Discover", "Offer", "Request", "ACK"]) expect(text).toContain(`DHCP-Message (53), length 1: ${k}`);
+
+    // pause: the list stands still (the capture goes on); resume; clear empties the list
+    await panel.getByTestId("capture-pause").click();
+    await expect(panel).toHaveAttribute("data-state", "paused");
+    await expect(panel.getByTestId("capture-pause")).toHaveText("Resume");
+    await panel.getByTestId("capture-pause").click();
+    await expect(panel).toHaveAttribute("data-state", "running");
+    await panel.getByTestId("capture-clear").click();
+    await expect(panel.getByTestId("capture-list")).toHaveAttribute("data-rows", "0");
+    await expect(rows).toHaveCount(0);
+    await expect(detail).toHaveCount(0);
 
     await panel.getByTestId("capture-close").click();
     await expect(panel).toHaveCount(0);

@@ -406,8 +406,8 @@ function PacketList({
             const vlan = p.vlans.length ? p.vlans.join(".") : ifaceVlan.get(label);
             return (
               <div
-                // by slot, not by packet: a list that follows a flood changes its rows' text, not its elements
-                key={k}
+                // by packet: a row is its packet's element, so that a click aims at the packet it shows
+                key={p.no}
                 role="row"
                 className={`capture-row ${p.no === selected ? "selected" : ""} ${p.malformed ? "malformed" : ""}`}
                 style={{ top: (first + k) * ROW, borderLeftColor: colorOf(p.protocol) }}
