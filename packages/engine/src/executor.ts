@@ -233,7 +233,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
     if (later.size === groups.length) return fail([...unplaced, stopped].filter(Boolean).join(" / ") || `xargs exited ${result.code}`);
     // xargs stopped at a batch that could not run (or was killed): the ones after it, again
     if (later.size)
-      return runNamespaceBatches(
+      return await runNamespaceBatches(
         tool,
         notRun.map((i) => groups[i]!),
         options,

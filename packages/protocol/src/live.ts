@@ -128,7 +128,7 @@ export const DriftSchema = z.object({
 export type Drift = z.infer<typeof DriftSchema>;
 
 /** A node read in full (engine's NodeInspect): its shape depends on the node's kind. */
-export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "bridge"]), lab: z.string(), node: z.string() }).passthrough();
+export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "bridge"]), lab: z.string(), node: z.string() }).loose();
 
 /** Mininet's pingall: every host pings every other (the first IPv4 address of each). */
 export const PingAllSchema = z.object({

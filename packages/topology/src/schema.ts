@@ -62,7 +62,8 @@ export function intIn(lo: number, hi: number) {
 
 export const VlanSchema = intIn(1, 4094);
 
-export const PositionSchema = z.strictObject({ x: z.number().finite(), y: z.number().finite() });
+// zod 4: z.number() refuses Infinity and NaN itself
+export const PositionSchema = z.strictObject({ x: z.number(), y: z.number() });
 
 export const InterfaceSchema = z.strictObject({
   /** static addresses, "10.0.0.1/24" or "fd00::1/64" */

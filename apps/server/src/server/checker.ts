@@ -77,7 +77,7 @@ export class LabChecker {
     if (size > LIMITS.maxLabText) throw tooLarge(what, size, LIMITS.maxLabText);
     const opts = { ...options, limits: this.limits };
     if (size < INLINE_TEXT_BYTES || this.o.worker === false) return parseLabText(text, opts);
-    return await this.inWorker({ id: this.nextId++, kind: "text", text, options: opts });
+    return this.inWorker({ id: this.nextId++, kind: "text", text, options: opts });
   }
 
   /** A lab document (input form): its size as JSON first, then validated. */

@@ -5,7 +5,7 @@
 // Knows: the edge of a captured interface (its link's two nodes), the direction (the frame's
 // source MAC against the kernel's MACs of the two ends), the viewport. Leaves to others: which
 // packets (the panel samples them).
-import { useEffect, useRef, type MutableRefObject } from "react";
+import { useEffect, useRef, type RefObject } from "react";
 import { createPortal } from "react-dom";
 import { useReactFlow } from "@xyflow/react";
 import type { CaptureInfo } from "@topolab/protocol";
@@ -25,17 +25,7 @@ const MAX_DOTS = 60;
 const R = 5;
 const TRAVEL_MS = 700;
 
-export function CaptureDots({
-  lab,
-  interfaces,
-  dots,
-  status,
-}: {
-  lab: Lab;
-  interfaces: CaptureInfo["interfaces"];
-  dots: MutableRefObject<Dot[]>;
-  status: LabStore;
-}) {
+export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; interfaces: CaptureInfo["interfaces"]; dots: RefObject<Dot[]>; status: LabStore }) {
   const flow = useReactFlow();
   const canvas = useRef<HTMLCanvasElement>(null);
   const host = document.querySelector<HTMLElement>('[data-testid="canvas"]');
