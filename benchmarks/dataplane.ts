@@ -15,6 +15,9 @@
 // only between the labs' own namespaces.
 //
 //   pnpm bench:dataplane [--seconds 5] [--rounds 3] [--first-pings 3] [--markdown]
+//                        [--only-first-ping] [--hosts-ipv6-off]
+// --only-first-ping: only the fresh linear,200s; --hosts-ipv6-off: their hosts with IPv6 off
+// (node sysctls), the experiment that shows what the hosts' own IPv6 start costs the switches.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -28,6 +31,8 @@ const seconds = Number(opt("seconds", "5"));
 const rounds = Number(opt("rounds", "3"));
 const firstPings = Number(opt("first-pings", "3"));
 const markdown = args.includes("--markdown");
+const onlyFirstPing = args.includes("--only-first-ping");
+const hostsIpv6Off = args.includes("--hosts-ipv6-off");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const median = (xs: number[]) => {
@@ -60,7 +65,11 @@ const pair = (name: string, middle: "veth" | "bridge" | "ovs"): Lab =>
     links: middle === "veth" ? [{ endpoints: ["a", "b"] }] : [{ endpoints: ["a", "s1"] }, { endpoints: ["b", "s1"] }],
   });
 
-const linear = (name: string, n: number): Lab => parseLab(topoLab({ kind: "linear", args: [n] }, name));
+const linear = (name: string, n: number, ipv6Off = false): Lab => {
+  const doc = topoLab({ kind: "linear", args: [n] }, name) as { nodes: { kind: string; sysctls?: Record<string, string> }[] };
+  if (ipv6Off) for (const node of doc.nodes) if (node.kind === "host") node.sysctls = { "net.ipv6.conf.all.disable_ipv6": "1" };
+  return parseLab(doc);
+};
 
 async function iperf(lab: string, from: string, to: string, address: string): Promise<Tcp> {
   const server = spawn("ip", ["netns", "exec", `tl.${lab}.${to}`, "iperf3", "-s", "-1", "-p", "5201"], { stdio: "ignore" });
@@ -128,26 +137,29 @@ async function main(): Promise<void> {
   const tcp = (c: Case) =>
     iperf(c.lab.name, c.from, c.to, c.address).catch((e: Error) => (console.error(`${c.what}: ${e.message.split("\n")[0]}`), { gbps: 0, cpuPerGB: NaN }));
   try {
-    try {
-      for (const c of pairs) {
-        await engine.up(c.lab);
-        await rtt(c.lab.name, c.from, c.address); // ARP and MAC learning first
+    const upped: Case[] = [];
+    if (!onlyFirstPing)
+      try {
+        for (const c of pairs) {
+          await engine.up(c.lab);
+          upped.push(c);
+          await rtt(c.lab.name, c.from, c.address); // ARP and MAC learning first
+        }
+        setup = await ovsSetup("dpovs");
+        const results = pairs.map(() => [] as Tcp[]);
+        for (let r = 0; r < rounds; r++) {
+          for (const [i, c] of pairs.entries()) results[i]!.push(await tcp(c));
+          if (!markdown)
+            console.log(
+              `round ${r + 1} (load ${load()}): ` +
+                pairs.map((c, i) => `${c.what} ${results[i]![r]!.gbps.toFixed(2)} Gbit/s ${results[i]![r]!.cpuPerGB.toFixed(3)} CPU-s/GB`).join("; "),
+            );
+        }
+        for (const [i, c] of pairs.entries()) rows.push({ what: c.what, tcp: results[i]!, ...(await rtt(c.lab.name, c.from, c.address)) });
+      } finally {
+        for (const c of upped) await engine.down(c.lab.name);
       }
-      setup = await ovsSetup("dpovs");
-      const results = pairs.map(() => [] as Tcp[]);
-      for (let r = 0; r < rounds; r++) {
-        for (const [i, c] of pairs.entries()) results[i]!.push(await tcp(c));
-        if (!markdown)
-          console.log(
-            `round ${r + 1} (load ${load()}): ` +
-              pairs.map((c, i) => `${c.what} ${results[i]![r]!.gbps.toFixed(2)} Gbit/s ${results[i]![r]!.cpuPerGB.toFixed(3)} CPU-s/GB`).join("; "),
-          );
-      }
-      for (const [i, c] of pairs.entries()) rows.push({ what: c.what, tcp: results[i]!, ...(await rtt(c.lab.name, c.from, c.address)) });
-    } finally {
-      for (const c of pairs) await engine.down(c.lab.name);
-    }
-    for (const c of chains) {
+    for (const c of onlyFirstPing ? [] : chains) {
       try {
         await engine.up(c.lab);
         await rtt(c.lab.name, c.from, c.address);
@@ -159,7 +171,7 @@ async function main(): Promise<void> {
     }
     // the first ping on a fresh linear,200: from the end of up to the first reply, h1 -> h200
     for (let k = 0; k < firstPings; k++) {
-      const l200 = linear("dpl200", 200);
+      const l200 = linear("dpl200", 200, hostsIpv6Off);
       try {
         const l = load();
         let t = performance.now();
@@ -188,6 +200,12 @@ async function main(): Promise<void> {
   }
   const gbps = (r: (typeof rows)[number]) => median(r.tcp.map((t) => t.gbps));
   const cpu = (r: (typeof rows)[number]) => median(r.tcp.map((t) => t.cpuPerGB));
+  if (onlyFirstPing) {
+    console.log(
+      `fresh linear,200${hostsIpv6Off ? " (hosts' IPv6 off)" : ""}, first ping h1 -> h200: ${firsts.map((f) => `${f.ms.toFixed(0)} ms (load ${f.load.split(" ")[0]})`).join(", ")}; median ${median(firsts.map((f) => f.ms)).toFixed(0)} ms`,
+    );
+    return;
+  }
   const direct = rows[0]!;
   const when = `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, load average ${loadBefore} before, ${load()} after`;
   const first = firsts.length ? median(firsts.map((f) => f.ms)) : NaN;
