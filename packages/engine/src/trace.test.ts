@@ -180,6 +180,39 @@ describe("an L3 hop expanded across the switches", () => {
     expect(p.detail).toMatch(/s2's MAC table sends 02:00:00:00:0a:00 to s2:eth1, which does not lead to r1:eth0/);
     expect(p.links.at(-1)).toBe("r1:eth0|s2:eth3");
   });
+  it("a MAC in two VLANs: the entry of the VLAN the frame came in on", () => {
+    const tagged = parseLab({
+      name: "vlans",
+      nodes: [
+        { name: "a", kind: "host", interfaces: { eth0: { addresses: ["10.0.0.1/24"] } } },
+        { name: "r", kind: "router", interfaces: { eth0: { addresses: ["10.0.0.254/24"] } } },
+        { name: "s1", kind: "switch", stp: true },
+        { name: "s2", kind: "switch", stp: true },
+      ],
+      links: [
+        { endpoints: ["a:eth0", "s1:eth1"], vlan: 200 },
+        { endpoints: ["s1:eth2", "s2:eth1"], trunk: [100, 200] },
+        { endpoints: ["s1:eth3", "s2:eth3"], trunk: [100, 200] },
+        { endpoints: ["r:eth0", "s2:eth2"], vlan: 200 },
+      ],
+    });
+    // s1 learned r's MAC on VLAN 100 by one trunk and on VLAN 200 by the other
+    const macs = new Map([
+      [
+        "s1",
+        [
+          { mac: "02:00:00:00:0a:00", vlan: 100, endpoint: "s1:eth3" },
+          { mac: "02:00:00:00:0a:00", vlan: 200, endpoint: "s1:eth2" },
+        ],
+      ],
+      ["s2", [{ mac: "02:00:00:00:0a:00", vlan: 200, endpoint: "s2:eth2" }]],
+    ]);
+    expect(l2Path(labGraph(tagged), "a:eth0", "r:eth0", "02:00:00:00:0a:00", macs)).toMatchObject({
+      nodes: ["a", "s1", "s2", "r"],
+      l2: "mac-table",
+      links: ["a:eth0|s1:eth1", "s1:eth2|s2:eth1", "r:eth0|s2:eth2"],
+    });
+  });
   it("a switch whose table was not read is crossed by the graph, and says so", () => {
     const p = l2Path(g, "h1:eth0", "r1:eth0", "02:00:00:00:0a:00", new Map())!;
     expect(p).toMatchObject({ l2: "graph", nodes: ["h1", "s1", "s2", "r1"] });

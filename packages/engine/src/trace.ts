@@ -181,18 +181,22 @@ interface Graph {
   /** "h1:eth0" -> the other end of its link and the link's id */
   peer: Map<string, { end: string; link: string }>;
   kind: Map<string, "hostlike" | "switch" | "nat">;
+  /** link id -> its access VLAN, for the links that have one */
+  vlan: Map<string, number>;
 }
 
 export function labGraph(lab: Lab): Graph {
   const peer = new Map<string, { end: string; link: string }>();
+  const vlan = new Map<string, number>();
   for (const l of lab.links) {
     const [a, b] = l.endpoints;
     const id = linkKey(a, b);
+    if (l.vlan !== undefined) vlan.set(id, l.vlan);
     peer.set(`${a.node}:${a.interface}`, { end: `${b.node}:${b.interface}`, link: id });
     peer.set(`${b.node}:${b.interface}`, { end: `${a.node}:${a.interface}`, link: id });
   }
   const kind = new Map(lab.nodes.map((n) => [n.name, isHostLike(n) ? ("hostlike" as const) : n.kind === "switch" ? ("switch" as const) : ("nat" as const)]));
-  return { peer, kind };
+  return { peer, kind, vlan };
 }
 
 const nodeOf = (end: string) => end.slice(0, end.indexOf(":"));
@@ -296,6 +300,7 @@ export function l2Path(
   const links = [first.link];
   if (first.end === goal) return { nodes: [...nodes, nodeOf(goal)], links, l2: "direct" };
   let arrived = first.end;
+  let vlan: number | undefined;
   const seen = new Set<string>();
   for (;;) {
     const sw = nodeOf(arrived);
@@ -303,7 +308,10 @@ export function l2Path(
     seen.add(sw);
     nodes.push(sw);
     const table = macs.get(sw);
-    const entry = goalMac ? table?.find((e) => e.mac === goalMac.toLowerCase() && e.endpoint !== arrived) : undefined;
+    // the frame's VLAN: the access VLAN of the last access link it came in by (a trunk keeps it)
+    vlan = g.vlan.get(g.peer.get(arrived)!.link) ?? vlan;
+    const found = goalMac ? (table ?? []).filter((e) => e.mac === goalMac.toLowerCase() && e.endpoint !== arrived) : [];
+    const entry = found.find((e) => vlan === undefined || e.vlan === undefined || e.vlan === vlan) ?? found[0];
     const next = entry ? g.peer.get(entry.endpoint) : undefined;
     const sensible = next && (next.end === goal || (g.kind.get(nodeOf(next.end)) === "switch" && !seen.has(nodeOf(next.end))));
     if (!entry || !next || !sensible) {
