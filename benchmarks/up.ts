@@ -258,6 +258,11 @@ async function main(): Promise<void> {
           const rawName = `bgr${topology[0]}${type[0]}${n}`;
           const rawLab = labFor(topology, type, n, rawName);
           const rawTag = labTagCandidates(rawName)[0]!;
+          const ofRaw = (l: { ifname: string }) => l.ifname.startsWith(`${rawTag}-`) || l.ifname.startsWith(`${rawTag}_`);
+          // links of the raw script's prefix that an earlier, interrupted run left: not this run's to answer for
+          const before = new Set((await readSnapshot({ ovs: false })).rootLinks.filter(ofRaw).map((l) => l.ifname));
+          if (before.size)
+            console.error(`${before.size} links named like the raw script's (${[...before].slice(0, 3).join(", ")}…) were there before this run: left alone`);
           const scripts = rawScripts(rawLab, rawTag);
           const ups: number[] = [];
           const downs: number[] = [];
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
             }
             if (type === "ovs" && n <= mininetMax) mininet.push(await mininetRun(topology, n, withPingall));
             const left = [...(await leftoversAfterSettling(name)), ...(await leftoversAfterSettling(rawName))];
-            const raw = (await readSnapshot({ ovs: true })).rootLinks.filter((l) => l.ifname.startsWith(`${rawTag}-`) || l.ifname.startsWith(`${rawTag}_`));
+            const raw = (await readSnapshot({ ovs: true })).rootLinks.filter((l) => ofRaw(l) && !before.has(l.ifname));
             if (left.length || raw.length) throw new Error(`left behind: ${[...left, ...raw.map((l) => l.ifname)].join(", ")}`);
           }
           const row = {
