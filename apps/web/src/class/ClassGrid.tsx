@@ -35,11 +35,13 @@ export function ClassGrid({ code }: { code: string }) {
 
   useEffect(() => {
     const c = connection();
-    const offConnect = c.onConnect(() =>
-      c.request("class:watch", { code }).then(
-        (v) => (setView(v), setProblem(null)),
-        (e) => setProblem(reasonOf(e)),
-      ),
+    // void: the request's refusal is handled by then's second callback
+    const offConnect = c.onConnect(
+      () =>
+        void c.request("class:watch", { code }).then(
+          (v) => (setView(v), setProblem(null)),
+          (e) => setProblem(reasonOf(e)),
+        ),
     );
     const offGrid = c.on("class:grid", (v) => v.code === code && setView(v));
     return () => {
