@@ -34,8 +34,12 @@ export async function serve(o: ServeOptions = {}): Promise<RunningServer> {
   print(`topolab: serving on ${server.url}`);
   print(`topolab: open this address in a browser (it carries the access token, keep it private):`);
   print(`    ${server.url}/?token=${server.token}`);
-  void server.reconciled.then((r) => {
-    if (r) log(reportLine(r));
-  });
+  // a failed reconcile is logged where it fails (app.ts); unhandled here it would end the server
+  server.reconciled.then(
+    (r) => {
+      if (r) log(reportLine(r));
+    },
+    () => undefined,
+  );
   return server;
 }
