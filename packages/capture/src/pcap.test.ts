@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PcapReader, readPcap } from "./pcap";
 import { writePcapng } from "./pcapng";
-import { decodeBatch, encodeBatch } from "./wire";
+import { decodeBatch, encodeBatch, forEachPacket } from "./wire";
 
 const file = new Uint8Array(readFileSync(join(import.meta.dirname, "fixtures", "dhcp.pcap")));
 
@@ -30,7 +30,7 @@ describe("PcapReader", () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 30_000); // 300 random splits: seconds on a loaded machine
 
   it("each() hands over the same records as push(), as views valid during the call", () => {
     const whole = readPcap(file).records;
@@ -51,7 +51,7 @@ describe("PcapReader", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 30_000);
 
   it("reads timestamps as tcpdump prints them", () => {
     const { header, records } = readPcap(file);
@@ -105,5 +105,18 @@ describe("wire batches", () => {
     const bytes = encodeBatch(packets);
     expect(decodeBatch(bytes)).toEqual(packets);
     expect(() => decodeBatch(bytes.subarray(0, bytes.length - 1))).toThrow(/cut short/);
+  });
+
+  it("are walked in place by forEachPacket, the same packets, and a cut one hands over none", () => {
+    const { records } = readPcap(file);
+    const packets = records.map((r, i) => ({ iface: i % 3, timeUs: r.timeUs, length: r.length, data: r.data }));
+    const bytes = encodeBatch(packets);
+    const got: typeof packets = [];
+    expect(forEachPacket(bytes, (iface, timeUs, length, data) => got.push({ iface, timeUs, length, data: data.slice() }))).toBe(packets.length);
+    expect(got).toEqual(packets);
+    let seen = 0;
+    expect(() => forEachPacket(bytes.subarray(0, bytes.length - 1), () => seen++)).toThrow(/cut short/);
+    expect(seen).toBe(0);
+    expect(() => forEachPacket(new Uint8Array([2, 0, 0, 0, 0]), () => seen++)).toThrow(/version 2/);
   });
 });

@@ -53,3 +53,27 @@ export function decodeBatch(bytes: Uint8Array): WirePacket[] {
   }
   return out;
 }
+
+/**
+ * Walks a batch without copying: `fn` gets each packet's bytes as a view into the batch (valid
+ * while the batch is; copy them to keep them). Returns the count. Errors as decodeBatch's.
+ */
+export function forEachPacket(bytes: Uint8Array, fn: (iface: number, timeUs: number, length: number, data: Uint8Array) => void): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < HEAD) throw new Error(`capture batch: ${bytes.length} bytes, shorter than its header`);
+  if (dv.getUint8(0) !== 1) throw new Error(`capture batch: version ${dv.getUint8(0)} is not 1`);
+  const count = dv.getUint32(1);
+  // checked whole first, so that a batch cut short hands over nothing
+  let o = HEAD;
+  for (let i = 0; i < count; i++) {
+    if (o + PER > bytes.length || o + PER + dv.getUint32(o + 14) > bytes.length) throw new Error(`capture batch: packet ${i} of ${count} is cut short`);
+    o += PER + dv.getUint32(o + 14);
+  }
+  o = HEAD;
+  for (let i = 0; i < count; i++) {
+    const cap = dv.getUint32(o + 14);
+    fn(dv.getUint16(o), dv.getFloat64(o + 2), dv.getUint32(o + 10), bytes.subarray(o + PER, o + PER + cap));
+    o += PER + cap;
+  }
+  return count;
+}

@@ -11,7 +11,7 @@
 // are visible. Leaves to others: the socket (the panel), drawing (the panel), decoding
 // (@topolab/capture).
 
-import { compileFilter, decode, decodeBatch, mac, PacketRing, type Field, type Filterable } from "@topolab/capture";
+import { compileFilter, decode, forEachPacket, mac, PacketRing, type Field, type Filterable } from "@topolab/capture";
 
 /** The most packets (and bytes) a panel keeps (the server keeps its own ring for the download). */
 export const MAX_PACKETS = 50_000;
@@ -186,18 +186,18 @@ export class CaptureStore {
   }
 
   private add(batch: Uint8Array, missed: number, total: number): void {
-    const packets = decodeBatch(batch);
-    for (const p of packets) {
-      this.firstUs ??= p.timeUs;
-      const no = this.ring.push(p.iface, p.timeUs, p.length, p.data);
+    // walked in place, each packet copied once, into the ring
+    const from = this.ring.newest + 1;
+    const n = forEachPacket(batch, (iface, timeUs, length, data) => {
+      this.firstUs ??= timeUs;
+      const no = this.ring.push(iface, timeUs, length, data);
       if (!this.test || this.test(no)) this.shownSeqs.push(no);
-    }
+    });
     // a few dots per batch: a sample when packets come faster than can be drawn
-    const n = packets.length;
     const step = Math.max(1, Math.ceil(n / DOTS_PER_BATCH));
-    for (let i = 0; i < n && this.dots.length < MAX_DOTS; i += step) {
-      const p = packets[i]!;
-      this.dots.push({ iface: p.iface, src: p.data.length >= 12 ? mac(p.data, 6) : "", protocol: decode(p.data, 1, p.length).protocol });
+    for (let no = from; no < from + n && this.dots.length < MAX_DOTS; no += step) {
+      const p = this.ring.get(no);
+      if (p) this.dots.push({ iface: p.iface, src: p.data.length >= 12 ? mac(p.data, 6) : "", protocol: decode(p.data, 1, p.length).protocol });
     }
     this.received += n;
     this.missed += missed;
