@@ -298,6 +298,43 @@ describe("the hops on the lab (recorded traceroute output)", () => {
       },
     ]);
   });
+  it("the same address in two tenants on one switch (vlan-dhcp): the one in the source's VLAN", () => {
+    const tenants = parseLab({
+      name: "tenants",
+      nodes: [
+        { name: "red", kind: "host", interfaces: { eth0: { addresses: ["10.50.50.10/24"] } } },
+        { name: "green", kind: "host", interfaces: { eth0: { addresses: ["10.50.50.11/24"] } } },
+        { name: "dhcp-r", kind: "host", interfaces: { eth0: { addresses: ["10.50.50.2/24"] } } },
+        { name: "dhcp-g", kind: "host", interfaces: { eth0: { addresses: ["10.50.50.2/24"] } } },
+        { name: "ovs1", kind: "switch" },
+      ],
+      links: [
+        { endpoints: ["red:eth0", "ovs1:eth1"], vlan: 100 },
+        { endpoints: ["green:eth0", "ovs1:eth2"], vlan: 200 },
+        // dhcp-g first: the first owner found is the wrong tenant's
+        { endpoints: ["dhcp-g:eth0", "ovs1:eth4"], vlan: 200, internal: true },
+        { endpoints: ["dhcp-r:eth0", "ovs1:eth3"], vlan: 100, internal: true },
+      ],
+    });
+    const g = labGraph(tenants);
+    expect(sameSegment(g, "red:eth0", "green:eth0")).toBe(false);
+    expect(sameSegment(g, "red:eth0", "dhcp-r:eth0")).toBe(true);
+    expect(sameSegment(g, "green:eth0", "dhcp-g:eth0")).toBe(true);
+    const k: KernelView = {
+      interfaces: [
+        iface("dhcp-g", "eth0", "02:00:00:00:00:0b", ["10.50.50.2/24"]),
+        iface("dhcp-r", "eth0", "02:00:00:00:00:0a", ["10.50.50.2/24"]),
+        iface("green", "eth0", "02:00:00:00:00:02", ["10.50.50.11/24"]),
+        iface("red", "eth0", "02:00:00:00:00:01", ["10.50.50.10/24"]),
+      ],
+      neighbours: new Map(),
+      macs: new Map([["ovs1", [{ mac: "02:00:00:00:00:0a", vlan: 100, endpoint: "ovs1:eth3" }]]]),
+    };
+    const hops = [{ ttl: 1, probes: [{ address: "10.50.50.2", rttMs: 0.3 }] }];
+    const m = traceModel({ lab: tenants, from: "red", target: "10.50.50.2", hops, kernel: k });
+    expect(m.hops[0]).toMatchObject({ node: "dhcp-r", interface: "eth0" });
+    expect(m.segments[0]).toMatchObject({ nodes: ["red", "ovs1", "dhcp-r"], l2: "mac-table" });
+  });
   it("the same address in two tenants: the one on the previous hop's segment", () => {
     const k = kernel();
     k.interfaces.push(iface("h2", "eth1", "02:00:00:00:02:01", ["10.1.10.3/24"])); // h2 also has h3's address, on another segment

@@ -183,20 +183,32 @@ interface Graph {
   kind: Map<string, "hostlike" | "switch" | "nat">;
   /** link id -> its access VLAN, for the links that have one */
   vlan: Map<string, number>;
+  /** link id -> the VLANs it carries tagged, for trunk links */
+  trunk: Map<string, number[]>;
 }
 
 export function labGraph(lab: Lab): Graph {
   const peer = new Map<string, { end: string; link: string }>();
   const vlan = new Map<string, number>();
+  const trunk = new Map<string, number[]>();
   for (const l of lab.links) {
     const [a, b] = l.endpoints;
     const id = linkKey(a, b);
     if (l.vlan !== undefined) vlan.set(id, l.vlan);
+    if (l.trunk !== undefined) trunk.set(id, l.trunk);
     peer.set(`${a.node}:${a.interface}`, { end: `${b.node}:${b.interface}`, link: id });
     peer.set(`${b.node}:${b.interface}`, { end: `${a.node}:${a.interface}`, link: id });
   }
   const kind = new Map(lab.nodes.map((n) => [n.name, isHostLike(n) ? ("hostlike" as const) : n.kind === "switch" ? ("switch" as const) : ("nat" as const)]));
-  return { peer, kind, vlan };
+  return { peer, kind, vlan, trunk };
+}
+
+/** Whether a link carries frames of a VLAN (0: untagged): an access link its own, a trunk its list, a plain link any. */
+export function carries(g: Graph, link: string, vlan: number): boolean {
+  const access = g.vlan.get(link);
+  if (access !== undefined) return access === vlan;
+  const trunk = g.trunk.get(link);
+  return trunk ? trunk.includes(vlan) : true;
 }
 
 const nodeOf = (end: string) => end.slice(0, end.indexOf(":"));
@@ -207,16 +219,18 @@ function endsOf(g: Graph, node: string): string[] {
 }
 
 /**
- * The shortest path from a switch to an endpoint, through switches only: the links crossed and
- * the nodes after `from`; null when there is none.
+ * The shortest path from a switch to an endpoint, through switches only (in one VLAN when
+ * given): the links crossed and the nodes after `from`; null when there is none.
  */
-export function shortestThroughSwitches(g: Graph, from: string, goal: string): { nodes: string[]; links: string[] } | null {
+export function shortestThroughSwitches(g: Graph, from: string, goal: string, vlan?: number): { nodes: string[]; links: string[] } | null {
   const prev = new Map<string, { node: string; link: string } | null>([[from, null]]);
   const queue = [from];
   while (queue.length) {
     const s = queue.shift()!;
     for (const e of endsOf(g, s)) {
       const p = g.peer.get(e)!;
+      // within one VLAN (when known): a switch does not carry a frame to a port of another
+      if (vlan !== undefined && !carries(g, p.link, vlan)) continue;
       if (p.end === goal) {
         const links = [p.link];
         const nodes = [nodeOf(goal)];
@@ -279,7 +293,8 @@ export function sameSegment(g: Graph, a: string, b: string): boolean {
   const p = g.peer.get(a);
   if (!p) return false;
   if (p.end === b) return true;
-  return g.kind.get(nodeOf(p.end)) === "switch" && shortestThroughSwitches(g, nodeOf(p.end), b) !== null;
+  // a host's frames enter the switch in its link's access VLAN, or untagged (0)
+  return g.kind.get(nodeOf(p.end)) === "switch" && shortestThroughSwitches(g, nodeOf(p.end), b, g.vlan.get(p.link) ?? 0) !== null;
 }
 
 /**
@@ -315,7 +330,7 @@ export function l2Path(
     const next = entry ? g.peer.get(entry.endpoint) : undefined;
     const sensible = next && (next.end === goal || (g.kind.get(nodeOf(next.end)) === "switch" && !seen.has(nodeOf(next.end))));
     if (!entry || !next || !sensible) {
-      const rest = shortestThroughSwitches(g, sw, goal);
+      const rest = shortestThroughSwitches(g, sw, goal, vlan ?? 0);
       if (!rest) return null;
       const why = !table
         ? `${sw}'s MAC table was not read`
@@ -888,11 +903,22 @@ export async function traceLab(
   await reader.hosts([from, ...(targetNode ? [targetNode] : [])]);
   const answered = parsed.hops.flatMap((h) => h.probes.flatMap((p) => (p.address ? [p.address] : [])));
   await reader.owners([...new Set([...answered, ...(targetNode ? [] : [target])])]);
-  // an address given: the node that has it
-  targetNode ??= addressOwners(reader.view, target)[0]?.node;
   const g = labGraph(lab);
+  // an address given: the node that has it (on the source's segment when several have it)
+  const addressGiven = targetNode === undefined;
+  if (addressGiven) {
+    const owners = addressOwners(reader.view, target);
+    const mine = reader.view.interfaces.filter((i) => i.node === from);
+    targetNode = (owners.find((o) => mine.some((i) => sameSegment(g, `${from}:${i.interface}`, `${o.node}:${o.interface}`))) ?? owners[0])?.node;
+  }
   const modelNow = () => traceModel({ lab, from, target, ...(targetNode ? { targetNode } : {}), hops: parsed.hops, kernel: reader.view });
   let model = modelNow();
+  // ...or the one that answered as the target
+  const answeredAs = model.hops.find((h) => h.address === target)?.node;
+  if (addressGiven && answeredAs && answeredAs !== targetNode) {
+    targetNode = answeredAs;
+    model = modelNow();
+  }
   for (let round = 0; round < 4; round++) {
     const unread = unreadSwitches(g, reader.view, model.segments);
     if (!unread.length) break;
