@@ -145,6 +145,19 @@ export class Labs {
     return this.revisions.get(name)!;
   }
 
+  /**
+   * The revision a document has, or will have when it is sent, without counting it as sent. A
+   * read (lab:open, REST GET) can come between an edit's save and its broadcast: were the read
+   * to count the new document as sent, the broadcast would find nothing new and never go, and
+   * every other browser on the lab would miss the edit. The reader gets the number the
+   * broadcast will carry, and takes that document again when it comes (same revision).
+   */
+  private peekRevision(name: string, doc: Lab, running: boolean): number {
+    const known = this.revisions.get(name);
+    if (known === undefined) return 1;
+    return this.sent.get(name) === JSON.stringify([running, doc]) ? known : known + 1;
+  }
+
   /** Sends the document to the lab's room when it differs from the last one sent, then the status. */
   private publish(name: string, doc: Lab, running: boolean): number {
     const before = this.revisions.get(name);
@@ -192,7 +205,7 @@ export class Labs {
     const { nodes: _n, links: _l, ...summary } = this.summary(meta, doc);
     return {
       ...summary,
-      revision: this.revision(name, doc, meta.running),
+      revision: this.peekRevision(name, doc, meta.running),
       document: doc,
       ...(status ? { status } : {}),
       log: this.d.commandLog.history(name),
@@ -269,7 +282,12 @@ export class Labs {
     const v = await this.checker.validate(input);
     if (!v.ok) throw invalid(placeIssues(input, v.issues));
     const next = v.lab;
-    const unchanged = (kernel: boolean) => ({ revision: this.revision(name, current.doc, current.meta.running), unchanged: true, kernel, summary: NOTHING });
+    const unchanged = (kernel: boolean) => ({
+      revision: this.peekRevision(name, current.doc, current.meta.running),
+      unchanged: true,
+      kernel,
+      summary: NOTHING,
+    });
     if (JSON.stringify(next) === JSON.stringify(current.doc)) return unchanged(false);
     const ending = endingShells(current.doc, next, changes);
     const undo = this.d.terminals.expectEnd(name, ending);
