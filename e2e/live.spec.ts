@@ -19,7 +19,7 @@ import { api, cli, createLab, expect, openLab, openTerminal, snap, test, typeIn 
 const patientPing = (address: string) => `for i in 1 2 3 4 5 6 7 8; do ping -c 1 -W 2 ${address} >/dev/null && break; done; ping -c 2 -W 3 ${address}`;
 
 /** The live stylesheet's text (a <style> has no rendered text for toContainText). */
-const liveCss = (page: Page) => expect.poll(() => page.getByTestId("live-style").evaluate((e) => e.textContent ?? ""), { timeout: 10_000 });
+const liveCss = (page: Page) => expect.poll(() => page.getByTestId("live-style").evaluate((e) => e.textContent ?? ""), { timeout: 30_000 });
 /** An edge's tooltip (its SVG <title>), "" when it has none. */
 const edgeTitle = (page: Page, id: string) =>
   expect.poll(() => page.evaluate((id) => document.querySelector(`[data-testid="edge-title-${CSS.escape(id)}"]`)?.textContent ?? "", id), {

@@ -14,7 +14,7 @@ import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
 import { Follower } from "../lib/follow";
 import { reasonOf } from "../lib/toasts";
-import { changesDrift } from "./tabs";
+import { changesDrift, driftDelay } from "./tabs";
 
 export interface LiveState {
   watching: boolean;
@@ -63,6 +63,9 @@ export class LiveStore {
   private driftTimer: ReturnType<typeof setTimeout> | undefined;
   private driftReading = false;
   private driftAgain = false;
+  /** the last drift read: how long it took, when it ended (for driftDelay) */
+  private driftLastMs = 0;
+  private driftLastEnd = 0;
   private settling = false;
   private driftAfterSettling = false;
 
@@ -100,15 +103,19 @@ export class LiveStore {
     return this.follower.start();
   }
 
-  /** Reads the drift again after a short quiet time; one read at a time, one more if asked meanwhile. */
+  /**
+   * Reads the drift again after a short quiet time (longer after a long read: driftDelay); one
+   * read at a time, one more if asked meanwhile.
+   */
   readDriftSoon(delayMs = DRIFT_DEBOUNCE_MS): void {
     if (this.closed || !this.state.get().watching) return;
     clearTimeout(this.driftTimer);
+    const wait = driftDelay(delayMs, this.driftLastMs, Date.now() - this.driftLastEnd);
     this.driftTimer = setTimeout(() => {
       // halfway through an edit the kernel lags the document: what is being made is not "missing"
       if (this.settling) this.driftAfterSettling = true;
       else void this.readDrift();
-    }, delayMs);
+    }, wait);
   }
 
   /** Whether an edit is being applied (the lab is busy or nodes are being created): drift waits for its end. */
@@ -128,6 +135,7 @@ export class LiveStore {
       return;
     }
     this.driftReading = true;
+    const started = Date.now();
     try {
       const drift = await connection().request("live:drift", { lab: this.lab });
       if (this.state.get().watching) this.state.update((s) => ({ ...s, drift, driftError: null }));
@@ -135,6 +143,8 @@ export class LiveStore {
       if (this.state.get().watching) this.state.update((s) => ({ ...s, driftError: reasonOf(e) }));
     } finally {
       this.driftReading = false;
+      this.driftLastEnd = Date.now();
+      this.driftLastMs = this.driftLastEnd - started;
       if (this.driftAgain) {
         this.driftAgain = false;
         this.readDriftSoon(0);

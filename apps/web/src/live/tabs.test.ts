@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Drift, LiveEvent } from "@topolab/protocol";
-import { adoptNode, changesDrift, driftMark, shownTab, tabForKey, tabsOf } from "./tabs";
+import { adoptNode, changesDrift, driftDelay, driftMark, shownTab, tabForKey, tabsOf } from "./tabs";
 
 const node = (changes: string[], state: null | object = { interfaces: [], routes: [], neighbours: [] }): LiveEvent =>
   ({ type: "node", node: "h1", state, kinds: ["link"], changes, at: 1 }) as LiveEvent;
@@ -80,5 +80,16 @@ describe("drift", () => {
     expect(adoptNode(drift, "h1")).toEqual([drift.adoptAll[0]]);
     expect(adoptNode(drift, "s1")).toEqual([drift.adoptAll[2]]);
     expect(adoptNode(drift, "h2")).toEqual([]);
+  });
+});
+
+describe("driftDelay", () => {
+  it("the debounce after quick reads; after a long one, twice its duration since it ended", () => {
+    expect(driftDelay(400, 0, 0)).toBe(400);
+    expect(driftDelay(400, 100, 0)).toBe(400);
+    expect(driftDelay(400, 1200, 0)).toBe(2400);
+    expect(driftDelay(400, 1200, 2000)).toBe(400);
+    expect(driftDelay(0, 1200, 1000)).toBe(1400);
+    expect(driftDelay(0, 50, 10_000)).toBe(0);
   });
 });

@@ -129,6 +129,16 @@ export function changesDrift(e: LiveEvent): boolean {
   return false;
 }
 
+/**
+ * How long to wait before the next automatic drift read: the debounce asked for, and at least
+ * twice the last read's duration since it ended, so that reading a large lab's drift (every
+ * namespace: about a second for 50 hosts on a loaded machine) keeps the server busy a third of
+ * the time at most, however often its kernel changes. The Drift tab's "Read again" does not wait.
+ */
+export function driftDelay(debounceMs: number, lastReadMs: number, sinceLastEndMs: number): number {
+  return Math.max(debounceMs, Math.round(2 * lastReadMs - sinceLastEndMs));
+}
+
 /** A node's drift mark: how many differences, and the tooltip naming them; null when none. */
 export function driftMark(drift: Drift | null, node: string): { count: number; title: string } | null {
   if (!drift) return null;
