@@ -2,7 +2,8 @@
 // starts a capture, and sees the ARP and ICMP of a ping made afterwards within 300 ms of the
 // kernel's timestamps; a wrong filter is refused with tcpdump's words and nothing running; the
 // pcapng download opens with tcpdump -r and holds the same packets; removing the link ends the
-// capture and its tcpdump (by PID); a slow browser gets a sample and the count it missed.
+// capture and its tcpdump (by PID); a slow browser gets a sample and the count it missed; a
+// capture made by `topolab capture` on the same state directory appears in the lab's log.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -177,6 +178,38 @@ describe("capture over socket.io", () => {
     expect(batches.reduce((sum, b) => sum + b.n + b.missed, 0)).toBe(final.total);
     expect(third.total).toBeGreaterThan(4100);
     await c.ok("capture:stop", { id: info.id });
+    c.close();
+  });
+
+  it("shows a capture made by `topolab capture` on this state directory in the lab's command log", async () => {
+    const c = await t.connect();
+    await c.ok("lab:open", { lab: name });
+    const mine = (p: { entries: { op: string; command: string }[] }) =>
+      p.entries.some((e) => e.op === "capture h5:eth0" && e.command.includes("'icmp and host 10.8.0.4'"));
+    const logged = c.next("lab:log", mine);
+    const bin = join(import.meta.dirname, "../../bin/topolab.js");
+    const cli = run([process.execPath, bin, "capture", name, "h5:eth0", "-f", "icmp and host 10.8.0.4", "-c", "1"], {
+      env: { ...process.env, TOPOLAB_STATE_DIR: t.server.labs.engine.state.dir },
+      timeoutMs: 60_000,
+    });
+    let done = false;
+    void cli.finally(() => (done = true));
+    while (!done) {
+      await inNode(name, "h4", ["ping", "-c", "1", "-W", "1", "10.8.0.5"]);
+      await sleep(200);
+    }
+    const r = await cli;
+    expect(r.code).toBe(0);
+    const entry = (await logged).entries.find((e) => e.op === "capture h5:eth0")!;
+    expect(entry.command).toBe(
+      `nsenter --net=/run/netns/tl.${name}.h5 -- tcpdump -i eth0 -U --immediate-mode -n -B 8192 -s 262144 -w - -- 'icmp and host 10.8.0.4'`,
+    );
+    expect(entry.ok).toBe(true);
+    // a browser that opens the lab later finds it in the lab's history
+    const late = await t.connect();
+    const opened = await late.ok("lab:open", { lab: name });
+    expect(opened.log.some((e) => e.op === "capture h5:eth0" && e.command === entry.command)).toBe(true);
+    late.close();
     c.close();
   });
 
