@@ -290,6 +290,16 @@ async function canvas(): Promise<void> {
     };
 
     const { page, errors } = await loggedInPage(browser, url, token);
+    // the live events the page receives, by type (socket.io frames: 42["live:event",{…"event":{"type":"…)
+    const received = new Map<string, number>();
+    page.on("websocket", (ws) =>
+      ws.on("framereceived", (f) => {
+        const m = typeof f.payload === "string" ? /^\d*\["live:event",\{.*?"event":\{"type":"(\w+)"/.exec(f.payload) : null;
+        if (m) received.set(m[1]!, (received.get(m[1]!) ?? 0) + 1);
+      }),
+    );
+    const eventsText = (since: Map<string, number>, seconds: number) =>
+      [...received].map(([k, v]) => `${k} ${((v - (since.get(k) ?? 0)) / seconds).toFixed(1)}/s`).join(", ");
     const tp = performance.now();
     await page.goto(`${url}/labs/${name}`);
     await page.waitForFunction((n) => document.querySelectorAll(".react-flow__node").length >= n, nodes, { timeout: 120_000 });
@@ -357,7 +367,10 @@ async function canvas(): Promise<void> {
       return { fitted, near, changes: await styleChanges() };
     };
 
+    const beforeLive = new Map(received);
+    const tLive = performance.now();
     const live = await profiledPhase(page, "canvas", () => panFor(panSeconds));
+    note(`live events to the page while panning with traffic: ${eventsText(beforeLive, (performance.now() - tLive) / 1000)}`);
     await stopPings();
     await sleep(3000); // rates fall to nothing, the stylesheet settles
     const still = await panFor(panSeconds);
