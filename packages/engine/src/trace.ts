@@ -900,10 +900,18 @@ export async function traceLab(
   // after the probes (the switches have learned the MACs they carried): the source, the target
   // and whoever answered, then the switches on their way (by the graph first, then by the MAC
   // tables read, where they lead elsewhere)
-  await reader.hosts([from, ...(targetNode ? [targetNode] : [])]);
+  const g = labGraph(lab);
+  // at once: the nodes and switches of the lab's shortest way to the target (the likely path:
+  // what the kernel says of them is read, the document only guesses which to read)
+  const docTarget =
+    targetNode ?? lab.nodes.find((n) => isHostLike(n) && Object.values(n.interfaces).some((i) => (i.addresses ?? []).some((c) => bare(c) === target)))?.name;
+  const likely = docTarget ? (shortestInLab(g, from, docTarget)?.nodes ?? []) : [];
+  await Promise.all([
+    reader.hosts([from, ...(targetNode ? [targetNode] : []), ...likely.filter((n) => g.kind.get(n) === "hostlike")]),
+    reader.switches(likely.filter((n) => g.kind.get(n) === "switch")),
+  ]);
   const answered = parsed.hops.flatMap((h) => h.probes.flatMap((p) => (p.address ? [p.address] : [])));
   await reader.owners([...new Set([...answered, ...(targetNode ? [] : [target])])]);
-  const g = labGraph(lab);
   // an address given: the node that has it (on the source's segment when several have it)
   const addressGiven = targetNode === undefined;
   if (addressGiven) {
