@@ -63,6 +63,7 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   /** what the drawn window asks for: batches to acknowledge, the worker to tell, when it began */
   const afterDraw = useRef<{ acks: number; start: number; first: boolean } | null>(null);
   const drawnRef = useRef<(acks: number) => void>(() => undefined);
+  const measured = useRef(0);
 
   const post = useCallback((m: ToWorker, transfer: Transferable[] = []) => worker.current?.postMessage(m, transfer), []);
 
@@ -172,6 +173,8 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
     if (!a) return;
     afterDraw.current = null;
     if (a.first) mark("first-draw");
+    // the page's performance buffer keeps entries until cleared: a capture open for hours must not fill it
+    if (++measured.current % 2000 === 0) performance.clearMeasures("topolab-capture-draw");
     performance.measure("topolab-capture-draw", { start: a.start });
     drawnRef.current(a.acks);
   }, [win]);
