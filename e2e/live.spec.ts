@@ -23,7 +23,7 @@ const liveCss = (page: Page) => expect.poll(() => page.getByTestId("live-style")
 /** An edge's tooltip (its SVG <title>), "" when it has none. */
 const edgeTitle = (page: Page, id: string) =>
   expect.poll(() => page.evaluate((id) => document.querySelector(`[data-testid="edge-title-${CSS.escape(id)}"]`)?.textContent ?? "", id), {
-    timeout: 10_000,
+    timeout: 30_000,
   });
 
 async function tab(page: Page, name: string): Promise<void> {
@@ -44,7 +44,7 @@ async function selectNode(page: Page, node: string): Promise<void> {
 }
 
 test("break and mend a link from the canvas, then every live tab of the inspector", async ({ page, labName }, testInfo) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   const lab = labName("lw");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -271,6 +271,7 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
 });
 
 test("a Linux bridge's ports and forwarding database, live", async ({ page, labName }, testInfo) => {
+  test.setTimeout(180_000);
   const lab = labName("lw-br");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
