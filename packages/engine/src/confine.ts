@@ -518,7 +518,10 @@ export function explainSubtreeControlError(dir: string, value: string, code: str
       );
     case "ENOENT":
     case "EINVAL":
-      return `${what}: a controller is not available to this group (bound to a cgroup v1 hierarchy, or not delegated to it by its parent)`;
+      return (
+        `${what}: a controller is not available to this group (bound to a cgroup v1 hierarchy, or not delegated to it by its parent` +
+        `${value.includes("cpu") ? "; for cpu also: realtime processes outside the root group on a kernel with RT group scheduling" : ""})`
+      );
     case "EACCES":
     case "EPERM":
     case "EROFS":
