@@ -3,13 +3,13 @@
 // router's terminal and both see the checks turn green by themselves; "start over" brings the
 // failing state back; a teacher's edit of a check reaches every follower and what reset brings.
 
-import { cp, mkdir, readdir, readFile } from "node:fs/promises";
+import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueLabName } from "@topolab/engine/testing";
 import type { ExerciseState } from "@topolab/protocol";
 import { labToDocument } from "@topolab/topology";
-import { startTestServer, type TestServer } from "../testing";
+import { monitorChildren, startTestServer, type TestServer } from "../testing";
 
 let t: TestServer;
 
@@ -20,21 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** This process's `ip monitor` children (the test server runs in this process). */
-async function monitors(): Promise<number[]> {
-  const out: number[] = [];
-  for (const e of await readdir("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = await readFile(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && (await readFile(`/proc/${e}/cmdline`, "utf8")).includes("monitor\0label\0all-nsid")) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+const monitors = monitorChildren;
 
 async function waitFor(test: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
