@@ -68,6 +68,7 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(page.getByTestId("lab-page")).toHaveAttribute("data-mode", "watch");
     await expect(page.getByTestId("palette")).toHaveCount(0);
     await expect(page.getByTestId("auto-layout")).toBeDisabled();
+    await expect(page.getByTestId("exercise-add")).toHaveCount(0);
     await expect(page.getByTestId("node-red")).toBeVisible();
 
     // Ada's edit appears on the teacher's canvas, live

@@ -299,9 +299,12 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
             <Palette store={store} />
           </ErrorBoundary>
         )}
-        <ErrorBoundary panel="exercise">
-          <ExercisePanel store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
-        </ErrorBoundary>
+        {/* watching a lab without an exercise: the panel would only offer to add one */}
+        {(!readOnly || !!s.doc?.exercise) && (
+          <ErrorBoundary panel="exercise">
+            <ExercisePanel store={store} selectedNode={selection.nodes.length === 1 ? selection.nodes[0]! : null} />
+          </ErrorBoundary>
+        )}
         <ErrorBoundary panel="canvas" className="canvas">
           <Canvas store={store} onSelection={setSelection} onTerminal={openTerminal} onMenu={openMenu} />
         </ErrorBoundary>
