@@ -8,6 +8,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { run } from "./exec";
+import { parseProcStat } from "./parse/procstat";
 
 type OvsValue = unknown;
 
@@ -206,11 +207,8 @@ export function ovsVswitchdPid(): number | null {
 
 /** The CPU time (user + system, clock ticks) in a /proc/PID/stat line; throws when it is not one. */
 export function statCpuTicks(stat: string): number {
-  // the fields after the command name, which is in parentheses and may hold spaces
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(f[11]) + Number(f[12]);
-  if (!stat.includes(")") || !Number.isInteger(ticks)) throw new Error(`not a /proc/PID/stat line: ${stat.slice(0, 80)}`);
-  return ticks;
+  const p = parseProcStat(stat);
+  return p.utime + p.stime;
 }
 
 /** The CPU time (user + system, clock ticks) of a process; null when it is gone. */

@@ -30,6 +30,7 @@ import {
   withoutLeaseLines,
 } from "@topolab/topology";
 import { tool, toolEnv } from "./exec";
+import { parseProcStat } from "./parse/procstat";
 import { sleep } from "./processes";
 
 export interface ServiceRecord {
@@ -102,15 +103,14 @@ export class ServiceError extends Error {
 
 /** A live process's start time (a zombie has ended: null). */
 async function procStartTime(pid: number): Promise<string | null> {
+  let text: string;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // the command name may hold spaces and parentheses: fields count from the last ")"
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z") return null;
-    return fields[19] ?? null;
+    text = await readFile(`/proc/${pid}/stat`, "utf8");
   } catch {
-    return null;
+    return null; // gone
   }
+  const p = parseProcStat(text);
+  return p.state === "Z" ? null : String(p.starttime);
 }
 
 export class Services {

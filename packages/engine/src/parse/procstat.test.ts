@@ -16,6 +16,7 @@ describe("parseProcStat", () => {
       session: 9321,
       utime: 206,
       stime: 12,
+      starttime: 1289092,
     });
     expect(parseProcStat(fixture("proc-stat-bash.txt"))).toMatchObject({ pid: 27776, comm: "bash", ppid: 27536, utime: 0, stime: 0 });
   });
@@ -32,8 +33,16 @@ describe("parseProcStat", () => {
   });
 
   it("refuses what is not a stat line, naming it", () => {
-    for (const bad of ["", "hello", "12 (x)", "12 (x) S 1 2", "abc (x) S 1 2 3 0 -1 0 0 0 0 0 1 2", "12 (x) 9 1 2 3 0 -1 0 0 0 0 0 1 2"]) {
+    for (const bad of [
+      "",
+      "hello",
+      "12 (x)",
+      "12 (x) S 1 2",
+      "abc (x) S 1 2 3 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5",
+      "12 (x) 9 1 2 3 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5",
+    ]) {
       expect(() => parseProcStat(bad), bad).toThrow(ParseError);
+      expect(() => parseProcStat(bad), bad).toThrow(/not a \/proc\/PID\/stat line/);
     }
     expect(() => parseProcStat("12 (x) S 1 2")).toThrow(/\/proc\/PID\/stat.*session/);
   });
