@@ -242,7 +242,9 @@ async function main(): Promise<void> {
         bench.on = false;
         return bench.frames.slice(1);
       });
-      const decodeMs = await page.evaluate(() => performance.getEntriesByName("topolab-capture-draw").map((e) => e.duration));
+      const decodeMs = await page.evaluate(() =>
+        [...performance.getEntriesByName("topolab-capture-draw"), ...performance.getEntriesByName("topolab-capture-decode")].map((e) => e.duration),
+      );
       const heap1 = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
       const count = await page.getByTestId("capture-count").textContent();
       const panel = page.getByTestId("capture-panel");

@@ -16,6 +16,7 @@
 // "topolab-capture-draw" per window drawn (the main thread's part).
 
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import type { CaptureInfo } from "@topolab/protocol";
 import type { Field } from "@topolab/capture";
 import { connection, RequestFailed } from "../lib/connection";
@@ -108,7 +109,9 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
       const first = firstWindow && m.rows.length > 0;
       if (first) firstWindow = false;
       afterDraw.current = { acks: m.acks, start: now, first };
-      setWin(m);
+      // drawn in this animation frame, not in a task after it: the window reaches the screen
+      // with this frame, and its batches are acknowledged (the layout effect) without a frame's delay
+      flushSync(() => setWin(m));
     };
     w.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
