@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Engine, ensureOvsRunning, run } from "@topolab/engine";
+import { Engine, ensureOvsRunning, parseProcStat, run } from "@topolab/engine";
 import { parseLabText, nsName } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
@@ -36,13 +36,14 @@ const TICKS = 100; // clock ticks per second (Linux USER_HZ)
 
 /** utime+stime of a process and of its waited-for children, in ticks. */
 async function cpuTicks(pid: number): Promise<number> {
+  let text: string;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    text = await readFile(`/proc/${pid}/stat`, "utf8");
   } catch {
-    return 0;
+    return 0; // ended
   }
+  const p = parseProcStat(text);
+  return p.utime + p.stime + p.cutime + p.cstime;
 }
 
 async function templatesRun(out: string[]): Promise<void> {

@@ -16,6 +16,8 @@ describe("parseProcStat", () => {
       session: 9321,
       utime: 206,
       stime: 12,
+      cutime: 0,
+      cstime: 0,
       starttime: 1289092,
     });
     expect(parseProcStat(fixture("proc-stat-bash.txt"))).toMatchObject({ pid: 27776, comm: "bash", ppid: 27536, utime: 0, stime: 0 });

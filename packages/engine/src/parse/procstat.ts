@@ -21,6 +21,9 @@ export interface ProcStat {
   /** CPU time in user and kernel mode, clock ticks */
   utime: number;
   stime: number;
+  /** the same, of its children that ended and were waited for */
+  cutime: number;
+  cstime: number;
   /** when the process started, clock ticks after boot: with the pid, what tells a process from a later one of the same pid */
   starttime: number;
 }
@@ -49,6 +52,8 @@ export function parseProcStat(text: string): ProcStat {
     session: whole(fields[3], "session"),
     utime: whole(fields[11], "utime"),
     stime: whole(fields[12], "stime"),
+    cutime: whole(fields[13], "cutime"),
+    cstime: whole(fields[14], "cstime"),
     starttime: whole(fields[19], "starttime"),
   };
 }
