@@ -221,10 +221,12 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await expect(page.getByTestId(`live-mac-${redMac}`)).toContainText("red:eth0");
   await snap(page, testInfo, "mac-table");
 
-  // a link: both ends in the kernel; its loss set in the Settings tab shows in the tooltip and the drawing
-  await edge.locator("path").first().click({ force: true });
+  // a link, from its menu's "Kernel state…": both ends in the kernel; its loss set in the Settings tab
+  // shows in the tooltip and the drawing
+  await edge.locator("path").first().click({ button: "right", force: true });
+  await page.getByTestId("context-menu-item-link-kernel").click();
   await expect(page.getByTestId("inspector-link")).toBeVisible();
-  await tab(page, "kernel");
+  await expect(page.getByTestId("inspector-tab-kernel")).toHaveAttribute("aria-selected", "true");
   await expect(page.getByTestId("live-link-end-red:eth0")).toContainText("UP");
   await expect(page.getByTestId("live-link-end-ovs1:eth1")).toContainText("UP");
   await expect(page.getByTestId("live-link-state")).toHaveText("up in the kernel");
