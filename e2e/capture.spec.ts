@@ -1,7 +1,8 @@
 // Packet capture in the browser (issue 12): the vlan-dhcp template, a capture on red's link
 // opened from the link's inspector, red's lease renewed in a terminal, and the DHCP Discover,
 // Offer, Request and ACK decoded in the capture panel with red's VLAN (100); a packet's field
-// tree and hex dump; the pcapng download read back by tcpdump; pause, resume, clear and close.
+// tree and hex dump; the pcapng download read back by tcpdump; pause, resume, clear and close;
+// a first load of the panel's worker that fails is tried again.
 // The lab is named cp*.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,6 +17,9 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
   page.on("console", (m) => {
     if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(m.text());
   });
+  // the first load of the panel's worker fails (as on a network blip): the panel starts it again
+  let workerLoads = 0;
+  await page.route(/capture\.worker-[^/]*\.js$/, (route) => (++workerLoads === 1 ? route.abort("failed") : route.continue()));
   try {
     await page.goto("/");
     await page.getByTestId("new-lab-name").fill(lab);
@@ -38,6 +42,7 @@ test("capture on red's link in vlan-dhcp: a renewed lease's DHCP exchange, decod
     await page.getByTestId("context-menu-item-capture-link").click();
     const panel = page.getByTestId("capture-panel");
     await expect(panel).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+    await expect.poll(() => workerLoads).toBe(2);
     // the packets' dots are drawn over the canvas while it runs
     await expect(page.getByTestId("canvas").getByTestId("capture-dots")).toBeAttached();
 

@@ -71,8 +71,13 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
   // start (again, on a new capture filter): a worker and a capture; both end when the panel goes
   useEffect(() => {
     const conn = connection();
-    const w = new Worker(new URL("./capture.worker.ts", import.meta.url), { type: "module" });
+    let w = new Worker(new URL("./capture.worker.ts", import.meta.url), { type: "module" });
     worker.current = w;
+    /** whether the worker has spoken (its script loaded), whether it was started again, batches it holds unacknowledged */
+    let heard = false;
+    let retried = false;
+    let holding = 0;
+    let labels: string[] | null = null;
     let id: string | null = null;
     let alive = true;
     let frame = 0;
@@ -89,6 +94,7 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
 
     const drawn = (acks: number) => {
       if (!alive) return;
+      holding = Math.max(0, holding - acks);
       for (let k = 0; k < acks; k++) if (id) conn.fire("capture:ack", { id });
       w.postMessage({ type: "drawn" } satisfies ToWorker);
     };
@@ -113,8 +119,9 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
       // with this frame, and its batches are acknowledged (the layout effect) without a frame's delay
       flushSync(() => setWin(m));
     };
-    w.onmessage = (e: MessageEvent<FromWorker>) => {
+    const onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
+      heard = true;
       if (!alive) return;
       if (m.type === "window") {
         if (firstWindow && m.rows.length) mark("first-window");
@@ -123,8 +130,29 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
       } else if (m.type === "detail") setDetail(m);
       else setError(m.message);
     };
-    w.onerror = (e) => alive && setError(`the capture's worker failed: ${e.message}`);
-    w.postMessage({ type: "filter", text: displayRef.current } satisfies ToWorker);
+    // a worker whose script did not load says nothing more than that it failed: it is started
+    // once more (the batches it was handed are lost: acknowledged, so that the server goes on)
+    const onerror = (e: ErrorEvent) => {
+      if (!alive) return;
+      if (!heard && !retried) {
+        retried = true;
+        w.terminate();
+        if (holding && id) for (; holding > 0; holding--) conn.fire("capture:ack", { id });
+        holding = 0;
+        w = new Worker(new URL("./capture.worker.ts", import.meta.url), { type: "module" });
+        worker.current = w;
+        hello();
+        return;
+      }
+      setError(`the capture's worker failed: ${e.message || "its script could not be loaded (reload the page)"}`);
+    };
+    const hello = () => {
+      w.onmessage = onmessage;
+      w.onerror = onerror;
+      w.postMessage({ type: "filter", text: displayRef.current } satisfies ToWorker);
+      if (labels) w.postMessage({ type: "init", labels } satisfies ToWorker);
+    };
+    hello();
 
     const take = (p: { batch: Uint8Array | ArrayBuffer; missed: number; total: number }) => {
       if (firstBatch) {
@@ -132,6 +160,7 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
         mark("first-batch");
       }
       const batch = ownBuffer(p.batch);
+      holding++;
       w.postMessage({ type: "batch", batch, missed: p.missed, total: p.total } satisfies ToWorker, [batch]);
     };
     const offPackets = conn.on("capture:packets", (p) => {
@@ -151,7 +180,8 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
         }
         mark("answer");
         id = i.id;
-        w.postMessage({ type: "init", labels: i.interfaces.map((x) => x.label) } satisfies ToWorker);
+        labels = i.interfaces.map((x) => x.label);
+        w.postMessage({ type: "init", labels } satisfies ToWorker);
         setInfo(i);
         for (const e of early.splice(0)) if (e.id === i.id) take(e);
       },
