@@ -15,3 +15,4 @@ export * from "./nft";
 export * from "./monitor";
 export * from "./traceroute";
 export * from "./procstat";
+export * from "./fping";
