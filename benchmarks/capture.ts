@@ -12,7 +12,7 @@
 //     (benchmarks/memlog.mjs); target: within 50 MiB of its start
 //   - the gzip size of the capture panel's lazily loaded chunk (and its worker's)
 //
-//   pnpm bench:capture [--runs 10] [--flood 30] [--only start,rate,flood]
+//   pnpm bench:capture [--runs 10] [--flood 30] [--only start,rate,flood] [--no-dots]
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -217,6 +217,8 @@ async function main(): Promise<void> {
       await page.getByTestId("inspector-if-eth0-capture").click();
       await page.getByTestId("capture-panel").waitFor();
       await page.locator('[data-testid="capture-panel"][data-state="running"]').waitFor();
+      // --no-dots: the dots on the drawing hidden, to tell their cost from the panel's
+      if (process.argv.includes("--no-dots")) await page.addStyleTag({ content: ".capture-dots { display: none !important; }" });
       const sink = inNode("h2", [PYTHON, "-c", SINK]);
       background.push(sink);
       await page.evaluate(() => {

@@ -1,6 +1,7 @@
 // Packets drawn on the canvas while a capture runs: a dot per sampled packet travelling along
 // the edge it crossed, coloured by protocol, from the end that sent it. One <canvas> over the
-// lab's canvas, drawn on animation frames; at most MAX_DOTS at once, so a flood stays smooth.
+// lab's canvas, only as large as the captured links' edges, drawn on animation frames; at most
+// MAX_DOTS at once, so a flood stays smooth.
 //
 // Knows: the edge of a captured interface (its link's two nodes), the direction (the frame's
 // source MAC against the kernel's MACs of the two ends), the viewport. Leaves to others: which
@@ -62,11 +63,34 @@ export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; inter
       if (list.length > MAX_DOTS) list = list.slice(list.length - MAX_DOTS);
       dots.current = list;
       if (!list.length && !dirty) return;
-      const w = host.clientWidth;
-      const h = host.clientHeight;
-      if (c.width !== w || c.height !== h) {
+      // the canvas covers only the captured links' edges (and a dot's radius): a small layer to
+      // raster and composite each frame, not the whole drawing
+      const vp = flow.getViewport();
+      let bx0 = Infinity;
+      let by0 = Infinity;
+      let bx1 = -Infinity;
+      let by1 = -Infinity;
+      for (const e of ends) {
+        for (const id of e ? [e.here, e.there] : []) {
+          const p = center(id);
+          if (!p) continue;
+          const x = p.x * vp.zoom + vp.x;
+          const y = p.y * vp.zoom + vp.y;
+          [bx0, by0, bx1, by1] = [Math.min(bx0, x), Math.min(by0, y), Math.max(bx1, x), Math.max(by1, y)];
+        }
+      }
+      const left = Math.max(0, Math.floor(bx0 - R - 2));
+      const top = Math.max(0, Math.floor(by0 - R - 2));
+      const w = Math.max(1, Math.min(host.clientWidth, Math.ceil(bx1 + R + 2)) - left);
+      const h = Math.max(1, Math.min(host.clientHeight, Math.ceil(by1 + R + 2)) - top);
+      if (!Number.isFinite(left + top + w + h)) return;
+      if (c.width !== w || c.height !== h || c.style.left !== `${left}px` || c.style.top !== `${top}px`) {
         c.width = w;
         c.height = h;
+        c.style.left = `${left}px`;
+        c.style.top = `${top}px`;
+        c.style.width = `${w}px`;
+        c.style.height = `${h}px`;
         dirty = null;
       }
       const ctx = c.getContext("2d");
@@ -74,7 +98,6 @@ export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; inter
       if (dirty) ctx.clearRect(dirty.x0 - R - 1, dirty.y0 - R - 1, dirty.x1 - dirty.x0 + 2 * R + 2, dirty.y1 - dirty.y0 + 2 * R + 2);
       dirty = null;
       if (!list.length) return;
-      const vp = flow.getViewport();
       for (const d of list) {
         const e = ends[d.iface];
         if (!e) continue;
@@ -85,8 +108,8 @@ export function CaptureDots({ lab, interfaces, dots, status }: { lab: Lab; inter
         const fromHere = d.src === macOf(e.here, e.hereIf) ? true : d.src === macOf(e.there, e.thereIf) ? false : isSwitch(e.here);
         const [p, q] = fromHere ? [a, b] : [b, a];
         const t = (now - d.born) / TRAVEL_MS;
-        const x = (p.x + (q.x - p.x) * t) * vp.zoom + vp.x;
-        const y = (p.y + (q.y - p.y) * t) * vp.zoom + vp.y;
+        const x = (p.x + (q.x - p.x) * t) * vp.zoom + vp.x - left;
+        const y = (p.y + (q.y - p.y) * t) * vp.zoom + vp.y - top;
         ctx.beginPath();
         ctx.fillStyle = d.color;
         ctx.arc(x, y, R, 0, Math.PI * 2);
