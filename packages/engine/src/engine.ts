@@ -45,7 +45,7 @@ import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
 import { cleanConfinement } from "./confine";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
-import { pingAll, type PingAllOptions, type PingAllResult } from "./pingall";
+import { pingAll, pingPair, type PingAllOptions, type PingAllResult, type PingPairResult } from "./pingall";
 import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
 import { traceLab, type TraceOptions, type TraceResult } from "./trace";
 import { appendJournal } from "./journal";
@@ -109,7 +109,7 @@ export class NotFoundError extends Error {
   }
 }
 
-export type { PingAllResult } from "./pingall";
+export type { PingAllResult, PingAllPair, PairOutput, PingPairResult } from "./pingall";
 
 export interface CleanResult {
   namespaces: string[];
@@ -432,6 +432,25 @@ export class Engine {
     const [status] = await this.status(name);
     const nodes = status!.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
     return pingAll(name, nodes, options);
+  }
+
+  /**
+   * Pings one pair of a running lab again (`ping -c 3 -W 1`, pingall.ts): from a host or router
+   * to another's first IPv4 address as the kernel has it now. The command goes to the lab's
+   * command log (logCommand), ok when a reply came back.
+   */
+  async pingPair(name: string, from: string, to: string): Promise<PingPairResult> {
+    const [status] = await this.status(name);
+    if (!status) throw new NotFoundError(`there is no lab named ${name}`);
+    const nodes = status.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
+    return pingPair(name, nodes, from, to, async (argv) => {
+      const r = await run(argv, { timeoutMs: 30_000 });
+      // the log says why it failed: ping's error, or its statistics line ("3 packets transmitted, 0 received, …")
+      const why = r.stderr.trim().split("\n")[0] || r.stdout.split("\n").find((l) => l.includes("packet loss"));
+      const error = r.code !== 0 ? why : undefined;
+      await this.logCommand(name, { command: argv.join(" "), ok: r.code === 0, ...(error ? { error } : {}), op: `ping:${from}>${to}` });
+      return r;
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ import { ChangeSchema } from "./changes";
 import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
 import { ExerciseStateSchema } from "./exercise";
 import { TraceRequestSchema, TraceSchema } from "./trace";
+import { PingPairRequestSchema, PingPairSchema } from "./pingall";
 import { ClassCreateSchema, ClassMessageSchema, ClassRef, ClassStudentRef, ClassViewSchema, StudentViewSchema } from "./class";
 import type { Issue } from "./issues";
 import {
@@ -197,6 +198,8 @@ export const clientEvents = {
   "live:restore": { args: LabRef, ack: DriftSchema },
   /** Mininet's pingall on the lab: every host pings every other; the matrix */
   "live:pingall": { args: LabRef, ack: PingAllSchema },
+  /** one pair of the matrix pinged again: `ping -c 3 -W 1` from a host or router to another's first IPv4 address (as read from the kernel), its output verbatim; in the lab's command log */
+  "live:ping": { args: PingPairRequestSchema, ack: PingPairSchema },
   /**
    * The path a packet takes from a host or router to another node, node:interface or address
    * (traceroute on the lab's links): the hops, each across the switches, and where and why it stopped

@@ -9,6 +9,7 @@
 // exercise.ts an exercise's checks and their live results
 // class.ts    classes: the instructor's grid, a student's view, joining
 // trace.ts    a trace: hops on the lab's links and where it stopped
+// pingall.ts  what each pair of ping all saw, and one pair pinged again
 
 export * from "./events";
 export * from "./changes";
@@ -18,3 +19,4 @@ export * from "./live";
 export * from "./exercise";
 export * from "./class";
 export * from "./trace";
+export * from "./pingall";

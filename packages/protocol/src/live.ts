@@ -10,6 +10,7 @@
 
 import { z } from "zod";
 import { ChangeSchema } from "./changes";
+import { PingAllPairSchema } from "./pingall";
 
 /** Raised when a live payload changes incompatibly (the socket protocol's version stays). */
 export const LIVE_VERSION = 1 as const;
@@ -133,7 +134,8 @@ export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "
 /** Mininet's pingall: every host pings every other (the first IPv4 address of each). */
 export const PingAllSchema = z.object({
   lab: z.string(),
-  pairs: z.array(z.object({ from: z.string(), to: z.string(), address: z.string(), ok: z.boolean() })),
+  /** each pair with what fping said about it (pingall.ts) */
+  pairs: z.array(PingAllPairSchema),
   sent: z.number(),
   received: z.number(),
   /** percent */

@@ -31,6 +31,7 @@ import { exercisesOf } from "./exercises";
 import { RequestError, toErrorInfo } from "./errors";
 import { liveOf } from "./live";
 import { traceInLab } from "./trace";
+import { pingPairInLab } from "./pingpair";
 import { TokenBucket } from "./limits";
 import type { Hub, Labs } from "./labs";
 import { clientAddress, tooManyFailures, type Guard } from "./security";
@@ -229,6 +230,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
     "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
     "live:trace": (req) => traceInLab(d.engine, req),
+    "live:ping": (req) => pingPairInLab(d.engine, req),
     "exercise:watch": async ({ lab }) => {
       if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before following its exercise`);
       const hub = exercisesOf(d.engine);
