@@ -110,7 +110,9 @@ function nodeLive(interfaces: InterfaceView[], routes: RouteInfo[], neighbours: 
 }
 
 /**
- * Watches one lab. Events: "event" (LiveEvent). start() reads every node once (so state() is a
+ * Watches one lab. Events: "event" (LiveEvent); "read" (node, its namespace as read: readNetns's
+ * answer, null when gone) after every read of a node, changed or not, the first ones included;
+ * "lab" (Lab) when it follows a changed document. start() reads every node once (so state() is a
  * full snapshot), then follows the kernel; stop() ends the monitor process.
  */
 export class LabWatch extends EventEmitter {
@@ -146,6 +148,7 @@ export class LabWatch extends EventEmitter {
     const lab = await this.refresh().catch(() => null);
     if (!lab || JSON.stringify(lab) === JSON.stringify(this.lab)) return [];
     this.lab = lab;
+    this.emit("lab", lab);
     const hosts = this.hostNodes();
     for (const n of [...this.nodes.keys()]) if (!hosts.includes(n)) this.nodes.delete(n);
     const fresh = hosts.filter((n) => !this.nodes.has(n));
@@ -181,6 +184,7 @@ export class LabWatch extends EventEmitter {
   /** The document changed (a node added or renamed): follow the new one. */
   async update(lab: Lab): Promise<void> {
     this.lab = lab;
+    this.emit("lab", lab);
     await this.assignNsids();
     for (const n of [...this.nodes.keys()]) if (!this.hostNodes().includes(n)) this.nodes.delete(n);
     for (const n of this.hostNodes()) this.queue(nsName(lab.name, n), "link");
@@ -338,11 +342,14 @@ export class LabWatch extends EventEmitter {
     let state: NodeLive | null;
     try {
       const net = await readNetns(ns);
+      this.emit("read", node, net);
       const kernelToLab = new Map([...(hostIfNames(this.lab, this.tag).get(node) ?? new Map<string, string>())].map(([l, k]) => [k, l]));
       state = nodeLive(net.interfaces, net.routes, net.neighbours, kernelToLab);
     } catch (e) {
-      if (await namespaceGone(ns)) state = null;
-      else {
+      if (await namespaceGone(ns)) {
+        state = null;
+        this.emit("read", node, null);
+      } else {
         this.fail((e as Error).message);
         return;
       }

@@ -1,7 +1,9 @@
 // Live state of a running lab, as the socket.io contract carries it: a snapshot when a browser
 // starts watching (live:watch), then versioned, numbered events (live:event) as the kernel
 // changes; a node read in full on request (live:inspect); drift between kernel and document
-// (live:drift) and putting the kernel back (live:restore). Taking the kernel's state into the
+// (live:drift) and putting the kernel back (live:restore). The drift is also pushed: the
+// snapshot carries it, and live:event "drift" carries each node's new items as they change (the
+// server keeps it once per lab, so browsers never ask for a full read). Taking the kernel's state into the
 // document is an ordinary lab:edit with the changes each drift item carries (so it is undoable
 // and every browser sees it).
 //
@@ -77,37 +79,6 @@ export const RateSchema = z.object({ rxBps: z.number(), txBps: z.number(), rxPps
 
 export const MacEntrySchema = z.object({ mac: z.string(), vlan: z.number(), port: z.string(), endpoint: z.string().optional(), peer: z.string().optional() });
 
-export const LiveEventSchema = z.discriminatedUnion("type", [
-  /** a host or router changed; state null: its namespace is gone (stopped or removed) */
-  z.object({
-    type: z.literal("node"),
-    node: z.string(),
-    state: LiveNodeSchema.nullable(),
-    kinds: z.array(z.string()),
-    changes: z.array(z.string()),
-    at: z.number(),
-  }),
-  z.object({ type: z.literal("ports"), ports: z.array(LivePortSchema), changes: z.array(z.string()), at: z.number() }),
-  /** per endpoint "node:if": counters, and rates since the previous sample (only while someone asked for rates) */
-  z.object({ type: z.literal("counters"), at: z.number(), counters: z.record(z.string(), CountersSchema), rates: z.record(z.string(), RateSchema) }),
-  z.object({ type: z.literal("macs"), node: z.string(), entries: z.array(MacEntrySchema), at: z.number() }),
-  z.object({ type: z.literal("error"), message: z.string(), at: z.number() }),
-]);
-export type LiveEvent = z.infer<typeof LiveEventSchema>;
-
-export const LiveSnapshotSchema = z.object({
-  lab: z.string(),
-  version: z.literal(LIVE_VERSION),
-  /** the number of the last event folded into this snapshot; live:event numbers follow on */
-  seq: z.number(),
-  nodes: z.record(z.string(), LiveNodeSchema.nullable()),
-  ports: z.array(LivePortSchema),
-});
-export type LiveSnapshot = z.infer<typeof LiveSnapshotSchema>;
-
-/** One live:event: `seq` grows by one per lab; a gap means events were missed (watch again). */
-export const LiveEventMessageSchema = z.object({ lab: z.string(), version: z.literal(LIVE_VERSION), seq: z.number(), event: LiveEventSchema });
-
 export const DriftItemSchema = z.object({
   id: z.string(),
   node: z.string(),
@@ -127,6 +98,45 @@ export const DriftSchema = z.object({
   adoptAll: z.array(ChangeSchema),
 });
 export type Drift = z.infer<typeof DriftSchema>;
+
+export const LiveEventSchema = z.discriminatedUnion("type", [
+  /** a host or router changed; state null: its namespace is gone (stopped or removed) */
+  z.object({
+    type: z.literal("node"),
+    node: z.string(),
+    state: LiveNodeSchema.nullable(),
+    kinds: z.array(z.string()),
+    changes: z.array(z.string()),
+    at: z.number(),
+  }),
+  z.object({ type: z.literal("ports"), ports: z.array(LivePortSchema), changes: z.array(z.string()), at: z.number() }),
+  /** per endpoint "node:if": counters, and rates since the previous sample (only while someone asked for rates) */
+  z.object({ type: z.literal("counters"), at: z.number(), counters: z.record(z.string(), CountersSchema), rates: z.record(z.string(), RateSchema) }),
+  z.object({ type: z.literal("macs"), node: z.string(), entries: z.array(MacEntrySchema), at: z.number() }),
+  z.object({ type: z.literal("error"), message: z.string(), at: z.number() }),
+  /**
+   * the drift changed (the server keeps it per lab, from its live reads and the document): each
+   * node named has these items now (an empty list: none left), every other node's stay; adoptAll
+   * is the whole lab's again
+   */
+  z.object({ type: z.literal("drift"), nodes: z.record(z.string(), z.array(DriftItemSchema)), adoptAll: z.array(ChangeSchema), at: z.number() }),
+]);
+export type LiveEvent = z.infer<typeof LiveEventSchema>;
+
+export const LiveSnapshotSchema = z.object({
+  lab: z.string(),
+  version: z.literal(LIVE_VERSION),
+  /** the number of the last event folded into this snapshot; live:event numbers follow on */
+  seq: z.number(),
+  nodes: z.record(z.string(), LiveNodeSchema.nullable()),
+  ports: z.array(LivePortSchema),
+  /** the lab's drift as the server keeps it (live:event "drift" changes it after) */
+  drift: DriftSchema,
+});
+export type LiveSnapshot = z.infer<typeof LiveSnapshotSchema>;
+
+/** One live:event: `seq` grows by one per lab; a gap means events were missed (watch again). */
+export const LiveEventMessageSchema = z.object({ lab: z.string(), version: z.literal(LIVE_VERSION), seq: z.number(), event: LiveEventSchema });
 
 /** A node read in full (engine's NodeInspect): its shape depends on the node's kind. */
 export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "bridge"]), lab: z.string(), node: z.string() }).loose();

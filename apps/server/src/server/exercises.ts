@@ -11,11 +11,11 @@
 // watch per lab, shared with the browsers that watch it), the socket events (sockets.ts), the
 // lab's queue and documents (labs.ts).
 
-import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type LiveEvent, type ProbeContext } from "@topolab/engine";
+import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type ProbeContext } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
-import { liveOf, type LiveHub } from "./live";
+import { liveOf, type HubEvent, type LiveHub } from "./live";
 
 /** How often the checks run again while followed, for what the kernel monitor does not announce
  * (a sysctl, a listening socket): twice a second, what bench:check measures the cost of. */
@@ -130,7 +130,7 @@ class ExerciseRunner {
         rates: false,
         // links, addresses and routes; not neighbours: the checks' own pings change those, and
         // would run the checks again and again
-        send: ({ event: e }: { event: LiveEvent }) => {
+        send: ({ event: e }: { event: HubEvent }) => {
           if (e.type === "ports" || (e.type === "node" && (e.state === null || e.kinds.some((k) => k !== "neigh")))) this.soon();
         },
       });

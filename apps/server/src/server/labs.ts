@@ -27,6 +27,7 @@ import { LabChecker } from "./checker";
 import type { CommandLog } from "./commandlog";
 import { invalid, RequestError } from "./errors";
 import { KeyedQueue } from "./limits";
+import { liveOf } from "./live";
 import type { Templates } from "./templates";
 import type { Terminals } from "../terminals/terminals";
 
@@ -162,7 +163,10 @@ export class Labs {
   private publish(name: string, doc: Lab, running: boolean): number {
     const before = this.revisions.get(name);
     const revision = this.revision(name, doc, running);
-    if (revision !== before) this.d.hub.toLab(name, "lab:document", { lab: name, revision, running, document: doc });
+    if (revision !== before) {
+      this.d.hub.toLab(name, "lab:document", { lab: name, revision, running, document: doc });
+      liveOf(this.engine).documentChanged(name, doc); // its drift, from the kept kernel state
+    }
     this.statusSoon(name);
     return revision;
   }

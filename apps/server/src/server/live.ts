@@ -3,27 +3,53 @@
 // and sent to the watchers, counters sampled only while a watcher asked for rates, and the MAC
 // table of an OVS switch only while someone inspects it (MAC_INTEREST_MS); a node inspected on
 // request; drift listed with the edits that adopt each item, and the kernel put back as the
-// document says.
+// document says. The drift of a watched lab is kept here, once per lab, piece by piece (the
+// engine's DriftTracker, fed by the watch's reads of each changed namespace and by the
+// document's changes: no kernel read of its own), and pushed to the watchers: whole in the
+// snapshot, then a live:event "drift" with the nodes whose items changed. live:drift answers
+// from it while a watch runs (a full kernel read only when none does).
 //
 // Knows: watchers and their sockets, sequence numbers, how a drift item becomes lab:edit
 // changes (protocol), that putting back runs in the lab's queue (no edit interleaves).
 // Leaves to others: reading the kernel (engine), applying edits (labs.ts), the socket events
 // and their checks (sockets.ts).
 
-import { inspectNode, LabWatch, readDrift, removeHandMade, type DriftItem, type Engine, type LiveEvent as EngineLiveEvent } from "@topolab/engine";
-import { LIVE_VERSION, type Change, type Drift, type LiveSnapshot, type PingAll } from "@topolab/protocol";
+import {
+  DriftTracker,
+  inspectNode,
+  LabWatch,
+  readDrift,
+  removeHandMade,
+  type DriftItem,
+  type DriftNet,
+  type Engine,
+  type LiveEvent as EngineLiveEvent,
+} from "@topolab/engine";
+import { LIVE_VERSION, type Change, type Drift, type LiveEvent, type LiveSnapshot, type PingAll } from "@topolab/protocol";
 import { canonicalIp, isHostLike, labToDocument, linkKey, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
 import type { Labs } from "./labs";
 
+/** What a watcher is sent: the engine's events, and the drift's changes. */
+export type HubEvent = EngineLiveEvent | Extract<LiveEvent, { type: "drift" }>;
+
 export interface Watcher {
   socketId: string;
   rates: boolean;
-  send: (payload: { lab: string; version: typeof LIVE_VERSION; seq: number; event: EngineLiveEvent }) => void;
+  send: (payload: { lab: string; version: typeof LIVE_VERSION; seq: number; event: HubEvent }) => void;
 }
 
 interface Watched {
   watch: LabWatch;
+  /** the lab's drift, kept from the watch's reads */
+  drift: DriftTracker;
+  /** nodes whose drift changed and is not sent yet (sent together, once the current burst of reads is in) */
+  driftDirty: Set<string>;
+  driftTimer: NodeJS.Immediate | null;
+  /** the drift as the protocol carries it, worked out once per change (null: to work out) */
+  driftView: Drift | null;
+  /** true once the first full read is in (before, the snapshot will carry the drift) */
+  started: boolean;
   watchers: Map<string, Watcher>;
   seq: number;
   ready: Promise<void>;
@@ -62,13 +88,28 @@ export class LiveHub {
       entry = this.labsWatched.get(name); // another socket may have started it meanwhile
       if (!entry) {
         const watch = new LabWatch(lab, tag, { refresh: () => this.engine.state.readLab(name) });
-        const created: Watched = { watch, watchers: new Map(), seq: 0, ready: Promise.resolve(), lookedAt: new Map() };
+        const created: Watched = {
+          watch,
+          drift: new DriftTracker(lab, tag),
+          driftDirty: new Set(),
+          driftTimer: null,
+          driftView: null,
+          started: false,
+          watchers: new Map(),
+          seq: 0,
+          ready: Promise.resolve(),
+          lookedAt: new Map(),
+        };
         watch.on("event", (event: EngineLiveEvent) => {
-          created.seq++;
-          const payload = { lab: name, version: LIVE_VERSION as typeof LIVE_VERSION, seq: created.seq, event };
-          for (const x of created.watchers.values()) x.send(payload);
+          this.send(name, created, event);
+          if (event.type === "ports") this.driftChanged(name, created, created.drift.setPorts(event.ports));
         });
-        created.ready = watch.start();
+        watch.on("read", (node: string, net: DriftNet | null) => this.driftChanged(name, created, created.drift.setNode(node, net)));
+        watch.on("lab", (next: Lab) => this.driftChanged(name, created, created.drift.setLab(next)));
+        created.ready = watch.start().then(() => {
+          created.drift.setPorts(watch.snapshot().ports);
+          created.started = true;
+        });
         this.labsWatched.set(name, created);
         entry = created;
         try {
@@ -83,8 +124,49 @@ export class LiveHub {
     await entry.ready;
     entry.watchers.set(w.socketId, w);
     this.sampling(entry);
+    this.flushDrift(name, entry); // the snapshot's seq covers every drift change before it
     const snap = entry.watch.snapshot();
-    return { lab: name, version: LIVE_VERSION, seq: entry.seq, nodes: snap.nodes, ports: snap.ports };
+    return { lab: name, version: LIVE_VERSION, seq: entry.seq, nodes: snap.nodes, ports: snap.ports, drift: this.driftViewOf(entry) };
+  }
+
+  private send(name: string, entry: Watched, event: HubEvent): void {
+    entry.seq++;
+    const payload = { lab: name, version: LIVE_VERSION as typeof LIVE_VERSION, seq: entry.seq, event };
+    for (const x of entry.watchers.values()) x.send(payload);
+  }
+
+  /** Nodes whose drift changed: sent once the reads of this turn are in (one event per burst, not per node). */
+  private driftChanged(name: string, entry: Watched, nodes: string[]): void {
+    if (!nodes.length) return;
+    entry.driftView = null;
+    if (!entry.started) return; // the snapshot carries it
+    for (const n of nodes) entry.driftDirty.add(n);
+    entry.driftTimer ??= setImmediate(() => this.flushDrift(name, entry));
+  }
+
+  private flushDrift(name: string, entry: Watched): void {
+    if (entry.driftTimer) clearImmediate(entry.driftTimer);
+    entry.driftTimer = null;
+    if (!entry.driftDirty.size) return;
+    const lab = entry.drift.lab;
+    const nodes: Record<string, Drift["items"]> = {};
+    for (const n of entry.driftDirty) nodes[n] = driftView(lab, entry.drift.itemsOf(n)).items;
+    entry.driftDirty.clear();
+    if (this.labsWatched.get(name) !== entry) return; // stopped meanwhile
+    this.send(name, entry, { type: "drift", nodes, adoptAll: this.driftViewOf(entry).adoptAll, at: Date.now() });
+  }
+
+  private driftViewOf(entry: Watched): Drift {
+    return (entry.driftView ??= driftView(entry.drift.lab, entry.drift.items()));
+  }
+
+  /**
+   * The lab's document changed (an edit, taking drift into the document above all: no kernel
+   * event follows it): its drift is worked out again from the kept kernel state.
+   */
+  documentChanged(name: string, lab: Lab): void {
+    const entry = this.labsWatched.get(name);
+    if (entry) this.driftChanged(name, entry, entry.drift.setLab(lab));
   }
 
   private sampling(entry: Watched): void {
@@ -120,6 +202,7 @@ export class LiveHub {
     if (entry.watchers.size === 0) {
       this.labsWatched.delete(name);
       this.forget(entry);
+      if (entry.driftTimer) clearImmediate(entry.driftTimer);
       await entry.watch.stop();
     } else this.sampling(entry);
   }
@@ -132,7 +215,10 @@ export class LiveHub {
   async close(): Promise<void> {
     const all = [...this.labsWatched.values()];
     this.labsWatched.clear();
-    for (const e of all) this.forget(e);
+    for (const e of all) {
+      this.forget(e);
+      if (e.driftTimer) clearImmediate(e.driftTimer);
+    }
     await Promise.all(all.map((e) => e.watch.stop()));
   }
 
@@ -149,8 +235,27 @@ export class LiveHub {
     return out;
   }
 
+  /**
+   * The lab's drift: while a watch runs, the kept one once the changes seen so far are read
+   * (no kernel read); else read from the kernel (the CLI, a one-off request).
+   */
   async drift(name: string): Promise<Drift> {
     const { lab, tag } = await this.running(name);
+    const entry = this.labsWatched.get(name);
+    if (
+      entry &&
+      (await entry.ready.then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await entry.watch.settled();
+      if (this.labsWatched.get(name) === entry) {
+        this.driftChanged(name, entry, entry.drift.setLab(lab));
+        this.flushDrift(name, entry);
+        return this.driftViewOf(entry);
+      }
+    }
     return driftView(lab, await readDrift(lab, tag));
   }
 
@@ -167,7 +272,9 @@ export class LiveHub {
       await removeHandMade(lab, await readDrift(lab, tag));
       await this.engine.up(lab);
     });
-    return this.drift(name);
+    // read from the kernel, as before (the kept drift follows by itself, from the kernel's events)
+    const { lab, tag } = await this.running(name);
+    return driftView(lab, await readDrift(lab, tag));
   }
 }
 

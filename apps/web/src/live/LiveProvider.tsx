@@ -5,8 +5,8 @@
 // and the inspector's live tabs (InspectorTabs, LiveTabs). Registers break and mend in the
 // context menu (menu.ts).
 //
-// Knows: the lifecycle (watch while open and running, stop when stopped or closed), when the
-// drift is worth reading again (an edit of the document). Leaves to others: the canvas (lab/),
+// Knows: the lifecycle (watch while open and running, stop when stopped or closed), when an
+// edit is being applied (the drift shown waits for its end). Leaves to others: the canvas (lab/),
 // the kernel (the server's live:* events), what each tab shows (LiveTabs).
 
 import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from "react";
@@ -66,10 +66,6 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
   useEffect(() => {
     live.setSettling(settling);
   }, [live, settling]);
-  // an edit (taking drift into the document, above all) changes the drift without a kernel event
-  useEffect(() => {
-    if (doc && watching) live.readDriftSoon();
-  }, [live, doc, watching]);
 
   // worked out again only where something changed (a counter sample: the traffic; a node's event: its links)
   const memo = useRef<LinksMemo | null>(null);

@@ -654,8 +654,7 @@ export function DriftList({ ctx, node }: { ctx: LiveContextValue; node?: string 
     } catch (e) {
       toast("error", "It did not apply", reasonOf(e));
     } finally {
-      setBusy(false);
-      void live.readDrift();
+      setBusy(false); // the drift after comes pushed, as every change of it
     }
   };
   if (!drift) return <Reading error={error} what="the drift" />;

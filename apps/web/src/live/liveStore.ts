@@ -2,8 +2,10 @@
 // answers, then each live:event folded in (numbered: a gap means some were missed, and the
 // page watches again for a fresh snapshot). Rates and MAC tables come while the page asks for
 // rates (always, while a lab page is open: the traffic on the edges). The drift (where the
-// kernel differs from the document) is read again after each change that can alter it, and
-// after each edit of the document; the last ping all is kept for the reach marks.
+// kernel differs from the document) is the server's, pushed: whole in the snapshot, then each
+// node's changes as live:event "drift" (the page never reads the whole lab's kernel); while an
+// edit is being applied the drift shown waits for its end (halfway through, what is being
+// made is not "missing"). The last ping all is kept for the reach marks.
 //
 // Knows: the order (lab:open first, then live:watch), reconnects (watch again, through
 // lib/follow.ts), and what a stopped lab means (nothing to watch). Leaves to others: drawing
@@ -14,7 +16,7 @@ import { connection } from "../lib/connection";
 import { Store } from "../lib/emitter";
 import { Follower } from "../lib/follow";
 import { reasonOf } from "../lib/toasts";
-import { changesDrift, driftDelay } from "./tabs";
+import { foldDrift } from "./tabs";
 
 export interface LiveState {
   watching: boolean;
@@ -30,7 +32,7 @@ export interface LiveState {
   macs: Record<string, { mac: string; vlan: number; port: string; endpoint?: string; peer?: string }[]>;
   /** the last changes, newest first: "h1: eth0 down" */
   recent: { at: number; text: string }[];
-  /** the drift as last read (null: not read yet), and why the last read failed */
+  /** the drift as the server keeps it (null: no snapshot yet), and why the last "Read again" failed */
   drift: Drift | null;
   driftError: string | null;
   /** the last ping all (its reach marks stay on the hosts until the page closes) */
@@ -52,22 +54,15 @@ const EMPTY: LiveState = {
   ping: null,
 };
 const MAX_RECENT = 50;
-/** changes come in bursts (an edit touches several nodes): one drift read after the burst */
-const DRIFT_DEBOUNCE_MS = 400;
 
 export class LiveStore {
   readonly state = new Store<LiveState>(EMPTY);
   private offs: (() => void)[] = [];
   private closed = false;
   private readonly follower: Follower<LiveSnapshot>;
-  private driftTimer: ReturnType<typeof setTimeout> | undefined;
-  private driftReading = false;
-  private driftAgain = false;
-  /** the last drift read: how long it took, when it ended (for driftDelay) */
-  private driftLastMs = 0;
-  private driftLastEnd = 0;
+  /** the newest drift (shown unless an edit is being applied) */
+  private drift: Drift | null = null;
   private settling = false;
-  private driftAfterSettling = false;
 
   constructor(readonly lab: string) {
     const c = connection();
@@ -80,8 +75,10 @@ export class LiveStore {
           void this.start(); // missed some: a fresh snapshot
           return;
         }
-        this.state.set(fold({ ...s, seq: p.seq }, p.event));
-        if (changesDrift(p.event)) this.readDriftSoon();
+        if (p.event.type === "drift") {
+          if (this.drift) this.drift = foldDrift(this.drift, p.event);
+          this.state.set({ ...s, seq: p.seq, ...(this.settling ? {} : { drift: this.drift }) });
+        } else this.state.set(fold({ ...s, seq: p.seq }, p.event));
       }),
     );
     this.follower = new Follower({
@@ -89,8 +86,8 @@ export class LiveStore {
       final: /stopped/,
       following: () => this.state.get().watching,
       answered: (snap) => {
-        this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports }));
-        this.readDriftSoon(0);
+        this.drift = snap.drift;
+        this.state.update((s) => ({ ...s, watching: true, error: null, seq: snap.seq, nodes: snap.nodes, ports: snap.ports, drift: snap.drift }));
       },
       failed: (error) => this.state.update((s) => ({ ...s, watching: false, error })),
       lost: () => this.state.update((s) => ({ ...s, watching: false })),
@@ -103,52 +100,23 @@ export class LiveStore {
     return this.follower.start();
   }
 
-  /**
-   * Reads the drift again after a short quiet time (longer after a long read: driftDelay); one
-   * read at a time, one more if asked meanwhile.
-   */
-  readDriftSoon(delayMs = DRIFT_DEBOUNCE_MS): void {
-    if (this.closed || !this.state.get().watching) return;
-    clearTimeout(this.driftTimer);
-    const wait = driftDelay(delayMs, this.driftLastMs, Date.now() - this.driftLastEnd);
-    this.driftTimer = setTimeout(() => {
-      // halfway through an edit the kernel lags the document: what is being made is not "missing"
-      if (this.settling) this.driftAfterSettling = true;
-      else void this.readDrift();
-    }, wait);
-  }
-
-  /** Whether an edit is being applied (the lab is busy or nodes are being created): drift waits for its end. */
+  /** Whether an edit is being applied (the lab is busy or nodes are being created): the drift shown waits for its end. */
   setSettling(settling: boolean): void {
     if (this.settling === settling) return;
     this.settling = settling;
-    if (!settling && this.driftAfterSettling) {
-      this.driftAfterSettling = false;
-      this.readDriftSoon();
-    }
+    if (!settling && this.state.get().watching && this.state.get().drift !== this.drift) this.state.update((s) => ({ ...s, drift: this.drift }));
   }
 
-  /** Reads the drift now (the Drift tab's "Read again", and after putting the kernel back). */
+  /** Asks the server for the drift it keeps (the Drift tab's "Read again"; cheap: no kernel read while the lab is watched). */
   async readDrift(): Promise<void> {
-    if (this.driftReading) {
-      this.driftAgain = true;
-      return;
-    }
-    this.driftReading = true;
-    const started = Date.now();
     try {
       const drift = await connection().request("live:drift", { lab: this.lab });
-      if (this.state.get().watching) this.state.update((s) => ({ ...s, drift, driftError: null }));
+      if (this.state.get().watching) {
+        this.drift = drift;
+        this.state.update((s) => ({ ...s, drift, driftError: null }));
+      }
     } catch (e) {
       if (this.state.get().watching) this.state.update((s) => ({ ...s, driftError: reasonOf(e) }));
-    } finally {
-      this.driftReading = false;
-      this.driftLastEnd = Date.now();
-      this.driftLastMs = this.driftLastEnd - started;
-      if (this.driftAgain) {
-        this.driftAgain = false;
-        this.readDriftSoon(0);
-      }
     }
   }
 
@@ -157,7 +125,7 @@ export class LiveStore {
   }
 
   stop(): void {
-    clearTimeout(this.driftTimer);
+    this.drift = null;
     if (this.state.get().watching)
       void connection()
         .request("live:unwatch", { lab: this.lab })
@@ -186,5 +154,7 @@ function fold(s: LiveState, e: LiveEvent): LiveState {
       return { ...s, macs: { ...s.macs, [e.node]: e.entries } };
     case "error":
       return { ...s, recent: note(`error: ${e.message}`) };
+    case "drift":
+      return s; // folded by the store (it waits while an edit is applied)
   }
 }

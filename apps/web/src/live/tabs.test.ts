@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Drift, LiveEvent } from "@topolab/protocol";
-import { adoptNode, changesDrift, driftDelay, driftMark, shownTab, tabForKey, tabsOf } from "./tabs";
-
-const node = (changes: string[], state: null | object = { interfaces: [], routes: [], neighbours: [] }): LiveEvent =>
-  ({ type: "node", node: "h1", state, kinds: ["link"], changes, at: 1 }) as LiveEvent;
+import type { Drift } from "@topolab/protocol";
+import { adoptNode, driftMark, foldDrift, shownTab, tabForKey, tabsOf } from "./tabs";
 
 const drift: Drift = {
   lab: "demo",
@@ -55,16 +52,24 @@ describe("inspector tabs", () => {
 });
 
 describe("drift", () => {
-  it("is read again after interface, address, route and port changes, not after neighbours or counters", () => {
-    expect(changesDrift(node(["eth0 +10.9.9.9/24"]))).toBe(true);
-    expect(changesDrift(node(["route +10.8.0.0/16 via 10.0.0.254 dev eth0 proto boot"]))).toBe(true);
-    expect(changesDrift(node(["neighbour 10.0.0.2 aa:bb:cc:dd:ee:ff REACHABLE"]))).toBe(false);
-    expect(changesDrift(node(["neighbour 10.0.0.2 gone", "eth0 DOWN"]))).toBe(true);
-    expect(changesDrift(node(["stopped (its namespace is gone)"], null))).toBe(true);
-    expect(changesDrift({ type: "ports", ports: [], changes: ["s1:eth1 DOWN"], at: 1 })).toBe(true);
-    expect(changesDrift({ type: "ports", ports: [], changes: [], at: 1 })).toBe(false);
-    expect(changesDrift({ type: "counters", at: 1, counters: {}, rates: {} })).toBe(false);
-    expect(changesDrift({ type: "macs", node: "s1", entries: [], at: 1 })).toBe(false);
+  it("a pushed change replaces the items of the nodes it names, keeps the others', and takes the new adoptAll", () => {
+    const adoptAll: Drift["adoptAll"] = [{ type: "updateLink", link: "h2:eth0|s1:eth2", set: { state: "down" } }];
+    const newRoute = {
+      id: "route:h1:10.7.0.0/16 via -",
+      node: "h1",
+      kind: "route" as const,
+      origin: "hand" as const,
+      text: "route to 10.7.0.0/16 was added by hand",
+      adopt: [],
+    };
+    const after = foldDrift(drift, { type: "drift", nodes: { h1: [newRoute], h3: [] }, adoptAll, at: 2 });
+    expect(after.items.map((i) => i.id)).toEqual(["link:h2:eth0|s1:eth2", "route:h1:10.7.0.0/16 via -"]);
+    expect(after.adoptAll).toEqual(adoptAll);
+    expect(after.lab).toBe("demo");
+    const cleared = foldDrift(after, { type: "drift", nodes: { h1: [], s1: [] }, adoptAll: [], at: 3 });
+    expect(cleared.items).toEqual([]);
+    expect(driftMark(cleared, "h1")).toBeNull();
+    expect(drift.items).toHaveLength(3); // the drift folded into is left as it was
   });
   it("a node's mark counts its differences and names each in the tooltip", () => {
     const m = driftMark(drift, "h1")!;
@@ -80,16 +85,5 @@ describe("drift", () => {
     expect(adoptNode(drift, "h1")).toEqual([drift.adoptAll[0]]);
     expect(adoptNode(drift, "s1")).toEqual([drift.adoptAll[2]]);
     expect(adoptNode(drift, "h2")).toEqual([]);
-  });
-});
-
-describe("driftDelay", () => {
-  it("the debounce after quick reads; after a long one, twice its duration since it ended", () => {
-    expect(driftDelay(400, 0, 0)).toBe(400);
-    expect(driftDelay(400, 100, 0)).toBe(400);
-    expect(driftDelay(400, 1200, 0)).toBe(2400);
-    expect(driftDelay(400, 1200, 2000)).toBe(400);
-    expect(driftDelay(0, 1200, 1000)).toBe(1400);
-    expect(driftDelay(0, 50, 10_000)).toBe(0);
   });
 });

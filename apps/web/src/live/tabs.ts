@@ -2,8 +2,8 @@
 // and the kernel's interfaces, routes, neighbours, sockets, processes and drift; an OVS switch:
 // ports and MAC table; a Linux bridge: ports and forwarding database; a link: its kernel state;
 // the lab: its links, drift, changes and ping all), the tab last chosen for each kind (kept
-// while the person clicks from node to node), and the keys that move between tabs. Also which
-// live events can change the drift, and what a node's drift mark says. Pure, apart from the
+// while the person clicks from node to node), and the keys that move between tabs. Also how a
+// pushed drift change folds into the drift, and what a node's drift mark says. Pure, apart from the
 // one remembered-tabs store.
 //
 // Knows: tab names and order, the WAI-ARIA tabs keyboard pattern. Leaves to others: drawing
@@ -120,23 +120,15 @@ export function tabForKey(tabs: TabId[], current: TabId, key: string): TabId | n
 }
 
 /**
- * Whether a live event may change the drift: an interface, address, route or switch port that
- * changed. Neighbours come and go with every ping, and counters every second: they do not.
+ * The drift after a pushed change (live:event "drift"): the nodes it names have its items now
+ * (none: an empty list), every other node's stay; adoptAll is the lab's new one. Sorted by id,
+ * as the server lists them.
  */
-export function changesDrift(e: LiveEvent): boolean {
-  if (e.type === "node") return e.state === null || e.changes.some((c) => !c.startsWith("neighbour "));
-  if (e.type === "ports") return e.changes.length > 0;
-  return false;
-}
-
-/**
- * How long to wait before the next automatic drift read: the debounce asked for, and at least
- * twice the last read's duration since it ended, so that reading a large lab's drift (every
- * namespace: about a second for 50 hosts on a loaded machine) keeps the server busy a third of
- * the time at most, however often its kernel changes. The Drift tab's "Read again" does not wait.
- */
-export function driftDelay(debounceMs: number, lastReadMs: number, sinceLastEndMs: number): number {
-  return Math.max(debounceMs, Math.round(2 * lastReadMs - sinceLastEndMs));
+export function foldDrift(drift: Drift, e: Extract<LiveEvent, { type: "drift" }>): Drift {
+  const items = drift.items.filter((i) => !(i.node in e.nodes));
+  for (const list of Object.values(e.nodes)) items.push(...list);
+  items.sort((a, b) => a.id.localeCompare(b.id));
+  return { lab: drift.lab, items, adoptAll: e.adoptAll };
 }
 
 /** A node's drift mark: how many differences, and the tooltip naming them; null when none. */
