@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   // the same room in the kernel's ARP table for both tools (Mininet's own fixLimits is off)
   await ensureNeighbourRoom(Math.min(pingallMax, Math.max(...sizes)) ** 2);
   const dir = await mkdtemp(join(tmpdir(), "topolab-bench-"));
-  const env = { ...process.env, TOPOLAB_STATE_DIR: join(dir, "state") };
+  const env: NodeJS.ProcessEnv = { ...process.env, TOPOLAB_STATE_DIR: join(dir, "state") };
   if (!keepNodeEnv && env["NODE_EXTRA_CA_CERTS"]) {
     delete env["NODE_EXTRA_CA_CERTS"];
     console.error("NODE_EXTRA_CA_CERTS is set here: taken out of the topolab runs' environment (--keep-node-env keeps it)");

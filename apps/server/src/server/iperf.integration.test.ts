@@ -128,7 +128,7 @@ describe("counters under iperf3", () => {
         const grew = (endpoint: string, dir: "rxBytes" | "txBytes") => end.event.counters[endpoint]![dir] - start.event.counters[endpoint]![dir];
         expect(grew(path.sender, "txBytes")).toBeGreaterThanOrEqual(sent);
         expect(grew(path.receiver, "rxBytes")).toBeGreaterThanOrEqual(received);
-        if ("switchIn" in path) {
+        if (path.switchIn !== undefined && path.switchOut !== undefined) {
           expect(grew(path.switchIn, "rxBytes")).toBeGreaterThanOrEqual(sent);
           expect(grew(path.switchOut, "txBytes")).toBeGreaterThanOrEqual(received);
         }
