@@ -15,7 +15,7 @@
 // Leaves to others: the tab strip (InspectorTabs), the live state (liveStore), edits (labStore).
 
 import { useEffect, useMemo, useState } from "react";
-import type { Drift, LiveNode, PingAll } from "@topolab/protocol";
+import type { Drift, LiveNode } from "@topolab/protocol";
 import type { LabNode, Link } from "@topolab/topology";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
@@ -23,6 +23,7 @@ import { reasonOf, toast } from "../lib/toasts";
 import type { LabStore } from "../lab/labStore";
 import { formatBps, type LinkLive } from "./edges";
 import type { LiveContextValue } from "./LiveProvider";
+import { PingAllTab } from "./PingAllTab";
 import type { LiveState, LiveStore } from "./liveStore";
 import { adoptNode, type TabId } from "./tabs";
 
@@ -845,83 +846,6 @@ function Changes({ live }: { live: LiveStore }) {
           <span className="muted">{new Date(r.at).toLocaleTimeString()}</span> {r.text}
         </div>
       ))}
-    </div>
-  );
-}
-
-function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }) {
-  const result: PingAll | null = useStore(live.state, (s) => s.ping);
-  const [busy, setBusy] = useState(false);
-  const [cell, setCell] = useState<string | null>(null);
-  const run = async () => {
-    setBusy(true);
-    try {
-      live.setPing(await connection().request("live:pingall", { lab: store.name }, 120_000));
-    } catch (e) {
-      toast("error", "Ping all failed", reasonOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const hosts = result ? [...new Set(result.pairs.flatMap((p) => [p.from, p.to]))].sort() : [];
-  const pair = (from: string, to: string) => result?.pairs.find((p) => p.from === from && p.to === to);
-  const shown = cell ? result?.pairs.find((p) => `${p.from}>${p.to}` === cell) : undefined;
-  return (
-    <div>
-      <div className="live-actions">
-        <button className="button small" onClick={() => void run()} disabled={busy} data-testid="live-pingall">
-          {busy ? "pinging…" : result ? "Ping all again" : "Ping all"}
-        </button>
-        {result && (
-          <span data-testid="live-pingall-summary" className="small">
-            {result.received}/{result.sent} received, {result.dropped}% dropped
-          </span>
-        )}
-      </div>
-      {result && (
-        <div className="live-scroll">
-          <table className="live-matrix" data-testid="live-matrix">
-            <thead>
-              <tr>
-                <th>from \ to</th>
-                {hosts.map((h) => (
-                  <th key={h}>{h}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {hosts.map((f) => (
-                <tr key={f}>
-                  <th>{f}</th>
-                  {hosts.map((t) => {
-                    const p = pair(f, t);
-                    if (!p) return <td key={t} className="self" />;
-                    return (
-                      <td key={t} className={p.ok ? "ok" : "fail"}>
-                        <button
-                          className="live-cell"
-                          data-testid={`live-cell-${f}-${t}`}
-                          onClick={() => setCell(`${f}>${t}`)}
-                          title={`${f} → ${t}: ping ${p.address}`}
-                          aria-label={`${f} to ${t}: ${p.ok ? "answered" : "no answer"}`}
-                        >
-                          {p.ok ? "✓" : "✗"}
-                        </button>
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {shown && (
-        <p data-testid="live-cell-detail">
-          {shown.from} → {shown.to}: ping {shown.address} {shown.ok ? "answered" : "got no answer"}
-        </p>
-      )}
-      {result && result.unaddressed.length > 0 && <p className="muted">without an IPv4 address: {result.unaddressed.join(", ")}</p>}
     </div>
   );
 }

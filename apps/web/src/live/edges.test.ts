@@ -107,8 +107,20 @@ describe("what the canvas draws from the live state", () => {
     const css = reachStylesheet({
       lab: "demo",
       pairs: [
-        { from: "h1", to: "h2", address: "10.0.0.2", ok: true },
-        { from: "h2", to: "h1", address: "10.0.0.1", ok: false },
+        {
+          from: "h1",
+          to: "h2",
+          address: "10.0.0.2",
+          ok: true,
+          output: { rounds: 1, sent: null, sentAtMost: 2, received: 1, lossPercent: null, rtt: null, lines: [] },
+        },
+        {
+          from: "h2",
+          to: "h1",
+          address: "10.0.0.1",
+          ok: false,
+          output: { rounds: 2, sent: 5, sentAtMost: 5, received: 0, lossPercent: 100, rtt: null, lines: [] },
+        },
       ],
       sent: 2,
       received: 1,
