@@ -301,6 +301,7 @@ export class LabWatch extends EventEmitter {
   }
 
   private queue(ns: string | null, kind: MonitorKind): void {
+    this.lastLineAt = Date.now();
     const key = ns ?? "";
     (this.pending.get(key) ?? this.pending.set(key, new Set()).get(key)!).add(kind);
     if (this.timer) clearTimeout(this.timer);
@@ -328,6 +329,21 @@ export class LabWatch extends EventEmitter {
         );
       })
       .catch((e: unknown) => this.fail(`live read failed: ${(e as Error).message}`));
+  }
+
+  private lastLineAt = 0;
+
+  /**
+   * Waits until the lab's kernel has been quiet for `ms` (no monitor line of its own) and every read is done: what
+   * was changed before the call is then in the kept state (an answer from it, not a read).
+   */
+  async quiet(ms: number): Promise<void> {
+    for (let i = 0; i < 50 && !this.stopped; i++) {
+      await this.settled();
+      const since = Date.now() - this.lastLineAt;
+      if (since >= ms && this.timer === null && this.pending.size === 0) return;
+      await new Promise((r) => setTimeout(r, Math.max(5, ms - since)));
+    }
   }
 
   /** Waits until the reads queued so far are done (for tests and orderly stops). */

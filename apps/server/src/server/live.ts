@@ -64,6 +64,12 @@ interface Watched {
  */
 export const MAC_INTEREST_MS = 15_000;
 
+/**
+ * live:drift on a watched lab answers once the kernel was quiet this long (what a command just
+ * changed has reached the monitor and been read), from the kept state.
+ */
+export const DRIFT_QUIET_MS = 100;
+
 export class LiveHub {
   private labsWatched = new Map<string, Watched>();
 
@@ -236,8 +242,8 @@ export class LiveHub {
   }
 
   /**
-   * The lab's drift: while a watch runs, the kept one once the changes seen so far are read
-   * (no kernel read); else read from the kernel (the CLI, a one-off request).
+   * The lab's drift: while a watch runs, the kept one once the kernel was quiet for
+   * DRIFT_QUIET_MS and the changes seen are read (no kernel read of its own); else read from the kernel (the CLI, a one-off request).
    */
   async drift(name: string): Promise<Drift> {
     const { lab, tag } = await this.running(name);
@@ -249,7 +255,7 @@ export class LiveHub {
         () => false,
       ))
     ) {
-      await entry.watch.settled();
+      await entry.watch.quiet(DRIFT_QUIET_MS);
       if (this.labsWatched.get(name) === entry) {
         this.driftChanged(name, entry, entry.drift.setLab(lab));
         this.flushDrift(name, entry);
