@@ -20,7 +20,6 @@ import type { LabNode, Link } from "@topolab/topology";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
 import { reasonOf, toast } from "../lib/toasts";
-import type { LabStore } from "../lab/labStore";
 import { formatBps, type LinkLive } from "./edges";
 import type { LiveContextValue } from "./LiveProvider";
 import { PingAllTab } from "./PingAllTab";
