@@ -373,8 +373,10 @@ export class Engine {
     });
   }
 
-  /** Every lab known to the state directory or found in the kernel, with its nodes' states. */
-  async status(only?: string): Promise<LabStatus[]> {
+  /** Labs known to the state directory or found in the kernel, with their nodes' states: one lab
+   * (by name: not found if neither knows it), the labs a predicate keeps (the others' objects are
+   * not read: a lab going away meanwhile is no concern of the caller's), or every lab. */
+  async status(only?: string | ((lab: string) => boolean)): Promise<LabStatus[]> {
     const snapshot = await this.snapshot();
     const names = new Set(await this.state.labNames());
     for (const n of snapshot.namespaces) {
@@ -382,10 +384,12 @@ export class Engine {
       if (p) names.add(p.lab);
     }
     for (const b of snapshot.ovs?.bridges ?? []) if (b.externalIds[OVS_LAB_KEY]) names.add(b.externalIds[OVS_LAB_KEY]);
-    if (only !== undefined) {
+    if (typeof only === "string") {
       if (!names.has(only)) throw new NotFoundError(`there is no lab named ${only}`);
       names.clear();
       names.add(only);
+    } else if (only) {
+      for (const n of [...names]) if (!only(n)) names.delete(n);
     }
     const out: LabStatus[] = [];
     for (const name of [...names].sort()) {

@@ -83,8 +83,7 @@ export async function reconcile(engine: Engine, queue: KeyedQueue, inScope: (lab
   }
 
   // objects in the kernel that name a lab the state directory does not know
-  for (const s of await engine.status()) {
-    if (!inScope(s.name)) continue;
+  for (const s of await engine.status(inScope)) {
     if (s.state === "foreign" && !report.foreign.some((f) => f.lab === s.name)) {
       report.foreign.push({ lab: s.name, message: s.nodes[0]?.problems[0] ?? `lab ${s.name} belongs to another topolab` });
     }
