@@ -1,0 +1,189 @@
+// Benchmark (not a test): what the drift costs the server, and how soon a browser knows it
+// (issue 11 item 2). It starts `topolab serve` as a child process with its own state directory,
+// makes a lab of N hosts (default 200, on Linux bridges of 20 hosts each, the bridges in a line),
+// opens it in B socket.io clients (default 2) that watch it live, and then, K times (default 20),
+// adds an address by hand in a random host (`ip -n NS addr add …`) and removes it again. It
+// measures:
+//   - now (the server keeps the drift per lab and pushes it): from the `ip addr add` to the
+//     live:event "drift" naming the address, in every client (p50 / p99 / max); and the
+//     server's CPU per change (itself, the short `ip` runs it reaped, its ip monitor), over the
+//     2K changes;
+//   - before (each browser asked for the whole lab's drift after each change: live:drift read
+//     every namespace, readDrift): the same readDrift and driftView the old handler ran, timed
+//     here in this process R times (wall and CPU, its `ip` runs included), and the time from the
+//     `ip addr add` to the node's live:event (when the old page started its 400 ms debounce).
+//     Before, a change cost the server the node's live read plus B full drift reads, and a
+//     browser saw the item after node event + 400 ms + one full read (more when reads queued).
+// Traffic: none; only the benchmark's own namespaces are touched.
+//
+//   pnpm bench:drift [--hosts 200] [--browsers 2] [--changes 20] [--reads 3] [--markdown]
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { ensureOvsRunning, readDrift, run } from "@topolab/engine";
+import { nsName, validateLab } from "@topolab/topology";
+import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
+import { connectClient } from "../apps/server/src/testing";
+import { driftView } from "../apps/server/src/server/live";
+import { pct, serve, args, opt } from "./common";
+
+const hosts = Number(opt("hosts", "200"));
+const browsers = Number(opt("browsers", "2"));
+const changes = Number(opt("changes", "20"));
+const reads = Number(opt("reads", "3"));
+const markdown = args.includes("--markdown");
+const bin = join(process.cwd(), "apps/server/bin/topolab.js");
+const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+const lab = `dfbench${Math.random().toString(36).slice(2, 6)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TICKS = 100; // USER_HZ
+
+function labDocument(n: number): Record<string, unknown> {
+  const switches = Math.max(1, Math.ceil(n / 20));
+  const nodes: Record<string, unknown>[] = [];
+  const links: Record<string, unknown>[] = [];
+  for (let s = 1; s <= switches; s++) {
+    nodes.push({ name: `b${s}`, kind: "switch", type: "bridge", position: { x: s * 300, y: 0 } });
+    if (s > 1) links.push({ endpoints: [`b${s - 1}`, `b${s}`] });
+  }
+  for (let h = 1; h <= n; h++) {
+    const s = ((h - 1) % switches) + 1;
+    nodes.push({
+      name: `h${h}`,
+      kind: "host",
+      position: { x: s * 300, y: 100 + h * 10 },
+      interfaces: { eth0: { addresses: [`10.100.${Math.floor(h / 250)}.${(h % 250) + 1}/16`] } },
+    });
+    links.push({ endpoints: [`h${h}:eth0`, `b${s}`] });
+  }
+  return { version: 1, name: lab, nodes, links };
+}
+
+/** utime+stime and reaped children's cutime+cstime of a process, in ticks. */
+async function cpuTicks(pid: number | "self"): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+/** The server and its living children (the ip monitor). */
+async function familyTicks(pid: number): Promise<number> {
+  let total = await cpuTicks(pid);
+  const r = await run(["ps", "-o", "pid=", "--ppid", String(pid)]);
+  for (const p of r.stdout
+    .split("\n")
+    .map((x) => x.trim())
+    .filter(Boolean))
+    total += await cpuTicks(Number(p)).catch(() => 0);
+  return total;
+}
+
+const loadavg = async () => (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
+
+async function main(): Promise<void> {
+  await ensureOvsRunning();
+  const state = await tempStateDir();
+  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], {
+    ...process.env,
+    TOPOLAB_TOKEN: token,
+  });
+  const clients = await Promise.all(Array.from({ length: browsers }, () => connectClient(url, { token, origin: url })));
+  const c = clients[0]!;
+  const lines: string[] = [];
+  try {
+    const t0 = performance.now();
+    await c.ok("lab:create", { name: lab, source: { type: "file", text: JSON.stringify(labDocument(hosts)) } }, 900_000);
+    lines.push(`lab of ${hosts} hosts up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const x of clients) await x.ok("lab:open", { lab });
+    const tw = performance.now();
+    const snaps = await Promise.all(clients.map((x) => x.ok("live:watch", { lab }, 180_000)));
+    lines.push(`${browsers} live:watch snapshots (with the drift: ${snaps[0]!.drift.items.length} items) in ${(performance.now() - tw).toFixed(0)} ms`);
+    await sleep(3000);
+
+    // now: hand-made address -> pushed drift event in every client
+    const names = Object.keys(snaps[0]!.nodes);
+    const toDrift: number[] = [];
+    const toNode: number[] = [];
+    const cpu0 = await familyTicks(child.pid!);
+    const tc = performance.now();
+    for (let i = 0; i < changes; i++) {
+      const node = names[Math.floor(Math.random() * names.length)]!;
+      const cidr = `10.250.${i % 250}.${(i % 200) + 1}/32`;
+      const id = `address:${node}:eth0:${cidr}`;
+      const seenNode = c.next("live:event", (p) => p.event.type === "node" && p.event.node === node && p.event.changes.some((x) => x.includes(cidr)), 20_000);
+      const seen = clients.map((x) =>
+        x.next("live:event", (p) => p.event.type === "drift" && !!p.event.nodes[node]?.some((it) => it.id === id), 20_000).then(() => performance.now()),
+      );
+      const t = performance.now();
+      const r = await run(["ip", "-n", nsName(lab, node), "addr", "add", cidr, "dev", "eth0"]);
+      if (r.code !== 0) throw new Error(`ip addr add failed: ${r.stderr}`);
+      const [ends, nodeAt] = await Promise.all([Promise.all(seen), seenNode.then(() => performance.now())]);
+      for (const e of ends) toDrift.push(e - t);
+      toNode.push(nodeAt - t);
+      const gone = clients.map((x) => x.next("live:event", (p) => p.event.type === "drift" && p.event.nodes[node]?.length === 0, 20_000));
+      const d = await run(["ip", "-n", nsName(lab, node), "addr", "del", cidr, "dev", "eth0"]);
+      if (d.code !== 0) throw new Error(`ip addr del failed: ${d.stderr}`);
+      await Promise.all(gone);
+      for (const x of clients) x.clear("live:event");
+      await sleep(100);
+    }
+    const cpuNow = ((await familyTicks(child.pid!)) - cpu0) / TICKS / (2 * changes);
+    const loadNow = await loadavg();
+    const wallNow = (performance.now() - tc) / 1000;
+
+    // before: the old live:drift handler's work, once per browser per change
+    const doc = validateLab(JSON.parse(await readFile(join(state.dir, "labs", lab, "lab.json"), "utf8")));
+    if (!doc.ok) throw new Error("the lab's document does not validate");
+    const meta = JSON.parse(await readFile(join(state.dir, "labs", lab, "meta.json"), "utf8")) as { tag: string };
+    const readMs: number[] = [];
+    const readCpu: number[] = [];
+    for (let i = 0; i < reads; i++) {
+      const c0 = await cpuTicks("self");
+      const t = performance.now();
+      const view = driftView(doc.lab, await readDrift(doc.lab, meta.tag));
+      readMs.push(performance.now() - t);
+      readCpu.push(((await cpuTicks("self")) - c0) / TICKS);
+      if (view.items.length) throw new Error(`drift left after the changes: ${view.items.map((x) => x.id).join(", ")}`);
+    }
+    const loadBefore = await loadavg();
+    const read = pct(readMs, 50);
+    const readC = pct(readCpu, 50);
+    const rows = [
+      [
+        "`ip addr add` → drift item in every client",
+        `${pct(toDrift, 50).toFixed(0)} ms p50, ${pct(toDrift, 99).toFixed(0)} ms p99 (${toDrift.length} deliveries)`,
+        `≈ ${(pct(toNode, 50) + 400 + read).toFixed(0)} ms p50 (node event ${pct(toNode, 50).toFixed(0)} + debounce 400 + full read ${read.toFixed(0)}), more with ${browsers} reads queued`,
+      ],
+      [
+        "server CPU per change",
+        `${(cpuNow * 1000).toFixed(0)} ms (the node's live read, its drift, the push to ${browsers} clients)`,
+        `≈ ${((cpuNow + browsers * readC) * 1000).toFixed(0)} ms (that + ${browsers} × a full read's ${(readC * 1000).toFixed(0)} ms CPU)`,
+      ],
+      [
+        "one full drift read (live:drift without a watch, and before: every browser, every change)",
+        `${read.toFixed(0)} ms wall, ${(readC * 1000).toFixed(0)} ms CPU (p50 of ${reads})`,
+        "",
+      ],
+    ];
+    lines.push(`load average: ${loadNow} during the ${2 * changes} changes (${wallNow.toFixed(1)} s), ${loadBefore} after the full reads`);
+    if (markdown) {
+      console.log(`| ${hosts} hosts, ${browsers} browsers | now (pushed, kept per lab) | before (each browser reads the whole lab) |\n|---|---|---|`);
+      for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+    } else for (const r of rows) console.log(r.join("   "));
+    for (const l of lines) console.log(markdown ? `- ${l}` : l);
+  } finally {
+    for (const x of clients) x.socket.disconnect();
+    await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 900_000 });
+    await stop();
+    const left = await leftoversAfterSettling(lab, 20_000);
+    if (left.length) console.error(`left behind: ${left.join(", ")}`);
+    else console.log(markdown ? "- nothing of the lab left behind" : "nothing of the lab left behind");
+    await state.remove();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
