@@ -86,7 +86,8 @@ function PairDetail({ lab, pair, onClose }: { lab: string; pair: Pair; onClose: 
         {o.lines.length ? o.lines.map((l) => `[round ${l.round}: ${l.command}]\n${l.text}`).join("\n") : "(fping printed nothing about this pair)"}
       </pre>
       <div className="live-actions">
-        <button className="button small" onClick={() => void pingAgain()} disabled={busy} data-testid="live-cell-ping">
+        {/* aria-disabled, not disabled: a disabled button drops the keyboard's focus (Escape would no longer reach the detail) */}
+        <button className="button small" onClick={() => void (busy || pingAgain())} aria-disabled={busy} data-testid="live-cell-ping">
           {busy ? "pinging…" : again ? "Ping again (once more)" : "Ping again"}
         </button>
         {again && (
