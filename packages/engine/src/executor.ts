@@ -10,7 +10,7 @@
 // Their files are written in a private directory (mode 0700, files 0600), removed after.
 // Leaves to others: what to run (topology's planner) and rolling back (lab.ts).
 
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
@@ -253,11 +253,30 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
  * in about 1 ms, where /tmp on this machine's disk took 15 to 150 ms), else the temp directory.
  */
 function batchDir(): string {
+  let dir: string;
   try {
     accessSync("/dev/shm", constants.W_OK);
-    return "/dev/shm";
+    dir = "/dev/shm";
   } catch {
-    return tmpdir();
+    dir = tmpdir();
+  }
+  sweepBatchDirs(dir);
+  return dir;
+}
+
+/**
+ * Removes the batch directories that a killed topolab left (kill -9 gives no time to remove
+ * them): those an hour old, when no run of a batch lasts more than minutes.
+ */
+function sweepBatchDirs(dir: string, olderThanMs = 3_600_000): void {
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!/^topolab-batch-[A-Za-z0-9]{6}$/.test(name)) continue;
+      const path = join(dir, name);
+      if (Date.now() - statSync(path).mtimeMs > olderThanMs) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    /* another process removed it first, or the directory cannot be listed: nothing to sweep */
   }
 }
 
