@@ -58,7 +58,6 @@ const MAX_RECENT = 50;
 export class LiveStore {
   readonly state = new Store<LiveState>(EMPTY);
   private offs: (() => void)[] = [];
-  private closed = false;
   private readonly follower: Follower<LiveSnapshot>;
   /** the newest drift (shown unless an edit is being applied) */
   private drift: Drift | null = null;
@@ -134,7 +133,6 @@ export class LiveStore {
   }
 
   close(): void {
-    this.closed = true;
     this.follower.close();
     this.stop();
     for (const off of this.offs) off();
