@@ -92,6 +92,28 @@ export function pingMatrix(r: PingAllResult): string {
   return lines.join("\n");
 }
 
+/**
+ * Mininet's pingallfull: one line per pair with what fping saw over pingall's rounds (replies,
+ * echoes, round trips, loss), then the same results line as the matrix.
+ */
+export function pingFull(r: PingAllResult): string {
+  const lines = ["*** Ping: testing ping reachability"];
+  for (const p of r.pairs) {
+    const o = p.output;
+    let what: string;
+    if (o.received > 0) {
+      const rtt = o.rtt ? `, rtt ${o.rtt.min === o.rtt.max ? `${o.rtt.avg} ms` : `min/avg/max ${o.rtt.min}/${o.rtt.avg}/${o.rtt.max} ms`}` : "";
+      what = `${o.received} received of ${o.sent ?? `at most ${o.sentAtMost}`} sent${rtt}`;
+    } else {
+      what = `0 received of ${o.sent ?? o.sentAtMost} sent, ${o.lossPercent ?? 100}% loss`;
+    }
+    lines.push(`${p.from} -> ${p.to} (${p.address}): ${what} (${o.rounds} round${o.rounds === 1 ? "" : "s"})`);
+  }
+  if (r.unaddressed.length) lines.push(`(no IPv4 address to ping: ${r.unaddressed.join(", ")})`);
+  lines.push(`*** Results: ${r.dropped}% dropped (${r.received}/${r.sent} received)`);
+  return lines.join("\n");
+}
+
 export function planListing(ops: Op[]): string {
   if (ops.length === 0) return "nothing to change";
   return opsToShell(ops).join("\n");

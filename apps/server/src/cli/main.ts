@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { ApplyError, ConflictError, Engine, LockError, NotFoundError, shellSpec, ensureOvsRunning, forgetCapabilities } from "@topolab/engine";
 import { capabilityIssues, formatIssue, labJsonSchema, labToJson, labToYaml, LabValidationError } from "@topolab/topology";
-import { nodeLine, pingMatrix, planListing, summaryLine } from "./format";
+import { nodeLine, pingFull, pingMatrix, planListing, summaryLine } from "./format";
 import { FileProblems, loadLab, UsageError } from "./load";
 import { progressLine } from "./progress";
 import { attach, execCommand, statusCommand } from "./quick";
@@ -118,15 +118,16 @@ export function program(): Command {
     .description("Mininet's pingall: every host pings every other; prints the reachability matrix and the loss")
     .argument("<lab>")
     .option("--timeout <seconds>", "how long each ping waits", "1")
-    .option("--json", "print JSON")
-    .action(async (lab: string, o: { timeout: string; json?: boolean }) => {
+    .option("--json", "print JSON (each pair with fping's lines for it)")
+    .option("--full", "one line per pair with its replies, round trips and loss (Mininet's pingallfull)")
+    .action(async (lab: string, o: { timeout: string; json?: boolean; full?: boolean }) => {
       const timeoutSeconds = Number(o.timeout);
       if (!(timeoutSeconds > 0 && timeoutSeconds <= 10)) throw new UsageError("--timeout is a number of seconds from 1 to 10");
       const r = await engine(false).pingAll(lab, { timeoutSeconds });
       if (o.json) {
         out(JSON.stringify(r, null, 2));
       } else {
-        out(pingMatrix(r));
+        out(o.full ? pingFull(r) : pingMatrix(r));
       }
       if (r.received < r.sent) process.exitCode = 1;
     });
