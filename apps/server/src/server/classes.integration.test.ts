@@ -172,6 +172,7 @@ describe("a class", () => {
       await trySocket("live:restore", { lab });
       await trySocket("live:pingall", { lab });
       await trySocket("live:trace", { lab, from: "ns0", to: "ns1" });
+      await trySocket("live:ping", { lab, from: "ns0", to: "ns1" });
       await trySocket("exercise:watch", { lab });
       await trySocket("exercise:unwatch", { lab });
       await trySocket("exercise:run", { lab });
