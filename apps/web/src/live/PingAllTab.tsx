@@ -10,28 +10,16 @@
 // (edges.ts reachStylesheet from the same result), the result's keeping (liveStore).
 
 import { useEffect, useRef, useState } from "react";
-import type { PairOutput, PingAll, PingPair } from "@topolab/protocol";
+import type { PingAll, PingPair } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
 import { reasonOf, toast } from "../lib/toasts";
 import type { LabStore } from "../lab/labStore";
 import type { LiveStore } from "./liveStore";
+import { ms, pairSummary } from "./pingSummary";
 import "./pingall.css";
 
 type Pair = PingAll["pairs"][number];
-
-const ms = (n: number) => `${n < 10 ? n.toFixed(3) : n.toFixed(1)} ms`;
-
-/** fping's findings on a pair, in words ("1 reply to at most 2 echoes, rtt 0.204 ms"). */
-export function pairSummary(o: PairOutput): string {
-  const rounds = `${o.rounds} round${o.rounds === 1 ? "" : "s"}`;
-  if (o.received > 0) {
-    const rtt = o.rtt ? (o.rtt.min === o.rtt.max ? `, rtt ${ms(o.rtt.avg)}` : `, rtt min/avg/max ${o.rtt.min}/${o.rtt.avg}/${o.rtt.max} ms`) : "";
-    const sent = o.sent !== null ? `${o.sent} echo${o.sent === 1 ? "" : "es"}` : `at most ${o.sentAtMost} echo${o.sentAtMost === 1 ? "" : "es"}`;
-    return `${o.received} repl${o.received === 1 ? "y" : "ies"} to ${sent} (${rounds})${rtt}`;
-  }
-  return `${o.sent ?? o.sentAtMost} sent, 0 received, ${o.lossPercent ?? 100}% loss (${rounds})`;
-}
 
 function PairDetail({ lab, pair, onClose }: { lab: string; pair: Pair; onClose: () => void }) {
   const [again, setAgain] = useState<PingPair | null>(null);
