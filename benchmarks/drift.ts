@@ -16,7 +16,11 @@
 //     browser saw the item after node event + 400 ms + one full read (more when reads queued).
 // Traffic: none; only the benchmark's own namespaces are touched.
 //
-//   pnpm bench:drift [--hosts 200] [--browsers 2] [--changes 20] [--reads 3] [--markdown]
+// Then the before replayed (--before-changes, default 5): a hand-made address, its node event,
+// 400 ms, then B full reads at once in this process (as B pages asked), timed to each answer
+// holding the item.
+//
+//   pnpm bench:drift [--hosts 200] [--browsers 2] [--changes 20] [--reads 3] [--before-changes 5] [--markdown]
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,6 +36,7 @@ const hosts = Number(opt("hosts", "200"));
 const browsers = Number(opt("browsers", "2"));
 const changes = Number(opt("changes", "20"));
 const reads = Number(opt("reads", "3"));
+const beforeChanges = Number(opt("before-changes", "5"));
 const markdown = args.includes("--markdown");
 const bin = join(process.cwd(), "apps/server/bin/topolab.js");
 const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
@@ -146,6 +151,34 @@ async function main(): Promise<void> {
       readCpu.push(((await cpuTicks("self")) - c0) / TICKS);
       if (view.items.length) throw new Error(`drift left after the changes: ${view.items.map((x) => x.id).join(", ")}`);
     }
+    // before, replayed: per change, after the node's event the old page waited 400 ms, then each
+    // browser's live:drift read the whole lab (all B at once, as B pages did), here in this process
+    const replay: number[] = [];
+    const replayCpu0 = await cpuTicks("self");
+    for (let i = 0; i < beforeChanges; i++) {
+      const node = names[Math.floor(Math.random() * names.length)]!;
+      const cidr = `10.251.${i % 250}.${(i % 200) + 1}/32`;
+      const id = `address:${node}:eth0:${cidr}`;
+      const seenNode = c.next("live:event", (p) => p.event.type === "node" && p.event.node === node && p.event.changes.some((x) => x.includes(cidr)), 20_000);
+      const t = performance.now();
+      const r = await run(["ip", "-n", nsName(lab, node), "addr", "add", cidr, "dev", "eth0"]);
+      if (r.code !== 0) throw new Error(`ip addr add failed: ${r.stderr}`);
+      await seenNode;
+      await sleep(400);
+      const ends = await Promise.all(
+        clients.map(async () => {
+          const view = driftView(doc.lab, await readDrift(doc.lab, meta.tag));
+          if (!view.items.some((x) => x.id === id)) throw new Error(`the full read missed ${id}`);
+          return performance.now();
+        }),
+      );
+      for (const e of ends) replay.push(e - t);
+      const d = await run(["ip", "-n", nsName(lab, node), "addr", "del", cidr, "dev", "eth0"]);
+      if (d.code !== 0) throw new Error(`ip addr del failed: ${d.stderr}`);
+      for (const x of clients) x.clear("live:event");
+      await sleep(200);
+    }
+    const replayCpu = ((await cpuTicks("self")) - replayCpu0) / TICKS / Math.max(1, beforeChanges);
     const loadBefore = await loadavg();
     const read = pct(readMs, 50);
     const readC = pct(readCpu, 50);
@@ -159,6 +192,11 @@ async function main(): Promise<void> {
         "server CPU per change",
         `${(cpuNow * 1000).toFixed(0)} ms (the node's live read, its drift, the push to ${browsers} clients)`,
         `≈ ${((cpuNow + browsers * readC) * 1000).toFixed(0)} ms (that + ${browsers} × a full read's ${(readC * 1000).toFixed(0)} ms CPU)`,
+      ],
+      [
+        `before, replayed (${beforeChanges} changes): node event, 400 ms, then ${browsers} full reads at once`,
+        "",
+        `${pct(replay, 50).toFixed(0)} ms p50, ${pct(replay, 99).toFixed(0)} ms p99 to the item (${replay.length} deliveries); ${(replayCpu * 1000).toFixed(0)} ms CPU per change for the reads alone`,
       ],
       [
         "one full drift read (live:drift without a watch, and before: every browser, every change)",
