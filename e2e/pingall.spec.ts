@@ -3,7 +3,7 @@
 // Ping all; a click on an answered cell opens its detail (source → target, the address, what
 // fping saw with its round trip, fping's raw line); "Ping again" runs a real ping -c 3 whose
 // output is shown verbatim; Escape closes it and gives the focus back to the cell. The failed
-// pair, opened with Enter on its focused cell, shows 100 % loss both in ping all and pinged
+// pair, reached with the arrow keys and opened with Enter, shows 100 % loss both in ping all and pinged
 // again; Close shuts it. No page error on the way.
 import type { Page } from "@playwright/test";
 import { api, cli, expect, openLab, snap, test } from "./helpers";
@@ -67,8 +67,17 @@ test("ping all: a cell's output, ping again, a failed pair with 100 % loss", asy
     await expect(detail).toHaveCount(0);
     await expect(page.getByTestId("live-cell-a-b")).toBeFocused();
 
-    // the failed pair, from the keyboard: Enter on its focused cell
-    await page.getByTestId("live-cell-a-c").focus();
+    // the failed pair, from the keyboard: the arrows move between cells (past the diagonal), Enter opens
+    await page.keyboard.press("ArrowDown");
+    await expect(page.getByTestId("live-cell-c-b")).toBeFocused();
+    await page.keyboard.press("ArrowLeft");
+    await expect(page.getByTestId("live-cell-c-a")).toBeFocused();
+    await page.keyboard.press("ArrowUp");
+    await expect(page.getByTestId("live-cell-b-a")).toBeFocused();
+    await page.keyboard.press("ArrowRight");
+    await expect(page.getByTestId("live-cell-b-c")).toBeFocused();
+    await page.keyboard.press("ArrowUp");
+    await expect(page.getByTestId("live-cell-a-c")).toBeFocused();
     await page.keyboard.press("Enter");
     await expect(page.getByTestId("live-cell-title")).toHaveText("a → c: ping 10.73.0.3 got no answer");
     await expect(page.getByTestId("live-cell-summary")).toHaveText(/^\d+ sent, 0 received, 100% loss \(\d+ rounds\)$/);

@@ -9,7 +9,7 @@
 // Leaves to others: running the pings (server, engine), the reachability marks on the canvas
 // (edges.ts reachStylesheet from the same result), the result's keeping (liveStore).
 
-import { useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { PingAll, PingPair } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
@@ -126,6 +126,20 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
     if (was) table.current?.querySelector<HTMLButtonElement>(`[data-pair="${CSS.escape(was)}"]`)?.focus();
   };
   const hosts = result ? [...new Set(result.pairs.flatMap((p) => [p.from, p.to]))].sort() : [];
+  /** the arrow keys move between the cells, past the diagonal (a node does not ping itself) */
+  const arrows = (e: KeyboardEvent<HTMLTableElement>) => {
+    const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
+    const at = (e.target as HTMLElement).dataset["pair"]?.split(">");
+    if (!step || !at) return;
+    let [r, c] = [hosts.indexOf(at[0]!), hosts.indexOf(at[1]!)];
+    do [r, c] = [r + step[0]!, c + step[1]!];
+    while (r === c && r >= 0 && r < hosts.length);
+    const next = table.current?.querySelector<HTMLButtonElement>(`[data-pair="${CSS.escape(`${hosts[r]}>${hosts[c]}`)}"]`);
+    if (next) {
+      e.preventDefault();
+      next.focus();
+    }
+  };
   const pair = (from: string, to: string) => result?.pairs.find((p) => p.from === from && p.to === to);
   const shown = cell ? result?.pairs.find((p) => `${p.from}>${p.to}` === cell) : undefined;
   return (
@@ -142,8 +156,8 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
       </div>
       {result && (
         <div className="live-scroll">
-          <table className="live-matrix" data-testid="live-matrix" ref={table}>
-            <caption className="small muted">click a cell (or Enter on it) for that ping's output</caption>
+          <table className="live-matrix" data-testid="live-matrix" ref={table} onKeyDown={arrows}>
+            <caption className="small muted">click a cell (or Enter on it; arrows move between cells) for that ping's output</caption>
             <thead>
               <tr>
                 <th>from \ to</th>
