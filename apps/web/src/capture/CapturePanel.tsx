@@ -212,7 +212,9 @@ export default function CapturePanel({ store, capture }: { store: LabStore; capt
     drawnRef.current(a.acks);
   }, [win]);
 
-  useEffect(() => post({ type: "filter", text: display }), [display, post]);
+  useEffect(() => {
+    post({ type: "filter", text: display });
+  }, [display, post]);
 
   // each interface's access VLAN, from the lab: frames on an access port carry no tag
   const ifaceVlan = useMemo(() => {

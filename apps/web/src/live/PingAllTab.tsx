@@ -26,7 +26,9 @@ function PairDetail({ lab, pair, onClose }: { lab: string; pair: Pair; onClose: 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => box.current?.focus(), [pair.from, pair.to]);
+  useEffect(() => {
+    box.current?.focus();
+  }, [pair.from, pair.to]);
   const pingAgain = async () => {
     setBusy(true);
     setError(null);

@@ -54,7 +54,9 @@ export function TraceHost({ store }: { store: LabStore }) {
   const doc = useStore(store.state, (s) => s.doc);
   const { picking, busy, result } = useStore(trace.state);
 
-  useEffect(() => trace.state.update((s) => ({ ...s, running })), [trace, running]);
+  useEffect(() => {
+    trace.state.update((s) => ({ ...s, running }));
+  }, [trace, running]);
   // leaving the page leaves nothing drawn for the next visit
   useEffect(() => () => trace.clear(), [trace]);
   // a stopped lab has no path to show
