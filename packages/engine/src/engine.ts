@@ -397,7 +397,9 @@ export class Engine {
       const own = await ownership(snapshot, name, await this.ownerId());
       const env = await this.env(meta?.tag ?? "");
       if (own.state !== "mine") delete env.owner; // old-format marks are compared as they were made
-      const actual = await this.readActual(snapshot, name, [doc]);
+      // a lab another process takes down meanwhile loses its namespaces under the read: read it
+      // once more from the kernel as it is now; a second failure is the answer
+      const actual = await this.readActual(snapshot, name, [doc]).catch(() => this.readActual(this.snapshot(), name, [doc]));
       const services = await this.services.list(name);
       const leases = new Map<string, DhcpLease>();
       for (const node of doc?.nodes ?? []) {
