@@ -41,7 +41,7 @@ async function exec(name: string, node: string, ...argv: string[]) {
 }
 
 /** Both the shipped failure and, after the fix, every check passing. */
-async function fixedThenReset(name: string, failing: string[], fix: () => Promise<void>) {
+async function fixedThenReset(name: string, failing: string[], fix: () => Promise<void>, settle: () => Promise<void> = async () => {}) {
   const shipped = await check(name);
   expect(shipped.code).toBe(1);
   for (const id of failing) expect(shipped.byId.get(id), `${id} as shipped`).toBe("fail");
@@ -58,6 +58,7 @@ async function fixedThenReset(name: string, failing: string[], fix: () => Promis
   const reset = await topolab("reset", name);
   expect(reset.stderr).toBe("");
   expect(reset.code).toBe(0);
+  await settle(); // what the lab needs again after a reset before a check means anything (leases)
   const again = await check(name);
   expect(again.code).toBe(1);
   for (const id of failing) expect(again.byId.get(id), `${id} after reset`).toBe("fail");
@@ -122,15 +123,20 @@ describe("exercise templates", () => {
     const name = await up("vlan-wrong-tag", "exv");
     // "green does not reach red" holds until red has its address: wait for both leases
     await leases(name, ["red", "green"]);
-    await fixedThenReset(name, ["apart", "green-server"], async () => {
-      // a student reads the port's name from `ovs-vsctl show`
-      const ports = await run(["ovs-vsctl", "--format=json", "--columns=name", "find", "Port", `external_ids:topolab-lab=${name}`]);
-      const port = (JSON.parse(ports.stdout) as { data: string[][] }).data.map((r) => r[0]!).find((p) => p.endsWith("ovs1-eth2"));
-      expect(port).toBeTruthy();
-      await exec(name, "green", "ovs-vsctl", "set", "port", port!, "tag=200");
-      // as the hint says: green still remembers the other tenant's server for a while
-      await exec(name, "green", "ip", "neigh", "flush", "all");
-    });
+    await fixedThenReset(
+      name,
+      ["apart", "green-server"],
+      async () => {
+        // a student reads the port's name from `ovs-vsctl show`
+        const ports = await run(["ovs-vsctl", "--format=json", "--columns=name", "find", "Port", `external_ids:topolab-lab=${name}`]);
+        const port = (JSON.parse(ports.stdout) as { data: string[][] }).data.map((r) => r[0]!).find((p) => p.endsWith("ovs1-eth2"));
+        expect(port).toBeTruthy();
+        await exec(name, "green", "ovs-vsctl", "set", "port", port!, "tag=200");
+        // as the hint says: green still remembers the other tenant's server for a while
+        await exec(name, "green", "ip", "neigh", "flush", "all");
+      },
+      () => leases(name, ["red", "green"]),
+    );
   });
 
   it("dhcp-range: an address in the range's subnet on the server gives red its lease", async () => {

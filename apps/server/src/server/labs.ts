@@ -155,7 +155,9 @@ export class Labs {
    */
   private peekRevision(name: string, doc: Lab, running: boolean): number {
     const known = this.revisions.get(name);
-    if (known === undefined) return 1;
+    // the first read since the server started numbers the document it reads: no browser holds an
+    // older one that a later broadcast must reach, and the next edit is then revision 2
+    if (known === undefined) return this.revision(name, doc, running);
     return this.sent.get(name) === JSON.stringify([running, doc]) ? known : known + 1;
   }
 
