@@ -360,7 +360,8 @@ async function main(): Promise<void> {
     console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     const compared = rows.filter((r) => r.mininet || r.pingall !== undefined);
     const ms = (v: number) => (Number.isNaN(v) ? "–" : `${v.toFixed(0)} ms`);
-    const x = (a: number, b: number) => (a / b).toFixed(2);
+    // a ratio to a column not measured (--no-raw, --no-engine) is a dash, not NaN
+    const x = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : "–");
     for (const r of rows) {
       console.log(
         `| ${r.topology} | ${r.type} | ${r.n} | ${ms(r.rawUp)} | ${ms(r.upMs)} | ${x(r.upMs, r.rawUp)} | ${ms(r.engineUp)} | ${x(r.engineUp, r.rawUp)} | ${ms(r.rawDown)} | ${ms(r.downMs)} | ${x(r.downMs, r.rawDown)} | ${ms(r.engineDown)} | ${x(r.engineDown, r.rawDown)} |`,
