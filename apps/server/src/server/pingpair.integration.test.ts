@@ -4,10 +4,9 @@
 // a wrong node is "invalid" naming the field, a string that is no node name is refused by the
 // schema, a lab that does not exist is "not_found", a stopped lab is "stopped". The lab is
 // removed and proved gone (startTestServer's close).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../testing";
+import { describe, expect, it } from "vitest";
+import { serverWithLab } from "../testing-session";
 
-let t: TestServer;
 // "pc…": pingcell's lab names
 const name = `pcsrv${Math.random().toString(36).slice(2, 6)}`;
 
@@ -25,21 +24,11 @@ links:
   - endpoints: [h3:eth0, b1:eth3]
 `;
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  t = await startTestServer();
-  const a = await t.connect();
-  await a.ok("lab:create", { name, source: { type: "file", text: LAB } });
-  a.close();
-}, 60_000);
-
-afterAll(async () => {
-  await t?.close(); // takes the lab down and proves nothing of it is left
-}, 60_000);
+const session = serverWithLab(name, LAB);
 
 describe("live:pingall and live:ping", () => {
   it("each pair carries fping's line; a pair pinged again shows ping's output and is logged under the lab", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     await c.ok("lab:open", { lab: name });
     const all = await c.ok("live:pingall", { lab: name });
     expect(all.pairs).toHaveLength(6);
@@ -55,7 +44,7 @@ describe("live:pingall and live:ping", () => {
   }, 90_000);
 
   it("a wrong node is invalid, naming the field; what is no node name is refused before anything runs", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     const sw = await c.request("live:ping", { lab: name, from: "h1", to: "b1" });
     expect(sw).toMatchObject({ ok: false, error: { code: "invalid", issues: [{ path: "to" }] } });
     const from = await c.request("live:ping", { lab: name, from: "nobody", to: "h2" });
@@ -70,7 +59,7 @@ describe("live:pingall and live:ping", () => {
   }, 60_000);
 
   it("a stopped lab is 'stopped'", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     await c.ok("lab:stop", { lab: name });
     const r = await c.request("live:ping", { lab: name, from: "h1", to: "h2" });
     expect(r).toMatchObject({ ok: false, error: { code: "stopped" } });

@@ -3,10 +3,9 @@
 // shows in the lab's command log (lab:log) under the trace; a wrong target is "invalid" naming
 // the field, a string that is no target is refused by the schema, a stopped lab is "stopped".
 // The lab is removed and proved gone (startTestServer's close).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../testing";
+import { describe, expect, it } from "vitest";
+import { serverWithLab } from "../testing-session";
 
-let t: TestServer;
 // "tr…": the trace's lab names
 const name = `trsrv${Math.random().toString(36).slice(2, 6)}`;
 
@@ -26,21 +25,11 @@ links:
   - endpoints: [b2:eth2, h2:eth0]
 `;
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  t = await startTestServer();
-  const a = await t.connect();
-  await a.ok("lab:create", { name, source: { type: "file", text: LAB } });
-  a.close();
-}, 60_000);
-
-afterAll(async () => {
-  await t?.close(); // takes the lab down and proves nothing of it is left
-}, 60_000);
+const session = serverWithLab(name, LAB);
 
 describe("live:trace", () => {
   it("traces through the router, hop by hop on the lab's nodes, and logs the command under the lab", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     await c.ok("lab:open", { lab: name });
     const r = await c.ok("live:trace", { lab: name, from: "h1", to: "h2" });
     expect(r).toMatchObject({ lab: name, from: "h1", to: "h2", target: "10.72.20.2", targetNode: "h2", reached: true });
@@ -52,7 +41,7 @@ describe("live:trace", () => {
   }, 60_000);
 
   it("a wrong target is invalid, naming the field; what is no target at all is refused before anything runs", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     const sw = await c.request("live:trace", { lab: name, from: "h1", to: "b1" });
     expect(sw).toMatchObject({ ok: false, error: { code: "invalid", message: expect.stringMatching(/b1 is a switch/), issues: [{ path: "to" }] } });
     const from = await c.request("live:trace", { lab: name, from: "b2", to: "h2" });
@@ -65,7 +54,7 @@ describe("live:trace", () => {
   }, 60_000);
 
   it("a stopped lab is 'stopped'", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     await c.ok("lab:stop", { lab: name });
     const r = await c.request("live:trace", { lab: name, from: "h1", to: "h2" });
     expect(r).toMatchObject({ ok: false, error: { code: "stopped" } });
