@@ -222,37 +222,28 @@ async function inspectHost(lab: Lab, tag: string, node: LabNode & { kind: "host"
   return { kind: node.kind, lab: lab.name, node: node.name, ns, ...net, interfaces, sockets, processes };
 }
 
-/** OVS ports (with VLANs, ofport, counters) and MAC table of one bridge. */
-export async function readOvsBridge(bridge: string): Promise<{ ports: OvsPortInfo[]; fdb: ReturnType<typeof parseOvsFdb> }> {
-  const [db, fdb] = await Promise.all([
-    run(
-      [
-        "ovs-vsctl",
-        "--timeout=10",
-        "--format=json",
-        "--",
-        "--columns=_uuid,name,ports",
-        "list",
-        "Bridge",
-        bridge,
-        "--",
-        "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces",
-        "list",
-        "Port",
-        "--",
-        "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state",
-        "list",
-        "Interface",
-      ],
-      { timeoutMs: 15_000 },
-    ),
-    run(["ovs-appctl", "--timeout=10", "fdb/show", bridge], { timeoutMs: 15_000 }),
-  ]);
-  const tables = must(`reading OVS bridge ${bridge} (ovs-vsctl list)`, db)
+/**
+ * The ports of OVS bridges, each with its bridge, in one `ovs-vsctl list`. `exec` runs the command:
+ * a caller that logs its commands (trace) passes its own.
+ */
+export async function readOvsPorts(
+  bridges: string[],
+  exec: (argv: string[]) => Promise<RunResult> = (argv) => run(argv, { timeoutMs: 35_000 }),
+): Promise<OvsPortInfo[]> {
+  const argv = ["ovs-vsctl", "--timeout=30", "--format=json", "--", "--columns=_uuid,name,ports", "list", "Bridge", ...bridges];
+  argv.push("--", "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces", "list", "Port");
+  argv.push("--", "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state", "list", "Interface");
+  const tables = must(`reading the ports of ${bridges.join(", ")} (ovs-vsctl list)`, await exec(argv))
     .split("\n")
     .filter((l) => l.trim());
   if (tables.length !== 3) throw new InspectError(`ovs-vsctl list Bridge/Port/Interface: expected 3 tables, got ${tables.length}`);
-  return { ports: parseOvsPorts(tables[0]!, tables[1]!, tables[2]!), fdb: parseOvsFdb(must(`reading the MAC table of ${bridge} (ovs-appctl fdb/show)`, fdb)) };
+  return parseOvsPorts(tables[0]!, tables[1]!, tables[2]!);
+}
+
+/** OVS ports (with VLANs, ofport, counters) and MAC table of one bridge. */
+export async function readOvsBridge(bridge: string): Promise<{ ports: OvsPortInfo[]; fdb: ReturnType<typeof parseOvsFdb> }> {
+  const [ports, fdb] = await Promise.all([readOvsPorts([bridge]), run(["ovs-appctl", "--timeout=10", "fdb/show", bridge], { timeoutMs: 15_000 })]);
+  return { ports, fdb: parseOvsFdb(must(`reading the MAC table of ${bridge} (ovs-appctl fdb/show)`, fdb)) };
 }
 
 /** The lab's node:interface of each MAC address the kernel gives the lab's host interfaces. */

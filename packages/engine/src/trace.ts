@@ -22,12 +22,11 @@
 
 import { hostIfNames, isHostLike, linkKey, nsName, switchIfName, type Lab } from "@topolab/topology";
 import { pool, run, type RunResult } from "./exec";
-import { readNetns, switchPortNames } from "./inspect";
+import { InspectError, readNetns, readOvsPorts, switchPortNames } from "./inspect";
 import {
   markMeaning,
   parseBridgeFdb,
   parseOvsFdb,
-  parseOvsPorts,
   parseRouteGet,
   parseTraceroute,
   routeGetRefusal,
@@ -658,31 +657,11 @@ export class KernelReader {
     let byOfport = new Map<string, Map<number, string>>();
     if (ovs.length) {
       const bridges = ovs.map((n) => switchIfName(this.tag, n.name));
-      const r = must(
-        `reading the ports of ${ovs.map((n) => n.name).join(", ")} (ovs-vsctl list)`,
-        await this.exec([
-          "ovs-vsctl",
-          "--timeout=30",
-          "--format=json",
-          "--",
-          "--columns=_uuid,name,ports",
-          "list",
-          "Bridge",
-          ...bridges,
-          "--",
-          "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces",
-          "list",
-          "Port",
-          "--",
-          "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state",
-          "list",
-          "Interface",
-        ]),
-      );
-      const tables = r.split("\n").filter((l) => l.trim());
-      if (tables.length !== 3) throw new TraceError(`ovs-vsctl list Bridge/Port/Interface: expected 3 tables, got ${tables.length}`);
+      const ports = await readOvsPorts(bridges, this.exec).catch((e: unknown) => {
+        throw e instanceof InspectError ? new TraceError(e.message) : e;
+      });
       byOfport = new Map(bridges.map((b) => [b, new Map<number, string>()]));
-      for (const p of parseOvsPorts(tables[0]!, tables[1]!, tables[2]!)) if (p.ofport !== null) byOfport.get(p.bridge)?.set(p.ofport, p.name);
+      for (const p of ports) if (p.ofport !== null) byOfport.get(p.bridge)?.set(p.ofport, p.name);
     }
     await pool(
       nodes.map((n) => async () => {
