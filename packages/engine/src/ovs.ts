@@ -93,10 +93,17 @@ export const OVS_LIST_ARGS = [
   "Interface",
 ];
 
-/** One ovs-vsctl call that reads bridges, ports and interfaces; null when OVS does not answer. */
-export async function readOvs(): Promise<OvsSnapshot | null> {
+/**
+ * One ovs-vsctl call that reads bridges, ports and interfaces. OVS that does not answer is an
+ * error saying so: taken for "no bridges", it would have the planner make the lab's switches
+ * again and status call them missing.
+ */
+export async function readOvs(): Promise<OvsSnapshot> {
   const result = await run(["ovs-vsctl", "--timeout=10", "--format=json", ...OVS_LIST_ARGS], { timeoutMs: 15_000 });
-  if (result.code !== 0) return null;
+  if (result.code !== 0) {
+    const why = (result.stderr || result.stdout).trim().split("\n")[0] || `exit ${result.code}`;
+    throw new Error(`reading Open vSwitch (ovs-vsctl list Bridge/Port/Interface) failed: ${why}`);
+  }
   return parseOvsList(result.stdout);
 }
 
