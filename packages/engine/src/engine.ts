@@ -499,6 +499,8 @@ export class Engine {
       throw new NotFoundError(`lab ${name} has no shipped exercise to go back to (reset is for labs with an exercise)`);
     }
     await this.down(name, { keep: true });
+    // a DHCP client would otherwise ask for the address it held after the fix (another VLAN's)
+    await this.services.forgetRuns(name);
     return this.up(origin, { origin: true });
   }
 

@@ -120,6 +120,14 @@ export class Services {
     return `${this.stateDir}/labs/${lab}/run/${node}`;
   }
 
+  /**
+   * Forgets what the lab's processes left behind (DHCP clients' lease files, logs), once they
+   * are stopped: a reset starts from the exercise as shipped, not from the leases of a fix.
+   */
+  async forgetRuns(lab: string): Promise<void> {
+    await rm(`${this.stateDir}/labs/${lab}/run`, { recursive: true, force: true });
+  }
+
   dhclientScript(): string {
     return `${this.stateDir}/dhclient-script`;
   }

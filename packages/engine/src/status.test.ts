@@ -1,11 +1,12 @@
 // buildStatus on the reader's view of a lab whose kernel objects all exist: a stale OVS port
 // (its kernel device not the one Open vSwitch has open) degrades its switch and the host at the
-// other end of its link, with the reason in words; without it every node is up.
+// other end of its link, with the reason in words; without it every node is up. A DHCP lease
+// is shown only while the interface holds its address.
 
 import { describe, expect, it } from "vitest";
-import { parseLab, realize } from "@topolab/topology";
+import { nsName, parseLab, realize } from "@topolab/topology";
 import { buildStatus } from "./status";
-import type { LabActual } from "./actual";
+import type { IpLink, LabActual } from "./actual";
 
 const lab = parseLab({
   name: "demo",
@@ -40,5 +41,34 @@ describe("buildStatus and stale OVS ports", () => {
       ["h1", "up", []],
       ["h2", "degraded", ["stale: OVS port demo-s1-p2 of its eth0 forwards nothing; topolab up makes it again"]],
     ]);
+  });
+});
+
+describe("buildStatus and DHCP leases", () => {
+  const eth0 = (address: string): IpLink => ({
+    ifindex: 2,
+    ifname: "eth0",
+    flags: ["BROADCAST", "UP", "LOWER_UP"],
+    mtu: 1500,
+    addr_info: [{ family: "inet", local: address, prefixlen: 24, scope: "global", dynamic: true }],
+  });
+  it("shows a lease while the interface holds its address, and not a lease file's leftover", () => {
+    const withNs: LabActual = {
+      ...actual(),
+      ns: new Map([
+        [nsName("demo", "h1"), { links: [eth0("10.0.0.10")], routes: [] }],
+        [nsName("demo", "h2"), { links: [eth0("10.0.0.2")], routes: [] }],
+      ]),
+    };
+    const leases = new Map([
+      ["h1/eth0", { address: "10.0.0.10", server: "10.0.0.1" }],
+      // the file of an earlier run (a reset, another VLAN): the kernel holds another address
+      ["h2/eth0", { address: "10.0.0.77", server: "10.0.0.1" }],
+    ]);
+    const s = buildStatus("demo", meta, lab, desired, withNs, { services: [], leases });
+    const iface = (node: string) => s.nodes.find((n) => n.name === node)!.interfaces.find((i) => i.name === "eth0")!;
+    expect(iface("h1").lease).toEqual({ address: "10.0.0.10", server: "10.0.0.1" });
+    expect(iface("h2").addresses).toEqual(["10.0.0.2/24"]);
+    expect(iface("h2").lease).toBeUndefined();
   });
 });

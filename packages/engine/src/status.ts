@@ -242,6 +242,9 @@ export function buildStatus(
     for (const [ifname, kernel] of names) {
       seen.add(kernel);
       const link = info?.links.find((l) => l.ifname === kernel);
+      // a lease file outlives the address: the lease is shown only while the kernel holds it
+      const lease = extras.leases.get(`${n.name}/${ifname}`);
+      const held = lease && (link?.addr_info ?? []).some((a) => a.local === lease.address);
       out.interfaces.push({
         name: ifname,
         ...(kernel !== ifname ? { kernelName: kernel } : {}),
@@ -250,7 +253,7 @@ export function buildStatus(
         ...(link ? { mtu: link.mtu } : {}),
         addresses: (link?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
         peer: peers.get(`${n.name}:${ifname}`)!,
-        ...(extras.leases.has(`${n.name}/${ifname}`) ? { lease: extras.leases.get(`${n.name}/${ifname}`)! } : {}),
+        ...(held ? { lease } : {}),
       });
     }
     // interfaces made by hand in a shell, and extra loopback addresses, are shown too
