@@ -106,13 +106,31 @@ export async function dropFromPalette(page: Page, kind: string, at: { x: number;
 
 /** Draws a link from one node's handle to another's, as a person does with the mouse. */
 export async function link(page: Page, from: string, to: string): Promise<void> {
-  const a = await page.getByTestId(`handle-${from}`).boundingBox();
-  const b = await page.getByTestId(`handle-${to}`).boundingBox();
-  if (!a || !b) throw new Error(`no handle on ${from} or ${to}`);
+  const a = await steadyBox(page, `handle-${from}`);
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();
+  const b = await steadyBox(page, `handle-${to}`);
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  // the target may have moved during the drag: end on where it is now
+  const end = await steadyBox(page, `handle-${to}`);
+  if (end.x !== b.x || end.y !== b.y) await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 4 });
   await page.mouse.up();
+}
+
+/**
+ * A test id's box once it stands still (two reads 100 ms apart agree): a node grows as the
+ * kernel's addresses arrive on its labels, and a press where its handle was pans the canvas.
+ */
+async function steadyBox(page: Page, testId: string): Promise<{ x: number; y: number; width: number; height: number }> {
+  const locator = page.getByTestId(testId);
+  let last = await locator.boundingBox();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(100);
+    const now = await locator.boundingBox();
+    if (now && last && now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height) return now;
+    last = now;
+  }
+  throw new Error(`${testId} did not stand still (or is not there) for 5 s`);
 }
 
 /** Types a command line into a node's terminal. */
