@@ -54,6 +54,27 @@ const workspacePure = {
   },
 };
 
+/**
+ * zod re-exports all of its ~60 message locales (`z.locales`), and esbuild keeps them all
+ * (about a quarter of the CLI bundle, parsed at every start) though topolab only ever speaks
+ * English, which zod registers itself from locales/en.js. Its locales index is replaced by
+ * English alone.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)) return undefined;
+      return { path: join(args.resolveDir, "../locales/index.js"), namespace: "zod-english-only" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-english-only" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), "en.js"))};\n`,
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
+
 export async function buildTarget(name) {
   const t = TARGETS[name];
   const { build } = await import("esbuild");
@@ -70,7 +91,7 @@ export async function buildTarget(name) {
       sourcemap: true,
       logLevel: "warning",
       external: ["node-pty"],
-      plugins: t.bundleDeps ? (pure ? [workspacePure] : []) : [externalizeNpm],
+      plugins: t.bundleDeps ? [zodEnglishOnly, ...(pure ? [workspacePure] : [])] : [externalizeNpm],
       banner: { js: "import { createRequire as __topolabRequire } from 'node:module'; const require = __topolabRequire(import.meta.url);" },
     });
   const results = await Promise.all([one(t.entry, t.out, !!t.pure), ...(t.also ? [one(t.also.entry, t.also.out, false)] : [])]);
