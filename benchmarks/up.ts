@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab, patchLinks } from "@topolab/topology";
-import { Engine, ensureNeighbourRoom, ensureOvsRunning, run, must, readSnapshot } from "@topolab/engine";
+import { Engine, cpuTicks, ensureNeighbourRoom, ensureOvsRunning, ovsVswitchdPid, run, must, readSnapshot } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 import { args, opt } from "./common";
 
@@ -63,9 +63,24 @@ async function timed(argv: string[], env: NodeJS.ProcessEnv = process.env, input
   return ms;
 }
 
-/** Lets ovs-vswitchd finish what the previous step left it (port removals run on after ovs-vsctl returns). */
+/**
+ * Lets ovs-vswitchd finish what the previous step left it: port removals run on after
+ * ovs-vsctl returns (an RCU grace period per port, seconds for a hundred ports), and a run
+ * started meanwhile would share the CPU with them. Waits until ovs-vswitchd has used less
+ * at most one clock tick (10 ms) in 300 ms (at most 30 s), for topolab's and Mininet's runs alike.
+ */
 async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 300));
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const pid = ovsVswitchdPid();
+  if (pid === null) return pause(300);
+  const deadline = Date.now() + 30_000;
+  let before = cpuTicks(pid);
+  for (;;) {
+    await pause(300);
+    const now = cpuTicks(pid);
+    if (now === null || before === null || now - before <= 1 || Date.now() > deadline) return;
+    before = now;
+  }
 }
 
 function labFor(topology: "star" | "linear", type: "ovs" | "bridge", n: number, name: string): Lab {
