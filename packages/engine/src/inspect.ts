@@ -9,7 +9,8 @@
 // ovs-appctl, bridge, /proc) and the lab's kernel names (realize.ts). A read that fails is an
 // InspectError that says what failed, never an empty answer.
 // Leaves to others: parsing (parse/*), live updates (monitor.ts), comparing with the document
-// (drift.ts).
+// (drift.ts). The views' shapes are also the socket contract's (protocol inspect.ts, zod): the
+// server checks at compile time that NodeInspect is InspectSchema's type, so change both together.
 
 import { readFile } from "node:fs/promises";
 import { hostIfNames, isHostLike, nsName, portIfName, switchIfName, type Lab, type LabNode } from "@topolab/topology";

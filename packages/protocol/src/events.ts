@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { LabNameSchema, NodeNameSchema } from "@topolab/topology";
 import { ChangeSchema } from "./changes";
-import { DriftSchema, InspectSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
+import { DriftSchema, LiveEventMessageSchema, LiveSnapshotSchema, PingAllSchema } from "./live";
+import { InspectSchema } from "./inspect";
 import { ExerciseStateSchema } from "./exercise";
 import { TraceRequestSchema, TraceSchema } from "./trace";
 import { PingPairRequestSchema, PingPairSchema } from "./pingall";

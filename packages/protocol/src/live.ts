@@ -1,6 +1,6 @@
 // Live state of a running lab, as the socket.io contract carries it: a snapshot when a browser
 // starts watching (live:watch), then versioned, numbered events (live:event) as the kernel
-// changes; a node read in full on request (live:inspect); drift between kernel and document
+// changes; a node read in full on request (live:inspect, its answer in inspect.ts); drift between kernel and document
 // (live:drift) and putting the kernel back (live:restore). The drift is also pushed: the
 // snapshot carries it, and live:event "drift" carries each node's new items as they change (the
 // server keeps it once per lab, so browsers never ask for a full read). Taking the kernel's state into the
@@ -64,7 +64,7 @@ export type LiveNode = z.infer<typeof LiveNodeSchema>;
 export const LivePortSchema = z.object({ name: z.string(), endpoint: z.string(), adminUp: z.boolean(), carrier: z.boolean() });
 export type LivePort = z.infer<typeof LivePortSchema>;
 
-const CountersSchema = z.object({
+export const CountersSchema = z.object({
   rxBytes: z.number(),
   rxPackets: z.number(),
   rxErrors: z.number(),
@@ -137,9 +137,6 @@ export type LiveSnapshot = z.infer<typeof LiveSnapshotSchema>;
 
 /** One live:event: `seq` grows by one per lab; a gap means events were missed (watch again). */
 export const LiveEventMessageSchema = z.object({ lab: z.string(), version: z.literal(LIVE_VERSION), seq: z.number(), event: LiveEventSchema });
-
-/** A node read in full (engine's NodeInspect): its shape depends on the node's kind. */
-export const InspectSchema = z.object({ kind: z.enum(["host", "router", "ovs", "bridge"]), lab: z.string(), node: z.string() }).loose();
 
 /** Mininet's pingall: every host pings every other (the first IPv4 address of each). */
 export const PingAllSchema = z.object({

@@ -24,11 +24,23 @@ import {
   type DriftNet,
   type Engine,
   type LiveEvent as EngineLiveEvent,
+  type NodeInspect,
 } from "@topolab/engine";
-import { LIVE_VERSION, type Change, type Drift, type LiveEvent, type LiveSnapshot, type PingAll } from "@topolab/protocol";
-import { canonicalIp, isHostLike, labToDocument, linkKey, type Lab } from "@topolab/topology";
+import { InspectSchema, LIVE_VERSION, type Change, type Drift, type Inspect, type LiveEvent, type LiveSnapshot, type PingAll } from "@topolab/protocol";
+import { canonicalIp, isHostLike, labToDocument, linkKey, zodIssues, type Lab } from "@topolab/topology";
 import { RequestError } from "./errors";
 import type { Labs } from "./labs";
+
+/** A type with its intersections flattened and nested objects spelled out: two ways of writing one shape compare equal. */
+type Plain<T> = T extends (infer U)[] ? Plain<U>[] : T extends object ? { [K in keyof T]: Plain<T[K]> } : T;
+/** true only when A and B are the same shape, field for field (optional ones included), both ways. */
+type Same<A, B> = (<X>() => X extends Plain<A> ? 1 : 2) extends <X>() => X extends Plain<B> ? 1 : 2 ? true : false;
+/**
+ * The engine's NodeInspect (TypeScript interfaces: the engine does not depend on the protocol)
+ * is the protocol's Inspect (zod), checked at compile time: a field added, dropped or retyped on
+ * one side only fails the typecheck here.
+ */
+export const INSPECT_SHAPES_MATCH: Same<NodeInspect, Inspect> = true;
 
 /** What a watcher is sent: the engine's events, and the drift's changes. */
 export type HubEvent = EngineLiveEvent | Extract<LiveEvent, { type: "drift" }>;
@@ -232,13 +244,23 @@ export class LiveHub {
     return this.labsWatched.get(name)?.watchers.size ?? 0;
   }
 
-  async inspect(name: string, node: string): Promise<Record<string, unknown>> {
+  /**
+   * One node read from the kernel, checked against the protocol's InspectSchema before it goes
+   * out: a field the engine sends that the contract does not describe (or of another type) is an
+   * error naming it, never carried to the browser unchecked.
+   */
+  async inspect(name: string, node: string): Promise<Inspect> {
     const { lab, tag } = await this.running(name);
     const n = lab.nodes.find((x) => x.name === node);
     if (!n) throw new RequestError("not_found", `lab ${name} has no node named ${node}`);
-    const out = (await inspectNode(lab, tag, node)) as unknown as Record<string, unknown>;
+    const read: Inspect = await inspectNode(lab, tag, node);
+    const out = InspectSchema.safeParse(read, { reportInput: true });
+    if (!out.success) {
+      const issues = zodIssues(out.error, []);
+      throw new Error(`the kernel's view of ${node} does not fit live:inspect's contract: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+    }
     if (n.kind === "switch" && n.type === "ovs") this.lookedAt(name, node);
-    return out;
+    return out.data;
   }
 
   /**

@@ -225,7 +225,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       await liveOf(d.engine, labs).unwatch(lab, socket.id);
       return null;
     },
-    "live:inspect": ({ lab, node }) => liveOf(d.engine, labs).inspect(lab, node) as never,
+    "live:inspect": ({ lab, node }) => liveOf(d.engine, labs).inspect(lab, node),
     "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
     "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
     "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
