@@ -2,41 +2,23 @@
 // message, and what happens when the class ends. For the instructor (class:me answers "not
 // found" to them), on a student's lab: whose lab it is, and the way back to the grid.
 //
-// Knows: class:me, class:message, class:ended. Leaves to others: the pages.
+// Knows: class:me, class:message, class:ended. Leaves to others: the pages, whose lab it is
+// (useStudentOf).
 
 import { useEffect, useState } from "react";
 import type { StudentView } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { labPath, navigate, useRoute } from "../lib/router";
+import { useStudentOf } from "./useStudentOf";
 
 export function ClassBanner() {
   const [me, setMe] = useState<StudentView | null>(null);
   const [message, setMessage] = useState<{ text: string; at: string } | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
   const route = useRoute();
-  const [watching, setWatching] = useState<{ code: string; className: string; student: string } | null>(null);
   const labName = route.page === "lab" ? route.lab : null;
-
   // the instructor on a student's lab
-  useEffect(() => {
-    setWatching(null);
-    if (me || !labName || !/^c[a-z2-9]{6}-\d+$/.test(labName)) return;
-    let live = true;
-    connection()
-      .request("class:list", {})
-      .then(
-        (classes) => {
-          for (const k of classes) {
-            const s = k.students.find((x) => x.lab === labName);
-            if (s && live) setWatching({ code: k.code, className: k.name, student: s.name });
-          }
-        },
-        () => undefined,
-      );
-    return () => {
-      live = false;
-    };
-  }, [me, labName]);
+  const watching = useStudentOf(!me && labName && /^c[a-z2-9]{6}-\d+$/.test(labName) ? labName : null);
 
   useEffect(() => {
     const c = connection();

@@ -4,37 +4,14 @@
 // this page) and, once taken over, "Back to watching". The student's shells in the dock are
 // watched read-only and are taken over one by one there (terminals/manager.ts).
 //
-// Knows: whose lab it is (class:list), the store's mode. Leaves to others: the lab page's parts.
+// Knows: the store's mode; whose lab it is comes from useStudentOf. Leaves to others: the lab page's parts.
 
-import { useEffect, useState } from "react";
-import { connection } from "../lib/connection";
+import { useState } from "react";
 import { useStore } from "../lib/emitter";
 import { labPath, navigate } from "../lib/router";
 import { reasonOf, toast } from "../lib/toasts";
 import type { LabStore } from "../lab/labStore";
-
-/** The student a class lab belongs to, and their class (null: not a class lab, or not known yet). */
-export function useStudentOf(lab: string): { code: string; className: string; student: string } | null {
-  const [who, setWho] = useState<{ code: string; className: string; student: string } | null>(null);
-  useEffect(() => {
-    let live = true;
-    connection()
-      .request("class:list", {})
-      .then(
-        (classes) => {
-          for (const k of classes) {
-            const s = k.students.find((x) => x.lab === lab);
-            if (s && live) setWho({ code: k.code, className: k.name, student: s.name });
-          }
-        },
-        () => undefined,
-      );
-    return () => {
-      live = false;
-    };
-  }, [lab]);
-  return who;
-}
+import { useStudentOf } from "./useStudentOf";
 
 export function WatchBanner({ store }: { store: LabStore }) {
   const mode = useStore(store.state, (s) => s.mode);
