@@ -38,8 +38,10 @@ const LABELS_KEY = "topolab-labels";
 const WATCH_MENU = /^(terminal|fit|capture-.*|kernel-.*|link-kernel)$/;
 
 export function LabPage({ name, watch = false }: { name: string; watch?: boolean }) {
+  // made in the render, joined in the effect: a render React throws away leaves no store behind
   const store = useMemo(() => new LabStore(name, { watch }), [name, watch]);
   useEffect(() => {
+    store.join();
     terminals.show(name, { watch });
     return () => {
       store.close();

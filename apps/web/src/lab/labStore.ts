@@ -66,13 +66,13 @@ export class LabStore {
   private undoStack: Step[] = [];
   private redoStack: Step[] = [];
   private offs: (() => void)[] = [];
+  private joined = false;
   private closed = false;
 
   constructor(
     readonly name: string,
     o: { watch?: boolean } = {},
   ) {
-    openStores.set(name, (openStores.get(name) ?? 0) + 1);
     // undo survives a reload of the tab (undoHistory.ts)
     const kept = loadHistory(sessionStore(), name);
     this.undoStack = kept.undo;
@@ -94,6 +94,20 @@ export class LabStore {
       canRedo: this.redoStack.length > 0,
       mode: o.watch ? "watch" : "edit",
     });
+  }
+
+  /**
+   * Joins the lab: listens to its room's events and opens it (at once when connected, else when
+   * the connection comes, and again at every reconnect). The page calls it from an effect, not
+   * at construction: React may make a page's store in a render it then throws away (a part of
+   * the page that suspends while its chunk loads), and such a store must send nothing nor stay
+   * listening (each one left over sent its own lab:open, on the first load and at each reconnect).
+   */
+  join(): void {
+    if (this.joined || this.closed) return;
+    this.joined = true;
+    const name = this.name;
+    openStores.set(name, (openStores.get(name) ?? 0) + 1);
     const c = connection();
     const mine =
       <T extends { lab: string }>(f: (p: T) => void) =>
@@ -165,15 +179,21 @@ export class LabStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (!this.joined) return;
     this.flushMoves();
     for (const off of this.offs) off();
-    const left = (openStores.get(this.name) ?? 1) - 1;
-    if (left > 0) openStores.set(this.name, left);
-    else openStores.delete(this.name);
-    if (connection().connected && left <= 0)
-      void connection()
-        .request("lab:close", { lab: this.name })
-        .catch(() => undefined);
+    const name = this.name;
+    const left = (openStores.get(name) ?? 1) - 1;
+    if (left > 0) openStores.set(name, left);
+    else openStores.delete(name);
+    // after the page's other effects: a store of the same lab that starts in the same commit
+    // (React runs the old page's clean-up before the new page's effects) keeps the room
+    setTimeout(() => {
+      if (!openStores.has(name) && connection().connected)
+        void connection()
+          .request("lab:close", { lab: name })
+          .catch(() => undefined);
+    }, 0);
   }
 
   /** The shown document: the server's, with the edits in flight and unsent moves on top. */
