@@ -11,115 +11,22 @@
 // Interfaces' state and addresses, routes and neighbours come straight from the live state (the
 // same events that draw the canvas), counters and rates from its one-second samples.
 //
-// Knows: the shape of live:inspect's answer (the engine's NodeInspect), what each tab shows.
-// Leaves to others: the tab strip (InspectorTabs), the live state (liveStore), edits (labStore).
+// Knows: what each tab shows of live:inspect's answer (the protocol's Inspect). Leaves to others:
+// the tab strip (InspectorTabs), the tables' markup (KernelTable), the live state (liveStore),
+// edits (labStore).
 
 import { useEffect, useMemo, useState } from "react";
-import type { Drift, LiveNode } from "@topolab/protocol";
+import type { BridgeInspectView, Drift, HostInspectView, Inspect, InspectCounters, LiveNode, OvsInspectView } from "@topolab/protocol";
 import type { LabNode, Link } from "@topolab/topology";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
 import { reasonOf, toast } from "../lib/toasts";
 import { formatBps, type LinkLive } from "./edges";
+import { KernelTable, type Column } from "./KernelTable";
 import type { LiveContextValue } from "./LiveProvider";
 import { PingAllTab } from "./PingAllTab";
 import type { LiveState, LiveStore } from "./liveStore";
 import { adoptNode, type TabId } from "./tabs";
-
-// ---- live:inspect's answer, as far as the tabs read it (the engine's NodeInspect) ----
-
-interface Counters {
-  rxBytes: number;
-  rxPackets: number;
-  rxErrors: number;
-  rxDropped: number;
-  txBytes: number;
-  txPackets: number;
-  txErrors: number;
-  txDropped: number;
-}
-interface AddressView {
-  family: "inet" | "inet6";
-  cidr: string;
-  scope: string;
-  dynamic: boolean;
-}
-interface IfaceView {
-  name: string;
-  interface?: string;
-  kind: string;
-  adminUp: boolean;
-  carrier: boolean;
-  operstate: string;
-  mac: string;
-  mtu: number;
-  addresses: AddressView[];
-  counters: Counters | null;
-  peer?: string;
-  endpoint?: string;
-}
-interface RouteView {
-  family: 4 | 6;
-  to: string;
-  via?: string;
-  dev?: string;
-  proto: string;
-  table: string;
-  type: string;
-  metric?: number;
-  scope?: string;
-  src?: string;
-}
-interface NeighbourView {
-  family: 4 | 6;
-  address: string;
-  dev: string;
-  mac?: string;
-  state: string;
-  router: boolean;
-}
-interface SocketView {
-  protocol: string;
-  state: string;
-  address: string;
-  port: number;
-  processes: { name: string; pid: number }[];
-}
-interface HostView {
-  kind: "host" | "router";
-  node: string;
-  ns: string;
-  interfaces: IfaceView[];
-  routes: RouteView[];
-  neighbours: NeighbourView[];
-  sockets: SocketView[];
-  processes: { pid: number; name: string; command: string }[];
-}
-interface OvsView {
-  kind: "ovs";
-  node: string;
-  bridge: string;
-  ports: {
-    name: string;
-    vlanMode: string;
-    tag?: number;
-    trunks: number[];
-    ofport: number | null;
-    type: string;
-    linkState?: string;
-    endpoint?: string;
-    peer?: string;
-  }[];
-  macs: { mac: string; vlan: number; port: string; ofport: number; age: number | null; endpoint?: string; peer?: string; owner?: string }[];
-}
-interface BridgeView {
-  kind: "bridge";
-  node: string;
-  bridge: string;
-  ports: IfaceView[];
-  fdb: { mac: string; port: string; vlan?: number; learned: boolean; state: string; endpoint?: string; peer?: string }[];
-}
-type NodeView = HostView | OvsView | BridgeView;
 
 /** Tabs whose content the kernel announces no change of: read again this often while shown. */
 const POLL_MS: Partial<Record<TabId, number>> = { sockets: 3000, processes: 3000, fdb: 3000, macs: 5000 };
@@ -129,7 +36,7 @@ const POLL_MS: Partial<Record<TabId, number>> = { sockets: 3000, processes: 3000
  * node or MAC table), every `pollMs` if given; one request at a time, the last one wins.
  */
 function useInspect(lab: string, live: LiveStore, node: string, active: boolean, pollMs: number | undefined) {
-  const [data, setData] = useState<NodeView | null>(null);
+  const [data, setData] = useState<Inspect | null>(null);
   const [error, setError] = useState<string | null>(null);
   const changed = useStore(live.state, (s) => s.nodes[node]);
   const macs = useStore(live.state, (s) => s.macs[node]);
@@ -147,7 +54,7 @@ function useInspect(lab: string, live: LiveStore, node: string, active: boolean,
       .request("live:inspect", { lab, node })
       .then((x) => {
         if (gone) return;
-        setData(x as unknown as NodeView);
+        setData(x);
         setError(null);
       })
       .catch((e: unknown) => {
@@ -242,7 +149,7 @@ export function NodeLiveTab({ ctx, node, tab }: { ctx: LiveContextValue; node: L
   );
 }
 
-function Interfaces({ view, liveNode, state }: { view: HostView; liveNode: LiveNode | null; state: LiveState }) {
+function Interfaces({ view, liveNode, state }: { view: HostInspectView; liveNode: LiveNode | null; state: LiveState }) {
   const shown = view.interfaces.filter((i) => i.name !== "lo" || i.addresses.some((a) => a.scope !== "host"));
   return (
     <div className="live-ifaces" data-testid="live-interfaces">
@@ -288,36 +195,13 @@ function Interfaces({ view, liveNode, state }: { view: HostView; liveNode: LiveN
               ))}
             </div>
             {c && (
-              <table className="live-counters" data-testid={`live-iface-counters-${name}`}>
-                <thead>
-                  <tr>
-                    <th />
-                    <th>bytes</th>
-                    <th>packets</th>
-                    <th>drop</th>
-                    <th>err</th>
-                    <th>rate</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <tr>
-                    <th>rx</th>
-                    <td>{bytes(c.rxBytes)}</td>
-                    <td>{c.rxPackets}</td>
-                    <td className={c.rxDropped ? "live-warn" : ""}>{c.rxDropped}</td>
-                    <td className={c.rxErrors ? "live-warn" : ""}>{c.rxErrors}</td>
-                    <td data-testid={`live-iface-rxrate-${name}`}>{r ? `${formatBps(r.rxBps)} · ${Math.round(r.rxPps)} p/s` : "–"}</td>
-                  </tr>
-                  <tr>
-                    <th>tx</th>
-                    <td>{bytes(c.txBytes)}</td>
-                    <td>{c.txPackets}</td>
-                    <td className={c.txDropped ? "live-warn" : ""}>{c.txDropped}</td>
-                    <td className={c.txErrors ? "live-warn" : ""}>{c.txErrors}</td>
-                    <td>{r ? `${formatBps(r.txBps)} · ${Math.round(r.txPps)} p/s` : "–"}</td>
-                  </tr>
-                </tbody>
-              </table>
+              <KernelTable
+                className="live-counters"
+                testId={`live-iface-counters-${name}`}
+                rows={counterRows(c, r, name)}
+                rowKey={(x) => x.dir}
+                columns={COUNTER_COLUMNS}
+              />
             )}
           </section>
         );
@@ -325,6 +209,40 @@ function Interfaces({ view, liveNode, state }: { view: HostView; liveNode: LiveN
     </div>
   );
 }
+
+interface CounterRow {
+  dir: "rx" | "tx";
+  bytes: number;
+  packets: number;
+  dropped: number;
+  errors: number;
+  rate: string;
+  rateTestId?: string | undefined;
+}
+
+/** An interface's counters as two rows, received and sent, with the rate since the last sample. */
+function counterRows(c: InspectCounters, r: LiveState["rates"][string] | undefined, name: string): CounterRow[] {
+  return (["rx", "tx"] as const).map((dir) => ({
+    dir,
+    bytes: c[`${dir}Bytes`],
+    packets: c[`${dir}Packets`],
+    dropped: c[`${dir}Dropped`],
+    errors: c[`${dir}Errors`],
+    rate: r ? `${formatBps(r[`${dir}Bps`])} · ${Math.round(r[`${dir}Pps`])} p/s` : "–",
+    rateTestId: dir === "rx" ? `live-iface-rxrate-${name}` : undefined,
+  }));
+}
+
+const warnIf = (bad: unknown) => (bad ? "live-warn" : undefined);
+
+const COUNTER_COLUMNS: Column<CounterRow>[] = [
+  { head: "", cell: (x) => x.dir, rowHead: true },
+  { head: "bytes", cell: (x) => bytes(x.bytes) },
+  { head: "packets", cell: (x) => x.packets },
+  { head: "drop", cell: (x) => x.dropped, className: (x) => warnIf(x.dropped) },
+  { head: "err", cell: (x) => x.errors, className: (x) => warnIf(x.errors) },
+  { head: "rate", cell: (x) => x.rate, testId: (x) => x.rateTestId },
+];
 
 /** kernel names of a node's interfaces -> the lab's (internal ports differ) */
 const labNames = (node: LiveNode) => new Map(node.interfaces.map((i) => [i.name, i.interface ?? i.name]));
@@ -334,53 +252,45 @@ function Routes({ routes, node }: { routes: LiveNode["routes"]; node: LiveNode }
   const main = routes.filter((r) => r.table === "main");
   const [all, setAll] = useState(false);
   const shown = all ? routes : main;
+  const columns: Column<LiveNode["routes"][number]>[] = [
+    {
+      head: "to",
+      cell: (r) => `${r.type !== "unicast" ? `${r.type} ` : ""}${r.to === "0.0.0.0/0" || r.to === "::/0" ? "default" : r.to}`,
+    },
+    { head: "via", cell: (r) => r.via ?? "" },
+    { head: "dev", cell: (r) => (r.dev ? (names.get(r.dev) ?? r.dev) : "") },
+    {
+      head: "proto",
+      cell: (r) => (
+        <>
+          <span className={`live-proto proto-${r.proto}`} title={PROTO_TITLE[r.proto] ?? r.proto}>
+            {r.proto}
+          </span>
+          {r.metric ? <span className="muted small"> m{r.metric}</span> : null}
+        </>
+      ),
+    },
+    { head: "table", cell: (r) => r.table, hidden: !all },
+  ];
   return (
     <div className="live-scroll">
       <label className="small live-option">
         <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} data-testid="live-routes-all" /> every table (local, too)
       </label>
-      {([4, 6] as const).map((family) => {
-        const list = shown.filter((r) => r.family === family);
-        return (
-          <div key={family}>
-            <h4>IPv{family}</h4>
-            {list.length === 0 ? (
-              <p className="muted small">no routes</p>
-            ) : (
-              <table className="live-table" data-testid={`live-routes-${family}`}>
-                <thead>
-                  <tr>
-                    <th>to</th>
-                    <th>via</th>
-                    <th>dev</th>
-                    <th>proto</th>
-                    {all && <th>table</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((r, k) => (
-                    <tr key={`${r.table}-${r.to}-${r.via ?? ""}-${r.dev ?? ""}-${k}`} data-testid="live-route">
-                      <td>
-                        {r.type !== "unicast" ? `${r.type} ` : ""}
-                        {r.to === "0.0.0.0/0" || r.to === "::/0" ? "default" : r.to}
-                      </td>
-                      <td>{r.via ?? ""}</td>
-                      <td>{r.dev ? (names.get(r.dev) ?? r.dev) : ""}</td>
-                      <td>
-                        <span className={`live-proto proto-${r.proto}`} title={PROTO_TITLE[r.proto] ?? r.proto}>
-                          {r.proto}
-                        </span>
-                        {r.metric ? <span className="muted small"> m{r.metric}</span> : null}
-                      </td>
-                      {all && <td>{r.table}</td>}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </div>
-        );
-      })}
+      {([4, 6] as const).map((family) => (
+        <div key={family}>
+          <h4>IPv{family}</h4>
+          <KernelTable
+            testId={`live-routes-${family}`}
+            rows={shown.filter((r) => r.family === family)}
+            rowKey={(r, k) => `${r.table}-${r.to}-${r.via ?? ""}-${r.dev ?? ""}-${k}`}
+            rowData={() => ({ "data-testid": "live-route" })}
+            columns={columns}
+            empty="no routes"
+            emptyClassName="muted small"
+          />
+        </div>
+      ))}
     </div>
   );
 }
@@ -395,90 +305,71 @@ const PROTO_TITLE: Record<string, string> = {
 
 function Neighbours({ node }: { node: LiveNode }) {
   const names = labNames(node);
-  if (!node.neighbours.length) return <p className="muted">no neighbours yet (they come with traffic: ping one)</p>;
   return (
     <div className="live-scroll">
-      <table className="live-table" data-testid="live-neighbours">
-        <thead>
-          <tr>
-            <th>address</th>
-            <th>MAC</th>
-            <th>dev</th>
-            <th>state</th>
-          </tr>
-        </thead>
-        <tbody>
-          {[...node.neighbours]
-            .sort((a, b) => a.family - b.family)
-            .map((n) => (
-              <tr key={`${n.address}-${n.dev}`} data-testid="live-neighbour">
-                <td>
-                  {n.address}
-                  {n.router ? <span className="muted small"> router</span> : null}
-                </td>
-                <td>
-                  <code>{n.mac ?? ""}</code>
-                </td>
-                <td>{names.get(n.dev) ?? n.dev}</td>
-                <td className={n.state === "FAILED" || n.state === "INCOMPLETE" ? "live-warn" : ""}>{n.state}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <KernelTable
+        testId="live-neighbours"
+        rows={[...node.neighbours].sort((a, b) => a.family - b.family)}
+        rowKey={(n) => `${n.address}-${n.dev}`}
+        rowData={() => ({ "data-testid": "live-neighbour" })}
+        empty="no neighbours yet (they come with traffic: ping one)"
+        columns={[
+          {
+            head: "address",
+            cell: (n) => (
+              <>
+                {n.address}
+                {n.router ? <span className="muted small"> router</span> : null}
+              </>
+            ),
+          },
+          { head: "MAC", cell: (n) => <code>{n.mac ?? ""}</code> },
+          { head: "dev", cell: (n) => names.get(n.dev) ?? n.dev },
+          { head: "state", cell: (n) => n.state, className: (n) => warnIf(n.state === "FAILED" || n.state === "INCOMPLETE") },
+        ]}
+      />
     </div>
   );
 }
 
-function Sockets({ view }: { view: HostView }) {
-  if (!view.sockets.length) return <p className="muted">nothing listens in {view.node}</p>;
+function Sockets({ view }: { view: HostInspectView }) {
   return (
     <div className="live-scroll">
-      <table className="live-table" data-testid="live-sockets">
-        <thead>
-          <tr>
-            <th>proto</th>
-            <th>address</th>
-            <th>process</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.sockets.map((x, k) => (
-            <tr key={`${x.protocol}-${x.address}-${x.port}-${k}`}>
-              <td>{x.protocol}</td>
-              <td>
+      <KernelTable
+        testId="live-sockets"
+        rows={view.sockets}
+        rowKey={(x, k) => `${x.protocol}-${x.address}-${x.port}-${k}`}
+        empty={`nothing listens in ${view.node}`}
+        columns={[
+          { head: "proto", cell: (x) => x.protocol },
+          {
+            head: "address",
+            cell: (x) => (
+              <>
                 <code>{x.address.includes(":") ? `[${x.address}]` : x.address}</code>:{x.port}
-              </td>
-              <td>{x.processes.map((p) => `${p.name} (${p.pid})`).join(", ")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { head: "process", cell: (x) => x.processes.map((p) => `${p.name} (${p.pid})`).join(", ") },
+        ]}
+      />
     </div>
   );
 }
 
-function Processes({ view }: { view: HostView }) {
-  if (!view.processes.length) return <p className="muted">no process runs in {view.node}</p>;
+function Processes({ view }: { view: HostInspectView }) {
   return (
     <div className="live-scroll">
-      <table className="live-table" data-testid="live-processes">
-        <thead>
-          <tr>
-            <th>pid</th>
-            <th>command</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.processes.map((p) => (
-            <tr key={p.pid}>
-              <td>{p.pid}</td>
-              <td className="live-wrap">
-                <code>{p.command || p.name}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KernelTable
+        testId="live-processes"
+        rows={view.processes}
+        rowKey={(p) => String(p.pid)}
+        empty={`no process runs in ${view.node}`}
+        columns={[
+          { head: "pid", cell: (p) => p.pid },
+          { head: "command", cell: (p) => <code>{p.command || p.name}</code>, className: "live-wrap" },
+        ]}
+      />
     </div>
   );
 }
@@ -489,118 +380,104 @@ function portState(state: LiveState, endpoint: string | undefined): string {
   return p ? ifState(p.adminUp, p.carrier) : "";
 }
 
-/** A switch's end without the switch's name ("eth1" for ovs1:eth1), and what is at its other end. */
-function PortCell({ node, endpoint, name, to }: { node: string; endpoint?: string; name: string; to?: string }) {
-  const local = endpoint?.startsWith(`${node}:`) ? endpoint.slice(node.length + 1) : (endpoint ?? name);
-  return (
-    <td className="live-wrap" title={`${endpoint ?? name} (kernel name ${name})${to ? `, to ${to}` : ""}`}>
-      {local}
-      {to ? <span className="muted live-to"> → {to}</span> : null}
-    </td>
-  );
+/** A switch's end as its row names it: the lab's endpoint (when known), the kernel name, what is at the other end. */
+interface PortEnd {
+  endpoint?: string | undefined;
+  name: string;
+  to?: string | undefined;
 }
 
-function OvsPorts({ view, state }: { view: OvsView; state: LiveState }) {
-  return (
-    <div className="live-scroll">
-      <p className="muted small">
-        bridge <code>{view.bridge}</code>
-      </p>
-      <table className="live-table" data-testid="live-ports">
-        <thead>
-          <tr>
-            <th>port → to</th>
-            <th title="OpenFlow port number">ofport</th>
-            <th>VLAN</th>
-            <th>state</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.ports.map((p) => {
-            const st = portState(state, p.endpoint);
-            return (
-              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`}>
-                <PortCell node={view.node} endpoint={p.endpoint} name={p.name} {...(p.peer ? { to: p.peer } : {})} />
-                <td data-testid="live-port-ofport">{p.ofport ?? "–"}</td>
-                <td>
-                  {p.vlanMode}
-                  {p.tag !== undefined ? ` ${p.tag}` : ""}
-                  {p.trunks.length ? ` [${p.trunks.join(",")}]` : ""}
-                </td>
-                <td className={st && st !== "UP" ? "live-warn" : ""}>{st || p.linkState || ""}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+/** The column of a switch's end (a row's `end`), without the switch's name ("eth1" for ovs1:eth1), and what is at its other end. */
+function portColumn(node: string, head: string, headTitle?: string): Column<{ end: PortEnd }> {
+  return {
+    head,
+    ...(headTitle ? { headTitle } : {}),
+    className: "live-wrap",
+    title: (row) => {
+      const { endpoint, name, to } = row.end;
+      return `${endpoint ?? name} (kernel name ${name})${to ? `, to ${to}` : ""}`;
+    },
+    cell: (row) => {
+      const { endpoint, name, to } = row.end;
+      const local = endpoint?.startsWith(`${node}:`) ? endpoint.slice(node.length + 1) : (endpoint ?? name);
+      return (
+        <>
+          {local}
+          {to ? <span className="muted live-to"> → {to}</span> : null}
+        </>
+      );
+    },
+  };
 }
 
-function OvsMacs({ view }: { view: OvsView }) {
-  if (!view.macs.length) return <p className="muted">the MAC table is empty (it learns from traffic: ping between hosts)</p>;
-  return (
-    <div className="live-scroll">
-      <table className="live-table" data-testid="live-macs">
-        <thead>
-          <tr>
-            <th>MAC</th>
-            <th>VLAN</th>
-            <th title="the port it was learned on → whose MAC it is">port → owner</th>
-            <th>age</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.macs.map((m) => (
-            <tr key={`${m.mac}-${m.vlan}`} data-testid={`live-mac-${m.mac}`}>
-              <td>
-                <code>{m.mac}</code>
-              </td>
-              <td>{m.vlan}</td>
-              <PortCell node={view.node} endpoint={m.endpoint} name={m.port} {...(m.owner || m.peer ? { to: m.owner ?? m.peer! } : {})} />
-              <td>{m.age === null ? "static" : `${m.age} s`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function BridgePorts({ view, state }: { view: BridgeView; state: LiveState }) {
+function OvsPorts({ view, state }: { view: OvsInspectView; state: LiveState }) {
   return (
     <div className="live-scroll">
       <p className="muted small">
         bridge <code>{view.bridge}</code>
       </p>
-      <table className="live-table" data-testid="live-ports">
-        <thead>
-          <tr>
-            <th>port → to</th>
-            <th>MAC</th>
-            <th>state</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.ports.map((p) => {
-            const st = portState(state, p.endpoint) || ifState(p.adminUp, p.carrier);
-            return (
-              <tr key={p.name} data-testid={`live-port-${p.endpoint ?? p.name}`}>
-                <PortCell node={view.node} endpoint={p.endpoint} name={p.name} {...(p.peer ? { to: p.peer } : {})} />
-                <td>
-                  <code>{p.mac}</code>
-                </td>
-                <td className={st !== "UP" ? "live-warn" : ""}>{st}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <KernelTable
+        testId="live-ports"
+        rows={view.ports.map((p) => ({ ...p, st: portState(state, p.endpoint), end: { endpoint: p.endpoint, name: p.name, to: p.peer } }))}
+        rowKey={(p) => p.name}
+        rowData={(p) => ({ "data-testid": `live-port-${p.endpoint ?? p.name}` })}
+        columns={[
+          portColumn(view.node, "port → to"),
+          { head: "ofport", headTitle: "OpenFlow port number", cell: (p) => p.ofport ?? "–", testId: "live-port-ofport" },
+          { head: "VLAN", cell: (p) => `${p.vlanMode}${p.tag !== undefined ? ` ${p.tag}` : ""}${p.trunks.length ? ` [${p.trunks.join(",")}]` : ""}` },
+          { head: "state", cell: (p) => p.st || p.linkState || "", className: (p) => warnIf(p.st && p.st !== "UP") },
+        ]}
+      />
     </div>
   );
 }
 
-function BridgeFdb({ view }: { view: BridgeView }) {
+function OvsMacs({ view }: { view: OvsInspectView }) {
+  return (
+    <div className="live-scroll">
+      <KernelTable
+        testId="live-macs"
+        rows={view.macs.map((m) => ({ ...m, end: { endpoint: m.endpoint, name: m.port, to: m.owner ?? m.peer } }))}
+        rowKey={(m) => `${m.mac}-${m.vlan}`}
+        rowData={(m) => ({ "data-testid": `live-mac-${m.mac}` })}
+        empty="the MAC table is empty (it learns from traffic: ping between hosts)"
+        columns={[
+          { head: "MAC", cell: (m) => <code>{m.mac}</code> },
+          { head: "VLAN", cell: (m) => m.vlan },
+          portColumn(view.node, "port → owner", "the port it was learned on → whose MAC it is"),
+          { head: "age", cell: (m) => (m.age === null ? "static" : `${m.age} s`) },
+        ]}
+      />
+    </div>
+  );
+}
+
+function BridgePorts({ view, state }: { view: BridgeInspectView; state: LiveState }) {
+  return (
+    <div className="live-scroll">
+      <p className="muted small">
+        bridge <code>{view.bridge}</code>
+      </p>
+      <KernelTable
+        testId="live-ports"
+        rows={view.ports.map((p) => ({
+          ...p,
+          st: portState(state, p.endpoint) || ifState(p.adminUp, p.carrier),
+          end: { endpoint: p.endpoint, name: p.name, to: p.peer },
+        }))}
+        rowKey={(p) => p.name}
+        rowData={(p) => ({ "data-testid": `live-port-${p.endpoint ?? p.name}` })}
+        columns={[
+          portColumn(view.node, "port → to"),
+          { head: "MAC", cell: (p) => <code>{p.mac}</code> },
+          { head: "state", cell: (p) => p.st, className: (p) => warnIf(p.st !== "UP") },
+        ]}
+      />
+    </div>
+  );
+}
+
+function BridgeFdb({ view }: { view: BridgeInspectView }) {
   const [all, setAll] = useState(false);
   const shown = view.fdb.filter((f) => all || f.learned);
   const vlans = shown.some((f) => f.vlan !== undefined);
@@ -610,32 +487,19 @@ function BridgeFdb({ view }: { view: BridgeView }) {
         <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} data-testid="live-fdb-all" /> permanent entries too (
         {view.fdb.length - view.fdb.filter((f) => f.learned).length})
       </label>
-      {shown.length === 0 ? (
-        <p className="muted">nothing learned yet (the bridge learns from traffic: ping between hosts)</p>
-      ) : (
-        <table className="live-table" data-testid="live-fdb">
-          <thead>
-            <tr>
-              <th>MAC</th>
-              <th>port → to</th>
-              {vlans && <th>VLAN</th>}
-              <th>entry</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((f, k) => (
-              <tr key={`${f.mac}-${f.port}-${f.vlan ?? ""}-${k}`} data-testid={`live-fdb-${f.mac}`}>
-                <td>
-                  <code>{f.mac}</code>
-                </td>
-                <PortCell node={view.node} endpoint={f.endpoint} name={f.port} {...(f.peer ? { to: f.peer } : {})} />
-                {vlans && <td>{f.vlan ?? ""}</td>}
-                <td>{f.learned ? "learned" : f.state}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <KernelTable
+        testId="live-fdb"
+        rows={shown.map((f) => ({ ...f, end: { endpoint: f.endpoint, name: f.port, to: f.peer } }))}
+        rowKey={(f, k) => `${f.mac}-${f.port}-${f.vlan ?? ""}-${k}`}
+        rowData={(f) => ({ "data-testid": `live-fdb-${f.mac}` })}
+        empty="nothing learned yet (the bridge learns from traffic: ping between hosts)"
+        columns={[
+          { head: "MAC", cell: (f) => <code>{f.mac}</code> },
+          portColumn(view.node, "port → to"),
+          { head: "VLAN", cell: (f) => f.vlan ?? "", hidden: !vlans },
+          { head: "entry", cell: (f) => (f.learned ? "learned" : f.state) },
+        ]}
+      />
     </div>
   );
 }
@@ -746,37 +610,25 @@ export function LinkLiveTab({ ctx, link, id }: { ctx: LiveContextValue; link: Li
       <p data-testid="live-link-state" className={state?.broken ? "live-broken" : ""}>
         {state ? (state.broken ? `broken: ${state.reason}` : "up in the kernel") : "reading the kernel…"}
       </p>
-      <table className="live-table">
-        <thead>
-          <tr>
-            <th>end</th>
-            <th>state</th>
-            <th>rx</th>
-            <th>tx</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ends.map((e) => {
-            const c = counters[e];
-            const r = rates[e];
-            const st = endOf(e);
-            return (
-              <tr key={e} data-testid={`live-link-end-${e}`}>
-                <td>{e}</td>
-                <td className={st === "UP" ? "" : "live-warn"}>{st}</td>
-                <td title={c ? `${c.rxPackets} packets, ${c.rxDropped} dropped, ${c.rxErrors} errors` : undefined}>
-                  {c ? bytes(c.rxBytes) : "–"}
-                  {r ? ` · ${formatBps(r.rxBps)}` : ""}
-                </td>
-                <td title={c ? `${c.txPackets} packets, ${c.txDropped} dropped, ${c.txErrors} errors` : undefined}>
-                  {c ? bytes(c.txBytes) : "–"}
-                  {r ? ` · ${formatBps(r.txBps)}` : ""}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <KernelTable
+        rows={ends.map((e) => ({ e, c: counters[e], r: rates[e], st: endOf(e) }))}
+        rowKey={(x) => x.e}
+        rowData={(x) => ({ "data-testid": `live-link-end-${x.e}` })}
+        columns={[
+          { head: "end", cell: (x) => x.e },
+          { head: "state", cell: (x) => x.st, className: (x) => warnIf(x.st !== "UP") },
+          {
+            head: "rx",
+            cell: (x) => `${x.c ? bytes(x.c.rxBytes) : "–"}${x.r ? ` · ${formatBps(x.r.rxBps)}` : ""}`,
+            title: (x) => (x.c ? `${x.c.rxPackets} packets, ${x.c.rxDropped} dropped, ${x.c.rxErrors} errors` : undefined),
+          },
+          {
+            head: "tx",
+            cell: (x) => `${x.c ? bytes(x.c.txBytes) : "–"}${x.r ? ` · ${formatBps(x.r.txBps)}` : ""}`,
+            title: (x) => (x.c ? `${x.c.txPackets} packets, ${x.c.txDropped} dropped, ${x.c.txErrors} errors` : undefined),
+          },
+        ]}
+      />
       {link.loss !== undefined && <p className="small">loss {link.loss} % (an nftables rule drops packets at random)</p>}
       <div className="live-actions">
         <button
@@ -810,27 +662,21 @@ function Links({ ctx }: { ctx: LiveContextValue }) {
       <p className="small" data-testid="live-links-summary">
         {list.length} links, {broken ? `${broken} broken` : "none broken"}
       </p>
-      <table className="live-table" data-testid="live-links">
-        <thead>
-          <tr>
-            <th>link</th>
-            <th>state</th>
-            <th>traffic</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((l) => (
-            <tr key={l.id} data-testid={`live-link-${l.id}`} data-broken={l.broken}>
-              <td>{l.id.replace("|", " — ")}</td>
-              <td className={l.broken ? "live-broken live-wrap" : ""}>
-                {l.broken ? `broken: ${l.reason}` : "up"}
-                {l.loss !== undefined ? ` · loss ${l.loss} %` : ""}
-              </td>
-              <td>{formatBps(l.bps)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KernelTable
+        testId="live-links"
+        rows={list}
+        rowKey={(l) => l.id}
+        rowData={(l) => ({ "data-testid": `live-link-${l.id}`, "data-broken": l.broken })}
+        columns={[
+          { head: "link", cell: (l) => l.id.replace("|", " — ") },
+          {
+            head: "state",
+            cell: (l) => `${l.broken ? `broken: ${l.reason}` : "up"}${l.loss !== undefined ? ` · loss ${l.loss} %` : ""}`,
+            className: (l) => (l.broken ? "live-broken live-wrap" : undefined),
+          },
+          { head: "traffic", cell: (l) => formatBps(l.bps) },
+        ]}
+      />
     </div>
   );
 }
