@@ -4,16 +4,13 @@
 // net.ipv4.icmp_echo_ignore_all, as a student could) shows 100 % loss both ways of looking, and
 // the commands are in the lab's command log. The lab is removed and proved gone.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { nsName, parseLab } from "@topolab/topology";
-import { Engine } from "./engine";
 import type { CommandLogEntry } from "./executor";
 import { run } from "./exec";
-import { ensureOvsRunning } from "./ovs";
-import { leftoversAfterSettling, tempStateDir, uniqueLabName } from "./testing";
+import { uniqueLabName } from "./testing";
+import { engineSession } from "./testing-session";
 
-let state: { dir: string; remove: () => Promise<void> };
-let engine: Engine;
 // "tpc…": this file's lab names (pingcell's prefix)
 const name = uniqueLabName("pc");
 const log: (CommandLogEntry & { lab: string })[] = [];
@@ -30,23 +27,11 @@ const lab = () =>
     links: [{ endpoints: ["h1:eth0", "s1:eth1"] }, { endpoints: ["h2:eth0", "s1:eth2"] }, { endpoints: ["h3:eth0", "s1:eth3"] }],
   });
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  await ensureOvsRunning();
-  state = await tempStateDir();
-  engine = new Engine({ stateDir: state.dir, log: (e) => log.push(e) });
-  await engine.up(lab());
-}, 60_000);
-
-afterAll(async () => {
-  if (engine && (await engine.state.readMeta(name))) await engine.down(name);
-  expect(await leftoversAfterSettling(name)).toEqual([]);
-  await state?.remove();
-}, 60_000);
+const session = engineSession({ log: (e) => log.push(e), lab });
 
 describe("ping all's pairs on the real kernel", () => {
   it("every pair carries fping's line with its round trip, and a real ping of the pair agrees", async () => {
-    const r = await engine.pingAll(name, { timeoutSeconds: 1 });
+    const r = await session.engine.pingAll(name, { timeoutSeconds: 1 });
     expect(r.pairs).toHaveLength(6);
     for (const p of r.pairs) {
       expect(p.ok).toBe(true);
@@ -58,7 +43,7 @@ describe("ping all's pairs on the real kernel", () => {
     }
     const pair = r.pairs.find((p) => p.from === "h1" && p.to === "h2")!;
     expect(pair.address).toBe("10.72.0.2");
-    const again = await engine.pingPair(name, "h1", "h2");
+    const again = await session.engine.pingPair(name, "h1", "h2");
     expect(again).toMatchObject({ from: "h1", to: "h2", address: "10.72.0.2", code: 0, stats: { sent: 3, received: 3, lossPercent: 0 } });
     expect(again.argv).toEqual(["ip", "netns", "exec", nsName(name, "h1"), "ping", "-c", "3", "-W", "1", "10.72.0.2"]);
     expect(again.output).toMatch(/^PING 10\.72\.0\.2 \(10\.72\.0\.2\)/);
@@ -71,7 +56,7 @@ describe("ping all's pairs on the real kernel", () => {
     const set = await run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1"]);
     expect(set.code).toBe(0);
     try {
-      const r = await engine.pingAll(name, { timeoutSeconds: 1 });
+      const r = await session.engine.pingAll(name, { timeoutSeconds: 1 });
       const lost = r.pairs.find((p) => p.from === "h1" && p.to === "h3")!;
       expect(lost.ok).toBe(false);
       expect(lost.output).toMatchObject({ received: 0, lossPercent: 100, rtt: null });
@@ -80,7 +65,7 @@ describe("ping all's pairs on the real kernel", () => {
       expect(lost.output.lines.filter((l) => l.text === "10.72.0.3 is unreachable").length).toBe(lost.output.rounds);
       // h3 still reaches the others: only its answers are gone
       expect(r.pairs.filter((p) => p.from === "h3").every((p) => p.ok)).toBe(true);
-      const again = await engine.pingPair(name, "h1", "h3");
+      const again = await session.engine.pingPair(name, "h1", "h3");
       expect(again).toMatchObject({ code: 1, stats: { sent: 3, received: 0, lossPercent: 100, rtt: null } });
       expect(again.output).toContain("3 packets transmitted, 0 received, 100% packet loss");
       expect(log.some((e) => e.op === "ping:h1>h3" && !e.ok && e.error?.includes("100% packet loss"))).toBe(true);
@@ -90,7 +75,7 @@ describe("ping all's pairs on the real kernel", () => {
   }, 90_000);
 
   it("refuses a pair that is not there, naming the field", async () => {
-    await expect(engine.pingPair(name, "h1", "s1")).rejects.toMatchObject({ field: "to" });
-    await expect(engine.pingPair(name, "nobody", "h2")).rejects.toMatchObject({ field: "from" });
+    await expect(session.engine.pingPair(name, "h1", "s1")).rejects.toMatchObject({ field: "to" });
+    await expect(session.engine.pingPair(name, "nobody", "h2")).rejects.toMatchObject({ field: "from" });
   });
 });

@@ -6,17 +6,14 @@
 // a host without a route, and a router without one, say where and why. The lab is removed and
 // proved gone.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseLab, portIfName } from "@topolab/topology";
-import { Engine } from "./engine";
 import type { CommandLogEntry } from "./executor";
 import { run } from "./exec";
-import { ensureOvsRunning } from "./ovs";
-import { inNode, leftoversAfterSettling, tempStateDir, uniqueLabName } from "./testing";
+import { inNode, uniqueLabName } from "./testing";
+import { engineSession } from "./testing-session";
 import { TraceError } from "./trace";
 
-let state: { dir: string; remove: () => Promise<void> };
-let engine: Engine;
 // "tr…": this file's lab names (the trace's prefix)
 const name = uniqueLabName("r");
 const log: (CommandLogEntry & { lab: string })[] = [];
@@ -43,26 +40,14 @@ const lab = () =>
     ],
   });
 
-beforeAll(async () => {
-  expect(process.getuid?.()).toBe(0);
-  await ensureOvsRunning();
-  state = await tempStateDir();
-  engine = new Engine({ stateDir: state.dir, log: (e) => log.push(e) });
-  await engine.up(lab());
-}, 60_000);
-
-afterAll(async () => {
-  if (engine && (await engine.state.readMeta(name))) await engine.down(name);
-  expect(await leftoversAfterSettling(name)).toEqual([]);
-  await state?.remove();
-}, 60_000);
+const session = engineSession({ log: (e) => log.push(e), lab });
 
 const seg = (s: { from: { node: string; interface: string }; nodes: string[]; to: { node: string; interface: string }; l2: string }) =>
   `${s.from.node}:${s.from.interface} ${s.nodes.join(">")} ${s.to.node}:${s.to.interface} ${s.l2}`;
 
 describe("trace on the real kernel", () => {
   it("h1 → h2 passes through the router, each hop across its switches by their MAC tables", async () => {
-    const r = await engine.trace(name, "h1", "h2");
+    const r = await session.engine.trace(name, "h1", "h2");
     expect(r).toMatchObject({ reached: true, target: "10.71.20.2", targetNode: "h2" });
     expect(r.stop).toBeUndefined();
     expect(r.hops.map((h) => `${h.ttl} ${h.node}:${h.interface} ${h.address}`)).toEqual(["1 r1:eth0 10.71.10.1", "2 h2:eth0 10.71.20.2"]);
@@ -75,7 +60,7 @@ describe("trace on the real kernel", () => {
   }, 60_000);
 
   it("h1 → h3 on the same segment: one hop, the L2 path crosses both OVS switches", async () => {
-    const r = await engine.trace(name, "h1", "h3");
+    const r = await session.engine.trace(name, "h1", "h3");
     expect(r.reached).toBe(true);
     expect(r.hops).toHaveLength(1);
     expect(r.segments.map(seg)).toEqual(["h1:eth0 h1>s1>s2>h3 h3:eth0 mac-table"]);
@@ -86,7 +71,7 @@ describe("trace on the real kernel", () => {
     const off = await inNode(name, "r1", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]);
     expect(off.code).toBe(0);
     try {
-      const r = await engine.trace(name, "h1", "h2");
+      const r = await session.engine.trace(name, "h1", "h2");
       expect(r.reached).toBe(false);
       expect(r.hops.every((h) => h.address === null)).toBe(true);
       expect(r.stop).toMatchObject({ at: "r1", last: "h1", next: "r1", code: "forwarding-off" });
@@ -96,13 +81,13 @@ describe("trace on the real kernel", () => {
     } finally {
       expect((await inNode(name, "r1", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])).code).toBe(0);
     }
-    expect((await engine.trace(name, "h1", "h2")).reached).toBe(true);
+    expect((await session.engine.trace(name, "h1", "h2")).reached).toBe(true);
   }, 60_000);
 
   it("an address added by hand is named from the kernel, not the document", async () => {
     expect((await inNode(name, "h3", ["ip", "addr", "add", "10.71.10.33/24", "dev", "eth0"])).code).toBe(0);
     try {
-      const r = await engine.trace(name, "h1", "10.71.10.33");
+      const r = await session.engine.trace(name, "h1", "10.71.10.33");
       expect(r).toMatchObject({ reached: true, targetNode: "h3", hops: [{ node: "h3", interface: "eth0", address: "10.71.10.33" }] });
       expect(r.segments[0]!.nodes).toEqual(["h1", "s1", "s2", "h3"]);
     } finally {
@@ -112,14 +97,14 @@ describe("trace on the real kernel", () => {
 
   it("a switch that has not learned the next hop's MAC is crossed by the lab's graph, and the segment says so", async () => {
     // b1 does not learn on h2's port: h2's MAC never enters its forwarding database (frames to it are flooded)
-    const port = portIfName((await engine.state.readMeta(name))!.tag, "b1", "eth2");
+    const port = portIfName((await session.engine.state.readMeta(name))!.tag, "b1", "eth2");
     const off = await run(["bridge", "link", "set", "dev", port, "learning", "off"]);
     expect(off.code, off.stderr).toBe(0);
     try {
       // and forgets it now (what it learned before stays until it ages out)
       const mac = (JSON.parse((await inNode(name, "h2", ["ip", "-j", "link", "show", "eth0"])).stdout) as { address: string }[])[0]!.address;
       await run(["bridge", "fdb", "del", mac, "dev", port, "master"]); // absent already: nothing to forget
-      const r = await engine.trace(name, "h1", "h2");
+      const r = await session.engine.trace(name, "h1", "h2");
       expect(r.reached).toBe(true);
       const last = r.segments.find((s) => s.to.node === "h2")!;
       expect(last).toMatchObject({ nodes: ["r1", "b1", "h2"], links: ["b1:eth1|r1:eth1", "b1:eth2|h2:eth0"], l2: "graph" });
@@ -131,12 +116,12 @@ describe("trace on the real kernel", () => {
   }, 60_000);
 
   it("a host without a route stops at once, at itself", async () => {
-    const r = await engine.trace(name, "h3", "h2");
+    const r = await session.engine.trace(name, "h3", "h2");
     expect(r).toMatchObject({ reached: false, hops: [], stop: { at: "h3", code: "no-route", reason: "h3 has no route to 10.71.20.2 (h2)" } });
   }, 60_000);
 
   it("a router without a route: it stops there, saying the router has none", async () => {
-    const r = await engine.trace(name, "h1", "10.71.30.9");
+    const r = await session.engine.trace(name, "h1", "10.71.30.9");
     expect(r.reached).toBe(false);
     expect(r.stop?.at).toBe("r1");
     // the router's "network unreachable", or (its ICMP answers are limited to about one a second) its route read from the kernel
@@ -145,9 +130,9 @@ describe("trace on the real kernel", () => {
   }, 60_000);
 
   it("refuses a source or target that is not a host or router, naming the field", async () => {
-    await expect(engine.trace(name, "s1", "h2")).rejects.toMatchObject({ name: "TraceError", field: "from" });
-    await expect(engine.trace(name, "h1", "s2")).rejects.toMatchObject({ field: "to", message: expect.stringMatching(/s2 is a switch/) });
-    await expect(engine.trace(name, "h1", "nobody")).rejects.toBeInstanceOf(TraceError);
-    await expect(engine.trace("no-such-lab", "h1", "h2")).rejects.toThrow(/there is no lab named no-such-lab/);
+    await expect(session.engine.trace(name, "s1", "h2")).rejects.toMatchObject({ name: "TraceError", field: "from" });
+    await expect(session.engine.trace(name, "h1", "s2")).rejects.toMatchObject({ field: "to", message: expect.stringMatching(/s2 is a switch/) });
+    await expect(session.engine.trace(name, "h1", "nobody")).rejects.toBeInstanceOf(TraceError);
+    await expect(session.engine.trace("no-such-lab", "h1", "h2")).rejects.toThrow(/there is no lab named no-such-lab/);
   }, 60_000);
 });
