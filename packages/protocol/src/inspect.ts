@@ -12,7 +12,7 @@
 // LiveTabs).
 
 import { z } from "zod";
-import { CountersSchema, LiveNeighbourSchema, LiveRouteSchema } from "./live";
+import { CountersSchema, LiveInterfaceSchema, LiveNeighbourSchema, LiveRouteSchema } from "./live";
 
 const int = z.number().int();
 const count = int.min(0);
@@ -37,18 +37,13 @@ export const InspectCountersSchema = z.strictObject(CountersSchema.shape);
 export type InspectCounters = z.infer<typeof InspectCountersSchema>;
 
 export const InspectInterfaceSchema = z.strictObject({
-  /** the kernel name */
-  name: z.string(),
-  /** the lab's name for it when it differs (internal ports) */
-  interface: z.string().optional(),
+  // name (the kernel's), interface (the lab's, when it differs), adminUp, carrier, operstate,
+  // mac (as the kernel prints it: a tunnel's is an address), mtu: as the live state has them
+  ...LiveInterfaceSchema.shape,
   /** veth, openvswitch, bridge…; "" for a plain device such as lo */
   kind: z.string(),
-  adminUp: z.boolean(),
-  carrier: z.boolean(),
-  operstate: z.string(),
-  /** as the kernel prints it (not always a MAC: a tunnel's is an address) */
-  mac: z.string(),
   mtu: count,
+  /** link-local ones too */
   addresses: z.array(InspectAddressSchema),
   counters: InspectCountersSchema.nullable(),
   /** "s1:eth1": the other end of its link, from the document */
@@ -131,11 +126,12 @@ export const InspectMacEntrySchema = z.strictObject({
 });
 export type InspectMacEntry = z.infer<typeof InspectMacEntrySchema>;
 
+/** What every switch's answer starts with: the lab, the node and its bridge's kernel name. */
+const SwitchHead = { lab: z.string(), node: z.string(), bridge: z.string() };
+
 export const OvsInspectSchema = z.strictObject({
   kind: z.literal("ovs"),
-  lab: z.string(),
-  node: z.string(),
-  bridge: z.string(),
+  ...SwitchHead,
   ports: z.array(InspectOvsPortSchema),
   macs: z.array(InspectMacEntrySchema),
 });
@@ -162,9 +158,7 @@ export type InspectFdbEntry = z.infer<typeof InspectFdbEntrySchema>;
 
 export const BridgeInspectSchema = z.strictObject({
   kind: z.literal("bridge"),
-  lab: z.string(),
-  node: z.string(),
-  bridge: z.string(),
+  ...SwitchHead,
   ports: z.array(InspectBridgePortSchema),
   fdb: z.array(InspectFdbEntrySchema),
 });

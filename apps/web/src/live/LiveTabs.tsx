@@ -103,50 +103,21 @@ export function NodeLiveTab({ ctx, node, tab }: { ctx: LiveContextValue; node: L
       could not read it again: {error}
     </p>
   ) : null;
-  if (data.kind === "ovs")
-    return tab === "macs" ? (
-      <>
-        {stale}
-        <OvsMacs view={data} />
-      </>
-    ) : (
-      <>
-        {stale}
-        <OvsPorts view={data} state={s} />
-      </>
-    );
-  if (data.kind === "bridge")
-    return tab === "fdb" ? (
-      <>
-        {stale}
-        <BridgeFdb view={data} />
-      </>
-    ) : (
-      <>
-        {stale}
-        <BridgePorts view={data} state={s} />
-      </>
-    );
-  if (tab === "sockets")
-    return (
-      <>
-        {stale}
-        <Sockets view={data} />
-      </>
-    );
-  if (tab === "processes")
-    return (
-      <>
-        {stale}
-        <Processes view={data} />
-      </>
-    );
   return (
     <>
       {stale}
-      <Interfaces view={data} liveNode={liveNode ?? null} state={s} />
+      <InspectTab data={data} tab={tab} liveNode={liveNode ?? null} state={s} />
     </>
   );
+}
+
+/** The tab of a node read in full: a switch's ports, MAC table or forwarding database; a host's sockets, processes or interfaces. */
+function InspectTab({ data, tab, liveNode, state }: { data: Inspect; tab: TabId; liveNode: LiveNode | null; state: LiveState }) {
+  if (data.kind === "ovs") return tab === "macs" ? <OvsMacs view={data} /> : <OvsPorts view={data} state={state} />;
+  if (data.kind === "bridge") return tab === "fdb" ? <BridgeFdb view={data} /> : <BridgePorts view={data} state={state} />;
+  if (tab === "sockets") return <Sockets view={data} />;
+  if (tab === "processes") return <Processes view={data} />;
+  return <Interfaces view={data} liveNode={liveNode} state={state} />;
 }
 
 function Interfaces({ view, liveNode, state }: { view: HostInspectView; liveNode: LiveNode | null; state: LiveState }) {
