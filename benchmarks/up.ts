@@ -70,7 +70,7 @@ async function timed(argv: string[], env: NodeJS.ProcessEnv = process.env, input
  * at most one clock tick (10 ms) in 300 ms (at most 30 s), for topolab's and Mininet's runs alike.
  */
 async function settle(): Promise<void> {
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const pid = ovsVswitchdPid();
   if (pid === null) return pause(300);
   const deadline = Date.now() + 30_000;

@@ -13,7 +13,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { aliasLab, hostIfNames, isHostLike, nsName, parseNsName, switchIfName, type Lab } from "@topolab/topology";
 import { pool, run, tool, toolEnv } from "./exec";
@@ -612,7 +612,6 @@ function mirror(c: LinkCounters): LinkCounters {
 }
 
 async function namespaceGone(ns: string): Promise<boolean> {
-  const { access } = await import("node:fs/promises");
   try {
     await access(`/run/netns/${ns}`);
     return false;

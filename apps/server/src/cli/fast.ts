@@ -6,21 +6,24 @@
 // main.ts's, so the two cannot answer differently). Leaves the commands to quick.ts and the
 // error messages to main.ts.
 
+import { fileURLToPath } from "node:url";
 import { LockError, NotFoundError } from "@topolab/engine";
 import { UsageError } from "./errors";
 import { execCommand, statusCommand } from "./quick";
+import { importAtRunTime } from "./runtime-import";
 
 type Main = typeof import("./main");
 
 /**
- * main.ts: the bundle beside this one (dist/cli-full.js, built with it by scripts/build.mjs),
- * or the module itself when run from source. Named at run time, so that esbuild leaves it out
- * of this bundle.
+ * main.ts: the bundle beside this one (dist/cli-full.cjs, built with it by scripts/build.mjs,
+ * loaded with V8's code cache by its loadBundle), or the module itself when run from source.
+ * Named at run time, so that esbuild leaves it out of this bundle.
  */
-function loadMain(): Promise<Main> {
+async function loadMain(): Promise<Main> {
   const here = import.meta.url;
-  const target = new URL(here.endsWith(".ts") ? "./main.ts" : "./cli-full.js", here);
-  return import(target.href) as Promise<Main>;
+  if (here.endsWith(".ts")) return importAtRunTime<Main>(new URL("./main.ts", here).href);
+  const build = await importAtRunTime<{ loadBundle: (path: string) => Main }>(new URL("../../../scripts/build.mjs", here).href);
+  return build.loadBundle(fileURLToPath(new URL("./cli-full.cjs", here)));
 }
 
 /** main.ts's words for the errors these two commands meet (its classes are its bundle's own). */

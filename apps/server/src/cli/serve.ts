@@ -1,4 +1,4 @@
-// `topolab serve`: its options, and loading the server. The CLI bundle (dist/cli.js) carries
+// `topolab serve`: its options, and loading the server. The CLI bundle (dist/cli.cjs) carries
 // its npm packages inside; the server's (express, socket.io, node-pty, which is native) stay
 // in node_modules, so the server is its own bundle, dist/server.js, imported here at run time
 // (rebuilt first when its sources changed, when run from the repository).
@@ -10,17 +10,18 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { UsageError } from "./load";
+import { importAtRunTime } from "./runtime-import";
 
 type ServerModule = typeof import("../main");
 
 async function loadServer(): Promise<ServerModule> {
   const here = import.meta.url;
   // from source (tests, TypeScript runners): the module itself
-  if (here.endsWith(".ts")) return (await import(new URL("../main.ts", here).href)) as ServerModule;
+  if (here.endsWith(".ts")) return importAtRunTime<ServerModule>(new URL("../main.ts", here).href);
   const build = new URL("../../../scripts/build.mjs", here);
   if (existsSync(fileURLToPath(build))) {
     try {
-      const { buildIfStale } = (await import(build.href)) as { buildIfStale: (t: string) => Promise<string> };
+      const { buildIfStale } = await importAtRunTime<{ buildIfStale: (t: string) => Promise<string> }>(build.href);
       await buildIfStale("server");
     } catch (e) {
       process.stderr.write(`topolab: could not rebuild the server bundle (${(e as Error).message}); using the one there is\n`);
@@ -28,7 +29,7 @@ async function loadServer(): Promise<ServerModule> {
   }
   const bundle = new URL("./server.js", here);
   if (!existsSync(fileURLToPath(bundle))) throw new UsageError("the server is not built: run pnpm build");
-  return (await import(bundle.href)) as ServerModule;
+  return importAtRunTime<ServerModule>(bundle.href);
 }
 
 function port(text: string): number {
