@@ -7,44 +7,32 @@
 
 import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 import { labToDocument } from "@topolab/topology";
 import { clientEvents, type ClassView, type ClientEventName } from "@topolab/protocol";
-import { startTestServer, type Client, type TestServer } from "../testing";
-import { studentClient } from "./classes-testing";
+import { startTestServer, type Client } from "../testing";
+import { serverSession } from "../testing-session";
+import { joinClass, studentClient } from "./classes-testing";
 
-let t: TestServer;
+const session = serverSession({ classLabPrefix: "cl" }, { closeTimeoutMs: 120_000 });
 
 beforeAll(async () => {
-  t = await startTestServer({ classLabPrefix: "cl" });
-  await mkdir(join(t.templatesDir, "exercises"), { recursive: true });
-  await cp(join(import.meta.dirname, "../../../../templates/exercises/router-forwarding.yaml"), join(t.templatesDir, "exercises", "router-forwarding.yaml"));
+  await mkdir(join(session.server.templatesDir, "exercises"), { recursive: true });
+  await cp(
+    join(import.meta.dirname, "../../../../templates/exercises/router-forwarding.yaml"),
+    join(session.server.templatesDir, "exercises", "router-forwarding.yaml"),
+  );
 }, 60_000);
-afterAll(() => t.close(), 120_000);
 
-async function joinClass(code: string, name: string): Promise<{ cookie: string; lab: string; student: string }> {
-  const res = await fetch(`${t.origin}/api/class/join`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: t.origin },
-    body: JSON.stringify({ code, name }),
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { lab: string; student: string };
-  const set = res.headers.get("set-cookie") ?? "";
-  expect(set).toMatch(/HttpOnly/);
-  expect(set).toMatch(/SameSite=Strict/);
-  return { cookie: set.split(";")[0]!, ...body };
-}
-
-const studentSocket = (cookie: string): Promise<Client> => studentClient(t.origin, cookie);
+const studentSocket = (cookie: string): Promise<Client> => studentClient(session.server.origin, cookie);
 
 const asStudent = (cookie: string, method: string, path: string, body?: unknown) =>
-  t.rest(method, path, { token: null, headers: { cookie, origin: t.origin }, ...(body !== undefined ? { body } : {}) });
+  session.server.rest(method, path, { token: null, headers: { cookie, origin: session.server.origin }, ...(body !== undefined ? { body } : {}) });
 
 describe("a class", () => {
   it("gives each student their own lab, and a student reaches nothing else: every other lab, class and route is 'not found'", async () => {
-    const teacher = await t.connect();
+    const teacher = await session.server.connect();
     const klass = await teacher.ok("class:create", { name: "Routing 101", size: 3, source: { type: "template", id: "exercise-router-forwarding" } });
     expect(klass.code).toMatch(/^[a-z2-9]{6}$/);
     expect(klass.joinPath).toBe(`/join/${klass.code}`);
@@ -54,11 +42,15 @@ describe("a class", () => {
     const mine = `clinst${Math.random().toString(36).slice(2, 7)}`;
     await teacher.ok("lab:create", { name: mine, source: { type: "template", id: "exercise-router-forwarding" } });
 
-    const a = await joinClass(klass.code, "Ada");
-    const b = await joinClass(klass.code, "Bob");
+    const a = await joinClass(session.server.origin, klass.code, "Ada");
+    const b = await joinClass(session.server.origin, klass.code, "Bob");
+    for (const s of [a, b]) {
+      expect(s.setCookie).toMatch(/HttpOnly/);
+      expect(s.setCookie).toMatch(/SameSite=Strict/);
+    }
     expect(a.lab).toBe(`cl${klass.code}-1`);
     expect(b.lab).toBe(`cl${klass.code}-2`);
-    await t.server.classes.settled(klass.code);
+    await session.server.server.classes.settled(klass.code);
     const grid = await teacher.ok("class:watch", { code: klass.code });
     expect(grid.students.map((s) => [s.name, s.lab, s.state])).toEqual([
       ["Ada", a.lab, "up"],
@@ -66,17 +58,19 @@ describe("a class", () => {
     ]);
 
     // the same nodes and addresses in both labs, in namespaces of their own
-    const [docA, docB] = await Promise.all([t.engine.state.readLab(a.lab), t.engine.state.readLab(b.lab)]);
+    const [docA, docB] = await Promise.all([session.server.engine.state.readLab(a.lab), session.server.engine.state.readLab(b.lab)]);
     expect({ ...docA, name: "x" }).toEqual({ ...docB, name: "x" });
-    const nsA = await t.engine.nodeNamespace(a.lab, "r");
-    const nsB = await t.engine.nodeNamespace(b.lab, "r");
+    const nsA = await session.server.engine.nodeNamespace(a.lab, "r");
+    const nsB = await session.server.engine.nodeNamespace(b.lab, "r");
     expect(nsA).not.toBe(nsB);
 
     // what B's lab and the instructor's look like before A tries anything
     const sb = await studentSocket(b.cookie);
     const bTerm = await sb.ok("term:open", { lab: b.lab, node: "ns0", cols: 80, rows: 24 });
     const before = JSON.stringify(
-      await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])),
+      await Promise.all(
+        [b.lab, mine].map(async (l) => [await session.server.engine.state.readLab(l), (await session.server.engine.state.readMeta(l))?.running]),
+      ),
     );
 
     // ---- REST, with A's cookie ----
@@ -128,7 +122,7 @@ describe("a class", () => {
 
     // the cookie holds over a restart: another server on the same state directory (the same
     // secret, the same classes) knows A, under its own port's cookie name
-    const again = await startTestServer({ stateDir: t.stateDir, classLabPrefix: "cl", templatesDir: t.templatesDir });
+    const again = await startTestServer({ stateDir: session.server.stateDir, classLabPrefix: "cl", templatesDir: session.server.templatesDir });
     try {
       const value = a.cookie.slice(a.cookie.indexOf("=") + 1);
       const res = await again.rest("GET", "/api/class/me", { token: null, headers: { cookie: `topolab-class-${again.server.port}=${value}` } });
@@ -217,11 +211,13 @@ describe("a class", () => {
 
     // nothing changed: B's lab, the instructor's, B's terminal still B's
     const after = JSON.stringify(
-      await Promise.all([b.lab, mine].map(async (l) => [await t.engine.state.readLab(l), (await t.engine.state.readMeta(l))?.running])),
+      await Promise.all(
+        [b.lab, mine].map(async (l) => [await session.server.engine.state.readLab(l), (await session.server.engine.state.readMeta(l))?.running]),
+      ),
     );
     expect(after).toBe(before);
-    expect(t.server.terminals.list("", { lab: b.lab }).map((x) => x.id)).toEqual([bTerm.id]);
-    expect((await t.engine.state.labNames()).filter((n) => n.startsWith("cl")).sort()).toEqual([a.lab, b.lab, mine].sort());
+    expect(session.server.server.terminals.list("", { lab: b.lab }).map((x) => x.id)).toEqual([bTerm.id]);
+    expect((await session.server.engine.state.labNames()).filter((n) => n.startsWith("cl")).sort()).toEqual([a.lab, b.lab, mine].sort());
 
     // ---- A's own lab works, in a confined shell ----
     await sa.ok("lab:open", { lab: a.lab });
@@ -230,7 +226,7 @@ describe("a class", () => {
     // A edits their lab, within their limits; the exercise's checks are not A's to change
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "addNode", node: { name: "extra", kind: "host" } }] });
     await sa.ok("lab:edit", { lab: a.lab, changes: [{ type: "removeNode", name: "extra" }] });
-    const docA2 = (await t.engine.state.readLab(a.lab))!;
+    const docA2 = (await session.server.engine.state.readLab(a.lab))!;
     const cheat = await sa.request("lab:edit", {
       lab: a.lab,
       changes: [{ type: "replace", document: { ...labToDocument(docA2), exercise: { ...labToDocument(docA2).exercise!, checks: [] } } }],
@@ -241,7 +237,7 @@ describe("a class", () => {
       changes: Array.from({ length: 20 }, (_, i) => ({ type: "addNode" as const, node: { name: `n${i}`, kind: "host" as const } })),
     });
     expect(big).toMatchObject({ ok: false, error: { code: "limit" } });
-    expect((await t.engine.state.readLab(a.lab))!.nodes.length).toBe(docA2.nodes.length);
+    expect((await session.server.engine.state.readLab(a.lab))!.nodes.length).toBe(docA2.nodes.length);
     const term = await sa.ok("term:open", { lab: a.lab, node: "r", cols: 100, rows: 24 });
     sa.socket.emit("term:input", { id: term.id, data: "echo uid=$(id -u) end\n" });
     await sa.screen(term.id, /uid=\d+ end/, 20_000);
@@ -276,7 +272,7 @@ describe("a class", () => {
     await teacher.ok("class:end", { code: klass.code }, 60_000);
     expect((await sb.next("class:ended")).code).toBe(klass.code);
     for (const lab of [a.lab, b.lab]) {
-      expect(await t.engine.state.readMeta(lab)).toBeNull();
+      expect(await session.server.engine.state.readMeta(lab)).toBeNull();
       expect(await leftoversAfterSettling(lab)).toEqual([]);
     }
     expect((await asStudent(a.cookie, "GET", `/api/labs/${a.lab}`)).status).toBe(401);

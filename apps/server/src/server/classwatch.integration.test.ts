@@ -6,30 +6,15 @@
 // another student's terminal cannot be watched, taken over or given back, and a student cannot
 // take over even their own.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 import type { ClientEventName } from "@topolab/protocol";
-import { startTestServer, type Client, type TestServer } from "../testing";
+import type { Client } from "../testing";
+import { serverSession } from "../testing-session";
 import { GIVEN_BACK, TAKEN_OVER } from "../terminals/terminals";
-import { studentClient } from "./classes-testing";
+import { joinClass, studentClient } from "./classes-testing";
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer({ classLabPrefix: "cl" });
-}, 60_000);
-afterAll(() => t.close(), 120_000);
-
-async function joinClass(code: string, name: string): Promise<{ cookie: string; lab: string; student: string }> {
-  const res = await fetch(`${t.origin}/api/class/join`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: t.origin },
-    body: JSON.stringify({ code, name }),
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { lab: string; student: string };
-  return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0]!, ...body };
-}
+const session = serverSession({ classLabPrefix: "cl" }, { closeTimeoutMs: 120_000 });
 
 /** A fire-and-forget event's refusal (protocol:error), or null when none came within `ms`. */
 async function refusalOf(c: Client, event: ClientEventName, args: Record<string, unknown>, ms = 1500): Promise<{ code: string; message: string } | null> {
@@ -45,15 +30,15 @@ const mark = () => Math.random().toString(36).slice(2, 8);
 
 describe("the instructor's watch", () => {
   it("watches a student's shell read-only, takes it over and gives it back; students reach none of it", async () => {
-    const teacher = await t.connect({ client: "Teacher's browser" });
+    const teacher = await session.server.connect({ client: "Teacher's browser" });
     const base = `clw${mark()}`;
     await teacher.ok("lab:create", { name: base, source: { type: "file", text: "nodes:\n  - {name: h1, kind: host}\n  - {name: h2, kind: host}\n" } });
     const klass = await teacher.ok("class:create", { name: "Watch 101", size: 2, source: { type: "lab", lab: base } });
-    const a = await joinClass(klass.code, "Ada");
-    const b = await joinClass(klass.code, "Bob");
-    await t.server.classes.settled(klass.code);
-    const sa = await studentClient(t.origin, a.cookie);
-    const sb = await studentClient(t.origin, b.cookie);
+    const a = await joinClass(session.server.origin, klass.code, "Ada");
+    const b = await joinClass(session.server.origin, klass.code, "Bob");
+    await session.server.server.classes.settled(klass.code);
+    const sa = await studentClient(session.server.origin, a.cookie);
+    const sb = await studentClient(session.server.origin, b.cookie);
     await sa.ok("lab:open", { lab: a.lab });
     const term = await sa.ok("term:open", { lab: a.lab, node: "h1", cols: 90, rows: 30 });
     const m0 = mark();
@@ -72,7 +57,7 @@ describe("the instructor's watch", () => {
 
     // ---- the instructor watches A's lab read-only: nothing that changes it goes through ----
     await teacher.ok("lab:open", { lab: a.lab, watch: true });
-    const docBefore = JSON.stringify(await t.engine.state.readLab(a.lab));
+    const docBefore = JSON.stringify(await session.server.engine.state.readLab(a.lab));
     for (const [ev, args] of [
       ["lab:edit", { lab: a.lab, changes: [{ type: "addNode", node: { name: "evil", kind: "host" } }] }],
       ["lab:stop", { lab: a.lab }],
@@ -86,8 +71,8 @@ describe("the instructor's watch", () => {
       const r = await teacher.request(ev as "lab:edit", args as never);
       expect(r, ev).toMatchObject({ ok: false, error: { code: "invalid", message: expect.stringMatching(/read-only: take over/) } });
     }
-    expect(JSON.stringify(await t.engine.state.readLab(a.lab))).toBe(docBefore);
-    expect((await t.engine.state.readMeta(a.lab))?.running).toBe(true);
+    expect(JSON.stringify(await session.server.engine.state.readLab(a.lab))).toBe(docBefore);
+    expect((await session.server.engine.state.readMeta(a.lab))?.running).toBe(true);
 
     // the student's shell is listed to the instructor, watched: its scrollback first, then live output
     expect((await teacher.ok("term:list", { lab: a.lab })).map((x) => x.id)).toEqual([term.id]);
@@ -141,7 +126,7 @@ describe("the instructor's watch", () => {
     expect(await teacher.request("term:giveback", { id: term.id })).toMatchObject({ ok: false, error: { code: "conflict" } });
 
     // ---- the instructor's connection goes while it holds the shell: back to A ----
-    const t2 = await t.connect({ client: "Teacher's other tab" });
+    const t2 = await session.server.connect({ client: "Teacher's other tab" });
     await t2.ok("term:takeover", { id: term.id });
     sa.clear("term:mode");
     t2.close();
@@ -161,7 +146,7 @@ describe("the instructor's watch", () => {
     });
 
     // ---- a slow watcher cannot stall the holder: it misses output and is redrawn ----
-    const slow = await t.connect({ client: "A slow browser" });
+    const slow = await session.server.connect({ client: "A slow browser" });
     slow.autoAck = false;
     await slow.ok("term:watch", { id: term.id });
     const m6 = mark();
@@ -171,7 +156,7 @@ describe("the instructor's watch", () => {
     const owed = slow.screens.get(term.id)!.length;
     expect(owed).toBeGreaterThan(100_000);
     expect(owed).toBeLessThan(256 * 1024 + 200_000); // the high-water mark and one coalesced chunk
-    expect(t.server.terminals.watcherMissed(slow.socket.id!, term.id)).toBeGreaterThan(1_000_000);
+    expect(session.server.server.terminals.watcherMissed(slow.socket.id!, term.id)).toBeGreaterThan(1_000_000);
     // it catches up: a screen reset and the recent output, then live again
     slow.socket.emit("term:ack", { id: term.id, chars: owed });
     await slow.screen(term.id, new RegExp(`\\x1bc[^]*flood-${m6}-25`), 20_000);
@@ -185,11 +170,11 @@ describe("the instructor's watch", () => {
     // ---- the end: the class goes, nothing left ----
     await teacher.ok("class:end", { code: klass.code }, 60_000);
     for (const lab of [a.lab, b.lab]) {
-      expect(await t.engine.state.readMeta(lab)).toBeNull();
+      expect(await session.server.engine.state.readMeta(lab)).toBeNull();
       expect(await leftoversAfterSettling(lab)).toEqual([]);
     }
     await teacher.ok("lab:delete", { lab: base });
     expect(await leftoversAfterSettling(base)).toEqual([]);
-    expect(t.server.terminals.size).toBe(0);
+    expect(session.server.server.terminals.size).toBe(0);
   }, 240_000);
 });

@@ -3,18 +3,15 @@
 // live:event "drift" naming its node; putting the kernel back and taking the address into the
 // document each settle it, pushed to both; live:drift answers the same from the kept state.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOvsRunning } from "@topolab/engine";
+import { beforeAll, describe, expect, it } from "vitest";
 import { inNode, pings } from "@topolab/engine/testing";
 import type { Change, DriftItemView } from "@topolab/protocol";
-import { startTestServer, type Client, type TestServer } from "../testing";
+import type { Client } from "../testing";
+import { serverWithLab, twoHostsOnSwitch } from "../testing-session";
 
-let t: TestServer;
 let a: Client;
 let b: Client;
 const name = `df${Math.random().toString(36).slice(2, 8)}`;
-
-const host = (n: string, addr: string) => ({ name: n, kind: "host" as const, interfaces: { eth0: { addresses: [addr] } } });
 
 type DriftEv = { lab: string; seq: number; event: { type: string; nodes?: Record<string, DriftItemView[]>; adoptAll?: Change[] } };
 
@@ -29,29 +26,13 @@ const driftOf = (c: Client, node: string, ok: (items: DriftItemView[]) => boolea
     ms,
   ) as unknown as Promise<DriftEv>;
 
-beforeAll(async () => {
-  await ensureOvsRunning();
-  t = await startTestServer();
-  a = await t.connect();
-  b = await t.connect();
-  await a.ok("lab:create", { name, source: { type: "blank" } });
-  await a.ok("lab:edit", {
-    lab: name,
-    changes: [
-      { type: "addNode", node: { name: "s1", kind: "switch" } },
-      { type: "addNode", node: host("h1", "10.71.0.1/24") },
-      { type: "addNode", node: host("h2", "10.71.0.2/24") },
-      { type: "addLink", link: { endpoints: ["h1:eth0", "s1:eth1"] } },
-      { type: "addLink", link: { endpoints: ["h2:eth0", "s1:eth2"] } },
-    ],
-  });
-  await b.ok("lab:open", { lab: name });
-  expect(await pings(name, "h1", "10.71.0.2", { wait: 10 })).toBe(true);
+// h1 and h2 on s1, drawn by edits on a blank lab, a making it and b opening it; closed with the
+// server, which takes the lab down and proves nothing is left
+const session = serverWithLab(name, twoHostsOnSwitch("10.71.0.1/24", "10.71.0.2/24"), {
+  clients: 2,
+  ready: async () => expect(await pings(name, "h1", "10.71.0.2", { wait: 10 })).toBe(true),
 });
-
-afterAll(async () => {
-  await t?.close(); // takes the lab down and proves nothing is left
-});
+beforeAll(() => void ([a, b] = session.clients as [Client, Client]));
 
 describe("drift pushed to every watcher", () => {
   it("the snapshot carries the drift; a hand-made address reaches both browsers as a drift event; put back settles it for both", async () => {
@@ -110,7 +91,7 @@ describe("drift pushed to every watcher", () => {
   it("a browser that joins later gets the drift in its snapshot", async () => {
     await inNode(name, "h2", ["ip", "link", "set", "eth0", "down"]);
     await driftOf(a, "h2", (items) => items.some((i) => i.id === "interface:h2:eth0"));
-    const c = await t.connect();
+    const c = await session.server.connect();
     await c.ok("lab:open", { lab: name });
     const snap = await c.ok("live:watch", { lab: name });
     expect(snap.drift.items.map((i) => i.id)).toEqual(["interface:h2:eth0"]);

@@ -4,40 +4,25 @@
 // MAC table names h1's MAC on h1's port; counters grow under traffic; drift after a hand-made
 // address is listed, and each of its two actions settles it.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOvsRunning } from "@topolab/engine";
+import { beforeAll, describe, expect, it } from "vitest";
 import { inNode, pings } from "@topolab/engine/testing";
 import type { Change } from "@topolab/protocol";
-import { monitorChildren, startTestServer, type Client, type TestServer } from "../testing";
+import { monitorChildren, type Client } from "../testing";
+import { serverWithLab, twoHostsOnSwitch } from "../testing-session";
 
-let t: TestServer;
 let a: Client;
 let b: Client;
 const name = `lv${Math.random().toString(36).slice(2, 8)}`;
 
-const host = (n: string, addr: string) => ({ name: n, kind: "host" as const, interfaces: { eth0: { addresses: [addr] } } });
 const edit = (changes: Change[]) => a.ok("lab:edit", { lab: name, changes });
 
-beforeAll(async () => {
-  await ensureOvsRunning();
-  t = await startTestServer();
-  a = await t.connect();
-  b = await t.connect();
-  await a.ok("lab:create", { name, source: { type: "blank" } });
-  await edit([
-    { type: "addNode", node: { name: "s1", kind: "switch" } },
-    { type: "addNode", node: host("h1", "10.69.0.1/24") },
-    { type: "addNode", node: host("h2", "10.69.0.2/24") },
-    { type: "addLink", link: { endpoints: ["h1:eth0", "s1:eth1"] } },
-    { type: "addLink", link: { endpoints: ["h2:eth0", "s1:eth2"] } },
-  ]);
-  await b.ok("lab:open", { lab: name });
-  expect(await pings(name, "h1", "10.69.0.2", { wait: 10 })).toBe(true);
+// h1 and h2 on s1, drawn by edits on a blank lab, a making it and b opening it; closed with the
+// server, which takes the lab down and proves nothing is left
+const session = serverWithLab(name, twoHostsOnSwitch("10.69.0.1/24", "10.69.0.2/24"), {
+  clients: 2,
+  ready: async () => expect(await pings(name, "h1", "10.69.0.2", { wait: 10 })).toBe(true),
 });
-
-afterAll(async () => {
-  await t?.close(); // takes the lab down and proves nothing is left
-});
+beforeAll(() => void ([a, b] = session.clients as [Client, Client]));
 
 const monitors = monitorChildren;
 
@@ -50,7 +35,7 @@ const eth0 = (e: Ev) => e.event.state?.interfaces.find((i) => i.name === "eth0")
 
 describe("live over socket.io", () => {
   it("refuses to watch a lab the socket has not opened", async () => {
-    const c = await t.connect();
+    const c = await session.server.connect();
     const r = await c.request("live:watch", { lab: name });
     expect(!r.ok && r.error.code).toBe("not_found");
   });
