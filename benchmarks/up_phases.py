@@ -46,7 +46,7 @@ def phases(trace_path):
         ends = [e for e in (exit_of(p) for _, p in starts) if e is not None]
         return ms(starts[0][0]), ms(max(ends)), len(starts)
 
-    bundle = next((t for t, p, s in ev if "openat" in s and 'dist/cli.js"' in s), None)
+    bundle = next((t for t, p, s in ev if "openat" in s and 'dist/cli.cjs"' in s), None)
     caps = span(lambda s: "ovs-vsctl" in s and "ovs_version" in s)
     read = [x for x in (span(lambda s: '"-j", "-d", "addr"' in s), span(lambda s: "ovs-vsctl" in s and "--format=json" in s and "Bridge" in s)) if x]
     root = span(lambda s: re.search(r'"/usr/s?bin/ip", "-force", "-batch"', s) is not None)
