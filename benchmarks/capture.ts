@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Capture, Engine, labCapturePoints } from "@topolab/engine";
-import { pct, BROWSER_ARGS, benchServer } from "./common";
+import { pct, BROWSER_ARGS, benchServer, frameRecorder } from "./common";
 import { existsSync } from "node:fs";
 
 const root = join(dirname(process.argv[1] ?? fileURLToPath(import.meta.url)), "..");
@@ -221,29 +221,15 @@ async function main(): Promise<void> {
       if (process.argv.includes("--no-dots")) await page.addStyleTag({ content: ".capture-dots { display: none !important; }" });
       const sink = inNode("h2", [PYTHON, "-c", SINK]);
       background.push(sink);
-      await page.evaluate(() => {
-        const w = window as unknown as { __capBench?: { frames: number[]; on: boolean } };
-        const bench = { frames: [] as number[], on: true };
-        w.__capBench = bench;
-        let last = performance.now();
-        const tick = (t: number) => {
-          bench.frames.push(t - last);
-          last = t;
-          if (bench.on) requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      });
+      const recorder = frameRecorder(page);
+      await recorder.start();
       const heap0 = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
       const load0 = load();
       const paced = inNode("h1", [PYTHON, "-c", PACED(10_000, RATE_S)]);
       const [sent, took] = (await paced.done).trim().split(" ").map(Number) as [number, number];
       await page.waitForTimeout(500);
       sink.stop();
-      const frames = await page.evaluate(() => {
-        const bench = (window as unknown as { __capBench: { frames: number[]; on: boolean } }).__capBench;
-        bench.on = false;
-        return bench.frames.slice(1);
-      });
+      const frames = await recorder.stop();
       const decodeMs = await page.evaluate(() =>
         [...performance.getEntriesByName("topolab-capture-draw"), ...performance.getEntriesByName("topolab-capture-decode")].map((e) => e.duration),
       );

@@ -1,11 +1,14 @@
 // What the benchmarks share: percentiles, and `topolab serve` started as a child process on a
-// free port, its address read from the line it prints.
+// free port, its address read from the line it prints (benchServer: on a state directory of its
+// own, and its lab taken down and proved gone at the end).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { run } from "@topolab/engine";
+import { leftoversAfterSettling } from "@topolab/engine/testing";
 
 /** The benchmark's command-line arguments, and `--name VALUE` among them (or the default). */
 export const args = process.argv.slice(2);
@@ -16,6 +19,8 @@ export function opt(name: string, dflt: string): string {
 
 /** Debian's Chromium as the benchmarks start it: as the end-to-end tests do. */
 export { BROWSER_ARGS } from "../e2e/chromium";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The p-th percentile of xs (nearest rank); NaN for no samples. */
 export function pct(xs: number[], p: number): number {
@@ -58,20 +63,32 @@ export async function serve(bin: string, args: string[], env: NodeJS.ProcessEnv,
   return { child, url, stop };
 }
 
+export interface BenchServer {
+  server: ServeChild;
+  stateDir: string;
+  token: string;
+  /** a REST call that throws on an error status */
+  api: (method: string, path: string, body?: unknown) => Promise<void>;
+  /**
+   * `topolab down LAB` on the server's state directory (as the CLI would, within `downTimeoutMs`),
+   * the server stopped, the state directory removed; what of the lab the kernel still holds
+   * (after up to `settleMs`), in words: empty when nothing is left.
+   */
+  close: (o: { downTimeoutMs: number; settleMs: number }) => Promise<string[]>;
+}
+
 /**
  * `topolab serve` on a state directory of its own (under /tmp, named by `prefix`), leaving the
- * kernel alone but for `lab`, with a REST caller that throws on an error status.
+ * kernel alone but for `lab`. `emptyTemplates`: its templates directory is the (empty) state
+ * directory, not the repository's templates/.
  */
-export async function benchServer(
-  root: string,
-  lab: string,
-  prefix: string,
-): Promise<{ server: ServeChild; stateDir: string; token: string; api: (method: string, path: string, body?: unknown) => Promise<void> }> {
+export async function benchServer(root: string, lab: string, prefix: string, o: { emptyTemplates?: boolean } = {}): Promise<BenchServer> {
   const stateDir = mkdtempSync(join(tmpdir(), prefix));
   const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const bin = join(root, "apps/server/bin/topolab.js");
   const server = await serve(
-    join(root, "apps/server/bin/topolab.js"),
-    ["--reconcile-only", lab],
+    bin,
+    [...(o.emptyTemplates ? ["--templates", stateDir] : []), "--reconcile-only", lab],
     { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
     root,
   );
@@ -83,7 +100,14 @@ export async function benchServer(
     });
     if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
   };
-  return { server, stateDir, token, api };
+  const close = async ({ downTimeoutMs, settleMs }: { downTimeoutMs: number; settleMs: number }) => {
+    await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: stateDir }, timeoutMs: downTimeoutMs });
+    await server.stop();
+    const left = await leftoversAfterSettling(lab, settleMs);
+    rmSync(stateDir, { recursive: true, force: true });
+    return left;
+  };
+  return { server, stateDir, token, api, close };
 }
 
 // ---- the browser side of the canvas benchmarks (web.ts, live.ts --canvas) ----

@@ -27,10 +27,9 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureOvsRunning, readDrift, run } from "@topolab/engine";
 import { nsName, validateLab } from "@topolab/topology";
-import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
 import { driftView } from "../apps/server/src/server/live";
-import { pct, serve, args, opt } from "./common";
+import { pct, args, opt, benchServer, sleep } from "./common";
 
 const hosts = Number(opt("hosts", "200"));
 const browsers = Number(opt("browsers", "2"));
@@ -38,10 +37,7 @@ const changes = Number(opt("changes", "20"));
 const reads = Number(opt("reads", "3"));
 const beforeChanges = Number(opt("before-changes", "5"));
 const markdown = args.includes("--markdown");
-const bin = join(process.cwd(), "apps/server/bin/topolab.js");
-const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const lab = `dfbench${Math.random().toString(36).slice(2, 6)}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICKS = 100; // USER_HZ
 
 function labDocument(n: number): Record<string, unknown> {
@@ -88,12 +84,9 @@ const loadavg = async () => (await readFile("/proc/loadavg", "utf8")).split(" ")
 
 async function main(): Promise<void> {
   await ensureOvsRunning();
-  const state = await tempStateDir();
-  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], {
-    ...process.env,
-    TOPOLAB_TOKEN: token,
-  });
-  const clients = await Promise.all(Array.from({ length: browsers }, () => connectClient(url, { token, origin: url })));
+  const bench = await benchServer(process.cwd(), lab, "topolab-benchdrift-", { emptyTemplates: true });
+  const { child, url } = bench.server;
+  const clients = await Promise.all(Array.from({ length: browsers }, () => connectClient(url, { token: bench.token, origin: url })));
   const c = clients[0]!;
   const lines: string[] = [];
   try {
@@ -138,9 +131,9 @@ async function main(): Promise<void> {
     const wallNow = (performance.now() - tc) / 1000;
 
     // before: the old live:drift handler's work, once per browser per change
-    const doc = validateLab(JSON.parse(await readFile(join(state.dir, "labs", lab, "lab.json"), "utf8")));
+    const doc = validateLab(JSON.parse(await readFile(join(bench.stateDir, "labs", lab, "lab.json"), "utf8")));
     if (!doc.ok) throw new Error("the lab's document does not validate");
-    const meta = JSON.parse(await readFile(join(state.dir, "labs", lab, "meta.json"), "utf8")) as { tag: string };
+    const meta = JSON.parse(await readFile(join(bench.stateDir, "labs", lab, "meta.json"), "utf8")) as { tag: string };
     const readMs: number[] = [];
     const readCpu: number[] = [];
     for (let i = 0; i < reads; i++) {
@@ -212,12 +205,9 @@ async function main(): Promise<void> {
     for (const l of lines) console.log(markdown ? `- ${l}` : l);
   } finally {
     for (const x of clients) x.socket.disconnect();
-    await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 900_000 });
-    await stop();
-    const left = await leftoversAfterSettling(lab, 20_000);
+    const left = await bench.close({ downTimeoutMs: 900_000, settleMs: 20_000 });
     if (left.length) console.error(`left behind: ${left.join(", ")}`);
     else console.log(markdown ? "- nothing of the lab left behind" : "nothing of the lab left behind");
-    await state.remove();
   }
 }
 

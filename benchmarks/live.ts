@@ -31,21 +31,17 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureOvsRunning, run } from "@topolab/engine";
 import { nsName } from "@topolab/topology";
-import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { pct, serve, args, opt, loggedInPage, frameRecorder, mouseDrag, profiledPhase, frameFigures, BROWSER_ARGS } from "./common";
+import { pct, args, opt, benchServer, sleep, loggedInPage, frameRecorder, mouseDrag, profiledPhase, frameFigures, BROWSER_ARGS } from "./common";
 
 const canvasMode = args.includes("--canvas");
 const nodes = Number(opt("nodes", canvasMode ? "500" : "200"));
 const changes = Number(opt("changes", "100"));
 const idleSeconds = Number(opt("idle-seconds", "30"));
 const markdown = args.includes("--markdown");
-const bin = join(process.cwd(), "apps/server/bin/topolab.js");
-const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const lab = `lvbench${Math.random().toString(36).slice(2, 6)}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** N nodes: hosts in groups of 19 on Linux bridges, the bridges in a line. */
 function labDocument(n: number): Record<string, unknown> {
@@ -100,12 +96,9 @@ async function family(pid: number): Promise<number[]> {
 
 async function main(): Promise<void> {
   await ensureOvsRunning();
-  const state = await tempStateDir();
-  const { child, url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", lab], {
-    ...process.env,
-    TOPOLAB_TOKEN: token,
-  });
-  const c = await connectClient(url, { token, origin: url });
+  const bench = await benchServer(process.cwd(), lab, "topolab-benchlive-", { emptyTemplates: true });
+  const { child, url } = bench.server;
+  const c = await connectClient(url, { token: bench.token, origin: url });
   const lines: string[] = [];
   try {
     const t0 = performance.now();
@@ -199,11 +192,8 @@ async function main(): Promise<void> {
     for (const l of lines) console.log(markdown ? `- ${l}` : l);
   } finally {
     c.socket.disconnect();
-    await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 600_000 });
-    await stop();
-    const left = await leftoversAfterSettling(lab, 20_000);
+    const left = await bench.close({ downTimeoutMs: 600_000, settleMs: 20_000 });
     if (left.length) console.error(`left behind: ${left.join(", ")}`);
-    await state.remove();
   }
 }
 
@@ -244,12 +234,9 @@ async function canvas(): Promise<void> {
   const name = `lbcv${Math.random().toString(36).slice(2, 6)}`;
   const { doc, hosts } = canvasDocument(name, nodes);
   await ensureOvsRunning();
-  const state = await tempStateDir();
-  const { url, stop } = await serve(bin, ["--state-dir", state.dir, "--templates", state.dir, "--reconcile-only", name], {
-    ...process.env,
-    TOPOLAB_TOKEN: token,
-  });
-  const c = await connectClient(url, { token, origin: url });
+  const bench = await benchServer(root, name, "topolab-benchcanvas-", { emptyTemplates: true });
+  const { url } = bench.server;
+  const c = await connectClient(url, { token: bench.token, origin: url });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS, headless: true });
   const pingers: ChildProcess[] = [];
   const lines: string[] = [];
@@ -289,7 +276,7 @@ async function canvas(): Promise<void> {
       );
     };
 
-    const { page, errors } = await loggedInPage(browser, url, token);
+    const { page, errors } = await loggedInPage(browser, url, bench.token);
     // the live events the page receives, by type (socket.io frames: 42["live:event",{…"event":{"type":"…)
     const received = new Map<string, number>();
     page.on("websocket", (ws) =>
@@ -405,12 +392,9 @@ async function canvas(): Promise<void> {
     for (const p of pingers) if (p.exitCode === null && p.signalCode === null && p.pid !== undefined) process.kill(p.pid, "SIGKILL");
     await browser.close();
     c.socket.disconnect();
-    await run([process.execPath, bin, "down", name], { env: { ...process.env, TOPOLAB_STATE_DIR: state.dir }, timeoutMs: 900_000 });
-    await stop();
-    const left = await leftoversAfterSettling(name, 30_000);
+    const left = await bench.close({ downTimeoutMs: 900_000, settleMs: 30_000 });
     if (left.length) console.error(`left behind: ${left.join(", ")}`);
     else console.log(markdown ? "- left behind: nothing" : "left behind: nothing");
-    await state.remove();
   }
 }
 
