@@ -20,8 +20,9 @@ import {
   parseBridgeFdb,
   parseLinks,
   parseNeighbours,
+  parseOvsBridgePorts,
   parseOvsFdb,
-  parseOvsPorts,
+  parseOvsPortRows,
   parseRoutes,
   parseSockets,
   type AddressInfo,
@@ -223,22 +224,61 @@ async function inspectHost(lab: Lab, tag: string, node: LabNode & { kind: "host"
   return { kind: node.kind, lab: lab.name, node: node.name, ns, ...net, interfaces, sockets, processes };
 }
 
+const PORT_COLUMNS = "_uuid,name,tag,trunks,vlan_mode,interfaces";
+const INTERFACE_COLUMNS = "_uuid,name,ofport,type,mac_in_use,statistics,link_state";
+
+/** readOvsPorts' first ovs-vsctl run: the bridges' rows (their ports' uuids) and their interfaces' names. */
+export function ovsBridgePortsArgv(bridges: string[]): string[] {
+  return [
+    "ovs-vsctl",
+    "--timeout=30",
+    "--format=json",
+    "--",
+    "--columns=_uuid,name,ports",
+    "list",
+    "Bridge",
+    ...bridges,
+    ...bridges.flatMap((b) => ["--", "list-ifaces", b]),
+  ];
+}
+
+/** Its second: only those ports' and interfaces' rows (one removed in between is left out, not an error). */
+export function ovsPortRowsArgv(q: { ports: string[]; interfaces: string[] }): string[] {
+  return [
+    "ovs-vsctl",
+    "--timeout=30",
+    "--format=json",
+    "--",
+    "--if-exists",
+    `--columns=${PORT_COLUMNS}`,
+    "list",
+    "Port",
+    ...q.ports,
+    "--",
+    "--if-exists",
+    `--columns=${INTERFACE_COLUMNS}`,
+    "list",
+    "Interface",
+    ...q.interfaces,
+  ];
+}
+
 /**
- * The ports of OVS bridges, each with its bridge, in one `ovs-vsctl list`. `exec` runs the command:
- * a caller that logs its commands (trace) passes its own.
+ * The ports of OVS bridges, each with its bridge: the asked bridges' rows only, never every port
+ * of the machine (all labs'). Two ovs-vsctl runs, since a Port row does not name its bridge: the
+ * bridges with their ports' uuids and interfaces' names, then those rows. `exec` runs the
+ * commands: a caller that logs its commands (trace) passes its own.
  */
 export async function readOvsPorts(
   bridges: string[],
   exec: (argv: string[]) => Promise<RunResult> = (argv) => run(argv, { timeoutMs: 35_000 }),
 ): Promise<OvsPortInfo[]> {
-  const argv = ["ovs-vsctl", "--timeout=30", "--format=json", "--", "--columns=_uuid,name,ports", "list", "Bridge", ...bridges];
-  argv.push("--", "--columns=_uuid,name,tag,trunks,vlan_mode,interfaces", "list", "Port");
-  argv.push("--", "--columns=_uuid,name,ofport,type,mac_in_use,statistics,link_state", "list", "Interface");
-  const tables = must(`reading the ports of ${bridges.join(", ")} (ovs-vsctl list)`, await exec(argv))
-    .split("\n")
-    .filter((l) => l.trim());
-  if (tables.length !== 3) throw new InspectError(`ovs-vsctl list Bridge/Port/Interface: expected 3 tables, got ${tables.length}`);
-  return parseOvsPorts(tables[0]!, tables[1]!, tables[2]!);
+  if (!bridges.length) return []; // (`list Bridge` without a name would list them all)
+  const what = bridges.join(", ");
+  const first = parseOvsBridgePorts(must(`reading the bridges ${what} (ovs-vsctl list Bridge, list-ifaces)`, await exec(ovsBridgePortsArgv(bridges))));
+  if (!first.ports.length) return [];
+  const rows = must(`reading the ports of ${what} (ovs-vsctl list Port, list Interface)`, await exec(ovsPortRowsArgv(first)));
+  return parseOvsPortRows(first.bridges, rows);
 }
 
 /** OVS ports (with VLANs, ofport, counters) and MAC table of one bridge. */

@@ -1,8 +1,11 @@
 // OVS ports as `ovs-vsctl --format=json list Bridge/Port/Interface` print them: VLAN mode,
-// tag, trunks, OpenFlow port number, interface type, MAC, link state and statistics.
+// tag, trunks, OpenFlow port number, interface type, MAC, link state and statistics. Read in two
+// runs that name only the asked bridges' rows: the bridges (their ports' uuids) with their
+// interfaces' names (list-ifaces), then those ports and interfaces.
 //
-// Knows: ovs-vsctl's JSON table format (["set", …], ["map", …], ["uuid", …]) and that an
-// empty vlan_mode means "access" with a tag and "trunk" without one.
+// Knows: ovs-vsctl's JSON table format (["set", …], ["map", …], ["uuid", …]), that an
+// empty vlan_mode means "access" with a tag and "trunk" without one, and that list-ifaces
+// prints plain names and leaves out a bridge's own interface (named as the bridge).
 // Leaves to others: running ovs-vsctl (inspect.ts), the engine's own OVS reads (ovs.ts).
 
 import { ParseError } from "./common";
@@ -84,4 +87,52 @@ export function parseOvsPorts(bridgesText: string, portsText: string, interfaces
     }
   }
   return out;
+}
+
+/** What the first run names for the second: the Bridge table as printed, its ports' uuids, and the interfaces to read. */
+export interface OvsBridgePorts {
+  bridges: string;
+  ports: string[];
+  interfaces: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The output of `ovs-vsctl --format=json -- --columns=_uuid,name,ports list Bridge B… -- list-ifaces
+ * B…`: the Bridge table (its first line), then the names of the bridges' interfaces, one a line.
+ * The interfaces to read are those and each bridge's own, which list-ifaces leaves out.
+ */
+export function parseOvsBridgePorts(text: string): OvsBridgePorts {
+  const source = "ovs-vsctl list Bridge, list-ifaces";
+  const [first = "", ...names] = text.split("\n").filter((l) => l.trim());
+  const bridges = table(source, first);
+  const ports: string[] = [];
+  const interfaces: string[] = [];
+  for (const b of bridges) {
+    const name = b["name"];
+    if (typeof name !== "string" || !name) throw new ParseError(source, "a bridge without a name");
+    interfaces.push(name);
+    for (const id of set(b["ports"]).map(String)) {
+      if (!UUID.test(id)) throw new ParseError(source, `bridge ${name}: ${JSON.stringify(id)} is not a port's uuid`);
+      ports.push(id);
+    }
+  }
+  for (const n of names) {
+    const name = n.trim();
+    // each becomes an argument of the next ovs-vsctl: one that looks like an option would be taken for one
+    if (/\s/.test(name) || name.startsWith("-")) throw new ParseError(source, `${JSON.stringify(name)} is not an interface name`);
+    if (!interfaces.includes(name)) interfaces.push(name);
+  }
+  return { bridges: first, ports, interfaces };
+}
+
+/**
+ * The second run's output, `ovs-vsctl --format=json -- list Port U… -- list Interface N…` (two
+ * tables, one a line), read with the first's Bridge table: the bridges' ports, as parseOvsPorts.
+ */
+export function parseOvsPortRows(bridgesText: string, rowsText: string): OvsPortInfo[] {
+  const tables = rowsText.split("\n").filter((l) => l.trim());
+  if (tables.length !== 2) throw new ParseError("ovs-vsctl list Port, list Interface", `expected 2 tables, got ${tables.length}`);
+  return parseOvsPorts(bridgesText, tables[0]!, tables[1]!);
 }

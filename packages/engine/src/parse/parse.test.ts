@@ -12,7 +12,9 @@ import {
   parseNeighbours,
   parseNetnsIds,
   parseNetnsList,
+  parseOvsBridgePorts,
   parseOvsFdb,
+  parseOvsPortRows,
   parseOvsPorts,
   parseProcNetDev,
   parseRoutes,
@@ -144,6 +146,46 @@ describe("ovs-vsctl ports", () => {
     expect(ports.find((p) => p.name === "lvfxbr0")).toMatchObject({ ofport: 65534, type: "internal" });
   });
   it("fails on a table it cannot read", () => expect(() => parseOvsPorts("{}", "{}", "{}")).toThrow(/ovs-vsctl list Bridge: expected/));
+});
+
+// recorded by readOvsPorts' two runs for bridges hyfxbr0 (hyfx-p1, a veth, access tag 100; hyfx-tr,
+// internal, trunk 100,200) and hyfxbr1 (hyfx-p3, internal): the asked bridges' rows only
+describe("ovs-vsctl ports, the asked bridges' only", () => {
+  const first = () => parseOvsBridgePorts(fx("ovs-bridge-ports.txt"));
+  it("reads the bridges' port uuids and the interfaces to read, each bridge's own among them", () => {
+    const q = first();
+    expect(q.ports).toHaveLength(5);
+    expect(q.ports.every((u) => /^[0-9a-f-]{36}$/.test(u))).toBe(true);
+    expect(q.interfaces).toEqual(["hyfxbr0", "hyfxbr1", "hyfx-p1", "hyfx-tr", "hyfx-p3"]);
+    expect(JSON.parse(q.bridges)).toMatchObject({ headings: ["_uuid", "name", "ports"] });
+  });
+  it("reads each port with its bridge, VLAN mode, tag, trunks, ofport, type and counters", () => {
+    const ports = parseOvsPortRows(first().bridges, fx("ovs-port-rows.json"));
+    expect(ports.map((p) => `${p.bridge} ${p.name}`).sort()).toEqual([
+      "hyfxbr0 hyfx-p1",
+      "hyfxbr0 hyfx-tr",
+      "hyfxbr0 hyfxbr0",
+      "hyfxbr1 hyfx-p3",
+      "hyfxbr1 hyfxbr1",
+    ]);
+    expect(ports.find((p) => p.name === "hyfx-p1")).toMatchObject({ vlanMode: "access", tag: 100, trunks: [], ofport: 1, type: "", linkState: "up" });
+    expect(ports.find((p) => p.name === "hyfx-p1")!.statistics["rx_packets"]).toBe(9);
+    expect(ports.find((p) => p.name === "hyfx-tr")).toMatchObject({ vlanMode: "trunk", trunks: [100, 200], type: "internal", ofport: 2 });
+    expect(ports.find((p) => p.name === "hyfxbr1")).toMatchObject({ ofport: 65534, type: "internal" });
+  });
+  it("leaves out a port gone between the two runs (its row no longer listed)", () => {
+    const rows = fx("ovs-port-rows.json").split("\n");
+    const portTable = JSON.parse(rows[0]!) as { headings: string[]; data: unknown[][] };
+    const without = { ...portTable, data: portTable.data.filter((r) => r[1] !== "hyfx-p3") };
+    const ports = parseOvsPortRows(first().bridges, `${JSON.stringify(without)}\n${rows[1]}`);
+    expect(ports.map((p) => p.name)).not.toContain("hyfx-p3");
+    expect(ports).toHaveLength(4);
+  });
+  it("fails on output it cannot read", () => {
+    expect(() => parseOvsBridgePorts("")).toThrow(/ovs-vsctl list Bridge, list-ifaces: no output at all/);
+    expect(() => parseOvsBridgePorts(`${fx("ovs-bridge-ports.txt")}--oops\n`)).toThrow(/"--oops" is not an interface name/);
+    expect(() => parseOvsPortRows(first().bridges, fx("ovs-port-rows.json").split("\n")[0]!)).toThrow(/expected 2 tables, got 1/);
+  });
 });
 
 describe("ovs-appctl fdb/show", () => {
