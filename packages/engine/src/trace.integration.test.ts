@@ -7,38 +7,19 @@
 // proved gone.
 
 import { describe, expect, it } from "vitest";
-import { parseLab, portIfName } from "@topolab/topology";
+import { portIfName } from "@topolab/topology";
 import type { CommandLogEntry } from "./executor";
 import { run } from "./exec";
 import { inNode, uniqueLabName } from "./testing";
 import { engineSession } from "./testing-session";
 import { TraceError } from "./trace";
+import { traceLab } from "./trace-testing";
 
 // "tr…": this file's lab names (the trace's prefix)
 const name = uniqueLabName("r");
 const log: (CommandLogEntry & { lab: string })[] = [];
 
-const lab = () =>
-  parseLab({
-    name,
-    nodes: [
-      { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.71.10.2/24"] } }, routes: [{ to: "default", via: "10.71.10.1" }] },
-      { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.71.10.3/24"] } } },
-      { name: "s1", kind: "switch" },
-      { name: "s2", kind: "switch" },
-      { name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.71.10.1/24"] }, eth1: { addresses: ["10.71.20.1/24"] } } },
-      { name: "b1", kind: "switch", type: "bridge" },
-      { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.71.20.2/24"] } }, routes: [{ to: "10.71.10.0/24", via: "10.71.20.1" }] },
-    ],
-    links: [
-      { endpoints: ["h1:eth0", "s1:eth1"] },
-      { endpoints: ["s1:eth2", "s2:eth2"] },
-      { endpoints: ["h3:eth0", "s2:eth1"] },
-      { endpoints: ["r1:eth0", "s2:eth3"] },
-      { endpoints: ["r1:eth1", "b1:eth1"] },
-      { endpoints: ["h2:eth0", "b1:eth2"] },
-    ],
-  });
+const lab = () => traceLab(name, "10.71");
 
 const session = engineSession({ log: (e) => log.push(e), lab });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
 import { parseTraceroute } from "./parse/index";
+import { traceLab } from "./trace-testing";
 import {
   diagnose,
   forwardingKey,
@@ -23,26 +24,7 @@ const fx = (name: string) => readFileSync(join(import.meta.dirname, "parse", "fi
 
 // the lab the traceroute fixtures were recorded in (parse/traceroute.test.ts): h1 and h3 on
 // two OVS switches, r1 between them and a Linux bridge b1 with h2
-const trfx = parseLab({
-  name: "trfx",
-  nodes: [
-    { name: "h1", kind: "host", interfaces: { eth0: { addresses: ["10.1.10.2/24"] } }, routes: [{ to: "default", via: "10.1.10.1" }] },
-    { name: "h3", kind: "host", interfaces: { eth0: { addresses: ["10.1.10.3/24"] } } },
-    { name: "s1", kind: "switch" },
-    { name: "s2", kind: "switch" },
-    { name: "r1", kind: "router", interfaces: { eth0: { addresses: ["10.1.10.1/24"] }, eth1: { addresses: ["10.1.20.1/24"] } } },
-    { name: "b1", kind: "switch", type: "bridge" },
-    { name: "h2", kind: "host", interfaces: { eth0: { addresses: ["10.1.20.2/24"] } }, routes: [{ to: "10.1.10.0/24", via: "10.1.20.1" }] },
-  ],
-  links: [
-    { endpoints: ["h1:eth0", "s1:eth1"] },
-    { endpoints: ["s1:eth2", "s2:eth2"] },
-    { endpoints: ["h3:eth0", "s2:eth1"] },
-    { endpoints: ["r1:eth0", "s2:eth3"] },
-    { endpoints: ["r1:eth1", "b1:eth1"] },
-    { endpoints: ["h2:eth0", "b1:eth2"] },
-  ],
-});
+const trfx = traceLab("trfx", "10.1");
 
 const iface = (node: string, name: string, mac: string, addresses: string[], up = true): KernelInterface => ({ node, interface: name, mac, addresses, up });
 
