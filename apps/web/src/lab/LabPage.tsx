@@ -7,7 +7,7 @@
 //
 // Knows: layout, shortcuts, the toolbar's actions. Leaves to others: each part.
 
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from "react";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useStore } from "../lib/emitter";
@@ -38,16 +38,17 @@ const LABELS_KEY = "topolab-labels";
 const WATCH_MENU = /^(terminal|fit|capture-.*|kernel-.*|link-kernel)$/;
 
 export function LabPage({ name, watch = false }: { name: string; watch?: boolean }) {
-  // made in the render, joined in the effect: a render React throws away leaves no store behind
+  // made in the render, joined once the page is committed (before it is painted, so before a
+  // click can edit it): a render React throws away leaves no store behind
   const store = useMemo(() => new LabStore(name, { watch }), [name, watch]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     store.join();
+    return () => store.close();
+  }, [store]);
+  useEffect(() => {
     terminals.show(name, { watch });
-    return () => {
-      store.close();
-      terminals.show(null);
-    };
-  }, [store, name, watch]);
+    return () => terminals.show(null);
+  }, [name, watch]);
   return (
     <ReactFlowProvider>
       <LiveProvider store={store}>

@@ -98,10 +98,11 @@ export class LabStore {
 
   /**
    * Joins the lab: listens to its room's events and opens it (at once when connected, else when
-   * the connection comes, and again at every reconnect). The page calls it from an effect, not
-   * at construction: React may make a page's store in a render it then throws away (a part of
-   * the page that suspends while its chunk loads), and such a store must send nothing nor stay
-   * listening (each one left over sent its own lab:open, on the first load and at each reconnect).
+   * the connection comes, and again at every reconnect). The page calls it once it is committed
+   * (a layout effect), not at construction: React may make a page's store in a render it then
+   * throws away (a part of the page that suspends while its chunk loads), and such a store must
+   * send nothing nor stay listening (each one left over sent its own lab:open, on the first load
+   * and at each reconnect).
    */
   join(): void {
     if (this.joined || this.closed) return;
