@@ -328,12 +328,33 @@ export function parseNamespaceBatches(
 const OVS_CHUNK = 5000;
 
 /**
+ * The order in which a transaction's sub-commands go to ovs-vsctl: removals, then every
+ * add-br, then every add-port, then the rest (set, clear: the new rows' columns), each kind in
+ * the plan's order. ovs-vsctl keeps a cache of bridges and ports that add-br and the generic
+ * commands throw away, and add-port builds again from the whole database: in the plan's order
+ * (each bridge, its ports, their columns) a 1,000-switch chain rebuilt it thousands of times
+ * (13 to 41 s of ovs-vsctl's CPU, against 1.6 s in this order). Every sub-command still comes
+ * after the ones that make the rows it names. Returns the indexes of `subcommands` in order.
+ */
+export function ovsTransactionOrder(subcommands: readonly (readonly string[])[]): number[] {
+  const kind = (args: readonly string[]) => {
+    const verb = args.find((a) => !a.startsWith("--"));
+    return verb === "del-br" || verb === "del-port" ? 0 : verb === "add-br" ? 1 : verb === "add-port" || verb === "add-bond" ? 2 : 3;
+  };
+  return subcommands
+    .map((args, i) => ({ i, k: kind(args) }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map((x) => x.i);
+}
+
+/**
  * A stage's OVS sub-commands as one transaction. ovs-vsctl returns once ovs-vswitchd has
  * applied it (its ports open, with their OpenFlow numbers): that takes as long as it takes
  * (7 to 10 s for a 1,000-port switch on the userspace datapath here, minutes on a starved
  * machine), so there is no fixed time limit, only ovs-vswitchd's progress (ovs.ts).
  */
-async function runOvs(group: Item[], options: ExecuteOptions): Promise<OperationError | null> {
+async function runOvs(unordered: Item[], options: ExecuteOptions): Promise<OperationError | null> {
+  const group = ovsTransactionOrder(unordered.map((i) => (i.command as { args: string[] }).args)).map((k) => unordered[k]!);
   for (let start = 0; start < group.length; start += OVS_CHUNK) {
     const chunk = group.slice(start, start + OVS_CHUNK);
     // no --timeout: ovs-vsctl waits as long as ovs-vswitchd works (the watch below stops it when it
