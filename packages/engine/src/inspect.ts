@@ -227,22 +227,18 @@ async function inspectHost(lab: Lab, tag: string, node: LabNode & { kind: "host"
 const PORT_COLUMNS = "_uuid,name,tag,trunks,vlan_mode,interfaces";
 const INTERFACE_COLUMNS = "_uuid,name,ofport,type,mac_in_use,statistics,link_state";
 
-/** readOvsPorts' first ovs-vsctl run: the bridges' rows (their ports' uuids) and their interfaces' names. */
-export function ovsBridgePortsArgv(bridges: string[]): string[] {
-  return [
-    "ovs-vsctl",
-    "--timeout=30",
-    "--format=json",
-    "--",
-    "--columns=_uuid,name,ports",
-    "list",
-    "Bridge",
-    ...bridges,
-    ...bridges.flatMap((b) => ["--", "list-ifaces", b]),
-  ];
+/**
+ * readOvsPorts' first ovs-vsctl run: the bridges' rows (their ports' uuids) and their interfaces'
+ * names; with `known` (what the last read of the same bridges found), those ports' and
+ * interfaces' rows too, in the same run.
+ */
+export function ovsBridgePortsArgv(bridges: string[], known?: { ports: string[]; interfaces: string[] }): string[] {
+  const argv = ["ovs-vsctl", "--timeout=30", "--format=json", "--", "--columns=_uuid,name,ports", "list", "Bridge", ...bridges];
+  for (const b of bridges) argv.push("--", "list-ifaces", b);
+  return known ? [...argv, ...ovsPortRowsArgv(known).slice(3)] : argv;
 }
 
-/** Its second: only those ports' and interfaces' rows (one removed in between is left out, not an error). */
+/** Its second: only the ports' and interfaces' rows the first named (one removed in between is left out, not an error). */
 export function ovsPortRowsArgv(q: { ports: string[]; interfaces: string[] }): string[] {
   return [
     "ovs-vsctl",
@@ -263,11 +259,18 @@ export function ovsPortRowsArgv(q: { ports: string[]; interfaces: string[] }): s
   ];
 }
 
+/** What the last reads found (ports' uuids, interfaces' names) per set of bridges; the oldest forgotten past KNOWN_MAX. */
+const known = new Map<string, { ports: string[]; interfaces: string[] }>();
+const KNOWN_MAX = 256;
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(" ") === [...b].sort().join(" ");
+
 /**
  * The ports of OVS bridges, each with its bridge: the asked bridges' rows only, never every port
- * of the machine (all labs'). Two ovs-vsctl runs, since a Port row does not name its bridge: the
- * bridges with their ports' uuids and interfaces' names, then those rows. `exec` runs the
- * commands: a caller that logs its commands (trace) passes its own.
+ * of the machine (all labs'). A Port row does not name its bridge, so the bridges are read with
+ * their ports' uuids and interfaces' names, and then those rows: in the same ovs-vsctl run when
+ * the last read of these bridges found the same ports (the run checks that they still are), in
+ * a second run when not. `exec` runs the commands: a caller that logs its commands (trace)
+ * passes its own.
  */
 export async function readOvsPorts(
   bridges: string[],
@@ -275,8 +278,14 @@ export async function readOvsPorts(
 ): Promise<OvsPortInfo[]> {
   if (!bridges.length) return []; // (`list Bridge` without a name would list them all)
   const what = bridges.join(", ");
-  const first = parseOvsBridgePorts(must(`reading the bridges ${what} (ovs-vsctl list Bridge, list-ifaces)`, await exec(ovsBridgePortsArgv(bridges))));
+  const key = bridges.join(" ");
+  const last = known.get(key);
+  const first = parseOvsBridgePorts(must(`reading the ports of ${what} (ovs-vsctl list Bridge, list-ifaces)`, await exec(ovsBridgePortsArgv(bridges, last))));
+  known.delete(key);
   if (!first.ports.length) return [];
+  known.set(key, { ports: first.ports, interfaces: first.interfaces });
+  if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
+  if (last && sameSet(last.ports, first.ports) && sameSet(last.interfaces, first.interfaces)) return parseOvsPortRows(first.bridges, first.rows);
   const rows = must(`reading the ports of ${what} (ovs-vsctl list Port, list Interface)`, await exec(ovsPortRowsArgv(first)));
   return parseOvsPortRows(first.bridges, rows);
 }

@@ -1,7 +1,8 @@
 // OVS ports as `ovs-vsctl --format=json list Bridge/Port/Interface` print them: VLAN mode,
-// tag, trunks, OpenFlow port number, interface type, MAC, link state and statistics. Read in two
+// tag, trunks, OpenFlow port number, interface type, MAC, link state and statistics. Read by
 // runs that name only the asked bridges' rows: the bridges (their ports' uuids) with their
-// interfaces' names (list-ifaces), then those ports and interfaces.
+// interfaces' names (list-ifaces), and those ports and interfaces (in the same run when they are
+// known from the last read, else in a second).
 //
 // Knows: ovs-vsctl's JSON table format (["set", …], ["map", …], ["uuid", …]), that an
 // empty vlan_mode means "access" with a tag and "trunk" without one, and that list-ifaces
@@ -94,18 +95,21 @@ export interface OvsBridgePorts {
   bridges: string;
   ports: string[];
   interfaces: string[];
+  /** the tables printed after the names: the Port and Interface rows the same run asked for, when it did */
+  rows: string[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The output of `ovs-vsctl --format=json -- --columns=_uuid,name,ports list Bridge B… -- list-ifaces
- * B…`: the Bridge table (its first line), then the names of the bridges' interfaces, one a line.
- * The interfaces to read are those and each bridge's own, which list-ifaces leaves out.
+ * B… [-- list Port U… -- list Interface N…]`: the Bridge table (its first line), the names of the
+ * bridges' interfaces, one a line, then the tables of the rows asked for after them, if any. The
+ * interfaces to read are those names and each bridge's own, which list-ifaces leaves out.
  */
 export function parseOvsBridgePorts(text: string): OvsBridgePorts {
   const source = "ovs-vsctl list Bridge, list-ifaces";
-  const [first = "", ...names] = text.split("\n").filter((l) => l.trim());
+  const [first = "", ...rest] = text.split("\n").filter((l) => l.trim());
   const bridges = table(source, first);
   const ports: string[] = [];
   const interfaces: string[] = [];
@@ -118,21 +122,24 @@ export function parseOvsBridgePorts(text: string): OvsBridgePorts {
       ports.push(id);
     }
   }
+  const tablesAt = rest.findIndex((l) => l.startsWith("{"));
+  const names = tablesAt < 0 ? rest : rest.slice(0, tablesAt);
   for (const n of names) {
     const name = n.trim();
     // each becomes an argument of the next ovs-vsctl: one that looks like an option would be taken for one
     if (/\s/.test(name) || name.startsWith("-")) throw new ParseError(source, `${JSON.stringify(name)} is not an interface name`);
     if (!interfaces.includes(name)) interfaces.push(name);
   }
-  return { bridges: first, ports, interfaces };
+  return { bridges: first, ports, interfaces, rows: tablesAt < 0 ? [] : rest.slice(tablesAt) };
 }
 
 /**
- * The second run's output, `ovs-vsctl --format=json -- list Port U… -- list Interface N…` (two
- * tables, one a line), read with the first's Bridge table: the bridges' ports, as parseOvsPorts.
+ * The rows of the bridges' ports, `ovs-vsctl --format=json -- list Port U… -- list Interface N…`
+ * (two tables, one a line; as a run of their own, or after the bridges in the same run), read
+ * with the Bridge table: the bridges' ports, as parseOvsPorts.
  */
-export function parseOvsPortRows(bridgesText: string, rowsText: string): OvsPortInfo[] {
-  const tables = rowsText.split("\n").filter((l) => l.trim());
+export function parseOvsPortRows(bridgesText: string, rows: string | string[]): OvsPortInfo[] {
+  const tables = (typeof rows === "string" ? rows.split("\n") : rows).filter((l) => l.trim());
   if (tables.length !== 2) throw new ParseError("ovs-vsctl list Port, list Interface", `expected 2 tables, got ${tables.length}`);
   return parseOvsPorts(bridgesText, tables[0]!, tables[1]!);
 }

@@ -148,8 +148,10 @@ describe("ovs-vsctl ports", () => {
   it("fails on a table it cannot read", () => expect(() => parseOvsPorts("{}", "{}", "{}")).toThrow(/ovs-vsctl list Bridge: expected/));
 });
 
-// recorded by readOvsPorts' two runs for bridges hyfxbr0 (hyfx-p1, a veth, access tag 100; hyfx-tr,
-// internal, trunk 100,200) and hyfxbr1 (hyfx-p3, internal): the asked bridges' rows only
+// recorded by readOvsPorts' runs for bridges hyfxbr0 (hyfx-p1, a veth, access tag 100; hyfx-tr,
+// internal, trunk 100,200) and hyfxbr1 (hyfx-p3, internal): the asked bridges' rows only. The
+// first read takes two runs; the next one run, the rows of the ports the first found after the
+// bridges (ovs-bridge-ports-known.txt)
 describe("ovs-vsctl ports, the asked bridges' only", () => {
   const first = () => parseOvsBridgePorts(fx("ovs-bridge-ports.txt"));
   it("reads the bridges' port uuids and the interfaces to read, each bridge's own among them", () => {
@@ -158,6 +160,7 @@ describe("ovs-vsctl ports, the asked bridges' only", () => {
     expect(q.ports.every((u) => /^[0-9a-f-]{36}$/.test(u))).toBe(true);
     expect(q.interfaces).toEqual(["hyfxbr0", "hyfxbr1", "hyfx-p1", "hyfx-tr", "hyfx-p3"]);
     expect(JSON.parse(q.bridges)).toMatchObject({ headings: ["_uuid", "name", "ports"] });
+    expect(q.rows).toEqual([]);
   });
   it("reads each port with its bridge, VLAN mode, tag, trunks, ofport, type and counters", () => {
     const ports = parseOvsPortRows(first().bridges, fx("ovs-port-rows.json"));
@@ -169,9 +172,23 @@ describe("ovs-vsctl ports, the asked bridges' only", () => {
       "hyfxbr1 hyfxbr1",
     ]);
     expect(ports.find((p) => p.name === "hyfx-p1")).toMatchObject({ vlanMode: "access", tag: 100, trunks: [], ofport: 1, type: "", linkState: "up" });
-    expect(ports.find((p) => p.name === "hyfx-p1")!.statistics["rx_packets"]).toBe(9);
+    expect(ports.find((p) => p.name === "hyfx-p1")!.statistics["rx_bytes"]).toBe(176);
     expect(ports.find((p) => p.name === "hyfx-tr")).toMatchObject({ vlanMode: "trunk", trunks: [100, 200], type: "internal", ofport: 2 });
     expect(ports.find((p) => p.name === "hyfxbr1")).toMatchObject({ ofport: 65534, type: "internal" });
+  });
+  it("reads the same ports from one run that asked for the known ports' rows after the bridges", () => {
+    const again = parseOvsBridgePorts(fx("ovs-bridge-ports-known.txt"));
+    expect({ ports: again.ports, interfaces: again.interfaces }).toEqual({ ports: first().ports, interfaces: first().interfaces });
+    expect(again.rows).toHaveLength(2);
+    const ports = parseOvsPortRows(again.bridges, again.rows);
+    expect(ports.map((p) => `${p.bridge} ${p.name} ${p.ofport}`).sort()).toEqual([
+      "hyfxbr0 hyfx-p1 1",
+      "hyfxbr0 hyfx-tr 2",
+      "hyfxbr0 hyfxbr0 65534",
+      "hyfxbr1 hyfx-p3 1",
+      "hyfxbr1 hyfxbr1 65534",
+    ]);
+    expect(ports.find((p) => p.name === "hyfx-tr")).toMatchObject({ vlanMode: "trunk", trunks: [100, 200] });
   });
   it("leaves out a port gone between the two runs (its row no longer listed)", () => {
     const rows = fx("ovs-port-rows.json").split("\n");
