@@ -131,7 +131,8 @@ describe("a class", () => {
         404,
       );
     } finally {
-      await again.server.close();
+      // its own temporary directory goes too (the labs and state are the session's, not its own)
+      await again.close();
     }
 
     // ---- socket.io, with A's cookie ----
