@@ -1,9 +1,12 @@
 // The palette: the kinds of node, dragged onto the canvas (HTML drag and drop) or clicked to
 // drop one in the free space nearest the middle of the view.
 //
-// Knows: the palette items (kinds.tsx). Leaves to others: adding the node (Canvas).
+// Knows: the palette items (kinds.tsx), and that they wait for the lab's document: a node
+// added before it arrived would be named and placed blind (h1 again, on top of another), and
+// its step would be missing from undo. Leaves to others: adding the node (Canvas).
 
 import { useReactFlow } from "@xyflow/react";
+import { useStore } from "../lib/emitter";
 import { DRAG_TYPE, addFromPalette } from "./Canvas";
 import { KindIcon, PALETTE } from "./kinds";
 import type { LabStore } from "./labStore";
@@ -14,6 +17,7 @@ const NODE_SIZE = { width: 150, height: 50 };
 
 export function Palette({ store }: { store: LabStore }) {
   const flow = useReactFlow();
+  const loaded = useStore(store.state).doc !== null;
   return (
     <nav className="palette" aria-label="Node kinds" data-testid="palette">
       <div className="palette-title">Drag onto the canvas</div>
@@ -21,9 +25,10 @@ export function Palette({ store }: { store: LabStore }) {
         <button
           key={item.kind}
           className={`palette-item kind-${item.kind}`}
-          draggable
+          draggable={loaded}
+          disabled={!loaded}
           data-testid={`palette-${item.kind}`}
-          title={`${item.title}: ${item.hint} (drag, or click to add)`}
+          title={loaded ? `${item.title}: ${item.hint} (drag, or click to add)` : `${item.title}: the lab is loading`}
           onDragStart={(e) => {
             e.dataTransfer.setData(DRAG_TYPE, item.kind);
             e.dataTransfer.effectAllowed = "copy";
