@@ -393,9 +393,7 @@ export function Canvas({ store, onSelection, onTerminal, onMenu }: CanvasProps) 
 /** Adds a node of a palette kind, at a place or at the canvas' centre. */
 export function addFromPalette(store: LabStore, kind: string, position: { x: number; y: number }): void {
   const item = PALETTE.find((p) => p.kind === kind);
-  const doc = store.state.get().doc;
-  // before the lab's document has come, a name and a place would be chosen blind
-  if (!item || !doc) return;
-  const name = freeName(doc, item.prefix);
+  if (!item) return;
+  const name = freeName(store.state.get().doc, item.prefix);
   void store.edit([{ type: "addNode", node: { ...item.node(name), position } }], { label: `Add ${name}` });
 }

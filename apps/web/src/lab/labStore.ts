@@ -223,6 +223,13 @@ export class LabStore {
       if (!o.quiet) toast("info", "Read-only", error.message);
       return Promise.resolve({ ok: false, error });
     }
+    // before the lab's document has come, a change would be made blind (a new node named h1
+    // whatever the lab holds) and could not be undone (there is nothing to diff it against)
+    if (this.state.get().doc === null) {
+      const error = { code: "busy" as const, message: `lab ${this.name} is still loading: try again in a moment` };
+      if (!o.quiet) toast("info", "Loading", error.message);
+      return Promise.resolve({ ok: false, error });
+    }
     if (!changes.every((c) => c.type === "moveNodes")) this.flushMoves();
     const entry: InFlight = { changes };
     const run = async (): Promise<EditOutcome> => {
