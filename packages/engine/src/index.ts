@@ -26,7 +26,7 @@
 // trace.ts         a packet's path between two nodes (traceroute), on the lab's links and switches, and why it stopped
 
 export * from "./engine";
-export { ensureNeighbourRoom, fpingArgv, parseFping, pingArgv, PingPairError, PAIR_LINES_MAX, PAIR_LINE_CHARS } from "./pingall";
+export { ensureNeighbourRoom, fpingArgv, pingArgv, PingPairError, PAIR_LINES_MAX, PAIR_LINE_CHARS } from "./pingall";
 export * from "./checks";
 export * from "./check-runner";
 export * from "./executor";

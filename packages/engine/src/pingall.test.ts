@@ -9,19 +9,20 @@ import {
   PAIR_LINE_CHARS,
   PAIR_LINES_MAX,
   parseArpCacheEntries,
-  parseFping,
   pingAll,
   pingPair,
   PingPairError,
   pingTargets,
 } from "./pingall";
+import { parseFpingReport } from "./parse/fping";
 
 // recorded with fping 5.1 (Debian 12) inside a lab's host namespace, `fping -r 1 -t 1000 -i 1 …`
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", "fping", name), "utf8");
 
-describe("parseFping", () => {
+describe("fping's report as pingall reads it (parseFpingReport)", () => {
+  const alive = (stdout: string, addresses: string[]) => new Map([...parseFpingReport(stdout, "", addresses)].map(([a, t]) => [a, t.alive]));
   it("alive and unreachable targets; the error on stderr is not needed to know", () => {
-    expect(parseFping(fixture("alive-unreachable.stdout.txt"), ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.222", "192.168.5.5"])).toEqual(
+    expect(alive(fixture("alive-unreachable.stdout.txt"), ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.222", "192.168.5.5"])).toEqual(
       new Map([
         ["10.0.0.2", true],
         ["10.0.0.3", true],
@@ -34,8 +35,8 @@ describe("parseFping", () => {
   });
 
   it("a target fping did not report is an error naming it", () => {
-    expect(() => parseFping("10.0.0.2 is alive\n", ["10.0.0.2", "10.0.0.99"])).toThrow("fping gave no result for 10.0.0.99");
-    expect(() => parseFping("", ["10.0.0.2"])).toThrow("fping gave no result for 10.0.0.2");
+    expect(() => alive("10.0.0.2 is alive\n", ["10.0.0.2", "10.0.0.99"])).toThrow("no result for 10.0.0.99");
+    expect(() => alive("", ["10.0.0.2"])).toThrow("no result for 10.0.0.2");
   });
 });
 

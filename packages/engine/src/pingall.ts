@@ -100,22 +100,6 @@ export function fpingArgv(addresses: string[], timeoutSeconds: number, retries =
   return ["fping", "-e", "-r", String(retries), "-t", String(Math.round(timeoutSeconds * 1000)), "-i", String(intervalMs), ...addresses];
 }
 
-/**
- * Reads fping's report on stdout ("10.0.0.2 is alive", "10.0.0.9 is unreachable", one line per
- * target) into address -> answered. Errors go to stderr and are not read here. A target without
- * a report means fping did not probe it: that is an error naming it, never a silent "no reply".
- */
-export function parseFping(stdout: string, addresses: string[]): Map<string, boolean> {
-  const seen = new Map<string, boolean>();
-  for (const line of stdout.split("\n")) {
-    const m = /^(\S+) is (alive|unreachable)\b/.exec(line.trim());
-    if (m) seen.set(m[1]!, m[2] === "alive");
-  }
-  const missing = addresses.filter((a) => !seen.has(a));
-  if (missing.length) throw new Error(`fping gave no result for ${missing.join(", ")}`);
-  return new Map(addresses.map((a) => [a, seen.get(a)!]));
-}
-
 /** Adds one round's report on a target to a pair's output (pure; bounds the lines kept). */
 export function addRound(out: PairOutput, round: number, retries: number, timeoutMs: number, t: FpingTarget): void {
   out.rounds++;
@@ -125,7 +109,8 @@ export function addRound(out: PairOutput, round: number, retries: number, timeou
     out.sent = null;
     if (t.rttMs !== null)
       out.rtt = out.rtt
-        ? { min: Math.min(out.rtt.min, t.rttMs), avg: t.rttMs, max: Math.max(out.rtt.max, t.rttMs) }
+        ? // every reply carries its round trip (fping -e): the mean of the replies so far
+          { min: Math.min(out.rtt.min, t.rttMs), avg: out.rtt.avg + (t.rttMs - out.rtt.avg) / out.received, max: Math.max(out.rtt.max, t.rttMs) }
         : { min: t.rttMs, avg: t.rttMs, max: t.rttMs };
   } else if (out.sent !== null) out.sent += retries + 1;
   out.lossPercent = out.sent === null ? null : out.sent ? Math.round(((out.sent - out.received) / out.sent) * 100) : null;
