@@ -125,7 +125,12 @@ export function capabilities(stateDir: string): Promise<Capabilities> {
     }
     return { ovs: await probeOvs(), ...qdiscs, nat: natBackend(), bridgeNetfilter: await bridgeNetfilter() };
   })();
-  return cached;
+  // a probe that failed is not kept: the next caller probes again (and hears why, if it fails again)
+  const probe = cached;
+  probe.catch(() => {
+    if (cached === probe) cached = null;
+  });
+  return probe;
 }
 
 /** Forget the probe (after starting OVS, for instance). */
