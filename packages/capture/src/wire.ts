@@ -36,27 +36,9 @@ export function encodeBatch(packets: readonly WirePacket[]): Uint8Array {
   return out;
 }
 
-/** Reads a batch; a batch that is cut short or of another version is an error saying so. */
-export function decodeBatch(bytes: Uint8Array): WirePacket[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < HEAD) throw new Error(`capture batch: ${bytes.length} bytes, shorter than its header`);
-  if (dv.getUint8(0) !== 1) throw new Error(`capture batch: version ${dv.getUint8(0)} is not 1`);
-  const count = dv.getUint32(1);
-  const out: WirePacket[] = [];
-  let o = HEAD;
-  for (let i = 0; i < count; i++) {
-    if (o + PER > bytes.length) throw new Error(`capture batch: packet ${i} of ${count} is cut short`);
-    const cap = dv.getUint32(o + 14);
-    if (o + PER + cap > bytes.length) throw new Error(`capture batch: packet ${i} of ${count} is cut short`);
-    out.push({ iface: dv.getUint16(o), timeUs: dv.getFloat64(o + 2), length: dv.getUint32(o + 10), data: bytes.slice(o + PER, o + PER + cap) });
-    o += PER + cap;
-  }
-  return out;
-}
-
 /**
  * Walks a batch without copying: `fn` gets each packet's bytes as a view into the batch (valid
- * while the batch is; copy them to keep them). Returns the count. Errors as decodeBatch's.
+ * while the batch is; copy them to keep them). Returns the count. A batch that is cut short or of another version is an error saying so.
  */
 export function forEachPacket(bytes: Uint8Array, fn: (iface: number, timeUs: number, length: number, data: Uint8Array) => void): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -76,4 +58,11 @@ export function forEachPacket(bytes: Uint8Array, fn: (iface: number, timeUs: num
     o += PER + cap;
   }
   return count;
+}
+
+/** Reads a batch (each packet's bytes copied); a batch that is cut short or of another version is an error saying so. */
+export function decodeBatch(bytes: Uint8Array): WirePacket[] {
+  const out: WirePacket[] = [];
+  forEachPacket(bytes, (iface, timeUs, length, data) => out.push({ iface, timeUs, length, data: data.slice() }));
+  return out;
 }
