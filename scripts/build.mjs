@@ -136,8 +136,8 @@ export function loadBundle(path) {
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
   if (!cachedData || script.cachedDataRejected) {
     process.once("exit", () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, cacheFile);
         // the caches of the bundle's earlier texts
@@ -146,7 +146,8 @@ export function loadBundle(path) {
             rmSync(join(dirname(path), e), { force: true });
         }
       } catch {
-        /* a read-only install: no cache, the same result */
+        // a read-only install or a full disk: no cache, the same result, and no half-written file left
+        rmSync(tmp, { force: true });
       }
     });
   }
