@@ -79,9 +79,6 @@ export function descendants(pid: number): { pid: number; comm: string }[] {
   return out;
 }
 
-// a zombie still has a /proc entry: it does not exist for this (engine's alive says so)
-const exists = alive;
-
 export interface Kill {
   /** false when the process had already finished */
   killed: boolean;
@@ -101,8 +98,9 @@ export async function killNow(r: Running): Promise<Kill> {
   r.child.kill("SIGKILL");
   await r.exited;
   const deadline = Date.now() + 30_000;
-  while (tools.some((t) => exists(t.pid)) && Date.now() < deadline) await sleep(10);
-  const left = tools.filter((t) => exists(t.pid));
+  // alive(): a zombie, which still has a /proc entry, has ended
+  while (tools.some((t) => alive(t.pid)) && Date.now() < deadline) await sleep(10);
+  const left = tools.filter((t) => alive(t.pid));
   if (left.length) throw new Error(`kernel tools of the killed process still run after 30 s: ${left.map((t) => `${t.comm}[${t.pid}]`).join(", ")}`);
   return { killed: true, commands: r.commands, orphans: tools.map((t) => t.comm) };
 }
