@@ -9,7 +9,7 @@
 // Leaves to others: running the pings (server, engine), the reachability marks on the canvas
 // (edges.ts reachStylesheet from the same result), the result's keeping (liveStore).
 
-import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import type { PingAll, PingPair } from "@topolab/protocol";
 import { connection } from "../lib/connection";
 import { useStore } from "../lib/emitter";
@@ -127,7 +127,14 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
     setCell(null);
     if (was) table.current?.querySelector<HTMLButtonElement>(`[data-pair="${CSS.escape(was)}"]`)?.focus();
   };
-  const hosts = result ? [...new Set(result.pairs.flatMap((p) => [p.from, p.to]))].sort() : [];
+  // the matrix looks each cell up: once per result, not a search of every pair per cell and render
+  const { hosts, byPair } = useMemo(
+    () => ({
+      hosts: result ? [...new Set(result.pairs.flatMap((p) => [p.from, p.to]))].sort() : [],
+      byPair: new Map((result?.pairs ?? []).map((p) => [`${p.from}>${p.to}`, p])),
+    }),
+    [result],
+  );
   /** the arrow keys move between the cells, past the diagonal (a node does not ping itself) */
   const arrows = (e: KeyboardEvent<HTMLTableElement>) => {
     const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
@@ -142,8 +149,8 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
       next.focus();
     }
   };
-  const pair = (from: string, to: string) => result?.pairs.find((p) => p.from === from && p.to === to);
-  const shown = cell ? result?.pairs.find((p) => `${p.from}>${p.to}` === cell) : undefined;
+  const pair = (from: string, to: string) => byPair.get(`${from}>${to}`);
+  const shown = cell ? byPair.get(cell) : undefined;
   return (
     <div>
       <div className="live-actions">
