@@ -12,7 +12,7 @@
 // LiveTabs).
 
 import { z } from "zod";
-import { CountersSchema, LiveInterfaceSchema, LiveNeighbourSchema, LiveRouteSchema } from "./live";
+import { CountersSchema, LiveInterfaceSchema, LiveNeighbourSchema, LiveRouteSchema, MacEntrySchema } from "./live";
 
 const int = z.number().int();
 const count = int.min(0);
@@ -109,18 +109,14 @@ export const InspectOvsPortSchema = z.strictObject({
 });
 export type InspectOvsPort = z.infer<typeof InspectOvsPortSchema>;
 
+/** The live view's MAC entry (port: the kernel port name or LOCAL; endpoint "s1:eth1"; peer "h1:eth0"), checked closer, with more. */
 export const InspectMacEntrySchema = z.strictObject({
+  ...MacEntrySchema.shape,
   mac,
   vlan,
-  /** the kernel port name (or LOCAL) */
-  port: z.string(),
   ofport: int,
   /** seconds; null for a static entry */
   age: count.nullable(),
-  /** "s1:eth1" */
-  endpoint: z.string().optional(),
-  /** "h1:eth0": the link's other end */
-  peer: z.string().optional(),
   /** the lab's node:interface whose MAC this is, when the lab has it */
   owner: z.string().optional(),
 });
