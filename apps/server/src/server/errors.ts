@@ -3,7 +3,7 @@
 //
 // Knows: which engine and topology errors mean what to a person. Leaves to others: raising them.
 
-import { ApplyError, ConflictError, LockError, NotFoundError } from "@topolab/engine";
+import { ApplyError, ConflictError, LockError, NotFoundError, type Engine, type LabMeta } from "@topolab/engine";
 import { LabValidationError } from "@topolab/topology";
 import type { ErrorCode, ErrorInfo, Issue } from "@topolab/protocol";
 import { QueueFullError } from "./limits";
@@ -22,6 +22,17 @@ export class RequestError extends Error {
 }
 
 export const invalid = (issues: Issue[], message = "the lab is not valid") => new RequestError("invalid", message, issues);
+
+/**
+ * The lab's meta, when the lab exists and runs; else "not_found", or "stopped" with what it
+ * takes (`then`: "start it to ping in it").
+ */
+export async function runningMeta(engine: Engine, lab: string, then: string): Promise<LabMeta> {
+  const meta = await engine.state.readMeta(lab);
+  if (!meta) throw new RequestError("not_found", `there is no lab named ${lab}`);
+  if (!meta.running) throw new RequestError("stopped", `lab ${lab} is stopped: ${then}`);
+  return meta;
+}
 
 export function toErrorInfo(e: unknown, log?: (line: string) => void): ErrorInfo {
   if (e instanceof RequestError) return { code: e.code, message: e.message, ...(e.issues ? { issues: e.issues } : {}) };

@@ -14,7 +14,7 @@
 import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type ProbeContext } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
-import { RequestError } from "./errors";
+import { RequestError, runningMeta } from "./errors";
 import { liveOf, type HubEvent, type LiveHub } from "./live";
 
 /** How often the checks run again while followed, for what the kernel monitor does not announce
@@ -297,8 +297,7 @@ class ExerciseRunner {
   /** Every check now, with their retry windows, side by side: the state after. */
   async runAll(): Promise<void> {
     if (!this.lab?.exercise) return;
-    const meta = await this.engine.state.readMeta(this.name);
-    if (!meta?.running) throw new RequestError("stopped", `lab ${this.name} is stopped: start it to run its checks`);
+    await runningMeta(this.engine, this.name, "start it to run its checks");
     const results = await runChecks(this.lab, this.tag, (node) => this.engine.services.runDir(this.name, node));
     this.at = new Date().toISOString();
     for (const r of results) this.results.set(r.id, view(r));

@@ -28,7 +28,7 @@ import {
 } from "@topolab/engine";
 import { InspectSchema, LIVE_VERSION, type Change, type Drift, type Inspect, type LiveEvent, type LiveSnapshot, type PingAll } from "@topolab/protocol";
 import { canonicalIp, isHostLike, labToDocument, linkKey, zodIssues, type Lab } from "@topolab/topology";
-import { RequestError } from "./errors";
+import { RequestError, runningMeta } from "./errors";
 import type { Labs } from "./labs";
 
 /** A type with its intersections flattened and nested objects spelled out: two ways of writing one shape compare equal. */
@@ -92,9 +92,8 @@ export class LiveHub {
   ) {}
 
   private async running(name: string): Promise<{ lab: Lab; tag: string }> {
-    const [lab, meta] = await Promise.all([this.engine.state.readLab(name), this.engine.state.readMeta(name)]);
-    if (!lab || !meta) throw new RequestError("not_found", `there is no lab named ${name}`);
-    if (!meta.running) throw new RequestError("stopped", `lab ${name} is stopped: start it to see its kernel`);
+    const [lab, meta] = await Promise.all([this.engine.state.readLab(name), runningMeta(this.engine, name, "start it to see its kernel")]);
+    if (!lab) throw new RequestError("not_found", `there is no lab named ${name}`);
     return { lab, tag: meta.tag };
   }
 

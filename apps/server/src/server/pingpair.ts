@@ -9,12 +9,10 @@
 
 import { PingPairError, type Engine } from "@topolab/engine";
 import type { PingPair, PingPairRequest } from "@topolab/protocol";
-import { RequestError } from "./errors";
+import { RequestError, runningMeta } from "./errors";
 
 export async function pingPairInLab(engine: Engine, req: PingPairRequest): Promise<PingPair> {
-  const meta = await engine.state.readMeta(req.lab);
-  if (!meta) throw new RequestError("not_found", `there is no lab named ${req.lab}`);
-  if (!meta.running) throw new RequestError("stopped", `lab ${req.lab} is stopped: start it to ping in it`);
+  await runningMeta(engine, req.lab, "start it to ping in it");
   try {
     return await engine.pingPair(req.lab, req.from, req.to);
   } catch (e) {

@@ -12,7 +12,7 @@ import { LabNameSchema, labToJson, labToYaml, NodeNameSchema, zodIssues } from "
 import { clientEvents, LIMITS } from "@topolab/protocol";
 import { capturesOf } from "./capture";
 import { accessLab, instructorOnly, notForStudents, shellForRole, type Classes, type Role } from "./classes";
-import { invalid, RequestError } from "./errors";
+import { invalid, RequestError, runningMeta } from "./errors";
 import type { Labs } from "./labs";
 import type { Templates } from "./templates";
 import { shellEnv } from "../terminals/terminal";
@@ -145,7 +145,7 @@ export function restRouter(d: { labs: Labs; engine: Engine; templates: Templates
     const node = parse(NodeNameSchema, req.params["node"], "node name in the address");
     const body = parse(ExecBody, req.body, "request body");
     const ns = await engine.nodeNamespace(lab, node);
-    if (!(await engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it first`);
+    await runningMeta(engine, lab, "start it first");
     const timeoutMs = body.timeoutMs ?? 10_000;
     const started = performance.now();
     const role = roleOf(res);

@@ -28,7 +28,7 @@ import {
 import { capturesOf } from "./capture";
 import { accessLab, INSTRUCTOR, instructorOnly, notForStudents, shellForRole, type Classes, type Role } from "./classes";
 import { exercisesOf } from "./exercises";
-import { RequestError, toErrorInfo } from "./errors";
+import { RequestError, runningMeta, toErrorInfo } from "./errors";
 import { liveOf } from "./live";
 import { traceInLab } from "./trace";
 import { pingPairInLab } from "./pingpair";
@@ -251,7 +251,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     "exercise:reset": ({ lab }) => labs.reset(lab),
     "term:open": async ({ lab, node, cols, rows }) => {
       const ns = await d.engine.nodeNamespace(lab, node);
-      if (!(await d.engine.state.readMeta(lab))?.running) throw new RequestError("stopped", `lab ${lab} is stopped: start it to open a terminal`);
+      await runningMeta(d.engine, lab, "start it to open a terminal");
       if (role.kind === "student" && d.terminals.list(session, { lab }).length >= classes.limits.terminals) {
         throw new RequestError("limit", `at most ${classes.limits.terminals} terminals per student; close one first`);
       }

@@ -9,12 +9,10 @@
 
 import { TraceError, type Engine } from "@topolab/engine";
 import type { Trace, TraceRequest } from "@topolab/protocol";
-import { RequestError } from "./errors";
+import { RequestError, runningMeta } from "./errors";
 
 export async function traceInLab(engine: Engine, req: TraceRequest): Promise<Trace> {
-  const meta = await engine.state.readMeta(req.lab);
-  if (!meta) throw new RequestError("not_found", `there is no lab named ${req.lab}`);
-  if (!meta.running) throw new RequestError("stopped", `lab ${req.lab} is stopped: start it to trace in it`);
+  await runningMeta(engine, req.lab, "start it to trace in it");
   const options = {
     ...(req.maxHops !== undefined ? { maxHops: req.maxHops } : {}),
     ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
