@@ -18,11 +18,11 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Engine, ensureOvsRunning, parseProcStat, run } from "@topolab/engine";
+import { Engine, ensureOvsRunning, run } from "@topolab/engine";
 import { parseLabText, nsName } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient } from "../apps/server/src/testing";
-import { pct, serve, args, opt } from "./common";
+import { pct, serve, args, opt, totalTicks } from "./common";
 
 const changes = Number(opt("changes", "20"));
 const idleSeconds = Number(opt("idle-seconds", "20"));
@@ -33,18 +33,6 @@ const suffix = Math.random().toString(36).slice(2, 6);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const TICKS = 100; // clock ticks per second (Linux USER_HZ)
-
-/** utime+stime of a process and of its waited-for children, in ticks. */
-async function cpuTicks(pid: number): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return 0; // ended
-  }
-  const p = parseProcStat(text);
-  return p.utime + p.stime + p.cutime + p.cstime;
-}
 
 async function templatesRun(out: string[]): Promise<void> {
   const dir = join(root, "templates/exercises");
@@ -168,10 +156,10 @@ async function serverRun(out: string[]): Promise<void> {
     labs.push(big);
     await c.ok("lab:create", { name: big, source: { type: "file", text: bigLab(big) } }, 120_000);
     const pid = server.child.pid!;
-    let before = await cpuTicks(pid);
+    let before = await totalTicks(pid);
     let t0 = performance.now();
     await sleep(idleSeconds * 1000);
-    const idle = (await cpuTicks(pid)) - before;
+    const idle = (await totalTicks(pid)) - before;
     const idleShare = idle / TICKS / ((performance.now() - t0) / 1000);
     const firstBig = await c.ok("exercise:watch", { lab: big });
     if (firstBig.results.length < 30) {
@@ -182,10 +170,10 @@ async function serverRun(out: string[]): Promise<void> {
           throw new Error(`${e.message}: ${last.checks.length} checks, ${last.results.length} results: ${JSON.stringify(last.results.slice(0, 3))}`);
         });
     }
-    before = await cpuTicks(pid);
+    before = await totalTicks(pid);
     t0 = performance.now();
     await sleep(idleSeconds * 1000);
-    const followed = (await cpuTicks(pid)) - before;
+    const followed = (await totalTicks(pid)) - before;
     const share = followed / TICKS / ((performance.now() - t0) / 1000);
     const last = c.events["exercise:results"]?.at(-1) ?? firstBig;
     const passing = last.results.filter((r) => r.status === "pass").length;

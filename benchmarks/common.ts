@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { run } from "@topolab/engine";
+import { readFile } from "node:fs/promises";
+import { parseProcStat, readProcStats, run } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 
 /** The benchmark's command-line arguments, and `--name VALUE` among them (or the default). */
@@ -20,7 +21,39 @@ export function opt(name: string, dflt: string): string {
 /** Debian's Chromium as the benchmarks start it: as the end-to-end tests do. */
 export { BROWSER_ARGS } from "../e2e/chromium";
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from "@topolab/engine";
+
+/**
+ * A process's CPU in clock ticks: its own (utime + stime, every thread) and that of the
+ * children it has reaped (cutime + cstime: the short `ip` runs it spawns); zeros when it is gone.
+ */
+export async function cpuTicks(pid: number | "self"): Promise<{ own: number; reaped: number }> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return { own: 0, reaped: 0 };
+  }
+  const p = parseProcStat(text);
+  return { own: p.utime + p.stime, reaped: p.cutime + p.cstime };
+}
+
+/** cpuTicks, own and reaped, summed. */
+export async function totalTicks(pid: number | "self"): Promise<number> {
+  const t = await cpuTicks(pid);
+  return t.own + t.reaped;
+}
+
+/** A process and its living children (a server's ip monitor), from one pass over /proc. */
+export async function family(pid: number): Promise<number[]> {
+  return [pid, ...(await readProcStats()).filter((p) => p.ppid === pid).map((p) => p.pid)];
+}
+
+/** cpuTicks of a process and of its living children, own and reaped, summed. */
+export async function familyTicks(pid: number): Promise<number> {
+  const all = await Promise.all((await family(pid)).map(cpuTicks));
+  return all.reduce((n, t) => n + t.own + t.reaped, 0);
+}
 
 /** The p-th percentile of xs (nearest rank); NaN for no samples. */
 export function pct(xs: number[], p: number): number {

@@ -29,7 +29,7 @@ import { ensureOvsRunning, readDrift, run } from "@topolab/engine";
 import { nsName, validateLab } from "@topolab/topology";
 import { connectClient } from "../apps/server/src/testing";
 import { driftView } from "../apps/server/src/server/live";
-import { pct, args, opt, benchServer, sleep } from "./common";
+import { pct, args, opt, benchServer, sleep, totalTicks, familyTicks } from "./common";
 
 const hosts = Number(opt("hosts", "200"));
 const browsers = Number(opt("browsers", "2"));
@@ -59,25 +59,6 @@ function labDocument(n: number): Record<string, unknown> {
     links.push({ endpoints: [`h${h}:eth0`, `b${s}`] });
   }
   return { version: 1, name: lab, nodes, links };
-}
-
-/** utime+stime and reaped children's cutime+cstime of a process, in ticks. */
-async function cpuTicks(pid: number | "self"): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-}
-
-/** The server and its living children (the ip monitor). */
-async function familyTicks(pid: number): Promise<number> {
-  let total = await cpuTicks(pid);
-  const r = await run(["ps", "-o", "pid=", "--ppid", String(pid)]);
-  for (const p of r.stdout
-    .split("\n")
-    .map((x) => x.trim())
-    .filter(Boolean))
-    total += await cpuTicks(Number(p)).catch(() => 0);
-  return total;
 }
 
 const loadavg = async () => (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
@@ -137,17 +118,17 @@ async function main(): Promise<void> {
     const readMs: number[] = [];
     const readCpu: number[] = [];
     for (let i = 0; i < reads; i++) {
-      const c0 = await cpuTicks("self");
+      const c0 = await totalTicks("self");
       const t = performance.now();
       const view = driftView(doc.lab, await readDrift(doc.lab, meta.tag));
       readMs.push(performance.now() - t);
-      readCpu.push(((await cpuTicks("self")) - c0) / TICKS);
+      readCpu.push(((await totalTicks("self")) - c0) / TICKS);
       if (view.items.length) throw new Error(`drift left after the changes: ${view.items.map((x) => x.id).join(", ")}`);
     }
     // before, replayed: per change, after the node's event the old page waited 400 ms, then each
     // browser's live:drift read the whole lab (all B at once, as B pages did), here in this process
     const replay: number[] = [];
-    const replayCpu0 = await cpuTicks("self");
+    const replayCpu0 = await totalTicks("self");
     for (let i = 0; i < beforeChanges; i++) {
       const node = names[Math.floor(Math.random() * names.length)]!;
       const cidr = `10.251.${i % 250}.${(i % 200) + 1}/32`;
@@ -171,7 +152,7 @@ async function main(): Promise<void> {
       for (const x of clients) x.clear("live:event");
       await sleep(200);
     }
-    const replayCpu = ((await cpuTicks("self")) - replayCpu0) / TICKS / Math.max(1, beforeChanges);
+    const replayCpu = ((await totalTicks("self")) - replayCpu0) / TICKS / Math.max(1, beforeChanges);
     const loadBefore = await loadavg();
     const read = pct(readMs, 50);
     const readC = pct(readCpu, 50);

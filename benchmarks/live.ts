@@ -26,7 +26,7 @@
 //   BENCH_PROFILE=canvas pnpm bench:live --canvas    also: where the renderer spent the panning (DevTools trace)
 //   BENCH_SERVER_PROFILE=DIR pnpm bench:live ...     also: the server's CPU profile, written to DIR
 
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureOvsRunning, run } from "@topolab/engine";
@@ -34,7 +34,21 @@ import { nsName } from "@topolab/topology";
 import { connectClient } from "../apps/server/src/testing";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { pct, args, opt, benchServer, sleep, loggedInPage, frameRecorder, mouseDrag, profiledPhase, frameFigures, BROWSER_ARGS } from "./common";
+import {
+  pct,
+  args,
+  opt,
+  benchServer,
+  sleep,
+  cpuTicks,
+  family,
+  loggedInPage,
+  frameRecorder,
+  mouseDrag,
+  profiledPhase,
+  frameFigures,
+  BROWSER_ARGS,
+} from "./common";
 
 const canvasMode = args.includes("--canvas");
 const nodes = Number(opt("nodes", canvasMode ? "500" : "200"));
@@ -63,35 +77,6 @@ function labDocument(n: number): Record<string, unknown> {
     out.links.push({ endpoints: [`h${h}:eth0`, `b${s}`] });
   }
   return { version: 1, name: lab, nodes: out.nodes, links: out.links };
-}
-
-/**
- * A process's CPU in clock ticks: its own (utime + stime, every thread) and that of the children
- * it has reaped (cutime + cstime: the short `ip` runs it spawns); zeros when it is gone.
- */
-async function cpuTicks(pid: number): Promise<{ own: number; reaped: number }> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return { own: 0, reaped: 0 };
-  }
-}
-
-/** A process and its children (the ip monitor). */
-async function family(pid: number): Promise<number[]> {
-  const out = [pid];
-  for (const e of await readdir("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = await readFile(`/proc/${e}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
