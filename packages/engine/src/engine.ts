@@ -45,7 +45,7 @@ import { Services } from "./services";
 import { cleanNat, syncHostForwarding } from "./nat";
 import { cleanConfinement } from "./confine";
 import { foreignWords, ownedStatus, ownerId, ownership, releaseAll, releaseLab, takeLab, type Ownership } from "./owner";
-import { pingAll, pingPair, type PingAllOptions, type PingAllResult, type PingPairResult } from "./pingall";
+import { pingAll, pingPair, type PingAllOptions, type PingAllResult, type PingNode, type PingPairResult } from "./pingall";
 import { runChecks, type CheckResult, type CheckRunOptions } from "./check-runner";
 import { traceLab, type TraceOptions, type TraceResult } from "./trace";
 import { appendJournal } from "./journal";
@@ -435,9 +435,14 @@ export class Engine {
    * or leased); one fping per source (pingall.ts).
    */
   async pingAll(name: string, options: PingAllOptions = {}): Promise<PingAllResult> {
+    return pingAll(name, await this.pingNodes(name), options);
+  }
+
+  /** The lab's hosts and routers with the addresses the kernel has now: what ping all and a pair ping from and to. */
+  private async pingNodes(name: string): Promise<PingNode[]> {
     const [status] = await this.status(name);
-    const nodes = status!.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
-    return pingAll(name, nodes, options);
+    if (!status) throw new NotFoundError(`there is no lab named ${name}`);
+    return status.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
   }
 
   /**
@@ -446,10 +451,7 @@ export class Engine {
    * command log (logCommand), ok when a reply came back.
    */
   async pingPair(name: string, from: string, to: string): Promise<PingPairResult> {
-    const [status] = await this.status(name);
-    if (!status) throw new NotFoundError(`there is no lab named ${name}`);
-    const nodes = status.nodes.filter((n) => n.namespace).map((n) => ({ name: n.name, addresses: n.interfaces.flatMap((i) => i.addresses) }));
-    return pingPair(name, nodes, from, to, async (argv) => {
+    return pingPair(name, await this.pingNodes(name), from, to, async (argv) => {
       const r = await run(argv, { timeoutMs: 30_000 });
       // the log says why it failed: ping's error, or its statistics line ("3 packets transmitted, 0 received, …")
       const why = r.stderr.trim().split("\n")[0] || r.stdout.split("\n").find((l) => l.includes("packet loss"));
