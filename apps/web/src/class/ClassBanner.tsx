@@ -16,8 +16,8 @@ export function ClassBanner() {
   const [message, setMessage] = useState<{ text: string; at: string } | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
   const route = useRoute();
-  const labName = route.page === "lab" ? route.lab : null;
-  // the instructor on a student's lab
+  // the instructor on a student's lab (not on its watch page: the watch banner asks and says whose it is)
+  const labName = route.page === "lab" && !route.watch ? route.lab : null;
   const watching = useStudentOf(!me && labName && /^c[a-z2-9]{6}-\d+$/.test(labName) ? labName : null);
 
   useEffect(() => {
@@ -54,8 +54,7 @@ export function ClassBanner() {
       </div>
     );
   }
-  // (on the watch page the watch banner says whose lab it is)
-  if (!me && watching && !(route.page === "lab" && route.watch)) {
+  if (!me && watching) {
     return (
       <div className="class-banner" role="status" data-testid="class-watching">
         <strong>{watching.student}</strong>'s lab <span className="muted">· {watching.className}</span> ·{" "}
