@@ -840,6 +840,15 @@ export async function traceLab(
     throw new TraceError(`${argv.join(" ")} in ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] || "no message"}`);
   let parsed = sendFailure ? { hops: [] } : parseTraceroute(r.stdout);
   let output = `${r.stdout}${r.stderr}`;
+  // traceroute once more (warm now); its run is kept, after a note saying why, when it does better
+  const traceAgain = async (why: string, better: (second: typeof parsed.hops) => boolean): Promise<void> => {
+    const again = await exec(full);
+    if (again.code !== 0) return;
+    const second = parseTraceroute(again.stdout);
+    if (!better(second.hops)) return;
+    parsed = second;
+    output = `${output}(${why}: traced again)\n${again.stdout}${again.stderr}`;
+  };
   // silence after the last answer (or from the start), without an ICMP error: on a cold lab, the
   // last node's ARP for its next hop (or a busy userspace switch) can hold the probes past their
   // wait. When that node had not resolved its next hop, or the next hop is the target itself,
@@ -852,30 +861,17 @@ export async function traceLab(
     if (lastAnswer) await reader.owners([lastAnswer]);
     const last = lastAnswer ? addressOwners(reader.view, lastAnswer)[0]?.node : from;
     if (last && last !== targetNode && (await worthAnotherLook(reader, lab.name, last, target, exec))) {
-      const again = await exec(full);
-      if (again.code === 0) {
-        const second = parseTraceroute(again.stdout);
-        const reach = (hops: typeof parsed.hops) => hops.filter((h) => h.probes.some((p) => p.address !== null)).length;
-        if (reach(second.hops) > reach(parsed.hops) || second.hops.some((h) => h.probes.some((p) => p.address === target))) {
-          parsed = second;
-          output = `${output}(no answer after ${last}, which had not resolved its next hop: traced again)\n${again.stdout}${again.stderr}`;
-        }
-      }
+      const reach = (hops: typeof parsed.hops) => hops.filter((h) => h.probes.some((p) => p.address !== null)).length;
+      await traceAgain(
+        `no answer after ${last}, which had not resolved its next hop`,
+        (second) => reach(second) > reach(parsed.hops) || second.some((h) => h.probes.some((p) => p.address === target)),
+      );
     }
   }
   // silent hops before an answer: on a cold lab, a router's ARP for the next hop holds the first
   // probes past their wait (later ones, sent once it resolved, answer). Once more, now warm; the
   // run with fewer holes is kept (a router that never answers keeps its hole either way)
-  if (!sendFailure && holes(parsed.hops) > 0) {
-    const again = await exec(full);
-    if (again.code === 0) {
-      const second = parseTraceroute(again.stdout);
-      if (holes(second.hops) < holes(parsed.hops)) {
-        parsed = second;
-        output = `${output}(hops without an answer before the last one: traced again)\n${again.stdout}${again.stderr}`;
-      }
-    }
-  }
+  if (!sendFailure && holes(parsed.hops) > 0) await traceAgain("hops without an answer before the last one", (second) => holes(second) < holes(parsed.hops));
   // after the probes (the switches have learned the MACs they carried): the source, the target
   // and whoever answered, then the switches on their way (by the graph first, then by the MAC
   // tables read, where they lead elsewhere)
