@@ -102,6 +102,19 @@ export class OwnerError extends ConflictError {
   }
 }
 
+/**
+ * The namespace of `lab` that a failed read says is not there (gone between the listing and the
+ * read: another process took the lab down), or null for any other failure. iproute2 (ip -n, ip
+ * netns exec, tc -n) says `Cannot open network namespace "NS": No such file or directory` when
+ * the name is gone, and `setting the network namespace "NS" failed: Invalid argument` when `ip
+ * netns del` has unmounted it but not yet removed the name.
+ */
+export function vanishedNamespace(lab: string, message: string): string | null {
+  const m = /Cannot open network namespace "([^"]+)": No such file or directory|setting the network namespace "([^"]+)" failed: Invalid argument/.exec(message);
+  const ns = m?.[1] ?? m?.[2];
+  return ns && parseNsName(ns)?.lab === lab ? ns : null;
+}
+
 export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
@@ -398,8 +411,16 @@ export class Engine {
       const env = await this.env(meta?.tag ?? "");
       if (own.state !== "mine") delete env.owner; // old-format marks are compared as they were made
       // a lab another process takes down meanwhile loses its namespaces under the read: read it
-      // once more from the kernel as it is now; a second failure is the answer
-      const actual = await this.readActual(snapshot, name, [doc]).catch(() => this.readActual(this.snapshot(), name, [doc]));
+      // once more from the kernel as it is now. Any other failure, or a second one, is the answer
+      const actual = await this.readActual(snapshot, name, [doc]).catch((first: unknown) => {
+        const said = (e: unknown) => (e instanceof Error ? e.message : String(e));
+        const gone = vanishedNamespace(name, said(first));
+        if (!gone) throw first;
+        return this.readActual(this.snapshot(), name, [doc]).catch((second: unknown) => {
+          const again = `read again from the kernel as it is now: ${said(second)}`;
+          throw new Error(`reading lab ${name} failed: ${said(first)} (${gone} went away meanwhile); ${again}`, { cause: second });
+        });
+      });
       const services = await this.services.list(name);
       const leases = new Map<string, DhcpLease>();
       for (const node of doc?.nodes ?? []) {
