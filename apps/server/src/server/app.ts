@@ -19,6 +19,7 @@ import { JournalTail } from "./journal";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
 import { Labs } from "./labs";
+import { startLive } from "./live";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Guard } from "./security";
 import { attachSockets, socketHub, type IO } from "./sockets";
@@ -83,6 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const templates = new Templates(cfg.templatesDir);
   const checker = new LabChecker({ limits: cfg.limits, worker: cfg.checkWorker, log: cfg.log });
   const labs = new Labs(engine, { hub, terminals, templates, commandLog, log: cfg.log, checker, maxLabs: cfg.limits.maxLabs });
+  startLive(engine, labs); // the kernel's live view, which the sockets, the labs and the exercises find by liveOf(engine)
   const classes = new Classes({ engine, labs, templates, port, log: cfg.log, ...(cfg.classLabPrefix ? { labPrefix: cfg.classLabPrefix } : {}) });
   await classes.ready();
   attachSockets(io, { labs, terminals, templates, engine, guard, version: VERSION, log: cfg.log, classes });

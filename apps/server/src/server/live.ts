@@ -87,8 +87,8 @@ export class LiveHub {
 
   constructor(
     private readonly engine: Engine,
-    /** the server's labs (their queue, for restore); given by the first caller that has them */
-    public labs: Labs | null = null,
+    /** the server's labs (their queue, for restore) */
+    private readonly labs: Labs,
   ) {}
 
   private async running(name: string): Promise<{ lab: Lab; tag: string }> {
@@ -293,7 +293,6 @@ export class LiveHub {
 
   /** Puts the kernel back as the document says, in the lab's queue; the drift after. */
   async restore(name: string): Promise<Drift> {
-    if (!this.labs) throw new Error("the live hub was made without the server's labs: it cannot put a lab back");
     await this.labs.queue.run(name, async () => {
       const { lab, tag } = await this.running(name);
       await removeHandMade(lab, await readDrift(lab, tag));
@@ -307,11 +306,18 @@ export class LiveHub {
 
 const hubs = new WeakMap<Engine, LiveHub>();
 
-/** The server's one LiveHub (per engine), shared by the browsers' watches and the exercises' (which have no labs to give). */
-export function liveOf(engine: Engine, labs?: Labs): LiveHub {
-  let hub = hubs.get(engine);
-  if (!hub) hubs.set(engine, (hub = new LiveHub(engine, labs ?? null)));
-  else if (labs && !hub.labs) hub.labs = labs;
+/** Makes the server's one LiveHub for its engine, with its labs: once, where the server is assembled (app.ts). */
+export function startLive(engine: Engine, labs: Labs): LiveHub {
+  if (hubs.has(engine)) throw new Error("this engine has its live hub already");
+  const hub = new LiveHub(engine, labs);
+  hubs.set(engine, hub);
+  return hub;
+}
+
+/** The server's one LiveHub (per engine), shared by the browsers' watches and the exercises'. */
+export function liveOf(engine: Engine): LiveHub {
+  const hub = hubs.get(engine);
+  if (!hub) throw new Error("this engine has no live hub: the server makes it with its labs (startLive, app.ts) before it serves");
   return hub;
 }
 

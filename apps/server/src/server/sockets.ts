@@ -214,7 +214,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
     },
     "live:watch": async ({ lab, rates }) => {
       if (!socket.rooms.has(room(lab))) throw new RequestError("not_found", `open lab ${lab} (lab:open) before watching it`);
-      const live = liveOf(d.engine, labs);
+      const live = liveOf(d.engine);
       if (!socket.data.live) {
         socket.data.live = true;
         socket.once("disconnect", () => void live.socketGone(socket.id));
@@ -222,13 +222,13 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
       return live.watch(lab, { socketId: socket.id, rates: !!rates, send: (p) => socket.emit("live:event", p) });
     },
     "live:unwatch": async ({ lab }) => {
-      await liveOf(d.engine, labs).unwatch(lab, socket.id);
+      await liveOf(d.engine).unwatch(lab, socket.id);
       return null;
     },
-    "live:inspect": ({ lab, node }) => liveOf(d.engine, labs).inspect(lab, node),
-    "live:drift": ({ lab }) => liveOf(d.engine, labs).drift(lab),
-    "live:restore": ({ lab }) => liveOf(d.engine, labs).restore(lab),
-    "live:pingall": ({ lab }) => liveOf(d.engine, labs).pingAll(lab),
+    "live:inspect": ({ lab, node }) => liveOf(d.engine).inspect(lab, node),
+    "live:drift": ({ lab }) => liveOf(d.engine).drift(lab),
+    "live:restore": ({ lab }) => liveOf(d.engine).restore(lab),
+    "live:pingall": ({ lab }) => liveOf(d.engine).pingAll(lab),
     "live:trace": (req) => traceInLab(d.engine, req),
     "live:ping": (req) => pingPairInLab(d.engine, req),
     "exercise:watch": async ({ lab }) => {
