@@ -25,16 +25,20 @@ export const Stage = {
   netns: 10,
   /** veth pairs and Linux bridges created: the same root batch as the namespaces, after them */
   rootLinks: 10,
+  /** a big bring-up only (plan.ts carrierLast): the namespaces configured before their peers' root ends come up */
+  inside: 11,
+  /** a big bring-up only: the root-side ends set up, in one root batch, before OVS takes them as ports */
+  carrier: 12,
   /** OVS bridges and ports created or changed (one transaction) */
-  ovs: 12,
+  ovs: 13,
   /** OVS internal ports moved into their namespaces */
-  move: 13,
+  move: 14,
   /** interface settings, addresses and routes, one batch per namespace */
-  configure: 14,
+  configure: 15,
   /** qdiscs, sysctls, offloads, files and NAT rules */
-  extras: 15,
+  extras: 16,
   /** services started, once the network is there */
-  services: 16,
+  services: 17,
 } as const;
 
 interface CommandBase {

@@ -7,7 +7,7 @@ import { plan } from "./plan";
 import { realize, type RealizeEnv } from "./realize";
 import { keys, lossTableDev, lossTableName, type Resource } from "./resources";
 import { parseLab, validateLab } from "./validate";
-import { createCommands } from "./commands";
+import { createCommands, Stage } from "./commands";
 import { capabilityIssues } from "./capabilities";
 
 const env: RealizeEnv = { tag: "demo", ovsDatapath: "netdev" };
@@ -82,7 +82,7 @@ describe("loss", () => {
         tool: "exec",
         ns: "tl.demo.h1",
         argv: ["nft", 'table netdev tl_loss_eth0 { chain ingress { type filter hook ingress device "eth0" priority 0; numgen random mod 100 < 30 drop; }; }'],
-        stage: 15,
+        stage: Stage.extras,
       },
     ]);
     expect(capabilityIssues(lab, { ovs: { available: true, datapath: "netdev", userspaceTso: true }, netem: false, tbf: false, nat: "nft" })).toEqual([]);

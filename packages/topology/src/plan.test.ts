@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { plan, sameResource, summarize, type ActualState, type Op, type Plan } from "./plan";
-import { Stage, type Command } from "./commands";
+import { CARRIER_LAST_FROM, plan, sameResource, summarize, type ActualState, type Op, type Plan } from "./plan";
+import { createCommands, Stage, type Command } from "./commands";
 import { realize, type RealizeEnv } from "./realize";
 import { parseLab } from "./validate";
 import { topoLab } from "./topos";
@@ -725,6 +725,66 @@ describe("stages", () => {
     const addr = all.find((c) => c.tool === "ip" && c.args[0] === "addr" && c.ns === "tl.demo.dhcp-r")!;
     expect(addr.stage).toBe(Stage.configure);
     expect(addr.stage).toBeGreaterThan(move.stage);
+  });
+});
+
+describe("a big bring-up: the namespaces first, then the root ends' carrier, then OVS (carrierLast)", () => {
+  const star = (hosts: number) => parseLab(topoLab({ kind: "single", args: [hosts] }, "demo"));
+  const stageOf = (p: Plan, pred: (c: Command) => boolean) => [
+    ...new Set(
+      allCommands(p)
+        .filter(pred)
+        .map((c) => c.stage),
+    ),
+  ];
+  const isUp = (c: Command, ns: string | null) => c.tool === "ip" && c.ns === ns && c.args[0] === "link" && c.args.at(-1) === "up";
+
+  it(`orders a star of ${CARRIER_LAST_FROM} hosts so: no root end comes up before every namespace is configured, and OVS comes after`, () => {
+    const p = plan(realize(star(CARRIER_LAST_FROM), env), { resources: [] });
+    const all = allCommands(p);
+    // every namespace command (ends up, addresses, routes) in the inside stage
+    expect(stageOf(p, (c) => c.tool === "ip" && c.ns !== null)).toEqual([Stage.inside]);
+    // the root-side ends: made and marked in the root batch, still down; up in the carrier stage
+    const rootEnds = all.filter(
+      (c): c is Extract<Command, { tool: "ip" }> & { op: number } => c.tool === "ip" && c.ns === null && c.args[0] === "link" && c.args[1] === "set",
+    );
+    const ups = rootEnds.filter((c) => c.args.at(-1) === "up");
+    expect(ups.length).toBe(CARRIER_LAST_FROM);
+    for (const c of ups) expect(c).toMatchObject({ stage: Stage.carrier, args: ["link", "set", "dev", expect.stringMatching(/^demo-s1-eth\d+$/), "up"] });
+    for (const c of rootEnds.filter((c) => !ups.includes(c))) {
+      expect(c.stage).toBe(Stage.rootLinks);
+      expect(c.args).not.toContain("up");
+    }
+    expect(stageOf(p, (c) => c.tool === "ovs-vsctl")).toEqual([Stage.ovs]);
+    expect(Stage.rootLinks < Stage.inside && Stage.inside < Stage.carrier && Stage.carrier < Stage.ovs).toBe(true);
+    // the hosts files and the root ports' IPv6 switch are written while the namespaces are configured
+    expect(stageOf(p, (c) => c.tool === "write")).toEqual([Stage.inside]);
+    // nothing is lost or added: the resources' own commands, only each root end's "up" split off its line
+    const norm = (cs: Command[]) =>
+      cs
+        .map((c) => text(c).replace(/ up$/, ""))
+        .filter((l) => !/^ip link set dev demo-s1-eth\d+$/.test(l))
+        .sort();
+    const resources = realize(star(CARRIER_LAST_FROM), env);
+    expect(norm(all)).toEqual(norm(resources.flatMap((r) => createCommands(r))));
+  });
+
+  it("leaves an edit (fewer namespaces) in the overlapped order: OVS works while the namespaces are configured", () => {
+    const p = plan(realize(star(CARRIER_LAST_FROM - 1), env), { resources: [] });
+    expect(stageOf(p, (c) => c.tool === "ip" && c.ns !== null)).toEqual([Stage.ovs]);
+    expect(stageOf(p, (c) => isUp(c, null) && c.tool === "ip" && c.args[3]!.startsWith("demo-s1-"))).toEqual([Stage.rootLinks]);
+    expect(stageOf(p, (c) => c.stage === Stage.inside || c.stage === Stage.carrier)).toEqual([]);
+  });
+
+  it("keeps the internal ports' order (moved into their namespace after OVS made them), however many namespaces", () => {
+    const nodes = [...Array.from({ length: CARRIER_LAST_FROM }, (_, i) => H(`h${i + 1}`)), H("d"), S("ovs1")];
+    const links = [
+      ...Array.from({ length: CARRIER_LAST_FROM }, (_, i) => ({ endpoints: [`h${i + 1}`, "ovs1"] })),
+      { endpoints: ["d", "ovs1"], internal: true },
+    ];
+    const p = plan(realize(lab(nodes, links), env), { resources: [] });
+    expect(stageOf(p, (c) => c.stage === Stage.inside || c.stage === Stage.carrier)).toEqual([]);
+    expect(stageOf(p, (c) => c.tool === "ip" && c.ns === "tl.demo.h1")).toEqual([Stage.configure]);
   });
 });
 
