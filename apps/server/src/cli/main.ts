@@ -41,8 +41,11 @@ export function program(): Command {
     .option("-v, --verbose", "print every kernel command as it runs")
     .option("--json", "print the result as JSON")
     .action(async (file: string | undefined, o: { topo?: string; name?: string; dryRun?: boolean; verbose?: boolean; json?: boolean }) => {
-      const { lab, source } = await loadLab(file, o);
       const e = engine(!!o.verbose);
+      // the capabilities probe (an ovs-vsctl, 6 to 14 ms) runs while the lab is read and checked;
+      // its answer is kept for the engine, a failure is probed again there
+      void e.capabilities().catch(() => null);
+      const { lab, source } = await loadLab(file, o);
       await ensureOvsIfNeeded(
         e,
         lab.nodes.some((n) => n.kind === "switch" && n.type === "ovs"),
