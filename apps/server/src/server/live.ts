@@ -267,7 +267,7 @@ export class LiveHub {
    * DRIFT_QUIET_MS and the changes seen are read (no kernel read of its own); else read from the kernel (the CLI, a one-off request).
    */
   async drift(name: string): Promise<Drift> {
-    const { lab, tag } = await this.running(name);
+    const now = await this.running(name);
     const entry = this.labsWatched.get(name);
     if (
       entry &&
@@ -278,11 +278,16 @@ export class LiveHub {
     ) {
       await entry.watch.quiet(DRIFT_QUIET_MS);
       if (this.labsWatched.get(name) === entry) {
-        this.driftChanged(name, entry, entry.drift.setLab(lab));
+        this.driftChanged(name, entry, entry.drift.setLab(now.lab));
         this.flushDrift(name, entry);
         return this.driftViewOf(entry);
       }
     }
+    return this.kernelDrift(now);
+  }
+
+  /** The lab's drift read whole from the kernel (a one-off: not a watch's kept state). */
+  private async kernelDrift({ lab, tag }: { lab: Lab; tag: string }): Promise<Drift> {
     return driftView(lab, await readDrift(lab, tag));
   }
 
@@ -299,8 +304,7 @@ export class LiveHub {
       await this.engine.up(lab);
     });
     // read from the kernel, as before (the kept drift follows by itself, from the kernel's events)
-    const { lab, tag } = await this.running(name);
-    return driftView(lab, await readDrift(lab, tag));
+    return this.kernelDrift(await this.running(name));
   }
 }
 
