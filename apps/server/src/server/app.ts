@@ -19,7 +19,7 @@ import { JournalTail } from "./journal";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
 import { Labs } from "./labs";
-import { startLive } from "./live";
+import { startLive, type LiveHub } from "./live";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Guard } from "./security";
 import { attachSockets, socketHub, type IO } from "./sockets";
@@ -40,6 +40,8 @@ export interface RunningServer {
   reconciled: Promise<ReconcileReport | null>;
   labs: Labs;
   terminals: Terminals;
+  /** the labs' kernels, live, for the sockets that watch them and the exercises (live.ts) */
+  live: LiveHub;
   /** classes and their students (classes.ts) */
   classes: Classes;
   /** ends every terminal, waits for running changes, stops listening; labs keep running */
@@ -84,7 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const templates = new Templates(cfg.templatesDir);
   const checker = new LabChecker({ limits: cfg.limits, worker: cfg.checkWorker, log: cfg.log });
   const labs = new Labs(engine, { hub, terminals, templates, commandLog, log: cfg.log, checker, maxLabs: cfg.limits.maxLabs });
-  startLive(engine, labs); // the kernel's live view, which the sockets, the labs and the exercises find by liveOf(engine)
+  const live = startLive(engine, labs); // the sockets, the labs and the exercises find it by liveOf(engine)
   const classes = new Classes({ engine, labs, templates, port, log: cfg.log, ...(cfg.classLabPrefix ? { labPrefix: cfg.classLabPrefix } : {}) });
   await classes.ready();
   attachSockets(io, { labs, terminals, templates, engine, guard, version: VERSION, log: cfg.log, classes });
@@ -111,6 +113,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     reconciled,
     labs,
     terminals,
+    live,
     classes,
     close: () =>
       (closing ??= (async () => {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { inNode, pings } from "@topolab/engine/testing";
 import type { Change, DriftItemView } from "@topolab/protocol";
 import type { Client } from "../testing";
+import type { HubEvent } from "./live";
 import { serverWithLab, twoHostsOnSwitch } from "../testing-session";
 
 let a: Client;
@@ -100,5 +101,43 @@ describe("drift pushed to every watcher", () => {
     await c.ok("live:unwatch", { lab: name });
     await a.ok("live:unwatch", { lab: name });
     await b.ok("live:unwatch", { lab: name });
+  });
+
+  it("while only a watcher not shown the drift follows the lab (an exercise), no drift is worked out or sent; a browser that joins gets it whole", async () => {
+    const live = session.server.server.live;
+    const events: HubEvent[] = [];
+    let sawH2: () => void = () => undefined;
+    const h2Changed = new Promise<void>((resolve) => (sawH2 = resolve));
+    const kernelOnly = "hrv-kernel-only";
+    await live.watch(name, {
+      socketId: kernelOnly,
+      rates: false,
+      drift: false,
+      send: (p) => {
+        events.push(p.event);
+        if (p.event.type === "node" && p.event.node === "h2" && p.event.state) sawH2();
+      },
+    });
+    try {
+      expect(live.watching(name)).toBe(1); // the other tests' browsers are gone: this watcher alone
+      await inNode(name, "h2", ["ip", "addr", "add", "10.9.7.7/24", "dev", "eth0"]);
+      await h2Changed;
+      // once the kernel is quiet and what changed is read (live:drift waits for it), a drift worked out would have been sent
+      expect((await live.drift(name)).items.map((i) => i.id)).toEqual(["address:h2:eth0:10.9.7.7/24"]);
+      expect(events.filter((e) => e.type === "drift")).toEqual([]);
+
+      const c = await session.server.connect();
+      await c.ok("lab:open", { lab: name });
+      const snap = await c.ok("live:watch", { lab: name });
+      expect(snap.drift.items.map((i) => i.id)).toEqual(["address:h2:eth0:10.9.7.7/24"]);
+      // a browser watches: the drift is pushed again
+      const settled = driftOf(c, "h2", (items) => items.length === 0);
+      await inNode(name, "h2", ["ip", "addr", "del", "10.9.7.7/24", "dev", "eth0"]);
+      await settled;
+      await c.ok("live:unwatch", { lab: name });
+    } finally {
+      await live.unwatch(name, kernelOnly);
+    }
+    expect(live.watching(name)).toBe(0);
   });
 });

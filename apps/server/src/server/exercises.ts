@@ -128,6 +128,7 @@ class ExerciseRunner {
       await this.live.watch(this.name, {
         socketId: this.watcherId,
         rates: false,
+        drift: false,
         // links, addresses and routes; not neighbours: the checks' own pings change those, and
         // would run the checks again and again
         send: ({ event: e }: { event: HubEvent }) => {

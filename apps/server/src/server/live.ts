@@ -6,7 +6,8 @@
 // document says. The drift of a watched lab is kept here, once per lab, piece by piece (the
 // engine's DriftTracker, fed by the watch's reads of each changed namespace and by the
 // document's changes: no kernel read of its own), and pushed to the watchers: whole in the
-// snapshot, then a live:event "drift" with the nodes whose items changed. live:drift answers
+// snapshot, then a live:event "drift" with the nodes whose items changed (worked out only while a
+// watcher is shown the drift: an exercise's watch alone does not need it). live:drift answers
 // from it while a watch runs (a full kernel read only when none does).
 //
 // Knows: watchers and their sockets, sequence numbers, how a drift item becomes lab:edit
@@ -48,6 +49,8 @@ export type HubEvent = EngineLiveEvent | Extract<LiveEvent, { type: "drift" }>;
 export interface Watcher {
   socketId: string;
   rates: boolean;
+  /** shown the drift (a browser); false: follows the kernel's changes only (an exercise's checks), no drift is worked out for it */
+  drift: boolean;
   send: (payload: { lab: string; version: typeof LIVE_VERSION; seq: number; event: HubEvent }) => void;
 }
 
@@ -157,6 +160,8 @@ export class LiveHub {
     if (!nodes.length) return;
     entry.driftView = null;
     if (!entry.started) return; // the snapshot carries it
+    // no watcher is shown the drift (only an exercise follows the lab): worked out when asked (a snapshot, live:drift)
+    if (![...entry.watchers.values()].some((x) => x.drift)) return;
     for (const n of nodes) entry.driftDirty.add(n);
     entry.driftTimer ??= setImmediate(() => this.flushDrift(name, entry));
   }

@@ -219,7 +219,7 @@ function handlers(socket: Socket<ClientToServerEvents, ServerToClientEvents, Rec
         socket.data.live = true;
         socket.once("disconnect", () => void live.socketGone(socket.id));
       }
-      return live.watch(lab, { socketId: socket.id, rates: !!rates, send: (p) => socket.emit("live:event", p) });
+      return live.watch(lab, { socketId: socket.id, rates: !!rates, drift: true, send: (p) => socket.emit("live:event", p) });
     },
     "live:unwatch": async ({ lab }) => {
       await liveOf(d.engine).unwatch(lab, socket.id);
