@@ -64,6 +64,32 @@ export function checkViews(lab: Lab): CheckView[] {
 
 const view = (r: CheckResult): CheckResultView => ({ id: r.id, status: r.status, seen: r.seen, ms: r.ms });
 
+/**
+ * Work that runs one at a time: asked while it runs, it runs once more after (however often it
+ * was asked meanwhile), never beside itself and never an ask lost.
+ */
+export class OnceMore {
+  private busy = false;
+  private pending = false;
+
+  constructor(private readonly work: () => Promise<void>) {}
+
+  run(): void {
+    if (this.busy) {
+      this.pending = true;
+      return;
+    }
+    this.busy = true;
+    const done = () => {
+      this.busy = false;
+      if (!this.pending) return;
+      this.pending = false;
+      this.run();
+    };
+    void this.work().then(done, done);
+  }
+}
+
 /** At most this many probes at once, per followed lab. */
 const CONCURRENCY = 8;
 
@@ -96,7 +122,6 @@ class ExerciseRunner {
   private readonly watcherId: string;
   /** from the lab's meta, read once per run (kick) */
   private running = false;
-  private kicking = false;
   private ctx: { lab: Lab; tag: string; ctx: ProbeContext } | null = null;
   private stopped = false;
   private inFlight = new Set<Promise<void>>();
@@ -213,33 +238,31 @@ class ExerciseRunner {
   /**
    * Every check again: those idle now, those running once they are done. The lab's meta is read
    * once for the run (is it running, its tag), not once per check; a kick while it is being read
-   * joins that run.
+   * is run once more after it (the meta read then may be older than what the kick announces: a
+   * lab just started), kicks meanwhile in that one.
    */
   private kick(): void {
-    if (this.stopped || !this.lab?.exercise || this.kicking) return;
-    this.kicking = true;
-    void this.engine.state
-      .readMeta(this.name)
-      .then(
-        (meta) => {
-          this.running = !!meta?.running;
-          if (meta) this.tag = meta.tag;
-        },
-        () => {
-          this.running = false; // tried again by the timer
-        },
-      )
-      .finally(() => {
-        this.kicking = false;
-        if (this.stopped || !this.running || !this.lab?.exercise) return;
-        for (const check of this.lab.exercise.checks) {
-          const loop = this.loops.get(check.id) ?? { running: false, again: false };
-          this.loops.set(check.id, loop);
-          if (loop.running) loop.again = true;
-          else void this.loop(check.id, loop);
-        }
-      });
+    if (this.stopped || !this.lab?.exercise) return;
+    this.kicks.run();
   }
+
+  private readonly kicks = new OnceMore(async () => {
+    if (this.stopped || !this.lab?.exercise) return;
+    try {
+      const meta = await this.engine.state.readMeta(this.name);
+      this.running = !!meta?.running;
+      if (meta) this.tag = meta.tag;
+    } catch {
+      this.running = false; // tried again by the timer
+    }
+    if (this.stopped || !this.running || !this.lab?.exercise) return;
+    for (const check of this.lab.exercise.checks) {
+      const loop = this.loops.get(check.id) ?? { running: false, again: false };
+      this.loops.set(check.id, loop);
+      if (loop.running) loop.again = true;
+      else void this.loop(check.id, loop);
+    }
+  });
 
   /** The probes' context of the document and tag of now (made again when either changes). */
   private probeCtx(): ProbeContext {
