@@ -10,6 +10,7 @@ import { uniqueLabName } from "@topolab/engine/testing";
 import type { ExerciseState } from "@topolab/protocol";
 import { labToDocument } from "@topolab/topology";
 import { monitorChildren, startTestServer, type TestServer } from "../testing";
+import { ExerciseHub } from "./exercises";
 
 let t: TestServer;
 
@@ -117,6 +118,44 @@ describe("exercises", () => {
     await browser.ok("live:unwatch", { lab: name });
     await waitFor(async () => (await ours()).length === 0, "no ip monitor left");
     await c.ok("lab:delete", { lab: name });
+  });
+
+  it("a kick that comes while the lab's meta is read runs once more after that read, not dropped", async () => {
+    const c = await t.connect();
+    const name = uniqueLabName("hrv");
+    await c.ok("lab:create", { name, source: { type: "template", id: "exercise-router-forwarding" } });
+    // the runs' meta reads, from the state directory, counted; held while `hold` is
+    let reads = 0;
+    let release = () => {};
+    let hold: Promise<void> | null = new Promise<void>((resolve) => (release = resolve));
+    let told = () => {};
+    // no timer's kick: the test's kicks alone
+    const hub = new ExerciseHub(t.engine, t.server.live, {
+      everyMs: 3_600_000,
+      readMeta: async (lab) => {
+        reads++;
+        const meta = await t.engine.state.readMeta(lab);
+        if (hold) await hold;
+        return meta;
+      },
+    });
+    try {
+      await hub.watch(name, { socketId: "hrv-kick", send: () => told() });
+      expect(reads).toBe(1); // the first run's, held
+      const followersTold = new Promise<void>((resolve) => (told = resolve));
+      hub.labChanged(name, true);
+      // the document read again, the followers are told (a few ms later): its kick came right after
+      await followersTold;
+      expect(reads).toBe(1);
+      hold = null;
+      release();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // every promise callback due has run
+      // the kick that came meanwhile read the meta again at once (before, it was dropped: the timer's run was the next)
+      expect(reads).toBeGreaterThanOrEqual(2);
+    } finally {
+      await hub.close();
+      await c.ok("lab:delete", { lab: name });
+    }
   });
 
   it("refuses a lab without an exercise, and one the socket has not opened", async () => {

@@ -11,7 +11,7 @@
 // watch per lab, shared with the browsers that watch it), the socket events (sockets.ts), the
 // lab's queue and documents (labs.ts).
 
-import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type ProbeContext } from "@topolab/engine";
+import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type LabMeta, type ProbeContext } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
 import { RequestError, runningMeta } from "./errors";
@@ -90,6 +90,14 @@ export class OnceMore {
   }
 }
 
+/** How an exercise hub runs its checks; the defaults are the server's (a test holds the meta read, turns the timer away). */
+export interface ExerciseOptions {
+  /** how a run reads the lab's meta (is it running, its tag): the state directory's */
+  readMeta?: (lab: string) => Promise<LabMeta | null>;
+  /** how often the checks run again while followed: EVERY_MS */
+  everyMs?: number;
+}
+
 /** At most this many probes at once, per followed lab. */
 const CONCURRENCY = 8;
 
@@ -130,13 +138,14 @@ class ExerciseRunner {
     private readonly engine: Engine,
     private readonly live: LiveHub,
     readonly name: string,
+    private readonly options: ExerciseOptions = {},
   ) {
     this.watcherId = `exercise:${name}`;
   }
 
   async start(): Promise<void> {
     await this.load();
-    this.timer = setInterval(() => this.kick(), EVERY_MS);
+    this.timer = setInterval(() => this.kick(), this.options.everyMs ?? EVERY_MS);
     this.timer.unref();
     await this.follow();
     this.kick();
@@ -249,7 +258,7 @@ class ExerciseRunner {
   private readonly kicks = new OnceMore(async () => {
     if (this.stopped || !this.lab?.exercise) return;
     try {
-      const meta = await this.engine.state.readMeta(this.name);
+      const meta = await (this.options.readMeta ?? ((lab) => this.engine.state.readMeta(lab)))(this.name);
       this.running = !!meta?.running;
       if (meta) this.tag = meta.tag;
     } catch {
@@ -345,12 +354,13 @@ export class ExerciseHub {
   constructor(
     private readonly engine: Engine,
     private readonly live: LiveHub,
+    private readonly options: ExerciseOptions = {},
   ) {}
 
   private runner(name: string): Promise<ExerciseRunner> {
     let r = this.runners.get(name);
     if (!r) {
-      const created = new ExerciseRunner(this.engine, this.live, name);
+      const created = new ExerciseRunner(this.engine, this.live, name, this.options);
       r = created.start().then(
         () => created,
         (e: unknown) => {
@@ -393,7 +403,7 @@ export class ExerciseHub {
       await r.runAll();
       return r.state();
     }
-    const r = new ExerciseRunner(this.engine, this.live, name);
+    const r = new ExerciseRunner(this.engine, this.live, name, this.options);
     try {
       await r.load();
       await r.runAll();
