@@ -25,9 +25,9 @@ export const Stage = {
   netns: 10,
   /** veth pairs and Linux bridges created: the same root batch as the namespaces, after them */
   rootLinks: 10,
-  /** a big bring-up only (plan.ts carrierLast): the namespaces configured before their peers' root ends come up */
+  /** a big bring-up only (plan.ts carrierLast): the namespaces configured, and OVS, before the root ends come up */
   inside: 11,
-  /** a big bring-up only: the root-side ends set up, in one root batch, before OVS takes them as ports */
+  /** a big bring-up only: the root-side ends set up, in one root batch, once OVS has them as ports */
   carrier: 12,
   /** OVS bridges and ports created or changed (one transaction) */
   ovs: 13,

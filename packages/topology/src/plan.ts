@@ -300,16 +300,16 @@ export const CARRIER_LAST_FROM = 8;
 
 /**
  * A big bring-up's order: the namespaces and veth pairs (root batch, the root-side ends still
- * down), then every namespace's interfaces, addresses and routes (their ends come up without a
- * carrier, since the peer is down), then the root-side ends up in one root batch, then the
- * OVS transaction. Setting a veth end up while its peer is up turns the carrier on inside that
- * `ip` process, and every carrier change in the root namespace makes ovs-vswitchd reconfigure
- * (it re-reads every interface and address of the root namespace): one namespace at a time,
- * that cost 1.1 ms each under the kernel's lock (100 namespaces: 236 to 253 ms, against 122
- * to 138 ms without a carrier). The root ends come up together in about 16 ms, and OVS then
- * adds ports whose state no longer changes (a port added while its device changes sometimes
- * never forwards: commands.ts). An edit (few namespaces) keeps overlapStages' order, where
- * OVS works while the namespaces are configured: one stage less. null: not such a plan.
+ * down); then, side by side, every namespace's interfaces, addresses and routes (their ends
+ * come up without a carrier, since the peer is down) and the OVS transaction (its ports'
+ * devices do not change meanwhile); then the root-side ends up, in one root batch. Setting a
+ * veth end up while its peer is up turns the carrier on inside that `ip` process, and every
+ * carrier change in the root namespace makes ovs-vswitchd reconfigure (it re-reads every
+ * interface and address of the root namespace): one namespace at a time, that cost 1.1 ms
+ * each under the kernel's lock (100 namespaces: 236 to 253 ms, against 122 to 138 ms without
+ * a carrier). The root ends come up together in about 16 ms, once OVS has its ports (a port
+ * added while its device changes sometimes never forwards: commands.ts). An edit (few
+ * namespaces) keeps overlapStages' order: one stage less. null: not such a plan.
  */
 function carrierLast(ops: Op[]): Op[] | null {
   const all = ops.flatMap((o) => o.commands);
@@ -317,7 +317,7 @@ function carrierLast(ops: Op[]): Op[] | null {
   const configured = new Set(all.filter((c) => c.stage === Stage.configure && c.tool === "ip" && c.ns !== null).map((c) => (c as { ns: string }).ns));
   if (configured.size < CARRIER_LAST_FROM) return null;
   const restage = (c: Command): Command[] => {
-    if (c.stage === Stage.configure || c.stage === Stage.extras || (c.stage === Stage.ovs && c.tool === "write")) return [{ ...c, stage: Stage.inside }];
+    if (c.stage === Stage.configure || c.stage === Stage.extras || c.stage === Stage.ovs) return [{ ...c, stage: Stage.inside }];
     return [c];
   };
   const rootUp = (o: Op, c: Command): Command[] => {
