@@ -54,7 +54,9 @@ test("ping all: a cell's output, ping again, a failed pair with 100 % loss", asy
     await expect(page.getByTestId("live-cell-title")).toHaveText("a → b: ping 10.73.0.2 answered");
     await expect(detail).toContainText("b at 10.73.0.2");
     await expect(page.getByTestId("live-cell-summary")).toHaveText(/^1 reply to at most 2 echoes \(1 round\), rtt [\d.]+ ms$/);
-    await expect(page.getByTestId("live-cell-lines")).toContainText(/\[round 1: fping -e -r 1 -t 1000 10\.73\.0\.2\]\n10\.73\.0\.2 is alive \([\d.]+ ms\)/);
+    await expect(page.getByTestId("live-cell-lines")).toContainText(
+      /\[round 1: fping -e -r 1 -t 1000 -i 1 10\.73\.0\.2\]\n10\.73\.0\.2 is alive \([\d.]+ ms\)/,
+    );
     await page.getByTestId("live-cell-ping").click();
     const out = page.getByTestId("live-cell-ping-output");
     await expect(out).toContainText("PING 10.73.0.2 (10.73.0.2) 56(84) bytes of data.", { timeout: 30_000 });

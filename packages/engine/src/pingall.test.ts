@@ -134,7 +134,7 @@ describe("pingAll", () => {
     const of = (from: string, to: string) => result.pairs.find((p) => p.from === from && p.to === to)!.output;
     // answered in round 1 with one retry allowed: 1 reply, 1 or 2 echoes
     expect(of("h1", "h2")).toMatchObject({ rounds: 1, sent: null, sentAtMost: 2, received: 1, lossPercent: null, rtt: { min: 0.1, avg: 0.1, max: 0.1 } });
-    expect(of("h1", "h2").lines).toEqual([{ round: 1, command: "fping -e -r 1 -t 1000 10.0.0.2", text: "10.0.0.2 is alive (0.100 ms)" }]);
+    expect(of("h1", "h2").lines).toEqual([{ round: 1, command: "fping -e -r 1 -t 1000 -i 1 10.0.0.2", text: "10.0.0.2 is alive (0.100 ms)" }]);
     // no reply in round 1 (2 echoes) nor round 2 (3 echoes): 5 sent, none back, 100 % loss
     const lost = of("h1", "h3");
     expect(lost).toMatchObject({ rounds: 2, sent: 5, sentAtMost: 5, received: 0, lossPercent: 100, rtt: null });
@@ -144,7 +144,7 @@ describe("pingAll", () => {
       "2 10.0.0.3 is unreachable",
       "2 10.0.0.3: error while sending ping: No route to host",
     ]);
-    expect(lost.lines[2]!.command).toBe("fping -e -r 2 -t 1000 10.0.0.3");
+    expect(lost.lines[2]!.command).toBe("fping -e -r 2 -t 1000 -i 5 10.0.0.3");
   });
 
   it("keeps a pair's lines bounded in number and length", () => {

@@ -100,8 +100,12 @@ export function fpingArgv(addresses: string[], timeoutSeconds: number, retries =
   return ["fping", "-e", "-r", String(retries), "-t", String(Math.round(timeoutSeconds * 1000)), "-i", String(intervalMs), ...addresses];
 }
 
-/** Adds one round's report on a target to a pair's output (pure; bounds the lines kept). */
-export function addRound(out: PairOutput, round: number, retries: number, timeoutMs: number, t: FpingTarget): void {
+/**
+ * Adds one round's report on a target to a pair's output (pure; bounds the lines kept). The
+ * command shown is the round's fping with this pair's target alone (the real one had all of
+ * the source's targets still waiting).
+ */
+export function addRound(out: PairOutput, round: number, retries: number, timeoutMs: number, t: FpingTarget, intervalMs = 1): void {
   out.rounds++;
   out.sentAtMost += retries + 1;
   if (t.alive) {
@@ -114,7 +118,7 @@ export function addRound(out: PairOutput, round: number, retries: number, timeou
         : { min: t.rttMs, avg: t.rttMs, max: t.rttMs };
   } else if (out.sent !== null) out.sent += retries + 1;
   out.lossPercent = out.sent === null ? null : out.sent ? Math.round(((out.sent - out.received) / out.sent) * 100) : null;
-  const command = `fping -e -r ${retries} -t ${timeoutMs} ${t.address}`;
+  const command = fpingArgv([t.address], timeoutMs / 1000, retries, intervalMs).join(" ");
   for (const text of t.lines) {
     if (out.lines.length >= PAIR_LINES_MAX) break;
     out.lines.push({ round, command, text: text.length > PAIR_LINE_CHARS ? `${text.slice(0, PAIR_LINE_CHARS - 1)}…` : text });
@@ -214,7 +218,7 @@ export async function pingAll(
         for (const p of again) {
           const t = answered.get(p.address)!;
           p.ok = t.alive;
-          addRound(p.output, i + 1, round.retries, Math.round(timeout * 1000), t);
+          addRound(p.output, i + 1, round.retries, Math.round(timeout * 1000), t, round.intervalMs);
         }
       }),
       round.concurrency,

@@ -8,7 +8,7 @@ const output = {
   received: 0,
   lossPercent: 100,
   rtt: null,
-  lines: [{ round: 1, command: "fping -e -r 1 -t 1000 10.0.0.3", text: "10.0.0.3 is unreachable" }],
+  lines: [{ round: 1, command: "fping -e -r 1 -t 1000 -i 1 10.0.0.3", text: "10.0.0.3 is unreachable" }],
 };
 
 describe("live:pingall's pairs", () => {
