@@ -258,6 +258,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
  * in about 1 ms, where /tmp on this machine's disk took 15 to 150 ms), else the temp directory.
  */
 function batchDir(): string {
+  if (chosenBatchDir) return chosenBatchDir;
   let dir: string;
   try {
     accessSync("/dev/shm", constants.W_OK);
@@ -265,9 +266,12 @@ function batchDir(): string {
   } catch {
     dir = tmpdir();
   }
+  // once per process: a server runs batches for weeks, and a killed topolab's leftovers wait an hour anyway
   sweepBatchDirs(dir);
-  return dir;
+  return (chosenBatchDir = dir);
 }
+
+let chosenBatchDir: string | null = null;
 
 /**
  * Removes the batch directories that a killed topolab left (kill -9 gives no time to remove
