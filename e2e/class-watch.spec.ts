@@ -84,6 +84,10 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(zone.locator("input").first()).toBeDisabled();
     // a capture only reads: it stays
     await expect(zone.getByTestId("inspector-capture")).toBeEnabled();
+    await expect(zone.locator('[data-testid^="inspector-if-"][data-testid$="-capture"]').first()).toBeEnabled();
+    // a button not marked readOnlyOk is off like the fields
+    await expect(zone.getByTestId("inspector-terminal")).toBeDisabled();
+    await expect(zone.getByTestId("inspector-node-stop")).toBeDisabled();
     // its views stay readable: a tab other than the first opens
     const tabs = zone.getByRole("tab");
     if ((await tabs.count()) > 1) {
@@ -98,6 +102,9 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(page.getByTestId("context-menu-item-terminal")).toBeVisible();
     await expect(page.getByTestId("context-menu-item-duplicate")).toHaveCount(0);
     await expect(page.getByTestId("context-menu-item-delete")).toHaveCount(0);
+    await expect(page.getByTestId("context-menu-item-capture-node")).toBeVisible();
+    await expect(page.getByTestId("context-menu-item-edit")).toHaveCount(0);
+    await expect(page.getByTestId("context-menu-item-node-stop")).toHaveCount(0);
     await page.keyboard.press("Escape");
     await expect(page.getByTestId("context-menu-item-terminal")).toHaveCount(0);
 

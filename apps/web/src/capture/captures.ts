@@ -64,11 +64,13 @@ export function captureNode(lab: Lab, node: string): void {
 export function captureMenuItems(lab: Lab, target: { kind: string; link?: string; node?: string }): MenuItem[] {
   if (target.kind === "link") {
     const link = lab.links.find((l) => linkKey(l.endpoints[0], l.endpoints[1]) === target.link);
-    return link ? [{ id: "capture-link", label: `Capture packets (${linkCaptureInterface(lab, link)})`, run: () => captureLink(lab, link) }] : [];
+    return link
+      ? [{ id: "capture-link", label: `Capture packets (${linkCaptureInterface(lab, link)})`, readOnlyOk: true, run: () => captureLink(lab, link) }]
+      : [];
   }
   if (target.kind === "node" && target.node && lab.links.some((l) => l.endpoints.some((e) => e.node === target.node))) {
     const node = target.node;
-    return [{ id: "capture-node", label: "Capture packets (all its interfaces)", run: () => captureNode(lab, node) }];
+    return [{ id: "capture-node", label: "Capture packets (all its interfaces)", readOnlyOk: true, run: () => captureNode(lab, node) }];
   }
   return [];
 }

@@ -8,9 +8,10 @@
 // Knows: the DOM of its children. Leaves to others: what they show.
 
 import { useEffect, useRef, type ReactNode } from "react";
+import { READ_ONLY_OK_ATTRIBUTE } from "./readOnly";
 
-/** what takes edits; tabs and capture buttons stay (a capture only reads, and the server allows it while watching) */
-const CONTROLS = "input, select, textarea, button:not([role='tab']):not([data-testid*='capture'])";
+/** what takes edits: every control not marked readOnlyOk (a tab, a capture: it only reads, and the server allows it while watching) */
+const CONTROLS = `:is(input, select, textarea, button):not([${READ_ONLY_OK_ATTRIBUTE}])`;
 const MARK = "data-watch-disabled";
 
 export function ReadOnlyZone({ readOnly, children, testId }: { readOnly: boolean; children: ReactNode; testId?: string }) {

@@ -18,6 +18,7 @@ import { hasShell, visualKind, KindIcon } from "./kinds";
 import type { EditOutcome, LabStore } from "./labStore";
 import { terminals } from "../terminals/manager";
 import { captureLink, captureNode, openCapture } from "../capture/captures";
+import { readOnlyOk } from "../class/readOnly";
 import { InspectorTabs } from "../live/InspectorTabs";
 import { tabKindOf } from "../live/tabs";
 
@@ -117,6 +118,7 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
           <button
             className="button"
             data-testid="inspector-capture"
+            {...readOnlyOk}
             title="Watch the packets on all its interfaces"
             onClick={() => captureNode(lab, node.name)}
           >
@@ -178,6 +180,7 @@ function NodeInspector({ store, lab, node }: { store: LabStore; lab: Lab; node: 
                         type="button"
                         className="link-button small"
                         data-testid={`inspector-if-${iface}-capture`}
+                        {...readOnlyOk}
                         title={`Watch the packets on ${node.name}:${iface}`}
                         onClick={() => openCapture(lab.name, [`${node.name}:${iface}`])}
                       >
@@ -334,6 +337,7 @@ function LinkInspector({ store, link, id }: { store: LabStore; link: Link; id: s
         <button
           className="button"
           data-testid="inspector-link-capture"
+          {...readOnlyOk}
           title="Watch the packets crossing this link"
           onClick={() => {
             const lab = store.state.get().doc;

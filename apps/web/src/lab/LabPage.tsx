@@ -25,7 +25,7 @@ import { WatchBanner } from "../class/WatchBanner";
 import { ReadOnlyZone } from "../class/ReadOnlyZone";
 import { Canvas, FIT_OPTIONS } from "./Canvas";
 import { ContextMenu, type OpenMenu } from "./ContextMenu";
-import { contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
+import { allowedItems, contextMenuItems, type MenuContext, type MenuTarget } from "./contextMenu";
 import { Help } from "./Help";
 import { deleteSelection, Inspector, type Selection } from "./Inspector";
 import { useKernelRefresh } from "./kernelRefresh";
@@ -34,8 +34,6 @@ import { LabStore } from "./labStore";
 import { Palette } from "./Palette";
 
 const LABELS_KEY = "topolab-labels";
-/** the context menu's items a read-only (watching) page keeps */
-const WATCH_MENU = /^(terminal|fit|capture-.*|kernel-.*|link-kernel)$/;
 
 export function LabPage({ name, watch = false }: { name: string; watch?: boolean }) {
   // made in the render, joined once the page is committed (before it is painted, so before a
@@ -153,8 +151,8 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
         remove: (sel) => deleteSelection(store, sel),
         fit,
       };
-      // watching: only what reads (a shell shown, the kernel's views, a capture, zoom), nothing that changes the lab
-      const items = contextMenuItems(target, ctx).filter((i) => store.state.get().mode !== "watch" || WATCH_MENU.test(i.id));
+      // watching: only the items marked readOnlyOk (what reads: a shell shown, the kernel's views, a capture, zoom)
+      const items = allowedItems(contextMenuItems(target, ctx), store.state.get().mode === "watch");
       if (items.length) setMenu({ target, ...at, items });
     },
     [store, selection, select, openTerminal, fit],

@@ -6,6 +6,8 @@
 //
 // The built-in items are the actions that exist: open a terminal, edit (in the inspector),
 // duplicate, delete; and on the canvas, add a node of each kind where it was clicked.
+// An item that only reads is marked readOnlyOk where it is made: a read-only page (watching a
+// student's lab) keeps only those (allowedItems), so an item added later is off there unless marked.
 //
 // Knows: which items a target gets, in which order, and the changes of "duplicate". Leaves to
 // others: showing the menu and keyboard (ContextMenu.tsx), doing the actions (the context
@@ -44,6 +46,11 @@ export interface MenuItem {
   hint?: string;
   disabled?: boolean;
   danger?: boolean;
+  /**
+   * only reads (a shell shown, a capture, the kernel's views, zoom): kept while the page is
+   * read-only (an instructor watching a student's lab). Unmarked, an item is left out there.
+   */
+  readOnlyOk?: boolean;
 }
 
 export type MenuProvider = (target: MenuTarget, ctx: MenuContext) => MenuItem[];
@@ -85,6 +92,11 @@ export function contextMenuItems(target: MenuTarget, ctx: MenuContext): MenuItem
   return out;
 }
 
+/** The items a page may offer: all of them, or in read-only mode only those marked readOnlyOk. */
+export function allowedItems(items: MenuItem[], readOnly: boolean): MenuItem[] {
+  return readOnly ? items.filter((i) => i.readOnlyOk === true) : items;
+}
+
 /** The changes that add a copy of a node beside it: its kind and settings, not its links. */
 export function duplicateChanges(lab: Lab, name: string): Change[] {
   const nodes = labToDocument(lab)["nodes"] as Record<string, unknown>[];
@@ -109,7 +121,7 @@ const builtIn: MenuProvider = (target, ctx) => {
     const node = ctx.lab.nodes.find((n) => n.name === target.node);
     if (!node) return [];
     return [
-      ...(hasShell(node) ? [{ id: "terminal", label: "Open terminal", hint: "T", run: () => ctx.openTerminal(node.name) }] : []),
+      ...(hasShell(node) ? [{ id: "terminal", label: "Open terminal", hint: "T", readOnlyOk: true, run: () => ctx.openTerminal(node.name) }] : []),
       { id: "edit", label: "Edit…", hint: "inspector", run: () => ctx.inspect(target) },
       { id: "duplicate", label: "Duplicate", run: () => ctx.edit(duplicateChanges(ctx.lab, node.name), `Duplicate ${node.name}`) },
     ];
@@ -125,7 +137,7 @@ const builtIn: MenuProvider = (target, ctx) => {
         return ctx.edit([{ type: "addNode", node: { ...p.node(name), position: at } as never }], `Add ${name}`);
       },
     })),
-    { id: "fit", label: "Zoom to fit", hint: "F", run: () => ctx.fit() },
+    { id: "fit", label: "Zoom to fit", hint: "F", readOnlyOk: true, run: () => ctx.fit() },
   ];
 };
 

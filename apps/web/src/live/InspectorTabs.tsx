@@ -12,6 +12,7 @@ import type { Drift } from "@topolab/protocol";
 import type { LabNode, Link } from "@topolab/topology";
 import type { LinkLive } from "./edges";
 import { Store, useStore } from "../lib/emitter";
+import { readOnlyOk } from "../class/readOnly";
 import { useLive } from "./LiveProvider";
 import { LabLiveTab, LinkLiveTab, NodeLiveTab } from "./LiveTabs";
 import { chooseTab, chosenTabs, shownTab, TAB_LABELS, TAB_TITLES, tabForKey, tabsOf, type TabId, type TabKind } from "./tabs";
@@ -66,6 +67,7 @@ export function InspectorTabs({ kind, target, children }: { kind: TabKind; targe
             key={t}
             type="button"
             role="tab"
+            {...readOnlyOk}
             id={tabId(t)}
             aria-selected={t === tab}
             aria-controls={`${base}-panel`}

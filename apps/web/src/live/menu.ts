@@ -56,7 +56,9 @@ export function registerLiveMenu(live: LiveContextValue): () => void {
               return ctx.edit([{ type: "updateLink", link: target.link, set: { loss } }], `Loss on ${target.link}`);
             },
           },
-          ...(running ? [{ id: "link-kernel", label: "Kernel state…", hint: "inspector", run: () => openOn(ctx, target, "link", "kernel") }] : []),
+          ...(running
+            ? [{ id: "link-kernel", label: "Kernel state…", hint: "inspector", readOnlyOk: true, run: () => openOn(ctx, target, "link", "kernel") }]
+            : []),
         ];
       }
       if (target.kind === "node") {
@@ -76,15 +78,22 @@ export function registerLiveMenu(live: LiveContextValue): () => void {
         if (!running) return items;
         if (kind === "host" || kind === "router") {
           items.push(
-            { id: "kernel-interfaces", label: "Interfaces (kernel)…", hint: "inspector", run: () => openOn(ctx, target, kind, "interfaces") },
-            { id: "kernel-routes", label: "Routes (kernel)…", hint: "inspector", run: () => openOn(ctx, target, kind, "routes") },
+            { id: "kernel-interfaces", label: "Interfaces (kernel)…", hint: "inspector", readOnlyOk: true, run: () => openOn(ctx, target, kind, "interfaces") },
+            { id: "kernel-routes", label: "Routes (kernel)…", hint: "inspector", readOnlyOk: true, run: () => openOn(ctx, target, kind, "routes") },
           );
-        } else if (kind === "ovs") items.push({ id: "kernel-macs", label: "MAC table…", hint: "inspector", run: () => openOn(ctx, target, kind, "macs") });
+        } else if (kind === "ovs")
+          items.push({ id: "kernel-macs", label: "MAC table…", hint: "inspector", readOnlyOk: true, run: () => openOn(ctx, target, kind, "macs") });
         else if (kind === "bridge")
-          items.push({ id: "kernel-fdb", label: "Forwarding database…", hint: "inspector", run: () => openOn(ctx, target, kind, "fdb") });
+          items.push({ id: "kernel-fdb", label: "Forwarding database…", hint: "inspector", readOnlyOk: true, run: () => openOn(ctx, target, kind, "fdb") });
         const mark = driftMark(live.live.state.get().drift, node.name);
         if (mark && kind !== "nat")
-          items.push({ id: "kernel-drift", label: `Drift (${mark.count})…`, hint: "inspector", run: () => openOn(ctx, target, kind, "drift") });
+          items.push({
+            id: "kernel-drift",
+            label: `Drift (${mark.count})…`,
+            hint: "inspector",
+            readOnlyOk: true,
+            run: () => openOn(ctx, target, kind, "drift"),
+          });
         return items;
       }
       return [];
