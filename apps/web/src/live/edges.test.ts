@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLab } from "@topolab/topology";
-import { edgeStylesheet, endAddress, formatBps, keepUnchanged, linksLive, linksLiveSince, reachStylesheet, type LinkLive } from "./edges";
+import { edgeStylesheet, endAddress, formatBps, keepUnchanged, linksLiveSince, reachStylesheet, type LinkLive } from "./edges";
 
 const source = {
   name: "demo",
@@ -22,9 +22,14 @@ const ports = [
   { name: "x-s1-eth2", endpoint: "s1:eth2", adminUp: true, carrier: true },
 ];
 
-describe("linksLive", () => {
+type Args = Parameters<typeof linksLiveSince>;
+/** every link's live state worked out from scratch (no last answer), as the page's first derivation does */
+const fromScratch = (lab: Args[1], nodes: Args[2], ports: Args[3], rates: Args[4], opts?: Args[5]) =>
+  linksLiveSince(null, lab, nodes, ports, rates, opts).links;
+
+describe("each link's live state", () => {
   it("a link whose switch end is down is broken, with which end and why", () => {
-    const [a, b] = linksLive(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } });
+    const [a, b] = fromScratch(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } });
     expect(a).toEqual({
       id: "h1:eth0|s1:eth1",
       broken: true,
@@ -36,39 +41,39 @@ describe("linksLive", () => {
   });
   it("a link taken down from topolab says so", () => {
     const down = parseLab({ ...source, links: [{ endpoints: ["h1:eth0", "s1:eth1"], state: "down" }, { endpoints: ["h2:eth0", "s1:eth2"] }] });
-    const [a] = linksLive(down, { h1: iface(true, false), h2: iface(true, true) }, ports, {});
+    const [a] = fromScratch(down, { h1: iface(true, false), h2: iface(true, true) }, ports, {});
     expect(a!.reason).toBe("link taken down from topolab: h1:eth0 no carrier; s1:eth1 admin down");
     expect(a!.title).toBe(a!.reason);
   });
   it("an interface set down by hand, one the document has down, and one missing in the kernel are told apart", () => {
     const up = [ports[1]!, { ...ports[0]!, adminUp: true, carrier: true }];
-    expect(linksLive(lab, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (ip link set down)");
+    expect(fromScratch(lab, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (ip link set down)");
     const docDown = parseLab({ ...source, nodes: [{ name: "h1", kind: "host", interfaces: { eth0: { up: false } } }, source.nodes[1], source.nodes[2]] });
-    expect(linksLive(docDown, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (the document has it down)");
+    expect(fromScratch(docDown, { h1: iface(false, false), h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 admin down (the document has it down)");
     const none = { interfaces: [], routes: [], neighbours: [] };
-    expect(linksLive(lab, { h1: none, h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 interface missing in the kernel");
-    expect(linksLive(lab, { h1: iface(true, true), h2: iface(true, true) }, [up[0]!], {})[0]!.reason).toBe("s1:eth1 interface missing in the kernel");
+    expect(fromScratch(lab, { h1: none, h2: iface(true, true) }, up, {})[0]!.reason).toBe("h1:eth0 interface missing in the kernel");
+    expect(fromScratch(lab, { h1: iface(true, true), h2: iface(true, true) }, [up[0]!], {})[0]!.reason).toBe("s1:eth1 interface missing in the kernel");
     // while an edit is applied, what it creates is not there yet
-    expect(linksLive(lab, { h1: none, h2: iface(true, true) }, up, {}, { settling: true })[0]!.broken).toBe(false);
+    expect(fromScratch(lab, { h1: none, h2: iface(true, true) }, up, {}, { settling: true })[0]!.broken).toBe(false);
     // before the kernel was read, nothing is known, nothing is broken
-    expect(linksLive(lab, {}, [], {}).every((l) => !l.broken)).toBe(true);
+    expect(fromScratch(lab, {}, [], {}).every((l) => !l.broken)).toBe(true);
   });
   it("a stopped node breaks its links: from topolab, or its namespace gone", () => {
-    expect(linksLive(lab, { h1: null, h2: iface(true, true) }, ports, {})[0]!.reason).toContain("h1 has no namespace");
+    expect(fromScratch(lab, { h1: null, h2: iface(true, true) }, ports, {})[0]!.reason).toContain("h1 has no namespace");
     const stopped = parseLab({ ...source, nodes: [{ name: "h1", kind: "host", state: "stopped" }, source.nodes[1], source.nodes[2]] });
-    const [a] = linksLive(stopped, { h1: iface(true, false), h2: iface(true, true) }, ports, {});
+    const [a] = fromScratch(stopped, { h1: iface(true, false), h2: iface(true, true) }, ports, {});
     expect(a!.reason).toBe("h1 stopped from topolab: h1:eth0 no carrier; s1:eth1 admin down");
     expect(a!.title).toBe(a!.reason);
   });
   it("loss is in the tooltip and draws the link dotted", () => {
     const lossy = parseLab({ ...source, links: [{ endpoints: ["h1:eth0", "s1:eth1"], loss: 30 }, { endpoints: ["h2:eth0", "s1:eth2"] }] });
     const up = [ports[1]!, { ...ports[0]!, adminUp: true, carrier: true }];
-    const [a] = linksLive(lossy, { h1: iface(true, true), h2: iface(true, true) }, up, {});
+    const [a] = fromScratch(lossy, { h1: iface(true, true), h2: iface(true, true) }, up, {});
     expect(a).toMatchObject({ broken: false, loss: 30, title: "loss 30 %" });
     expect(edgeStylesheet([a!])).toContain("stroke-dasharray: 2 4");
   });
   it("the stylesheet marks broken links and thickens busy ones", () => {
-    const css = edgeStylesheet(linksLive(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } }));
+    const css = edgeStylesheet(fromScratch(lab, { h1: iface(true, false), h2: iface(true, true) }, ports, { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } }));
     expect(css).toContain('.react-flow__edge[data-id="h1:eth0|s1:eth1"] .lab-edge { stroke: var(--live-broken, #d33)');
     expect(css).toMatch(/data-id="h2:eth0\|s1:eth2"\] \.lab-edge \{ stroke-width: [\d.]+px/);
     expect(formatBps(2_000_000)).toBe("2.0 Mbit/s");
@@ -134,27 +139,27 @@ describe("what the canvas draws from the live state", () => {
 });
 
 describe("linksLiveSince", () => {
-  it("answers as linksLive does through a run of samples and node events, working out again only the links of changed nodes", () => {
+  it("answers as from scratch (no last answer) through a run of samples and node events, working out again only the links of changed nodes", () => {
     const n1 = { h1: iface(true, true), h2: iface(true, true) };
     const r1 = { "h1:eth0": { rxBps: 5000, txBps: 100 } };
     const first = linksLiveSince(null, lab, n1, ports, r1);
-    expect(first.links).toEqual(linksLive(lab, n1, ports, r1));
+    expect(first.links).toEqual(fromScratch(lab, n1, ports, r1));
     // a counter sample: the same states, the new traffic
     const r2 = { "h2:eth0": { rxBps: 0, txBps: 2_000_000 } };
     const second = linksLiveSince(first.memo, lab, n1, ports, r2);
-    expect(second.links).toEqual(linksLive(lab, n1, ports, r2));
+    expect(second.links).toEqual(fromScratch(lab, n1, ports, r2));
     expect(second.memo.states).toBe(first.memo.states);
     // h1 taken down by hand: its link is worked out again, h2's kept as it was
     const n2 = { ...n1, h1: iface(false, false) };
     const third = linksLiveSince(second.memo, lab, n2, ports, r2);
-    expect(third.links).toEqual(linksLive(lab, n2, ports, r2));
+    expect(third.links).toEqual(fromScratch(lab, n2, ports, r2));
     expect(third.links[0]!.broken).toBe(true);
     expect(third.memo.states[1]).toBe(second.memo.states[1]);
-    // a node gone from the live state, new ports, settling: as linksLive says
+    // a node gone from the live state, new ports, settling: as from scratch
     const n3 = { h2: iface(true, true) };
-    expect(linksLiveSince(third.memo, lab, n3, ports, r2).links).toEqual(linksLive(lab, n3, ports, r2));
+    expect(linksLiveSince(third.memo, lab, n3, ports, r2).links).toEqual(fromScratch(lab, n3, ports, r2));
     const up = ports.map((p) => ({ ...p, adminUp: true, carrier: true }));
-    expect(linksLiveSince(third.memo, lab, n2, up, {}).links).toEqual(linksLive(lab, n2, up, {}));
-    expect(linksLiveSince(third.memo, lab, n2, ports, {}, { settling: true }).links).toEqual(linksLive(lab, n2, ports, {}, { settling: true }));
+    expect(linksLiveSince(third.memo, lab, n2, up, {}).links).toEqual(fromScratch(lab, n2, up, {}));
+    expect(linksLiveSince(third.memo, lab, n2, ports, {}, { settling: true }).links).toEqual(fromScratch(lab, n2, ports, {}, { settling: true }));
   });
 });

@@ -96,10 +96,6 @@ function why(lab: Lab, link: Link, end: string, e: EndState | "missing", liveNod
   return null;
 }
 
-export function linksLive(lab: Lab, nodes: Record<string, LiveNode | null>, ports: LivePort[], rates: Rates, opts: { settling?: boolean } = {}): LinkLive[] {
-  return lab.links.map((l) => linkLive(lab, l, nodes, ports, rates, opts));
-}
-
 /** A link's traffic: bits per second, the busier direction of its busier end. */
 export function linkBps(l: Link, rates: Rates): number {
   let bps = 0;
@@ -145,12 +141,12 @@ export interface LinksMemo {
 const NO_RATES: Rates = {};
 
 /**
- * linksLive(), working from the last answer: only the links of nodes whose live state changed
- * (another object: the live store replaces a changed node's entry and keeps the others) are
+ * Each link's live state, working from the last answer (null: none, every link worked out):
+ * only the links of nodes whose live state changed (another object: the live store replaces a changed node's entry and keeps the others) are
  * worked out again, and every link's traffic taken from the new rates. A counter sample then
  * costs one pass over the links, a node's change its own links: not every link end looked up
  * again per event (a 500-node lab under traffic has dozens of node events a second).
- * The same answer as linksLive(lab, nodes, ports, rates, opts).
+ * The same answer as linksLiveSince(null, lab, nodes, ports, rates, opts).
  */
 export function linksLiveSince(
   memo: LinksMemo | null,
