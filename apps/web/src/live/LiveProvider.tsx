@@ -25,6 +25,8 @@ export interface LiveContextValue {
   links: Store<Record<string, LinkLive>>;
 }
 
+const NO_LINKS: LinkLive[] = [];
+
 const LiveContext = createContext<LiveContextValue | null>(null);
 
 /** The page's live state; null outside a lab page. */
@@ -67,20 +69,20 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
     live.setSettling(settling);
   }, [live, settling]);
 
-  // worked out again only where something changed (a counter sample: the traffic; a node's event: its links)
+  // worked out again only where something changed (a counter sample: the traffic; a node's event: its links).
+  // The render only reads the last committed answer; the effect keeps the new one once this render
+  // is committed, so a render React throws away (or runs twice) changes nothing. Any last answer
+  // gives the same links (linksLiveSince), only with more or less work.
   const memo = useRef<LinksMemo | null>(null);
-  const links = useMemo(() => {
-    if (!doc || !watching) {
-      memo.current = null;
-      return [];
-    }
-    const next = linksLiveSince(memo.current, doc, nodes, ports, rates, { settling });
-    memo.current = next.memo;
-    return next.links;
-  }, [doc, watching, nodes, ports, rates, settling]);
+  const derived = useMemo(
+    () => (doc && watching ? linksLiveSince(memo.current, doc, nodes, ports, rates, { settling }) : null),
+    [doc, watching, nodes, ports, rates, settling],
+  );
+  const links = derived?.links ?? NO_LINKS;
   useEffect(() => {
-    linkStore.update((prev) => keepUnchanged(prev, links));
-  }, [linkStore, links]);
+    memo.current = derived?.memo ?? null;
+    linkStore.update((prev) => keepUnchanged(prev, derived?.links ?? NO_LINKS));
+  }, [linkStore, derived]);
   const css = useMemo(() => `${edgeStylesheet(links)}\n${reachStylesheet(ping)}`, [links, ping]);
   return <style data-testid="live-style">{css}</style>;
 }
