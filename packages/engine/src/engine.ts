@@ -36,7 +36,7 @@ import {
 import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActual } from "./actual";
 import { lossNodes, readLoss } from "./loss";
 import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
-import { execute, OperationError, type CommandLogEntry } from "./executor";
+import { batchDir, execute, OperationError, type CommandLogEntry } from "./executor";
 import { run } from "./exec";
 import { killNetnsProcesses, sleep } from "./processes";
 import { StateStore, type LabMeta } from "./state";
@@ -373,6 +373,8 @@ export class Engine {
       const own = await ownership(snapshot, name, await this.ownerId());
       if (own.state === "foreign") throw new OwnerError(name, own, `cannot take down lab ${name}`);
     }
+    // the batch files a killed topolab left (of this lab or another) go too, once per process
+    batchDir();
     return this.state.withLabLock(name, `down ${name}`, async () => {
       // what lives inside the namespaces goes with them: no need to read it
       const doc = await this.state.readLab(name);

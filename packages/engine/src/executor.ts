@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
 import { findTool, firstLines, inNetns, pool, run } from "./exec";
-import { killNetnsProcesses } from "./processes";
+import { alive, killNetnsProcesses } from "./processes";
 import { watchOvsVswitchd } from "./ovs";
 import { keepLeaseNames, type Services } from "./services";
 
@@ -210,7 +210,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
     return null;
   };
   if (!program || !xargs) return each();
-  const dir = mkdtempSync(join(batchDir(), "topolab-batch-"));
+  const dir = mkdtempSync(join(batchDir(), `topolab-batch-${process.pid}-`));
   try {
     const byFile = new Map<string, number>();
     const byNs = new Map<string, number>();
@@ -257,7 +257,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
  * Where the batch files go: /dev/shm when it is a writable directory (a tmpfs: 50 small files
  * in about 1 ms, where /tmp on this machine's disk took 15 to 150 ms), else the temp directory.
  */
-function batchDir(): string {
+export function batchDir(): string {
   if (chosenBatchDir) return chosenBatchDir;
   let dir: string;
   try {
@@ -266,23 +266,29 @@ function batchDir(): string {
   } catch {
     dir = tmpdir();
   }
-  // once per process: a server runs batches for weeks, and a killed topolab's leftovers wait an hour anyway
+  // once per process (the first batch, or a `down`): what a killed topolab left is swept by the next one
   sweepBatchDirs(dir);
   return (chosenBatchDir = dir);
 }
 
 let chosenBatchDir: string | null = null;
 
+/** A batch directory's name: topolab-batch-PID-XXXXXX (PID: the topolab that made it; older ones have none). */
+export const BATCH_DIR = /^topolab-batch-(?:(\d+)-)?[A-Za-z0-9]{6}$/;
+
 /**
  * Removes the batch directories that a killed topolab left (kill -9 gives no time to remove
- * them): those an hour old, when no run of a batch lasts more than minutes.
+ * them): at once when the process that made it is gone, else an hour old (no run of a batch
+ * lasts more than minutes; a process number in use again keeps it until then).
  */
 function sweepBatchDirs(dir: string, olderThanMs = 3_600_000): void {
   try {
     for (const name of readdirSync(dir)) {
-      if (!/^topolab-batch-[A-Za-z0-9]{6}$/.test(name)) continue;
+      const m = BATCH_DIR.exec(name);
+      if (!m) continue;
       const path = join(dir, name);
-      if (Date.now() - statSync(path).mtimeMs > olderThanMs) rmSync(path, { recursive: true, force: true });
+      const ownerGone = m[1] !== undefined && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+      if (ownerGone || Date.now() - statSync(path).mtimeMs > olderThanMs) rmSync(path, { recursive: true, force: true });
     }
   } catch {
     /* another process removed it first, or the directory cannot be listed: nothing to sweep */

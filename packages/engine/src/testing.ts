@@ -2,7 +2,7 @@
 //
 // Knows: how to give each test its own lab name and state directory, and how to prove that
 // nothing of a lab is left behind: namespaces, root-side interfaces, OVS bridges and ports,
-// /etc/netns files, processes in its namespaces.
+// /etc/netns files, processes in its namespaces, batch files a killed topolab left.
 
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { aliasLab, natTableName, nsName, OVS_LAB_KEY, parseNsName } from "@topolab/topology";
 import { readSnapshot } from "./actual";
 import { run } from "./exec";
+import { BATCH_DIR } from "./executor";
 import { alive, sleep } from "./processes";
 
 /** A lab name no other test uses: `t<prefix><random>`, short enough for a readable tag. */
@@ -36,6 +37,14 @@ export async function leftovers(lab: string): Promise<string[]> {
     /* no /etc/netns */
   }
   for (const pid of await labProcesses(lab)) left.push(`process ${pid}`);
+  // batch files of its namespaces that a killed topolab left (executor.ts: swept by the next one)
+  for (const dir of new Set(["/dev/shm", tmpdir()])) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!BATCH_DIR.test(name)) continue;
+      const files = await readdir(join(dir, name)).catch(() => [] as string[]);
+      if (files.some((f) => parseNsName(f)?.lab === lab)) left.push(`batch files ${join(dir, name)}`);
+    }
+  }
   const nat = await run(["nft", "list", "tables"]);
   for (const line of nat.stdout.split("\n")) if (line.includes(`table ip ${natTableName(lab, "")}`)) left.push(line.trim());
   return left;
