@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
@@ -9,9 +9,10 @@ import { defineConfig } from "vitest/config";
 const ignore = ["**/node_modules/**", "**/dist/**", "e2e/**"];
 // the lab shells the tests open source $HOME/.bashrc: an empty home of the tests' own, so that
 // the machine's personal shell set-up (a pyenv whose rehash lock a killed shell left behind
-// made every later shell wait 60 s) is no part of a test
-const home = join(tmpdir(), "topolab-test-home");
-mkdirSync(home, { recursive: true });
+// made every later shell wait 60 s) is no part of a test; one per run (the shells' history
+// stays in it), removed when the run ends
+const home = mkdtempSync(join(tmpdir(), "topolab-test-home-"));
+process.once("exit", () => rmSync(home, { recursive: true, force: true }));
 export default defineConfig({
   test: {
     projects: [
