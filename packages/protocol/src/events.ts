@@ -76,7 +76,7 @@ export type ErrorCode =
   | "invalid" // the request or the lab it asks for breaks a rule: see issues
   | "not_found"
   | "conflict" // a name is taken, or the kernel has a name in the way
-  | "busy" // the lab is being changed by someone else (the CLI)
+  | "busy" // the lab is being changed by someone else (the CLI), or its page is still loading it
   | "apply_failed" // the kernel refused; the lab was rolled back
   | "stopped" // the lab is not running (terminals, exec)
   | "limit" // too many, too often or too big

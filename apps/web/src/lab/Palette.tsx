@@ -17,7 +17,7 @@ const NODE_SIZE = { width: 150, height: 50 };
 
 export function Palette({ store }: { store: LabStore }) {
   const flow = useReactFlow();
-  const loaded = useStore(store.state).doc !== null;
+  const loaded = useStore(store.state, (s) => s.doc !== null);
   return (
     <nav className="palette" aria-label="Node kinds" data-testid="palette">
       <div className="palette-title">Drag onto the canvas</div>

@@ -218,18 +218,8 @@ export class LabStore {
    */
   edit(changes: Change[], o: { label: string; undoable?: boolean; quiet?: boolean } = { label: "edit" }): Promise<EditOutcome> {
     if (!changes.length) return Promise.resolve({ ok: true });
-    if (this.state.get().mode === "watch") {
-      const error = { code: "invalid" as const, message: `you are watching lab ${this.name} read-only: take over to change it` };
-      if (!o.quiet) toast("info", "Read-only", error.message);
-      return Promise.resolve({ ok: false, error });
-    }
-    // before the lab's document has come, a change would be made blind (a new node named h1
-    // whatever the lab holds) and could not be undone (there is nothing to diff it against)
-    if (this.state.get().doc === null) {
-      const error = { code: "busy" as const, message: `lab ${this.name} is still loading: try again in a moment` };
-      if (!o.quiet) toast("info", "Loading", error.message);
-      return Promise.resolve({ ok: false, error });
-    }
+    const refused = this.refusal(o.quiet);
+    if (refused) return Promise.resolve(refused);
     if (!changes.every((c) => c.type === "moveNodes")) this.flushMoves();
     const entry: InFlight = { changes };
     const run = async (): Promise<EditOutcome> => {
@@ -257,6 +247,22 @@ export class LabStore {
     return p;
   }
 
+  /**
+   * Why no change can be sent now, told to the person unless quiet; null when one can: a
+   * watcher's view is read-only, and before the lab's document has come a change would be made
+   * blind (a new node named h1 whatever the lab holds) and could not be undone (nothing to diff
+   * it against).
+   */
+  private refusal(quiet?: boolean): EditOutcome | null {
+    const refuse = (code: "invalid" | "busy", title: string, message: string): EditOutcome => {
+      if (!quiet) toast("info", title, message);
+      return { ok: false, error: { code, message } };
+    };
+    if (this.state.get().mode === "watch") return refuse("invalid", "Read-only", `you are watching lab ${this.name} read-only: take over to change it`);
+    if (this.state.get().doc === null) return refuse("busy", "Loading", `lab ${this.name} is still loading: try again in a moment`);
+    return null;
+  }
+
   private pushStep(step: Step): void {
     if (!step.undo.length) return;
     this.undoStack.push(step);
@@ -281,8 +287,9 @@ export class LabStore {
   private async step(from: Step[], to: Step[], which: "undo" | "redo", word: string): Promise<void> {
     this.flushMoves();
     await this.chain.catch(() => undefined);
-    const step = from.pop();
-    if (!step) return;
+    // refused before it is sent (read-only, still loading): the step stays where it is
+    if (!from.length || this.refusal()) return;
+    const step = from.pop()!;
     const r = await this.edit(step[which], { label: `${word} ${step.label}`, undoable: false });
     if (r.ok) to.push(step);
     this.saveHistory();
