@@ -3,7 +3,7 @@
 // there, a click adds the node and Undo can take it back. The server's answers are held back
 // in the test (Playwright's routeWebSocket) to make the wait long enough to see. No page error.
 
-import { api, createLab, expect, test } from "./helpers";
+import { api, createLab, expect, openLab, test } from "./helpers";
 
 test("the palette waits for the lab's document, then adds an undoable node", async ({ page, labName }) => {
   const lab = labName("load");
@@ -31,8 +31,7 @@ test("the palette waits for the lab's document, then adds an undoable node", asy
     });
   });
 
-  await page.goto(`/labs/${lab}`);
-  await expect(page.getByTestId("lab-title")).toHaveText(lab);
+  await openLab(page, lab);
   await expect.poll(() => holding, { message: "the page sent lab:open" }).toBe(true);
   await expect(page.getByTestId("palette-host")).toBeDisabled();
   await page.getByTestId("palette-host").click({ force: true }); // a click on a disabled item does nothing

@@ -1,7 +1,7 @@
 // A part of the page that stays readable but takes no edits while the instructor watches a
 // student's lab (issue 15): every field, checkbox, select and button in it is disabled, but
-// its tabs (role="tab"), links and capture buttons, so the inspector's views can still be
-// read. Controls the part renders later are caught as they appear; leaving read-only enables
+// those marked readOnlyOk where they are made (class/readOnly.ts: the inspector's tabs, its
+// capture buttons), so the inspector's views can still be read. Controls the part renders later are caught as they appear; leaving read-only enables
 // exactly what this disabled. The server refuses edits from a watching page anyway (lab:open
 // with watch): this is what the person sees.
 //

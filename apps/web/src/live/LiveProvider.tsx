@@ -81,8 +81,8 @@ function LiveLayer({ value }: { value: LiveContextValue }) {
   const links = derived?.links ?? NO_LINKS;
   useEffect(() => {
     memo.current = derived?.memo ?? null;
-    linkStore.update((prev) => keepUnchanged(prev, derived?.links ?? NO_LINKS));
-  }, [linkStore, derived]);
+    linkStore.update((prev) => keepUnchanged(prev, links));
+  }, [linkStore, derived, links]);
   const css = useMemo(() => `${edgeStylesheet(links)}\n${reachStylesheet(ping)}`, [links, ping]);
   return <style data-testid="live-style">{css}</style>;
 }

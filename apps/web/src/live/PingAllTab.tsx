@@ -21,6 +21,9 @@ import "./pingall.css";
 
 type Pair = PingAll["pairs"][number];
 
+/** A matrix cell's key: the pair from one host to another. */
+const pairId = (from: string, to: string) => `${from}>${to}`;
+
 function PairDetail({ lab, pair, onClose }: { lab: string; pair: Pair; onClose: () => void }) {
   const [again, setAgain] = useState<PingPair | null>(null);
   const [busy, setBusy] = useState(false);
@@ -131,7 +134,7 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
   const { hosts, byPair } = useMemo(
     () => ({
       hosts: result ? [...new Set(result.pairs.flatMap((p) => [p.from, p.to]))].sort() : [],
-      byPair: new Map((result?.pairs ?? []).map((p) => [`${p.from}>${p.to}`, p])),
+      byPair: new Map((result?.pairs ?? []).map((p) => [pairId(p.from, p.to), p])),
     }),
     [result],
   );
@@ -143,13 +146,12 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
     let [r, c] = [hosts.indexOf(at[0]!), hosts.indexOf(at[1]!)];
     do [r, c] = [r + step[0]!, c + step[1]!];
     while (r === c && r >= 0 && r < hosts.length);
-    const next = table.current?.querySelector<HTMLButtonElement>(`[data-pair="${CSS.escape(`${hosts[r]}>${hosts[c]}`)}"]`);
+    const next = table.current?.querySelector<HTMLButtonElement>(`[data-pair="${CSS.escape(pairId(hosts[r]!, hosts[c]!))}"]`);
     if (next) {
       e.preventDefault();
       next.focus();
     }
   };
-  const pair = (from: string, to: string) => byPair.get(`${from}>${to}`);
   const shown = cell ? byPair.get(cell) : undefined;
   return (
     <div>
@@ -182,9 +184,9 @@ export function PingAllTab({ store, live }: { store: LabStore; live: LiveStore }
                 <tr key={f}>
                   <th scope="row">{f}</th>
                   {hosts.map((t) => {
-                    const p = pair(f, t);
+                    const id = pairId(f, t);
+                    const p = byPair.get(id);
                     if (!p) return <td key={t} className="self" />;
-                    const id = `${f}>${t}`;
                     return (
                       <td key={t} className={`${p.ok ? "ok" : "fail"}${cell === id ? " chosen" : ""}`}>
                         <button
