@@ -36,7 +36,7 @@ import {
 import { readLab, readSnapshot, labLeftovers, type KernelSnapshot, type LabActual } from "./actual";
 import { lossNodes, readLoss } from "./loss";
 import { capabilities, PROBE_NS_PREFIX } from "./capabilities";
-import { batchDir, execute, OperationError, type CommandLogEntry } from "./executor";
+import { execute, OperationError, sweepBatchLeftovers, type CommandLogEntry } from "./executor";
 import { run } from "./exec";
 import { killNetnsProcesses, sleep } from "./processes";
 import { StateStore, type LabMeta } from "./state";
@@ -257,7 +257,7 @@ export class Engine {
       const previousLab = await this.state.readLab(lab.name);
       // the kernel is read while the rest is prepared: an edit's time is mostly this read
       const snapshot = this.snapshot([lab, previousLab]);
-      // and the lab's own objects beside it (its namespaces, one read each), not after the
+      // and the lab's own objects beside it (readLab: its namespaces too), not after the
       // ownership check below: 5 to 8 ms of an edit's 45. A failure is thrown where it is awaited
       const actual = this.readActual(snapshot, lab.name, [lab, previousLab]);
       actual.catch(() => undefined);
@@ -272,7 +272,7 @@ export class Engine {
       }
       const meta = existing ?? (await this.state.ensureMeta(lab.name, new Set((await snapshot).rootLinks.map((l) => l.ifname)), options.source));
       try {
-        return await this.applyLocked(lab, meta, snapshot, previousLab, !!options.origin, actual);
+        return await this.applyLocked(lab, meta, actual, previousLab, !!options.origin);
       } catch (e) {
         if (isNew && !(await this.state.readLab(lab.name))) {
           await this.state.removeLab(lab.name);
@@ -284,14 +284,7 @@ export class Engine {
     });
   }
 
-  private async applyLocked(
-    lab: Lab,
-    meta: LabMeta,
-    snapshot: Promise<KernelSnapshot>,
-    previousLab: Lab | null,
-    origin = false,
-    early?: Promise<LabActual>,
-  ): Promise<ApplyResult> {
+  private async applyLocked(lab: Lab, meta: LabMeta, reading: Promise<LabActual>, previousLab: Lab | null, origin = false): Promise<ApplyResult> {
     const env = await this.env(meta.tag);
     const desired = realize(lab, env);
     const dups = duplicateRootNames(desired);
@@ -304,7 +297,7 @@ export class Engine {
       ]);
     }
     const previous = previousLab ? realize(previousLab, env) : [];
-    const actual = await (early ?? this.readActual(snapshot, lab.name, [lab, previousLab]));
+    const actual = await reading;
     const p = plan(desired, actual, { previous });
     if (p.conflicts.length) throw new ConflictError(p.conflicts, lab.name);
     try {
@@ -373,8 +366,8 @@ export class Engine {
       const own = await ownership(snapshot, name, await this.ownerId());
       if (own.state === "foreign") throw new OwnerError(name, own, `cannot take down lab ${name}`);
     }
-    // the batch files a killed topolab left (of this lab or another) go too, once per process
-    batchDir();
+    // the batch files a killed topolab left (of this lab or another) go too
+    sweepBatchLeftovers();
     return this.state.withLabLock(name, `down ${name}`, async () => {
       // what lives inside the namespaces goes with them: no need to read it
       const doc = await this.state.readLab(name);

@@ -257,7 +257,7 @@ export async function runNamespaceBatches(tool: "ip" | "tc", groups: Item[][], o
  * Where the batch files go: /dev/shm when it is a writable directory (a tmpfs: 50 small files
  * in about 1 ms, where /tmp on this machine's disk took 15 to 150 ms), else the temp directory.
  */
-export function batchDir(): string {
+function batchDir(): string {
   if (chosenBatchDir) return chosenBatchDir;
   let dir: string;
   try {
@@ -266,9 +266,15 @@ export function batchDir(): string {
   } catch {
     dir = tmpdir();
   }
-  // once per process (the first batch, or a `down`): what a killed topolab left is swept by the next one
+  // once per process at its first batch (and at every `down`): what a killed topolab left is swept by the next one
   sweepBatchDirs(dir);
   return (chosenBatchDir = dir);
+}
+
+/** Removes the batch directories that killed topolab processes left (one listing of the batch directory). */
+export function sweepBatchLeftovers(): void {
+  if (chosenBatchDir) sweepBatchDirs(chosenBatchDir);
+  else batchDir();
 }
 
 let chosenBatchDir: string | null = null;
@@ -368,10 +374,12 @@ export function ovsTransactionOrder(subcommands: readonly (readonly string[])[])
  * (7 to 10 s for a 1,000-port switch on the userspace datapath here, minutes on a starved
  * machine), so there is no fixed time limit, only ovs-vswitchd's progress (ovs.ts).
  */
-async function runOvs(unordered: Item[], options: ExecuteOptions): Promise<OperationError | null> {
-  const group = ovsTransactionOrder(unordered.map((i) => (i.command as { args: string[] }).args)).map((k) => unordered[k]!);
+async function runOvs(group: Item[], options: ExecuteOptions): Promise<OperationError | null> {
   for (let start = 0; start < group.length; start += OVS_CHUNK) {
-    const chunk = group.slice(start, start + OVS_CHUNK);
+    // cut in the plan's order, then ordered within the transaction: a resource's row and its
+    // columns stay in one transaction (a patch port is never committed untyped)
+    const planned = group.slice(start, start + OVS_CHUNK);
+    const chunk = ovsTransactionOrder(planned.map((i) => (i.command as { args: string[] }).args)).map((k) => planned[k]!);
     // no --timeout: ovs-vsctl waits as long as ovs-vswitchd works (the watch below stops it when it
     // does not). It dies with this process (setpriv --pdeathsig): a topolab killed while a long
     // transaction is being built must not leave an ovs-vsctl that commits it minutes later, after
