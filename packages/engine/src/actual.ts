@@ -107,11 +107,12 @@ export async function readSnapshot(options: { ovs: boolean }): Promise<KernelSna
 
 /** Links with addresses, and topolab's static routes, of one namespace in one `ip` call. */
 export async function readNamespace(ns: string): Promise<NsInfo | null> {
-  const r = await run(["ip", "-n", ns, "-d", "-j", "-batch", "-"], {
-    input: "addr show\nroute show table all proto static\n",
-  });
+  const r = await run(["ip", "-n", ns, "-d", "-j", "-batch", "-"], { input: NAMESPACE_READ });
   return nsInfoOf(ns, r.code, r.code === 0 ? parseJsonLines<unknown>(r.stdout) : [], r.stderr);
 }
+
+/** What one namespace's read asks `ip -n NS -d -j -batch -`: its links with addresses, then topolab's routes. */
+const NAMESPACE_READ = "addr show\nroute show table all proto static\n";
 
 /** From this many namespaces, readNamespaces reads them through a few `sh` runners instead of one spawn each. */
 const MANY_NAMESPACES = 8;
@@ -126,9 +127,7 @@ const READ_NAMESPACES_SCRIPT = `ip="$1"; shift
 for ns do
   printf '\\036ns %s\\n' "$ns"
   "$ip" -n "$ns" -d -j -batch - 2>&1 <<'END'
-addr show
-route show table all proto static
-END
+${NAMESPACE_READ}END
   printf '\\036exit %s\\n' "$?"
 done`;
 
@@ -153,7 +152,9 @@ export async function readNamespaces(namespaces: string[]): Promise<(NsInfo | nu
         timeoutMs: 60_000 + 200 * share.length,
       });
       if (r.code !== 0)
-        throw new Error(`reading ${share.length} namespaces failed (sh running ip -n NS -batch for each): ${r.stderr.trim() || `exit ${r.code}`}`);
+        throw new Error(
+          `reading ${share.length} namespaces failed (sh running ip -n NS -batch for each): ${r.stderr.trim() || `exit ${r.code}${r.timedOut ? " (timed out)" : ""}`}`,
+        );
       for (const [ns, read] of parseNamespaceReads(r.stdout, share)) reads.set(ns, read);
     }),
   );
