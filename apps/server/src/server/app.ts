@@ -19,6 +19,7 @@ import { JournalTail } from "./journal";
 import { allowList, resolveConfig, type ServerOptions } from "./config";
 import { httpApp } from "./http";
 import { Labs } from "./labs";
+import { closeExercises } from "./exercises";
 import { startLive, type LiveHub } from "./live";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Guard } from "./security";
@@ -124,6 +125,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await labs.queue.idle();
         await checker.close();
         await classes.close();
+        // the exercises' timers and every watch's `ip monitor` end before the sockets do
+        await closeExercises(engine);
+        await live.close();
         io.disconnectSockets(true);
         http.closeAllConnections();
         // closes the HTTP server too; close's own promise settles before the HTTP server has closed, its callback after

@@ -429,6 +429,11 @@ export class ExerciseHub {
 
 const hubs = new WeakMap<Engine, ExerciseHub>();
 
+/** Stops the engine's exercise hub, if it has one (the server stops). */
+export async function closeExercises(engine: Engine): Promise<void> {
+  await hubs.get(engine)?.close();
+}
+
 /** The server's exercise hub (one per engine, like the live and capture hubs). */
 export function exercisesOf(engine: Engine): ExerciseHub {
   let h = hubs.get(engine);
