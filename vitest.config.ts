@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
@@ -11,7 +11,9 @@ const ignore = ["**/node_modules/**", "**/dist/**", "e2e/**"];
 // the machine's personal shell set-up (a pyenv whose rehash lock a killed shell left behind
 // made every later shell wait 60 s) is no part of a test; one per run (the shells' history
 // stays in it), removed when the run ends
-const home = mkdtempSync(join(tmpdir(), "topolab-test-home-"));
+// (by the run's process number: the config is read several times in one run)
+const home = join(tmpdir(), `topolab-test-home-${process.pid}`);
+mkdirSync(home, { recursive: true });
 process.once("exit", () => rmSync(home, { recursive: true, force: true }));
 export default defineConfig({
   test: {
