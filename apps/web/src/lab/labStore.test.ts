@@ -35,6 +35,7 @@ describe("a lab store without its document yet", () => {
     await store.undo();
     expect(store.state.get().canUndo).toBe(true);
     expect(store.state.get().canRedo).toBe(false);
-    expect(JSON.parse(kept.get([...kept.keys()][0]!)!).undo).toHaveLength(1);
+    const saved = JSON.parse(kept.get([...kept.keys()][0]!)!) as { undo: unknown[] };
+    expect(saved.undo).toHaveLength(1);
   });
 });
