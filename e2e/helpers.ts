@@ -106,9 +106,17 @@ export async function dropFromPalette(page: Page, kind: string, at: { x: number;
 
 /** Draws a link from one node's handle to another's, as a person does with the mouse. */
 export async function link(page: Page, from: string, to: string): Promise<void> {
-  const a = await steadyBox(page, `handle-${from}`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
+  // a press that missed the handle (the node grew after it was measured, as a neighbour's
+  // addresses arrived) starts no connection line, and so no link: let go and press again
+  for (let attempt = 1; ; attempt++) {
+    const a = await steadyBox(page, `handle-${from}`);
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + a.width / 2 + 4, a.y + a.height / 2 + 4);
+    if ((await page.locator(".react-flow__connectionline").count()) > 0) break;
+    await page.mouse.up();
+    if (attempt === 3) throw new Error(`pressing ${from}'s handle started no link, ${attempt} times`);
+  }
   const b = await steadyBox(page, `handle-${to}`);
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
   // the target may have moved during the drag: end on where it is now
