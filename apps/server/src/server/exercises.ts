@@ -16,6 +16,7 @@ import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protoco
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
 import { RequestError, runningMeta } from "./errors";
 import { liveOf, type HubEvent, type LiveHub } from "./live";
+import { OnceMore } from "./oncemore";
 
 /** How often the checks run again while followed, for what the kernel monitor does not announce
  * (a sysctl, a listening socket): twice a second, what bench:check measures the cost of. */
@@ -64,32 +65,6 @@ export function checkViews(lab: Lab): CheckView[] {
 
 const view = (r: CheckResult): CheckResultView => ({ id: r.id, status: r.status, seen: r.seen, ms: r.ms });
 
-/**
- * Work that runs one at a time: asked while it runs, it runs once more after (however often it
- * was asked meanwhile), never beside itself and never an ask lost.
- */
-export class OnceMore {
-  private busy = false;
-  private pending = false;
-
-  constructor(private readonly work: () => Promise<void>) {}
-
-  run(): void {
-    if (this.busy) {
-      this.pending = true;
-      return;
-    }
-    this.busy = true;
-    const done = () => {
-      this.busy = false;
-      if (!this.pending) return;
-      this.pending = false;
-      this.run();
-    };
-    void this.work().then(done, done);
-  }
-}
-
 /** How an exercise hub runs its checks; the defaults are the server's (a test holds the meta read, turns the timer away). */
 export interface ExerciseOptions {
   /** how a run reads the lab's meta (is it running, its tag): the state directory's */
@@ -101,12 +76,6 @@ export interface ExerciseOptions {
 /** At most this many probes at once, per followed lab. */
 const CONCURRENCY = 8;
 
-interface CheckLoop {
-  running: boolean;
-  /** asked again while running: run once more when done */
-  again: boolean;
-}
-
 /**
  * One followed lab. Each check runs on its own, again as soon as it is asked again (a kernel
  * event, the timer), so a check that waits out a slow probe (a ping that is not answered)
@@ -117,7 +86,8 @@ class ExerciseRunner {
   private lab: Lab | null = null;
   private tag = "";
   private results = new Map<string, CheckResultView>();
-  private loops = new Map<string, CheckLoop>();
+  /** each check's own runs: one at a time, once more when asked again meanwhile */
+  private loops = new Map<string, OnceMore>();
   private active = 0;
   private queue: (() => void)[] = [];
   private revision = 0;
@@ -132,7 +102,6 @@ class ExerciseRunner {
   private running = false;
   private ctx: { lab: Lab; tag: string; ctx: ProbeContext } | null = null;
   private stopped = false;
-  private inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly engine: Engine,
@@ -266,10 +235,9 @@ class ExerciseRunner {
     }
     if (this.stopped || !this.running || !this.lab?.exercise) return;
     for (const check of this.lab.exercise.checks) {
-      const loop = this.loops.get(check.id) ?? { running: false, again: false };
-      this.loops.set(check.id, loop);
-      if (loop.running) loop.again = true;
-      else void this.loop(check.id, loop);
+      let loop = this.loops.get(check.id);
+      if (!loop) this.loops.set(check.id, (loop = new OnceMore(() => this.runOne(check.id))));
+      loop.run();
     }
   });
 
@@ -295,36 +263,27 @@ class ExerciseRunner {
     else this.active--;
   }
 
-  private loop(id: string, loop: CheckLoop): Promise<void> {
-    loop.running = true;
-    const p = (async () => {
+  /** One run of one check, in a probe slot; its result kept and told when it changed. */
+  private async runOne(id: string): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.slot();
       try {
-        do {
-          loop.again = false;
-          await this.slot();
-          try {
-            const check = this.lab?.exercise?.checks.find((c) => c.id === id);
-            if (!check || !this.running || this.stopped) break;
-            const r = view(await runCheck(check, this.probeCtx(), { noWait: true }));
-            // the document may have changed meanwhile: a result of a check it no longer has is dropped
-            if (this.stopped || !this.lab?.exercise?.checks.some((c) => c.id === id && c === check)) break;
-            this.at = new Date().toISOString();
-            const before = this.results.get(id);
-            this.results.set(id, r);
-            if (!before || before.status !== r.status || before.seen !== r.seen) this.changed();
-          } finally {
-            this.release();
-          }
-        } while (loop.again && !this.stopped);
-      } catch {
-        /* a run that could not happen (the lab went down meanwhile) is tried again by the timer */
+        const check = this.lab?.exercise?.checks.find((c) => c.id === id);
+        if (!check || !this.running || this.stopped) return;
+        const r = view(await runCheck(check, this.probeCtx(), { noWait: true }));
+        // the document may have changed meanwhile: a result of a check it no longer has is dropped
+        if (this.stopped || !this.lab?.exercise?.checks.some((c) => c.id === id && c === check)) return;
+        this.at = new Date().toISOString();
+        const before = this.results.get(id);
+        this.results.set(id, r);
+        if (!before || before.status !== r.status || before.seen !== r.seen) this.changed();
       } finally {
-        loop.running = false;
+        this.release();
       }
-    })();
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
-    return p;
+    } catch {
+      /* a run that could not happen (the lab went down meanwhile) is tried again by the timer */
+    }
   }
 
   /** Every check now, with their retry windows, side by side: the state after. */
@@ -344,7 +303,7 @@ class ExerciseRunner {
     if (this.sendTimer) clearTimeout(this.sendTimer);
     if (this.following) await this.live.unwatch(this.name, this.watcherId).catch(() => undefined);
     this.following = false;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.all([...this.loops.values()].map((l) => l.idle()));
   }
 }
 
