@@ -28,6 +28,7 @@ import type { CommandLog } from "./commandlog";
 import { invalid, RequestError } from "./errors";
 import { KeyedQueue } from "./limits";
 import { liveOf } from "./live";
+import { OnceMore } from "./oncemore";
 import type { Templates } from "./templates";
 import type { Terminals } from "../terminals/terminals";
 
@@ -79,7 +80,8 @@ export class Labs {
   private revisions = new Map<string, number>();
   private sent = new Map<string, string>();
   private lastList = "";
-  private statusReads = new Map<string, { again: boolean }>();
+  /** each lab's status read after a change: one at a time, once more if asked meanwhile */
+  private statusReads = new Map<string, OnceMore>();
 
   constructor(
     readonly engine: Engine,
@@ -178,25 +180,22 @@ export class Labs {
    * one read, which then does not compete with the next change for the CPU.
    */
   statusSoon(name: string): void {
-    const reading = this.statusReads.get(name);
-    if (reading) {
-      reading.again = true;
-      return;
+    let reads = this.statusReads.get(name);
+    if (!reads) {
+      reads = new OnceMore(
+        async () => {
+          await new Promise((r) => setTimeout(r, STATUS_DELAY_MS));
+          try {
+            this.d.hub.toLab(name, "lab:status", { lab: name, status: await this.status(name) });
+          } catch {
+            /* gone meanwhile: lab:removed says so */
+          }
+        },
+        () => this.statusReads.delete(name),
+      );
+      this.statusReads.set(name, reads);
     }
-    const mark = { again: false };
-    this.statusReads.set(name, mark);
-    void (async () => {
-      do {
-        mark.again = false;
-        await new Promise((r) => setTimeout(r, STATUS_DELAY_MS));
-        try {
-          this.d.hub.toLab(name, "lab:status", { lab: name, status: await this.status(name) });
-        } catch {
-          /* gone meanwhile: lab:removed says so */
-        }
-      } while (mark.again);
-      this.statusReads.delete(name);
-    })();
+    reads.run();
   }
 
   async status(name: string): Promise<LabStatusView> {
