@@ -28,7 +28,11 @@ export const invalid = (issues: Issue[], message = "the lab is not valid") => ne
  * takes (`then`: "start it to ping in it").
  */
 export async function runningMeta(engine: Engine, lab: string, then: string): Promise<LabMeta> {
-  const meta = await engine.state.readMeta(lab);
+  return mustRun(await engine.state.readMeta(lab), lab, then);
+}
+
+/** runningMeta() of a meta read already (null: there is no such lab). */
+export function mustRun(meta: LabMeta | null, lab: string, then: string): LabMeta {
   if (!meta) throw new RequestError("not_found", `there is no lab named ${lab}`);
   if (!meta.running) throw new RequestError("stopped", `lab ${lab} is stopped: ${then}`);
   return meta;

@@ -14,7 +14,7 @@
 import { probeContext, runCheck, runChecks, type CheckResult, type Engine, type LabMeta, type ProbeContext } from "@topolab/engine";
 import type { CheckResultView, CheckView, ExerciseState } from "@topolab/protocol";
 import { splitNodeIf, type Check, type Lab } from "@topolab/topology";
-import { RequestError, runningMeta } from "./errors";
+import { mustRun, RequestError } from "./errors";
 import { liveOf, type HubEvent, type LiveHub } from "./live";
 import { OnceMore } from "./oncemore";
 
@@ -67,7 +67,8 @@ const view = (r: CheckResult): CheckResultView => ({ id: r.id, status: r.status,
 
 /** How an exercise hub runs its checks; the defaults are the server's (a test holds the meta read, turns the timer away). */
 export interface ExerciseOptions {
-  /** how a run reads the lab's meta (is it running, its tag): the state directory's */
+  /** how the hub reads a lab's meta (does it exist, is it running, its tag) — with its document,
+   * for every run, for a check now: the state directory's */
   readMeta?: (lab: string) => Promise<LabMeta | null>;
   /** how often the checks run again while followed: EVERY_MS */
   everyMs?: number;
@@ -144,8 +145,13 @@ class ExerciseRunner {
     }
   }
 
+  /** The lab's meta, by the hub's reader (every read of it goes through here). */
+  private readMeta(): Promise<LabMeta | null> {
+    return this.options.readMeta ? this.options.readMeta(this.name) : this.engine.state.readMeta(this.name);
+  }
+
   async load(): Promise<void> {
-    const [doc, meta] = await Promise.all([this.engine.state.readLab(this.name), this.engine.state.readMeta(this.name)]);
+    const [doc, meta] = await Promise.all([this.engine.state.readLab(this.name), this.readMeta()]);
     if (!doc || !meta) throw new RequestError("not_found", `there is no lab named ${this.name}`);
     if (!doc.exercise) throw new RequestError("not_found", `lab ${this.name} has no exercise`);
     const ids = new Set(doc.exercise.checks.map((c) => c.id));
@@ -227,7 +233,7 @@ class ExerciseRunner {
   private readonly kicks = new OnceMore(async () => {
     if (this.stopped || !this.lab?.exercise) return;
     try {
-      const meta = await (this.options.readMeta ?? ((lab) => this.engine.state.readMeta(lab)))(this.name);
+      const meta = await this.readMeta();
       this.running = !!meta?.running;
       if (meta) this.tag = meta.tag;
     } catch {
@@ -289,7 +295,7 @@ class ExerciseRunner {
   /** Every check now, with their retry windows, side by side: the state after. */
   async runAll(): Promise<void> {
     if (!this.lab?.exercise) return;
-    await runningMeta(this.engine, this.name, "start it to run its checks");
+    mustRun(await this.readMeta(), this.name, "start it to run its checks");
     const results = await runChecks(this.lab, this.tag, (node) => this.engine.services.runDir(this.name, node));
     this.at = new Date().toISOString();
     for (const r of results) this.results.set(r.id, view(r));
