@@ -24,10 +24,11 @@ export { BROWSER_ARGS } from "../e2e/chromium";
 export { sleep } from "@topolab/engine";
 
 /**
- * A process's CPU in clock ticks: its own (utime + stime, every thread) and that of the
- * children it has reaped (cutime + cstime: the short `ip` runs it spawns); zeros when it is gone.
+ * A process's CPU in clock ticks, in two parts: its own (utime + stime, every thread) and that of
+ * the children it has reaped (cutime + cstime: the short `ip` runs it spawns); zeros when it is
+ * gone. (Not the engine's cpuTicks, which is the own part alone, null when gone.)
  */
-export async function cpuTicks(pid: number | "self"): Promise<{ own: number; reaped: number }> {
+export async function ownAndReapedTicks(pid: number | "self"): Promise<{ own: number; reaped: number }> {
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/stat`, "utf8");
@@ -38,9 +39,9 @@ export async function cpuTicks(pid: number | "self"): Promise<{ own: number; rea
   return { own: p.utime + p.stime, reaped: p.cutime + p.cstime };
 }
 
-/** cpuTicks, own and reaped, summed. */
+/** ownAndReapedTicks, summed. */
 export async function totalTicks(pid: number | "self"): Promise<number> {
-  const t = await cpuTicks(pid);
+  const t = await ownAndReapedTicks(pid);
   return t.own + t.reaped;
 }
 
@@ -49,10 +50,10 @@ export async function family(pid: number): Promise<number[]> {
   return [pid, ...(await readProcStats()).filter((p) => p.ppid === pid).map((p) => p.pid)];
 }
 
-/** cpuTicks of a process and of its living children, own and reaped, summed. */
+/** The CPU ticks of a process and of its living children, own and reaped, summed: from one pass over /proc. */
 export async function familyTicks(pid: number): Promise<number> {
-  const all = await Promise.all((await family(pid)).map(cpuTicks));
-  return all.reduce((n, t) => n + t.own + t.reaped, 0);
+  const ours = (await readProcStats()).filter((p) => p.pid === pid || p.ppid === pid);
+  return ours.reduce((n, p) => n + p.utime + p.stime + p.cutime + p.cstime, 0);
 }
 
 /** The p-th percentile of xs (nearest rank); NaN for no samples. */
@@ -105,7 +106,9 @@ export interface BenchServer {
   /**
    * `topolab down LAB` on the server's state directory (as the CLI would, within `downTimeoutMs`),
    * the server stopped, the state directory removed; what of the lab the kernel still holds
-   * (after up to `settleMs`), in words: empty when nothing is left.
+   * (after up to `settleMs`), in words: empty when nothing is left. A `topolab down` that fails
+   * (its exit code, its stderr) is printed on stderr and fails the run (exit code 1), the rest
+   * still done.
    */
   close: (o: { downTimeoutMs: number; settleMs: number }) => Promise<string[]>;
 }
@@ -134,7 +137,12 @@ export async function benchServer(root: string, lab: string, prefix: string, o: 
     if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
   };
   const close = async ({ downTimeoutMs, settleMs }: { downTimeoutMs: number; settleMs: number }) => {
-    await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: stateDir }, timeoutMs: downTimeoutMs });
+    const down = await run([process.execPath, bin, "down", lab], { env: { ...process.env, TOPOLAB_STATE_DIR: stateDir }, timeoutMs: downTimeoutMs });
+    if (down.code !== 0) {
+      const why = down.timedOut ? `timed out after ${downTimeoutMs} ms` : `exit code ${down.code}`;
+      console.error(`topolab down ${lab} failed (${why}): ${down.stderr.trim() || "(nothing on stderr)"}`);
+      process.exitCode = 1;
+    }
     await server.stop();
     const left = await leftoversAfterSettling(lab, settleMs);
     rmSync(stateDir, { recursive: true, force: true });

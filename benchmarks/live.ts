@@ -40,7 +40,7 @@ import {
   opt,
   benchServer,
   sleep,
-  cpuTicks,
+  ownAndReapedTicks,
   family,
   loggedInPage,
   frameRecorder,
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     // the server itself, the short `ip` runs it spawned and reaped meanwhile, its living children (the ip monitor)
     const pids = await family(child.pid!);
     const ticks = async () => {
-      const [server, ...kids] = await Promise.all(pids.map(cpuTicks));
+      const [server, ...kids] = await Promise.all(pids.map(ownAndReapedTicks));
       return { server: server!.own, reaped: server!.reaped, children: kids.reduce((a, k) => a + k.own + k.reaped, 0) };
     };
     const before = await ticks();
