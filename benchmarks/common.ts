@@ -115,17 +115,23 @@ export interface BenchServer {
 
 /**
  * `topolab serve` on a state directory of its own (under /tmp, named by `prefix`), leaving the
- * kernel alone but for `lab`. `emptyTemplates`: its templates directory is the (empty) state
- * directory, not the repository's templates/.
+ * kernel alone but for `lab` (and the labs whose names start with it). `emptyTemplates`: its
+ * templates directory is the (empty) state directory, not the repository's templates/; `env`:
+ * more of its environment (a HOME of its own).
  */
-export async function benchServer(root: string, lab: string, prefix: string, o: { emptyTemplates?: boolean } = {}): Promise<BenchServer> {
+export async function benchServer(
+  root: string,
+  lab: string,
+  prefix: string,
+  o: { emptyTemplates?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<BenchServer> {
   const stateDir = mkdtempSync(join(tmpdir(), prefix));
   const token = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   const bin = join(root, "apps/server/bin/topolab.js");
   const server = await serve(
     bin,
     [...(o.emptyTemplates ? ["--templates", stateDir] : []), "--reconcile-only", lab],
-    { ...process.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
+    { ...process.env, ...o.env, TOPOLAB_TOKEN: token, TOPOLAB_STATE_DIR: stateDir },
     root,
   );
   const api = async (method: string, path: string, body?: unknown) => {
