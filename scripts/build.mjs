@@ -134,6 +134,11 @@ export function loadBundle(path) {
   const script = new Script(wrapped, { filename: path, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
+  // The cache is made once per bundle text: by the first command run after a build (or after a
+  // cache V8 refused), at its exit, and it holds the functions that command compiled (V8
+  // compiles a function when it is first called). Later runs take it as it is and never add to
+  // it, so the functions of other commands (the first was `status`, this one `up`) are compiled
+  // again on every run of them.
   if (!cachedData || script.cachedDataRejected) {
     process.once("exit", () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
