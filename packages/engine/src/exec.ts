@@ -10,6 +10,7 @@
 
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
+import type { Launcher } from "./launcher";
 
 /** Where topolab looks for its own tools, in this order; nothing else is searched. */
 export const TRUSTED_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] as const;
@@ -118,6 +119,7 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
   } catch (e) {
     return cannot((e as Error).message);
   }
+  if (launcher?.alive) return runThrough(launcher, argv, resolved, options, max);
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     let aborted: string | null = null;
@@ -191,18 +193,61 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
         resolve({ code: 127, stdout: "", stderr: `${argv[0]}: ${spawnError.message}` });
         return;
       }
-      resolve({
-        code: code ?? (signal ? 128 + 9 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: timedOut ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : aborted !== null ? `${stderr}\nstopped: ${aborted}` : stderr,
-        ...(timedOut || aborted !== null ? { timedOut: true } : {}),
-      });
+      resolve(ended(code ?? (signal ? 128 + 9 : 1), Buffer.concat(out).toString("utf8"), stderr, options, timedOut, aborted));
     });
     stdin.on("error", () => {
       /* the program may exit before reading its input */
     });
     stdin.end(options.input ?? "");
   });
+}
+
+/** A program's result, with why it was cut short (its time ran out, or it was stopped) in stderr. */
+function ended(code: number, stdout: string, stderr: string, options: RunOptions, timedOut: boolean, aborted: string | null): RunResult {
+  return {
+    code,
+    stdout,
+    stderr: timedOut ? `${stderr}\ntimed out after ${options.timeoutMs} ms` : aborted !== null ? `${stderr}\nstopped: ${aborted}` : stderr,
+    ...(timedOut || aborted !== null ? { timedOut: true } : {}),
+  };
+}
+
+/** The launcher run() goes through while one is in use (launcher.ts; the server's). */
+let launcher: Launcher | null = null;
+
+/** The launcher run() goes through now, if any. */
+export function launcherInUse(): Launcher | null {
+  return launcher;
+}
+
+/** Has run() start programs through `l` (null: through Node's own spawn again). */
+export function setLauncher(l: Launcher | null): void {
+  launcher = l;
+}
+
+/** run() through the launcher: the same result, the timeout and the abort asked of it. */
+async function runThrough(l: Launcher, argv: string[], resolved: string[], options: RunOptions, max: number): Promise<RunResult> {
+  const { id, result } = l.run(resolved, options.env ?? toolEnv(), options.input ?? "", max);
+  let timedOut = false;
+  let aborted: string | null = null;
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        l.kill(id);
+      }, options.timeoutMs)
+    : undefined;
+  const signal = options.signal;
+  const abort = () => {
+    aborted = String(signal?.reason ?? "aborted");
+    l.kill(id);
+  };
+  if (signal?.aborted) abort();
+  else signal?.addEventListener("abort", abort, { once: true });
+  const r = await result;
+  if (timer) clearTimeout(timer);
+  signal?.removeEventListener("abort", abort);
+  if (r.startError !== undefined) return { code: 127, stdout: "", stderr: `${argv[0]}: cannot start: ${r.startError}` };
+  return ended(r.code, r.stdout, r.stderr, options, timedOut, aborted);
 }
 
 /** Runs and throws CommandError unless the exit code is 0. */

@@ -26,6 +26,7 @@
 // trace.ts         a packet's path between two nodes (traceroute), on the lab's links and switches, and why it stopped
 
 export * from "./engine";
+export { useLauncher } from "./launcher";
 export { ensureNeighbourRoom, fpingArgv, pingArgv, PingPairError, PAIR_LINES_MAX, PAIR_LINE_CHARS } from "./pingall";
 export * from "./checks";
 export * from "./check-runner";

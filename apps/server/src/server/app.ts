@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
-import { Engine } from "@topolab/engine";
+import { Engine, useLauncher } from "@topolab/engine";
 import { LIMITS } from "@topolab/protocol";
 import pkg from "../../package.json" with { type: "json" };
 import { Terminals } from "../terminals/terminals";
@@ -82,6 +82,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const hub = socketHub(io);
   const commandLog = new CommandLog((lab, entries) => hub.toLab(lab, "lab:log", { lab, entries }));
+  // the server's programs start from a helper process: a spawn from Node forks the whole server
+  const releaseLauncher = await useLauncher();
   const engine = new Engine({ ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}), log: (e) => commandLog.add(e) });
   const terminals = new Terminals({ reattachMs: cfg.reattachMs, scrollbackChars: cfg.scrollbackChars });
   const templates = new Templates(cfg.templatesDir);
@@ -132,6 +134,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         http.closeAllConnections();
         // closes the HTTP server too; close's own promise settles before the HTTP server has closed, its callback after
         await new Promise<void>((resolve) => void io.close(() => resolve()));
+        const running = await releaseLauncher();
+        if (running.length) cfg.log(`topolab: still running as the server closed (they end on their own): ${running.join("; ")}`);
       })()),
   };
 }
