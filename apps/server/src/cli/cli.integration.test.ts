@@ -1,7 +1,7 @@
 // The topolab command line as a person uses it: the real bin script, a real state directory,
 // the real kernel (as root).
 
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "@topolab/engine";
@@ -22,6 +22,14 @@ beforeAll(() => cli.start());
 afterAll(() => cli.stop());
 
 describe("topolab CLI", () => {
+  it("says its version, as the server's package has it", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "apps/server/package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = await topolab(flag);
+      expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+  });
+
   it("brings up a Mininet topology, runs commands in nodes, reports status, exports, and takes it down", async () => {
     const name = uniqueLabName("cli");
     labs.add(name);

@@ -11,6 +11,7 @@ import { FileProblems, loadLab, UsageError } from "./load";
 import { progressLine } from "./progress";
 import { attach, execCommand, statusCommand } from "./quick";
 import { registerServe } from "./serve";
+import { VERSION } from "../server/app";
 import { registerLive } from "./live";
 import { registerExercise } from "./exercise";
 import { registerCapture } from "./capture";
@@ -28,6 +29,7 @@ function engine(verbose: boolean): Engine {
 export function program(): Command {
   const p = new Command("topolab")
     .description("A network lab of namespaces, veth pairs and Open vSwitch, from a lab file or a drawing")
+    .version(VERSION, "-V, --version", "print topolab's version")
     .enablePositionalOptions()
     .showHelpAfterError()
     .configureOutput({ writeOut: out, writeErr: err });
