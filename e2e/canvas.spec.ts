@@ -373,6 +373,47 @@ test("undo survives a reload", async ({ page, labName }) => {
   expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
 });
 
+test("the keyboard shortcuts: undo, redo, delete, help, Escape, the dock", async ({ page, labName }) => {
+  const lab = labName("wb-keys");
+  const watch = watchErrors(page);
+  await createLab(lab, { type: "blank" });
+  await openLab(page, lab);
+  const h1 = page.getByTestId("node-h1");
+  const undo = page.getByTestId("undo");
+  const redo = page.getByTestId("redo");
+  await page.getByTestId("palette-host").click();
+  await expect(h1).toBeVisible();
+  // each key once the edit before it is done (the buttons say so): a key meanwhile has nothing to undo or redo yet
+  await expect(undo).toBeEnabled();
+  await page.keyboard.press("Control+z");
+  await expect(h1).toHaveCount(0);
+  await expect(redo).toBeEnabled();
+  await page.keyboard.press("Control+Shift+Z");
+  await expect(h1).toBeVisible();
+  await expect(undo).toBeEnabled();
+  await h1.click();
+  await page.keyboard.press("Delete");
+  await expect(h1).toHaveCount(0);
+  await expect(undo).toBeEnabled();
+  await page.keyboard.press("Control+z");
+  await expect(h1).toBeVisible();
+  await expect(redo).toBeEnabled();
+  await page.keyboard.press("Control+y");
+  await expect(h1).toHaveCount(0);
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("help")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("help")).toHaveCount(0);
+  const dock = page.getByTestId("dock");
+  await expect(dock).toHaveClass(/\bclosed\b/);
+  await page.keyboard.press("`");
+  await expect(dock).toHaveClass(/\bopen\b/);
+  await page.keyboard.press("`");
+  await expect(dock).toHaveClass(/\bclosed\b/);
+  watch.expectNone("the keyboard shortcuts");
+  expect((await api("DELETE", `/labs/${lab}`)).status).toBe(204);
+});
+
 test("right-click menus on nodes, links and the canvas, and the same from the keyboard", async ({ page, labName }, testInfo) => {
   const lab = labName("wb-menu");
   const watch = watchErrors(page);

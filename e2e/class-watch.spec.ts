@@ -107,6 +107,22 @@ test("the teacher watches a student's lab live, read-only, takes a shell over, g
     await expect(page.getByTestId("context-menu-item-node-stop")).toHaveCount(0);
     await page.keyboard.press("Escape");
     await expect(page.getByTestId("context-menu-item-terminal")).toHaveCount(0);
+    // the keyboard: what looks works (the menu with what reads, help, Escape), what edits does
+    // nothing (Delete on the selection, undo)
+    await page.getByTestId("node-green").click();
+    await page.keyboard.press("Delete");
+    await page.keyboard.press("Control+z");
+    await page.keyboard.press("Shift+F10");
+    await expect(page.getByTestId("context-menu-item-terminal")).toBeFocused();
+    await expect(page.getByTestId("context-menu-item-delete")).toHaveCount(0);
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("context-menu")).toHaveCount(0);
+    await page.keyboard.press("?");
+    await expect(page.getByTestId("help")).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("help")).toHaveCount(0);
+    await expect(page.getByTestId("node-green")).toBeVisible();
+    expect(await nodesOf(lab)).toContain("green");
 
     // Ada opens a shell on red and types: the teacher sees it live, read-only
     await ada.getByTestId("node-terminal-red").click();

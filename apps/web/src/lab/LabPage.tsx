@@ -32,6 +32,7 @@ import { useKernelRefresh } from "./kernelRefresh";
 import { hasShell } from "./kinds";
 import { LabStore } from "./labStore";
 import { Palette } from "./Palette";
+import { shortcutOf, SHORTCUTS, type ShortcutId } from "./shortcuts";
 
 const LABELS_KEY = "topolab-labels";
 
@@ -176,41 +177,34 @@ function LabLayout({ store, watch }: { store: LabStore; watch: boolean }) {
   }, [selection, openMenu, flow]);
 
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target)) return;
-      const mod = e.ctrlKey || e.metaKey;
-      const key = e.key;
-      // read-only: only looking (fit, labels, the dock, help, Escape, a node's shell)
-      if (store.state.get().mode === "watch" && !["f", "F", "e", "E", "`", "?", "Escape", "t", "T", "Enter"].includes(key)) return;
-      if (key === "ContextMenu" || (key === "F10" && e.shiftKey)) {
-        e.preventDefault();
-        openMenuFromKeyboard();
-      } else if (mod && key.toLowerCase() === "z") {
-        e.preventDefault();
-        void (e.shiftKey ? store.redo() : store.undo());
-      } else if (mod && key.toLowerCase() === "y") {
-        e.preventDefault();
-        void store.redo();
-      } else if (mod && key.toLowerCase() === "a") {
-        e.preventDefault();
-        flow.setNodes((ns) => ns.map((n) => ({ ...n, selected: true })));
-      } else if (mod || e.altKey) return;
-      else if (key === "Delete" || key === "Backspace") {
-        e.preventDefault();
-        remove();
-      } else if (key === "?") setHelp((h) => !h);
-      else if (key === "Escape") {
+    const actions: Record<ShortcutId, () => void> = {
+      menu: openMenuFromKeyboard,
+      undo: () => void store.undo(),
+      redo: () => void store.redo(),
+      selectAll: () => flow.setNodes((ns) => ns.map((n) => ({ ...n, selected: true }))),
+      delete: remove,
+      help: () => setHelp((h) => !h),
+      escape: () => {
         setHelp(false);
         flow.setNodes((ns) => ns.map((n) => (n.selected ? { ...n, selected: false } : n)));
         flow.setEdges((es) => es.map((x) => (x.selected ? { ...x, selected: false } : x)));
-      } else if (key === "f" || key === "F") fit();
-      else if (key === "l" || key === "L") void layout();
-      else if (key === "e" || key === "E") setLabels((v) => !v);
-      else if (key === "`") setDockOpen((v) => !v);
-      else if (key === "t" || key === "T" || key === "Enter") {
+      },
+      fit,
+      layout: () => void layout(),
+      labels: () => setLabels((v) => !v),
+      dock: () => setDockOpen((v) => !v),
+      terminal: () => {
         const node = store.state.get().doc?.nodes.find((n) => n.name === selection.nodes[0]);
         if (node && hasShell(node) && selection.nodes.length === 1) openTerminal(node.name);
-      }
+      },
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target)) return;
+      // read-only: only the shortcuts marked readOnlyOk in their table (the menu of what reads, fit, labels, the dock, help, Escape, a shell)
+      const id = shortcutOf(e, store.state.get().mode === "watch");
+      if (!id) return;
+      if (SHORTCUTS[id].preventDefault) e.preventDefault();
+      actions[id]();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
