@@ -24,7 +24,7 @@
 import { readFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Engine, ensureOvsRunning, run, shellSpec, type ShellSpec } from "@topolab/engine";
+import { Engine, ensureOvsRunning, run, shellSpec, useLauncher, type ShellSpec } from "@topolab/engine";
 import { nsName, parseLab, topoLab } from "@topolab/topology";
 import { leftoversAfterSettling, tempStateDir } from "@topolab/engine/testing";
 import { connectClient, localPty, type Client } from "../apps/server/src/testing";
@@ -340,9 +340,11 @@ async function main(): Promise<void> {
       }
       measured({ what: "edit -> acknowledged (host + link applied)", samples: acked.slice(5) });
       measured({ what: "edit -> new host answers a ping", samples: applied.slice(5), target: { p50: 50 } });
-      // the same change by the engine alone, in this process, on a lab of its own
+      // the same change by the engine alone, in this process, on a lab of its own, its programs
+      // started by a launcher as the server's are
       const floorLab = `${lab}f`;
       const base = parseLab(baseLab(floorLab));
+      const releaseLauncher = await useLauncher();
       await engine.up(base);
       const engineUp: number[] = [];
       const enginePing: number[] = [];
@@ -359,6 +361,7 @@ async function main(): Promise<void> {
         }
       } finally {
         await engine.down(floorLab);
+        await releaseLauncher();
       }
       measured({ what: "engine.up alone (floor of the above)", samples: engineUp.slice(5) });
       measured({ what: "engine.up alone -> ping (floor)", samples: enginePing.slice(5) });

@@ -319,6 +319,8 @@ let shared: { launcher: Promise<Launcher | null>; users: number } | null = null;
  * The server uses it for its whole life; a CLI command, which runs a few programs, does not.
  */
 export async function useLauncher(): Promise<(waitMs?: number) => Promise<string[]>> {
+  // TOPOLAB_LAUNCHER=off: Node's own spawn, as the CLI (to compare, or on trouble with the helper)
+  if (process.env["TOPOLAB_LAUNCHER"] === "off") return async () => [];
   shared ??= {
     users: 0,
     launcher: Launcher.start().then((l) => {
