@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { labTagCandidates, labToYaml, nsName, parseLab, rootIfName, topoLab, type Lab, patchLinks } from "@topolab/topology";
-import { Engine, cpuTicks, ensureNeighbourRoom, ensureOvsRunning, ovsVswitchdPid, run, must, readSnapshot } from "@topolab/engine";
+import { Engine, cpuTicks, ensureNeighbourRoom, ensureOvsRunning, ovsVswitchdPid, run, must, readSnapshot, useLauncher } from "@topolab/engine";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 import { args, opt } from "./common";
 
@@ -298,14 +298,20 @@ async function main(): Promise<void> {
               if (withPingall) pingalls.push(await timedPingall([process.execPath, bin, "pingall", name], env));
               downs.push(await timed([process.execPath, bin, "down", name], env));
               if (withEngine) {
-                await settle();
-                let t = performance.now();
-                await engine.up(lab);
-                engineUps.push(performance.now() - t);
-                await settle();
-                t = performance.now();
-                await engine.down(name);
-                engineDowns.push(performance.now() - t);
+                // the server's path: its programs started by a launcher (launcher.ts)
+                const releaseLauncher = await useLauncher();
+                try {
+                  await settle();
+                  let t = performance.now();
+                  await engine.up(lab);
+                  engineUps.push(performance.now() - t);
+                  await settle();
+                  t = performance.now();
+                  await engine.down(name);
+                  engineDowns.push(performance.now() - t);
+                } finally {
+                  await releaseLauncher();
+                }
               }
             } catch (e) {
               await run(["bash", "-s"], { input: scripts.down, timeoutMs: 60_000 });

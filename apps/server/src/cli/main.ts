@@ -11,7 +11,7 @@ import { FileProblems, loadLab, UsageError } from "./load";
 import { progressLine } from "./progress";
 import { attach, execCommand, statusCommand } from "./quick";
 import { registerServe } from "./serve";
-import { VERSION } from "../server/app";
+import { VERSION } from "../version";
 import { registerLive } from "./live";
 import { registerExercise } from "./exercise";
 import { registerCapture } from "./capture";

@@ -10,7 +10,6 @@ import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { Engine, useLauncher } from "@topolab/engine";
 import { LIMITS } from "@topolab/protocol";
-import pkg from "../../package.json" with { type: "json" };
 import { Terminals } from "../terminals/terminals";
 import { LabChecker } from "./checker";
 import { Classes } from "./classes";
@@ -23,11 +22,12 @@ import { closeExercises } from "./exercises";
 import { startLive, type LiveHub } from "./live";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Guard } from "./security";
+import { VERSION } from "../version";
 import { attachSockets, socketHub, type IO } from "./sockets";
 import { Templates } from "./templates";
 import { StateWatcher } from "./watch";
 
-export const VERSION: string = pkg.version;
+export { VERSION } from "../version";
 const MAX_CONNECTIONS = 100;
 
 export interface RunningServer {
