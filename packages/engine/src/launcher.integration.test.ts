@@ -3,7 +3,8 @@
 // bounds, programs that cannot start); programs run beside each other; a helper that dies
 // fails what it was running, and run() goes on through Node's spawn; released, the helper ends.
 
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { launcherInUse, run, type RunOptions } from "./exec";
 import { useLauncher } from "./launcher";
@@ -87,17 +88,25 @@ describe("the launcher", () => {
     expect(alive(helper.pid!)).toBe(false);
   });
 
-  it("released while a program runs: answers it after the wait, and the helper ends once the program has", async () => {
+  it("released while a program runs: waits for it a while, then ends the helper and says what still ran, which goes on by itself", async () => {
     const mine = await useLauncher();
     const helper = launcherInUse()!;
-    const running = run(["sleep", "1.5"]);
+    const marker = `/tmp/topolab-launcher-test-${process.pid}-release`;
+    const script = `echo $$ > ${marker}; sleep 1.5; echo done >> ${marker}`;
+    const running = run(["sh", "-c", script]);
+    for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
     const t = performance.now();
-    expect(await mine(300)).toEqual(["/usr/bin/sleep 1.5"]);
+    expect(await mine(300)).toEqual([`/usr/bin/sh -c ${script}`]);
     expect(performance.now() - t).toBeLessThan(1200);
     expect(launcherInUse()).toBeNull();
-    expect(await running).toMatchObject({ code: 0 });
-    for (let i = 0; i < 50 && alive(helper.pid!); i++) await new Promise((r) => setTimeout(r, 20));
     expect(alive(helper.pid!)).toBe(false);
+    // what waited for the program hears that the launcher ended; the program itself goes on
+    expect((await running).stderr).toMatch(/topolab's launcher \(pid \d+\) exited on SIGKILL while \/usr\/bin\/sh ran/);
+    const pid = Number((await readFile(marker, "utf8")).trim());
+    expect(alive(pid)).toBe(true);
+    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await readFile(marker, "utf8")).toBe(`${pid}\ndone\n`);
+    await rm(marker);
   });
 
   it("a helper that dies fails what it ran (never runs it twice), and run() starts programs itself again", async () => {

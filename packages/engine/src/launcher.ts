@@ -236,21 +236,24 @@ export class Launcher {
   }
 
   /**
-   * Ends the helper once the programs it runs are done, waiting for that at most `waitMs`; the
-   * programs still running then (their command lines) are returned, and the helper ends after
-   * them (or with this process).
+   * Ends the helper once the programs it runs are done, waiting for that at most `waitMs`; then
+   * it is killed, and the programs still running (their command lines are returned) go on and
+   * end by themselves, as a program Node started does when its process ends, their results
+   * unread (what waits for one hears that the launcher ended).
    */
   async close(waitMs = 5000): Promise<string[]> {
     if (this.ended !== null) return [];
-    const exited = new Promise<boolean>((resolve) => this.child.once("exit", () => resolve(true)));
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.hold(true);
     this.child.stdin!.end();
     let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([exited, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))]);
+    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))]);
     clearTimeout(timer);
     if (done) return [];
-    this.hold(false);
-    return [...this.requests.values()].map((r) => r.command);
+    const running = [...this.requests.values()].map((r) => r.command);
+    this.child.kill("SIGKILL");
+    await exited;
+    return running;
   }
 
   private hold(on: boolean): void {
@@ -315,7 +318,8 @@ let shared: { launcher: Promise<Launcher | null>; users: number } | null = null;
 /**
  * Has run() start programs through one launcher (started now, or the one already in use) until
  * every user has called the function this returns; without python3 programs start as before.
- * Released, it answers the command lines of the programs still running after a few seconds.
+ * Released, it answers the command lines of the programs still running after a few seconds
+ * (the helper is then killed, and they go on by themselves).
  * The server uses it for its whole life; a CLI command, which runs a few programs, does not.
  */
 export async function useLauncher(): Promise<(waitMs?: number) => Promise<string[]>> {
@@ -332,7 +336,7 @@ export async function useLauncher(): Promise<(waitMs?: number) => Promise<string
   mine.users++;
   await mine.launcher;
   let released = false;
-  // released: the command lines of the programs it still ran after a few seconds (see close)
+  // released: the command lines of the programs it still ran after a few seconds (close())
   return async (waitMs?: number) => {
     if (released) return [];
     released = true;
