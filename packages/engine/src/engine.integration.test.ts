@@ -133,7 +133,8 @@ describe("edits", () => {
     });
     const result = await engine.up(v2);
     const touched = result.ops.map((o) => o.key);
-    expect(touched.filter((k) => /h1|h2/.test(k) && !k.startsWith("file:"))).toEqual([]);
+    // h1 or h2 as a node (tl.LAB.h1/…, link:h1:eth0|…), never inside the random lab name ("tedh1ri2")
+    expect(touched.filter((k) => /(^|[.:|])h[12](?=[/:|]|$)/.test(k) && !k.startsWith("file:"))).toEqual([]);
     expect(touched).toContain(`addr:tl.${name}.h3/eth0/10.9.0.33/24`);
     expect(touched).toContain(`netns:tl.${name}.h4`);
     expect(result.ops.find((o) => o.key === `addr:tl.${name}.h3/eth0/10.9.0.3/24`)?.action).toBe("delete");
