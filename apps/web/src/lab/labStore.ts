@@ -276,17 +276,21 @@ export class LabStore {
   }
 
   undo(): Promise<void> {
-    return this.step(this.undoStack, this.redoStack, "undo", "Undo");
+    return this.step("undo", "Undo");
   }
 
   redo(): Promise<void> {
-    return this.step(this.redoStack, this.undoStack, "redo", "Redo");
+    return this.step("redo", "Redo");
   }
 
   /** Sends the last step of one stack (its undo or redo changes); on success it goes on the other. */
-  private async step(from: Step[], to: Step[], which: "undo" | "redo", word: string): Promise<void> {
+  private async step(which: "undo" | "redo", word: string): Promise<void> {
     this.flushMoves();
     await this.chain.catch(() => undefined);
+    // the stacks as they are once the edits before have landed: an edit that lands meanwhile
+    // makes a new redo stack, and a step put on the old one was lost (an undo pressed while a
+    // delete was still in flight left nothing to redo)
+    const [from, to] = which === "undo" ? [this.undoStack, this.redoStack] : [this.redoStack, this.undoStack];
     // refused before it is sent (read-only, still loading): the step stays where it is
     if (!from.length || this.refusal()) return;
     const step = from.pop()!;
