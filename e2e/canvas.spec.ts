@@ -2,7 +2,7 @@
 // and what happens is checked both on the page and in the kernel (the CLI reads it apart from
 // the server). Each test removes its labs; the labName fixture then proves them gone.
 
-import { api, authedContext, snap, createLab, dropFromPalette, expect, kernelStatus, link, openLab, openTerminal, test, typeIn } from "./helpers";
+import { api, authedContext, snap, createLab, dropFromPalette, expect, kernelStatus, link, openLab, openLinkMenu, openTerminal, test, typeIn } from "./helpers";
 import { linkOntoBody, overlap, shot, watchErrors } from "./gestures";
 
 test("a blank lab: two hosts on an OVS switch ping each other from a browser terminal", async ({ page, labName }, testInfo) => {
@@ -457,8 +457,7 @@ test("right-click menus on nodes, links and the canvas, and the same from the ke
   await expect(page.getByTestId("node-green1")).toBeVisible();
 
   // a link: delete it
-  const edge = page.locator(".react-flow__edge").filter({ has: page.getByTestId("edge-green:eth0|ovs1:eth2") });
-  await edge.locator("path").first().click({ button: "right", force: true });
+  await openLinkMenu(page, "green:eth0|ovs1:eth2", "delete");
   await expect(menu).toHaveAttribute("data-target", "link green:eth0|ovs1:eth2");
   await page.getByTestId("context-menu-item-delete").click();
   await expect(page.getByTestId("edge-green:eth0|ovs1:eth2")).toHaveCount(0);

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, test as base, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+import { expect, test as base, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from "@playwright/test";
 import { leftoversAfterSettling } from "@topolab/engine/testing";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -126,11 +126,36 @@ export async function link(page: Page, from: string, to: string): Promise<void> 
 }
 
 /**
+ * Opens a link's context menu with a right-click on its line, as a person does, and waits for
+ * `item` in it. The line moves while its nodes grow (the kernel's addresses arriving on their
+ * labels), and a click where it was lands on the canvas and opens the canvas's menu: so the
+ * line is clicked once it stands still, and again (after Escape) if the item did not come.
+ */
+export async function openLinkMenu(page: Page, id: string, item: string): Promise<void> {
+  const path = page
+    .locator(".react-flow__edge")
+    .filter({ has: page.getByTestId(`edge-${id}`) })
+    .locator("path")
+    .first();
+  for (let attempt = 1; ; attempt++) {
+    await steadyBox(page, path);
+    await path.click({ button: "right", force: true });
+    try {
+      await expect(page.getByTestId(`context-menu-item-${item}`)).toBeVisible({ timeout: 3000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press("Escape");
+    }
+  }
+}
+
+/**
  * A test id's box once it stands still (two reads 100 ms apart agree): a node grows as the
  * kernel's addresses arrive on its labels, and a press where its handle was pans the canvas.
  */
-async function steadyBox(page: Page, testId: string): Promise<{ x: number; y: number; width: number; height: number }> {
-  const locator = page.getByTestId(testId);
+async function steadyBox(page: Page, testId: string | Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  const locator = typeof testId === "string" ? page.getByTestId(testId) : testId;
   let last = await locator.boundingBox();
   for (let i = 0; i < 50; i++) {
     await page.waitForTimeout(100);

@@ -10,7 +10,7 @@
 // keyboard moving between tabs; the link's end label with the kernel's addresses. A second walk reads
 // a Linux bridge's forwarding database.
 import type { Page } from "@playwright/test";
-import { api, cli, createLab, expect, openLab, openTerminal, snap, test, typeIn } from "./helpers";
+import { api, cli, createLab, expect, openLab, openLinkMenu, openTerminal, snap, test, typeIn } from "./helpers";
 
 /**
  * A ping that waits for the path to settle (ARP, a link just brought up, OVS's userspace datapath
@@ -59,7 +59,7 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   // take red's link down from its context menu: the edge is drawn broken, its tooltip says why
   const id = "ovs1:eth1|red:eth0";
   const edge = page.locator(".react-flow__edge").filter({ has: page.getByTestId(`edge-${id}`) });
-  await edge.locator("path").first().click({ button: "right", force: true });
+  await openLinkMenu(page, id, "link-down");
   await page.getByTestId("context-menu-item-link-down").click();
   await liveCss(page).toContain(`[data-id="${id}"] .lab-edge { stroke: var(--live-broken`);
   await expect(edge.locator("path.lab-edge")).toHaveCSS("stroke-dasharray", "6px, 5px");
@@ -86,7 +86,7 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
   await snap(page, testInfo, "link-down");
 
   // bring it up: drawn whole again, no tooltip, and the ping passes
-  await edge.locator("path").first().click({ button: "right", force: true });
+  await openLinkMenu(page, id, "link-up");
   await page.getByTestId("context-menu-item-link-up").click();
   await liveCss(page).not.toContain(`[data-id="${id}"] .lab-edge { stroke: var(--live-broken`);
   await edgeTitle(page, id).toBe("");
@@ -223,7 +223,7 @@ test("break and mend a link from the canvas, then every live tab of the inspecto
 
   // a link, from its menu's "Kernel state…": both ends in the kernel; its loss set in the Settings tab
   // shows in the tooltip and the drawing
-  await edge.locator("path").first().click({ button: "right", force: true });
+  await openLinkMenu(page, id, "link-kernel");
   await page.getByTestId("context-menu-item-link-kernel").click();
   await expect(page.getByTestId("inspector-link")).toBeVisible();
   await expect(page.getByTestId("inspector-tab-kernel")).toHaveAttribute("aria-selected", "true");
