@@ -163,7 +163,7 @@ async function steadyBox(page: Page, testId: string | Locator): Promise<{ x: num
     if (now && last && now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height) return now;
     last = now;
   }
-  throw new Error(`${testId} did not stand still (or is not there) for 5 s`);
+  throw new Error(`${typeof testId === "string" ? testId : String(locator)} did not stand still (or is not there) for 5 s`);
 }
 
 /** Types a command line into a node's terminal. */
