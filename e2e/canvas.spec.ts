@@ -392,6 +392,8 @@ test("the keyboard shortcuts: undo, redo, delete, help, Escape, the dock", async
   await expect(h1).toBeVisible();
   await expect(undo).toBeEnabled();
   await h1.click();
+  // Delete acts on the selection the page has drawn: wait for it (the inspector shows h1)
+  await expect(page.getByTestId("inspector-node").locator("h2")).toContainText("h1");
   await page.keyboard.press("Delete");
   await expect(h1).toHaveCount(0);
   await expect(undo).toBeEnabled();
