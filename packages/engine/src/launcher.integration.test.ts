@@ -109,8 +109,25 @@ describe("the launcher", () => {
     await rm(marker);
   });
 
-  it("a helper that dies fails what it ran (never runs it twice), and run() starts programs itself again", async () => {
+  it("a program that ends without reading its input leaves the helper idle (its pipe closed, not watched on)", async () => {
     release = await useLauncher();
+    const helper = launcherInUse()!;
+    expect(await run(["true"], { input: "x".repeat(4 << 20) })).toMatchObject({ code: 0 });
+    expect(await run(["sh", "-c", "exit 4"], { input: "y".repeat(4 << 20) })).toMatchObject({ code: 4 });
+    // utime + stime of the helper (fields 14 and 15 of /proc/PID/stat), in clock ticks
+    const ticks = async () => {
+      const fields = (await readFile(`/proc/${helper.pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const before = await ticks();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await ticks()) - before).toBeLessThan(10);
+    expect((await readFile(`/proc/${helper.pid}/stat`, "utf8")).length).toBeGreaterThan(0);
+  });
+
+  it("a helper that dies fails what it ran (never runs it twice), says so, and run() starts programs itself again", async () => {
+    const heard: string[] = [];
+    release = await useLauncher((line) => heard.push(line));
     const helper = launcherInUse()!;
     const marker = `/tmp/topolab-launcher-test-${process.pid}`;
     const running = run(["sh", "-c", `echo once >> ${marker}; sleep 5`]);
@@ -120,6 +137,7 @@ describe("the launcher", () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(/topolab's launcher \(pid \d+\) exited on SIGKILL while \/usr\/bin\/sh ran/);
     expect(helper.alive).toBe(false);
+    expect(heard).toEqual([expect.stringMatching(/^topolab's launcher \(pid \d+\) exited on SIGKILL: programs start through Node's spawn again$/)]);
     const after = await run(["sh", "-c", "echo $PPID"]);
     expect(Number(after.stdout.trim())).toBe(process.pid);
     expect(await readFile(marker, "utf8")).toBe("once\n");

@@ -52,6 +52,11 @@ def settle(rid):
         return False
     rc = r["p"].returncode
     del runs[rid]
+    stdin = r["p"].stdin
+    if not stdin.closed:
+        # input it never read: unwatched and closed, or the selector would report it forever
+        sel.unregister(stdin)
+        stdin.close()
     reply({"i": rid, "c": rc if rc >= 0 else 137, "o": b"".join(r["o"]).decode("utf-8", "replace"), "r": b"".join(r["r"]).decode("utf-8", "replace")})
     return True
 def start(req):
@@ -175,7 +180,8 @@ export class Launcher {
   private constructor(private readonly child: ChildProcess) {}
 
   /** Starts the helper; null when it cannot be (no python3), and programs are started as before. */
-  static async start(): Promise<Launcher | null> {
+  /** `onEnd`: told why, when the helper ends other than by close() (run() then spawns itself again). */
+  static async start(onEnd?: (why: string) => void): Promise<Launcher | null> {
     const python = findTool("python3");
     if (!python) return null;
     let child: ChildProcess;
@@ -185,6 +191,7 @@ export class Launcher {
       return null;
     }
     const launcher = new Launcher(child);
+    launcher.onEnd = onEnd ?? null;
     const ready = new Promise<boolean>((resolve) => {
       launcher.onReady = resolve;
       child.once("error", () => resolve(false));
@@ -204,6 +211,8 @@ export class Launcher {
   }
 
   private onReady: ((ok: boolean) => void) | null = null;
+  private onEnd: ((why: string) => void) | null = null;
+  private closing = false;
 
   /** The helper's process id (for tests and logs). */
   get pid(): number | undefined {
@@ -243,6 +252,7 @@ export class Launcher {
    */
   async close(waitMs = 5000): Promise<string[]> {
     if (this.ended !== null) return [];
+    this.closing = true;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.hold(true);
     this.child.stdin!.end();
@@ -290,6 +300,7 @@ export class Launcher {
       request.resolve({ code: 127, stdout: "", stderr: `topolab's launcher ${this.ended} while ${request.command.split(" ")[0]} ran` });
     }
     this.requests.clear();
+    if (!this.closing) this.onEnd?.(`topolab's launcher ${this.ended}: programs start through Node's spawn again`);
   }
 }
 
@@ -321,13 +332,14 @@ let shared: { launcher: Promise<Launcher | null>; users: number } | null = null;
  * Released, it answers the command lines of the programs still running after a few seconds
  * (the helper is then killed, and they go on by themselves).
  * The server uses it for its whole life; a CLI command, which runs a few programs, does not.
+ * `log` (the first user's) hears it when the helper ends by itself.
  */
-export async function useLauncher(): Promise<(waitMs?: number) => Promise<string[]>> {
+export async function useLauncher(log?: (line: string) => void): Promise<(waitMs?: number) => Promise<string[]>> {
   // TOPOLAB_LAUNCHER=off: Node's own spawn, as the CLI (to compare, or on trouble with the helper)
   if (process.env["TOPOLAB_LAUNCHER"] === "off") return async () => [];
   shared ??= {
     users: 0,
-    launcher: Launcher.start().then((l) => {
+    launcher: Launcher.start(log).then((l) => {
       if (l) setLauncher(l);
       return l;
     }),

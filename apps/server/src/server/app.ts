@@ -83,7 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hub = socketHub(io);
   const commandLog = new CommandLog((lab, entries) => hub.toLab(lab, "lab:log", { lab, entries }));
   // the server's programs start from a helper process: a spawn from Node forks the whole server
-  const releaseLauncher = await useLauncher();
+  const releaseLauncher = await useLauncher(cfg.log);
   const engine = new Engine({ ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}), log: (e) => commandLog.add(e) });
   const terminals = new Terminals({ reattachMs: cfg.reattachMs, scrollbackChars: cfg.scrollbackChars });
   const templates = new Templates(cfg.templatesDir);
