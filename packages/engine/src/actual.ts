@@ -23,7 +23,7 @@ import {
   type ActualState,
   type Resource,
 } from "@topolab/topology";
-import { findTool, pool, run } from "./exec";
+import { findTool, pool, run, shares } from "./exec";
 import { parseNamespaceReads, type NamespaceRead } from "./parse/nsreads";
 import { portDeviceProblem, readOvs, type OvsSnapshot } from "./ovs";
 import { NETNS_DIR } from "./processes";
@@ -143,11 +143,9 @@ export async function readNamespaces(namespaces: string[]): Promise<(NsInfo | nu
       namespaces.map((n) => () => readNamespace(n)),
       8,
     );
-  const runners = Math.min(NAMESPACE_READERS, Math.ceil(namespaces.length / MANY_NAMESPACES));
-  const shares = Array.from({ length: runners }, (_, r) => namespaces.filter((_, i) => i % runners === r));
   const reads = new Map<string, NamespaceRead>();
   await Promise.all(
-    shares.map(async (share) => {
+    shares(namespaces, MANY_NAMESPACES, NAMESPACE_READERS).map(async (share) => {
       const r = await run([findTool("sh") ?? "sh", "-c", READ_NAMESPACES_SCRIPT, "sh", findTool("ip") ?? "ip", ...share], {
         timeoutMs: 60_000 + 200 * share.length,
       });

@@ -272,6 +272,16 @@ export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promi
 }
 
 /**
+ * `items` dealt round-robin to runners, one runner per `perRunner` items, at most `maxRunners`:
+ * how a big lab's namespaces are shared among a few long-running programs (xargs, sh) instead
+ * of a spawn each.
+ */
+export function shares<T>(items: readonly T[], perRunner: number, maxRunners: number): T[][] {
+  const runners = Math.min(maxRunners, Math.ceil(items.length / perRunner));
+  return Array.from({ length: runners }, (_, r) => items.filter((_, i) => i % runners === r));
+}
+
+/**
  * Argv that runs `argv` inside a namespace (or as is in the root namespace). `ip` is topolab's
  * own, by absolute path; so is the program when it is one of the trusted directories' (the
  * environment's PATH finds the rest).

@@ -14,7 +14,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandToShell, shellQuote, type Command, type Op } from "@topolab/topology";
-import { findTool, firstLines, inNetns, pool, run } from "./exec";
+import { findTool, firstLines, inNetns, pool, run, shares } from "./exec";
 import { alive, killNetnsProcesses } from "./processes";
 import { watchOvsVswitchd } from "./ovs";
 import { keepLeaseNames, type Services } from "./services";
@@ -96,15 +96,7 @@ export async function execute(ops: Op[], options: ExecuteOptions = {}): Promise<
         tasks.push(...list.map((group) => () => runGroup(group, options)));
         continue;
       }
-      const runners = Math.min(NAMESPACE_RUNNERS, Math.ceil(list.length / MANY_NAMESPACES));
-      for (let r = 0; r < runners; r++)
-        tasks.push(() =>
-          runNamespaceBatches(
-            tool,
-            list.filter((_, i) => i % runners === r),
-            options,
-          ),
-        );
+      for (const share of shares(list, MANY_NAMESPACES, NAMESPACE_RUNNERS)) tasks.push(() => runNamespaceBatches(tool, share, options));
     }
     tasks.push(...files);
     const failures = (await pool(tasks, options.concurrency ?? 8)).filter((f): f is OperationError => f !== null);
