@@ -179,8 +179,10 @@ export class Launcher {
 
   private constructor(private readonly child: ChildProcess) {}
 
-  /** Starts the helper; null when it cannot be (no python3), and programs are started as before. */
-  /** `onEnd`: told why, when the helper ends other than by close() (run() then spawns itself again). */
+  /**
+   * Starts the helper; null when it cannot be (no python3), and programs are started as before.
+   * `onEnd` is told why when the helper ends other than by close() (run() then spawns itself again).
+   */
   static async start(onEnd?: (why: string) => void): Promise<Launcher | null> {
     const python = findTool("python3");
     if (!python) return null;
@@ -274,11 +276,14 @@ export class Launcher {
   }
 
   private heard(text: string): void {
+    // a reply of megabytes comes in many chunks: only the new one is searched for its end
+    let from = this.buffered.length;
     this.buffered += text;
     let nl: number;
-    while ((nl = this.buffered.indexOf("\n")) >= 0) {
+    while ((nl = this.buffered.indexOf("\n", from)) >= 0) {
       const line = this.buffered.slice(0, nl);
       this.buffered = this.buffered.slice(nl + 1);
+      from = 0;
       const msg = parseReply(line);
       if (msg.kind === "ready") {
         this.onReady?.(true);
